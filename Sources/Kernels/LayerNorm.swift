@@ -1,0 +1,75 @@
+// Shapes: N = rows (B·T), C = channels.
+
+/// The ε of `layerNormForward`, as PyTorch's default.
+public let layerNormEpsilon: Float = 1e-5
+
+/// LayerNorm over the channels of each row:
+///
+/// ```
+/// μ = mean(x),  σ² = mean((x − μ)²),  rstd = 1 / √(σ² + 1e-5)
+/// y = (x − μ) · rstd · weight + bias
+/// ```
+/// Saves `mean` and `rstd` (N each) for the backward.
+///
+/// ### References
+/// J. L. Ba, J. R. Kiros, G. E. Hinton, "Layer Normalization", arXiv:1607.06450.
+public func layerNormForward(
+  out: UnsafeMutablePointer<Float>, mean: UnsafeMutablePointer<Float>,
+  rstd: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>, weight: UnsafePointer<Float>,
+  bias: UnsafePointer<Float>, rows n: Int, channels c: Int
+) {
+  let invC = 1 / Float(c)
+  for r in 0..<n {
+    let x = inp + r * c
+    let y = out + r * c
+    let m = vectorSum(x, c) * invC
+    var varianceSum: Float = 0
+    for i in 0..<c {
+      let d = x[i] - m
+      varianceSum += d * d
+    }
+    let s = 1 / (varianceSum * invC + layerNormEpsilon).squareRoot()
+    for i in 0..<c { y[i] = (x[i] - m) * s * weight[i] + bias[i] }
+    mean[r] = m
+    rstd[r] = s
+  }
+}
+
+/// Backward of `layerNormForward`, adding into `dinp`, `dweight` and `dbias`:
+///
+/// ```
+/// x̂ = (x − μ)·rstd,  g = dout · weight
+/// dinp    += rstd · (g − mean(g) − x̂ · mean(g · x̂))
+/// dweight += Σ_rows dout · x̂,   dbias += Σ_rows dout
+/// ```
+public func layerNormBackward(
+  dinp: UnsafeMutablePointer<Float>, dweight: UnsafeMutablePointer<Float>,
+  dbias: UnsafeMutablePointer<Float>, dout: UnsafePointer<Float>, inp: UnsafePointer<Float>,
+  weight: UnsafePointer<Float>, mean: UnsafePointer<Float>, rstd: UnsafePointer<Float>,
+  rows n: Int, channels c: Int
+) {
+  let invC = 1 / Float(c)
+  for r in 0..<n {
+    let x = inp + r * c
+    let dy = dout + r * c
+    let dx = dinp + r * c
+    let m = mean[r]
+    let s = rstd[r]
+    var gMean: Float = 0
+    var gxMean: Float = 0
+    for i in 0..<c {
+      let xhat = (x[i] - m) * s
+      let g = dy[i] * weight[i]
+      gMean += g
+      gxMean += g * xhat
+      dbias[i] += dy[i]
+      dweight[i] += dy[i] * xhat
+    }
+    gMean *= invC
+    gxMean *= invC
+    for i in 0..<c {
+      let xhat = (x[i] - m) * s
+      dx[i] += s * (dy[i] * weight[i] - gMean - xhat * gxMean)
+    }
+  }
+}

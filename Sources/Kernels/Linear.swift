@@ -1,0 +1,79 @@
+import CBLAS
+
+// Shapes: N = rows (B*T tokens), IC = input channels, OC = output channels.
+
+/// Fully connected layer, as `torch.nn.Linear`: `out = inp · weightᵀ + bias`.
+///
+/// - Parameters:
+///   - out: (N, OC), overwritten.
+///   - inp: (N, IC).
+///   - weight: (OC, IC), PyTorch's (out, in) layout.
+///   - bias: (OC) or nil.
+/// - Complexity: 2·N·IC·OC FLOPs, one `cblas_sgemm`.
+public func linearForward(
+  out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>, weight: UnsafePointer<Float>,
+  bias: UnsafePointer<Float>?, rows n: Int, inChannels ic: Int, outChannels oc: Int
+) {
+  if let bias {
+    for r in 0..<n { (out + r * oc).update(from: bias, count: oc) }
+  }
+  cblas_sgemm(
+    CblasRowMajor, CblasNoTrans, CblasTrans, Int32(n), Int32(oc), Int32(ic),
+    1, inp, Int32(ic), weight, Int32(ic), bias == nil ? 0 : 1, out, Int32(oc))
+}
+
+/// Backward of `linearForward`; adds into every gradient it is given.
+///
+/// ```
+/// dinp    += dout · weight        (N, IC)
+/// dweight += doutᵀ · inp          (OC, IC)
+/// dbias   += Σ_rows dout          (OC)
+/// ```
+/// `dinp` may be nil when the input needs no gradient (the first layer of a frozen stack).
+public func linearBackward(
+  dinp: UnsafeMutablePointer<Float>?, dweight: UnsafeMutablePointer<Float>,
+  dbias: UnsafeMutablePointer<Float>?, dout: UnsafePointer<Float>, inp: UnsafePointer<Float>,
+  weight: UnsafePointer<Float>, rows n: Int, inChannels ic: Int, outChannels oc: Int
+) {
+  if let dinp {
+    cblas_sgemm(
+      CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(n), Int32(ic), Int32(oc),
+      1, dout, Int32(oc), weight, Int32(ic), 1, dinp, Int32(ic))
+  }
+  cblas_sgemm(
+    CblasRowMajor, CblasTrans, CblasNoTrans, Int32(oc), Int32(ic), Int32(n),
+    1, dout, Int32(oc), inp, Int32(ic), 1, dweight, Int32(ic))
+  if let dbias { addColumnSums(of: dout, rows: n, columns: oc, into: dbias) }
+}
+
+/// `acc[c] += Σ_r x[r, c]` over a row-major (rows, columns) matrix.
+@inline(__always)
+public func addColumnSums(
+  of x: UnsafePointer<Float>, rows: Int, columns: Int, into acc: UnsafeMutablePointer<Float>
+) {
+  for r in 0..<rows {
+    let row = x + r * columns
+    for c in 0..<columns { acc[c] += row[c] }
+  }
+}
+
+/// Single-threaded sgemm rate in GFLOP/s on a square `size`³ product, the ceiling the model's
+/// throughput is measured against. Best of `repeats` timed runs after one warm-up.
+public func measureSgemmRate(size: Int = 1024, repeats: Int = 5) -> Double {
+  let a = [Float](repeating: 0.5, count: size * size)
+  let b = [Float](repeating: 0.25, count: size * size)
+  var c = [Float](repeating: 0, count: size * size)
+  var best = Double.infinity
+  for i in 0...repeats {
+    let start = monotonicSeconds()
+    cblas_sgemm(
+      CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(size), Int32(size), Int32(size),
+      1, a, Int32(size), b, Int32(size), 0, &c, Int32(size))
+    let seconds = monotonicSeconds() - start
+    if i > 0 { best = min(best, seconds) }
+  }
+  return 2 * Double(size * size * size) / best / 1e9
+}
+
+/// Sets the number of OpenBLAS threads for this process.
+public func setBLASThreads(_ n: Int) { openblas_set_num_threads(Int32(max(1, n))) }

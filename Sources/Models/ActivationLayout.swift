@@ -1,0 +1,96 @@
+import Kernels
+
+/// Pointers into the activation allocation for one norm application: its output and the
+/// statistics the backward needs (mean, rstd: (B·T) per row for LayerNorm / RMSNorm, (C) per
+/// channel for BatchNorm, then BatchNorm's row count over all workers at `mean[C]`).
+struct NormActivations {
+  var out: UnsafeMutablePointer<Float>
+  var mean: UnsafeMutablePointer<Float>
+  var rstd: UnsafeMutablePointer<Float>
+}
+
+/// Saved tensors of one attention sublayer. N = B·T rows.
+struct AttentionActivations {
+  var qkv: UnsafeMutablePointer<Float>  // (N, 3C)
+  var att: UnsafeMutablePointer<Float>  // (B, H, T, T) softmax P / linear A / fastweight masks
+  var phi: UnsafeMutablePointer<Float>  // (N, 2C) φ(q), φ(k) for the linear kinds
+  var betaLogits: UnsafeMutablePointer<Float>  // (N, H) fastweight
+  var fastWeight: UnsafeMutablePointer<Float>  // fastweight's own saved tensors
+  var out: UnsafeMutablePointer<Float>  // (N, C) heads concatenated, input of proj
+}
+
+/// Saved tensors of one MLP sublayer.
+struct MLPActivations {
+  var fc: UnsafeMutablePointer<Float>  // (N, 4C)
+  var gelu: UnsafeMutablePointer<Float>  // (N, 4C)
+}
+
+/// Saved tensors of one sublayer (two per block: attention then MLP) around its norm.
+struct SublayerActivations {
+  /// The residual stream entering the sublayer (x, or xa for ResiDual).  (N, C)
+  var input: UnsafeMutablePointer<Float>
+  /// The norm's input when it is not `input`: `input + f(·)` for post and ResiDual. (N, C)
+  var normInput: UnsafeMutablePointer<Float>
+  var norm: NormActivations
+}
+
+/// Sizes of everything a forward and backward pass touches, for one micro-batch shape; the
+/// model allocates them once (`activations`, `scratch`) and reuses them every step.
+struct ActivationPlan {
+  var layout = TensorLayout()
+  var scratchLayout = TensorLayout()
+
+  init(_ m: ModelConfig, batch b: Int) {
+    let (t, c, nh, l) = (m.context, m.dModel, m.nHeads, m.nLayers)
+    let n = b * t
+    let statistics = max(n, c + 1)  // BatchNorm keeps its global row count after the C means
+    for s in 0..<(2 * l) {
+      layout.add("s\(s).input", [n, c])
+      if m.placement != .pre { layout.add("s\(s).norm_input", [n, c]) }
+      if m.placement == .pre { layout.add("s\(s).norm.out", [n, c]) }
+      layout.add("s\(s).norm.mean", [statistics])
+      layout.add("s\(s).norm.rstd", [statistics])
+      if s % 2 == 0 {
+        layout.add("s\(s).qkv", [n, 3 * c])
+        layout.add("s\(s).att", m.attention == .fastweight ? [0] : [b, nh, t, t])
+        layout.add("s\(s).phi", m.attention == .linear ? [n, 2 * c] : [0])
+        layout.add("s\(s).beta_logits", m.attention == .fastweight ? [n, nh] : [0])
+        let saved = m.attention == .fastweight ? fastWeightSavedCount(batch: b, time: t,
+          channels: c, heads: nh) : 0
+        layout.add("s\(s).fast_weight", [saved])
+        layout.add("s\(s).attn_out", [n, c])
+      } else {
+        layout.add("s\(s).fc", [n, 4 * c])
+        layout.add("s\(s).gelu", [n, 4 * c])
+      }
+    }
+    layout.add("final.input", [n, c])
+    layout.add("final.norm.out", [n, c])
+    layout.add("final.norm.mean", [statistics])
+    layout.add("final.norm.rstd", [statistics])
+    if m.placement == .residual {
+      layout.add("final.delta", [n, c])  // xd, the ResiDual stream of unnormalized sums
+      layout.add("final.hidden", [n, c])  // xa + norm_f(xd)
+    }
+    layout.add("probs", [n, m.vocabSize])
+
+    // Backward scratch, shared by all layers.
+    let hs = c / nh
+    let attention: Int
+    switch m.attention {
+    case .softmax: attention = softmaxAttentionScratchCount(time: t)
+    case .linear: attention = linearAttentionScratchCount(time: t, headSize: hs)
+    case .fastweight: attention = fastWeightScratchCount(time: t, headSize: hs)
+    }
+    scratchLayout.add("y", [n, c])
+    scratchLayout.add("stream", [n, c])
+    scratchLayout.add("delta", [n, c])
+    scratchLayout.add("norm_grad", [n, c])
+    scratchLayout.add("sublayer_grad", [n, c])
+    scratchLayout.add("wide_a", [n, 4 * c])
+    scratchLayout.add("wide_b", [n, 4 * c])
+    scratchLayout.add("beta_grad", [n, nh])
+    scratchLayout.add("attention", [attention])
+    scratchLayout.add("norm_stats", [batchNormStatisticsCount(channels: c)])
+  }
+}

@@ -1,0 +1,57 @@
+/// How a block normalizes a (rows, C) activation (DESIGN.md section 3).
+public enum NormKind: String, CaseIterable, Sendable {
+  /// Per token over its C features, with weight and bias; no communication.
+  case layernorm
+  /// Per token, `x * rsqrt(mean(x^2) + 1e-6) * weight`; no communication.
+  case rmsnorm
+  /// Per feature over the worker's own micro-batch; results depend on the worker count.
+  case batchnorm
+  /// Per feature over the global batch: statistics all-reduced in every forward and backward.
+  case syncbatchnorm
+  /// The identity, for ablations.
+  case none
+}
+
+/// Where the norms sit relative to each sublayer and the residual stream.
+public enum Placement: String, CaseIterable, Sendable {
+  /// `x = N(x + f(x))`, as in the original figure; no final norm.
+  case post
+  /// `x = x + f(N(x))`, as in the published code; final norm `norm_f`.
+  case pre
+  /// ResiDual (Xie et al. 2023): a post-norm stream and an un-normed stream, summed at the end.
+  case residual
+}
+
+/// How a block's attention sublayer mixes positions.
+public enum AttentionKind: String, CaseIterable, Sendable {
+  /// Causal scaled dot-product attention.
+  case softmax
+  /// Linear attention with `phi(x) = elu(x) + 1` (Katharopoulos et al. 2020).
+  case linear
+  /// Fast-weight programmer with the delta rule (Schlag et al. 2021).
+  case fastweight
+}
+
+/// The learning-rate shape after linear warmup.
+public enum ScheduleKind: String, CaseIterable, Sendable {
+  /// Cosine decay from `lr` at the end of warmup to `min_lr` at the last step.
+  case cosine
+  /// `lr` from the end of warmup to the last step.
+  case constant
+}
+
+/// A string-valued choice a config key accepts, with the noun its error messages use.
+protocol ConfigChoice: RawRepresentable, CaseIterable, Sendable where RawValue == String {
+  /// Names one value in an error, as in `"batchnorn" is not a norm`.
+  static var noun: String { get }
+}
+
+extension NormKind: ConfigChoice { static var noun: String { "a norm" } }
+extension Placement: ConfigChoice { static var noun: String { "a placement" } }
+extension AttentionKind: ConfigChoice { static var noun: String { "an attention kind" } }
+extension ScheduleKind: ConfigChoice { static var noun: String { "a schedule" } }
+
+extension ConfigChoice {
+  /// Every accepted raw value, in declaration order.
+  static var accepted: [String] { allCases.map(\.rawValue) }
+}

@@ -1,0 +1,174 @@
+/// A complete run configuration: the model, the training recipe, the data and the
+/// data-parallel settings.
+///
+/// Load one with ``load(path:overrides:)`` or ``load(tomlText:overrides:)``; both apply the
+/// `--set section.key=value` overrides on top of the file and refuse anything invalid with a
+/// ``ConfigError``. ``tomlText`` writes every key back, so a run directory can keep the resolved
+/// configuration and loading that text gives an equal value.
+///
+/// ```toml
+/// [model]        # tokenizer d_model n_heads n_layers context norm placement attention
+/// [train]        # steps batch grad_accum lr warmup schedule min_lr weight_decay beta1 beta2
+///                # clip seed eval_every eval_batches checkpoint_every keep_checkpoints
+/// [data]         # path val_fraction
+/// [distributed]  # bucket_mb overlap check_every
+/// ```
+public struct RunConfig: Sendable, Equatable {
+  /// The `[model]` section: shapes and the kinds of norm, placement and attention.
+  public var model: ModelConfig
+  /// The `[train]` section: optimizer, schedule, batch, evaluation and checkpoints.
+  public var train: TrainConfig
+  /// The `[data]` section: the corpus and the validation split.
+  public var data: DataConfig
+  /// The `[distributed]` section: gradient bucketing, overlap and consistency checks.
+  public var distributed: DistributedConfig
+
+  /// Creates a configuration; every section defaults to its own defaults.
+  public init(
+    model: ModelConfig = ModelConfig(), train: TrainConfig = TrainConfig(),
+    data: DataConfig = DataConfig(), distributed: DistributedConfig = DistributedConfig()
+  ) {
+    self.model = model
+    self.train = train
+    self.data = data
+    self.distributed = distributed
+  }
+}
+
+/// The `[model]` section: a decoder-only Transformer's shapes and kinds (DESIGN.md section 3).
+public struct ModelConfig: Sendable, Equatable {
+  /// `tokenizer`: how text becomes tokens; only `"byte"` (UTF-8 bytes) exists.
+  public var tokenizer: String
+  /// `d_model`: channels C of the residual stream; a multiple of ``nHeads``.
+  public var dModel: Int
+  /// `n_heads`: attention heads H.
+  public var nHeads: Int
+  /// `n_layers`: Transformer blocks L.
+  public var nLayers: Int
+  /// `context`: maximum sequence length T (rows of the position embedding).
+  public var context: Int
+  /// `norm`: the normalization used in every block and in the final norm.
+  public var norm: NormKind
+  /// `placement`: where the norms sit relative to the residual stream.
+  public var placement: Placement
+  /// `attention`: the attention kind of every block.
+  public var attention: AttentionKind
+
+  /// Vocabulary size V implied by ``tokenizer`` (256 for `"byte"`).
+  public var vocabSize: Int { 256 }
+  /// Channels per head, `dModel / nHeads`.
+  public var headSize: Int { nHeads > 0 ? dModel / nHeads : 0 }
+
+  /// Creates a model section; the defaults are a small pre-LN softmax model.
+  public init(
+    tokenizer: String = "byte", dModel: Int = 128, nHeads: Int = 4, nLayers: Int = 4,
+    context: Int = 64, norm: NormKind = .layernorm, placement: Placement = .pre,
+    attention: AttentionKind = .softmax
+  ) {
+    self.tokenizer = tokenizer
+    self.dModel = dModel
+    self.nHeads = nHeads
+    self.nLayers = nLayers
+    self.context = context
+    self.norm = norm
+    self.placement = placement
+    self.attention = attention
+  }
+}
+
+/// The `[train]` section: AdamW, the learning-rate schedule, batching, evaluation, checkpoints.
+public struct TrainConfig: Sendable, Equatable {
+  /// `steps`: optimizer steps in the run.
+  public var steps: Int
+  /// `batch`: sequences per optimizer step summed over all workers and accumulation steps.
+  public var batch: Int
+  /// `grad_accum`: micro-steps accumulated per optimizer step; divides ``batch``.
+  public var gradAccum: Int
+  /// `lr`: peak learning rate, reached at the end of warmup.
+  public var lr: Double
+  /// `warmup`: steps of linear warmup from 0 to ``lr``.
+  public var warmup: Int
+  /// `schedule`: the learning-rate shape after warmup.
+  public var schedule: ScheduleKind
+  /// `min_lr`: the learning rate the cosine schedule ends at; at most ``lr``.
+  public var minLR: Double
+  /// `weight_decay`: AdamW decoupled weight decay on matrices (not on vectors).
+  public var weightDecay: Double
+  /// `beta1`: AdamW first-moment decay, in [0, 1).
+  public var beta1: Double
+  /// `beta2`: AdamW second-moment decay, in [0, 1).
+  public var beta2: Double
+  /// `clip`: maximum global gradient norm; 0 turns clipping off.
+  public var clip: Double
+  /// `seed`: seeds initialization, data order and sampling; at most `Int64.max` (TOML integers
+  /// are signed 64-bit).
+  public var seed: UInt64
+  /// `eval_every`: steps between validation evaluations; 0 evaluates only at the end.
+  public var evalEvery: Int
+  /// `eval_batches`: batches averaged per validation evaluation.
+  public var evalBatches: Int
+  /// `checkpoint_every`: steps between checkpoints; 0 writes only the final one.
+  public var checkpointEvery: Int
+  /// `keep_checkpoints`: how many of the newest checkpoints are kept.
+  public var keepCheckpoints: Int
+
+  /// Creates a train section; the defaults are the `configs/fortunes.toml` recipe.
+  public init(
+    steps: Int = 2000, batch: Int = 16, gradAccum: Int = 1, lr: Double = 1e-3, warmup: Int = 100,
+    schedule: ScheduleKind = .cosine, minLR: Double = 1e-4, weightDecay: Double = 0.1,
+    beta1: Double = 0.9, beta2: Double = 0.95, clip: Double = 1.0, seed: UInt64 = 1337,
+    evalEvery: Int = 200, evalBatches: Int = 20, checkpointEvery: Int = 500,
+    keepCheckpoints: Int = 2
+  ) {
+    self.steps = steps
+    self.batch = batch
+    self.gradAccum = gradAccum
+    self.lr = lr
+    self.warmup = warmup
+    self.schedule = schedule
+    self.minLR = minLR
+    self.weightDecay = weightDecay
+    self.beta1 = beta1
+    self.beta2 = beta2
+    self.clip = clip
+    self.seed = seed
+    self.evalEvery = evalEvery
+    self.evalBatches = evalBatches
+    self.checkpointEvery = checkpointEvery
+    self.keepCheckpoints = keepCheckpoints
+  }
+}
+
+/// The `[data]` section: where the corpus is and how much of it is held out.
+public struct DataConfig: Sendable, Equatable {
+  /// The corpus every new user has: the fortunes directory.
+  public static let defaultPath = "/usr/share/games/fortunes"
+
+  /// `path`: a text file or a directory of text files (fortune files are split at `%` lines).
+  public var path: String
+  /// `val_fraction`: fraction of documents held out for validation, in (0, 1).
+  public var valFraction: Double
+
+  /// Creates a data section; the default is the fortunes corpus with a tenth held out.
+  public init(path: String = DataConfig.defaultPath, valFraction: Double = 0.1) {
+    self.path = path
+    self.valFraction = valFraction
+  }
+}
+
+/// The `[distributed]` section: how gradients travel between workers (DESIGN.md section 4).
+public struct DistributedConfig: Sendable, Equatable {
+  /// `bucket_mb`: size of a gradient all-reduce bucket in MiB; positive.
+  public var bucketMB: Double
+  /// `overlap`: start each bucket's all-reduce during backward (`true`) or after it.
+  public var overlap: Bool
+  /// `check_every`: steps between cross-rank parameter checksums; 0 turns the check off.
+  public var checkEvery: Int
+
+  /// Creates a distributed section: 25 MiB buckets, overlapped, no periodic check.
+  public init(bucketMB: Double = 25, overlap: Bool = true, checkEvery: Int = 0) {
+    self.bucketMB = bucketMB
+    self.overlap = overlap
+    self.checkEvery = checkEvery
+  }
+}

@@ -1,0 +1,129 @@
+import Kernels
+
+extension Transformer {
+  /// Attention sublayer: `y = proj(attention(qkv(x)))`, (N, C) → (N, C) into `y`.
+  func attentionForward(
+    _ i: Int, inp: UnsafeMutablePointer<Float>, y: UnsafeMutablePointer<Float>
+  ) {
+    let (b, t, c, nh) = (batch, config.context, config.dModel, config.nHeads)
+    let (n, w, act) = (b * t, layout.blocks[i], attention[i])
+    let p = parameters
+    linearForward(
+      out: act.qkv, inp: inp, weight: p[w.qkvWeight], bias: p[w.qkvBias], rows: n,
+      inChannels: c, outChannels: 3 * c)
+    switch config.attention {
+    case .softmax:
+      softmaxAttentionForward(
+        out: act.out, att: act.att, qkv: act.qkv, batch: b, time: t, channels: c, heads: nh)
+    case .linear:
+      linearAttentionForward(
+        out: act.out, phi: act.phi, att: act.att, qkv: act.qkv, batch: b, time: t, channels: c,
+        heads: nh)
+    case .fastweight:
+      linearForward(
+        out: act.betaLogits, inp: inp, weight: p[w.betaWeight!], bias: p[w.betaBias!], rows: n,
+        inChannels: c, outChannels: nh)
+      fastWeightAttentionForward(
+        out: act.out, saved: act.fastWeight, qkv: act.qkv, betaLogits: act.betaLogits,
+        batch: b, time: t, channels: c, heads: nh)
+    }
+    linearForward(
+      out: y, inp: act.out, weight: p[w.attnProjWeight], bias: p[w.attnProjBias], rows: n,
+      inChannels: c, outChannels: c)
+  }
+
+  /// Backward of `attentionForward`: adds into `dinp` and the block's parameter gradients.
+  func attentionBackward(
+    _ i: Int, inp: UnsafeMutablePointer<Float>, dy: UnsafeMutablePointer<Float>,
+    dinp: UnsafeMutablePointer<Float>
+  ) {
+    let (b, t, c, nh) = (batch, config.context, config.dModel, config.nHeads)
+    let (n, w, act) = (b * t, layout.blocks[i], attention[i])
+    let (p, g) = (parameters, gradients)
+    let dout = scratch.view("sublayer_grad")
+    let dqkv = scratch.view("wide_a")
+    let work = scratch.view("attention")
+    dout.update(repeating: 0, count: n * c)
+    linearBackward(
+      dinp: dout, dweight: g[w.attnProjWeight], dbias: g[w.attnProjBias], dout: dy,
+      inp: act.out, weight: p[w.attnProjWeight], rows: n, inChannels: c, outChannels: c)
+    dqkv.update(repeating: 0, count: n * 3 * c)
+    switch config.attention {
+    case .softmax:
+      softmaxAttentionBackward(
+        dqkv: dqkv, dout: dout, att: act.att, qkv: act.qkv, scratch: work, batch: b, time: t,
+        channels: c, heads: nh)
+    case .linear:
+      linearAttentionBackward(
+        dqkv: dqkv, dout: dout, out: act.out, phi: act.phi, att: act.att, qkv: act.qkv,
+        scratch: work, batch: b, time: t, channels: c, heads: nh)
+    case .fastweight:
+      let dbeta = scratch.view("beta_grad")
+      dbeta.update(repeating: 0, count: n * nh)
+      fastWeightAttentionBackward(
+        dqkv: dqkv, dbetaLogits: dbeta, dout: dout, saved: act.fastWeight, qkv: act.qkv,
+        betaLogits: act.betaLogits, scratch: work, batch: b, time: t, channels: c, heads: nh)
+      linearBackward(
+        dinp: dinp, dweight: g[w.betaWeight!], dbias: g[w.betaBias!], dout: dbeta, inp: inp,
+        weight: p[w.betaWeight!], rows: n, inChannels: c, outChannels: nh)
+    }
+    linearBackward(
+      dinp: dinp, dweight: g[w.qkvWeight], dbias: g[w.qkvBias], dout: dqkv, inp: inp,
+      weight: p[w.qkvWeight], rows: n, inChannels: c, outChannels: 3 * c)
+  }
+
+  /// MLP sublayer: `y = proj(gelu(fc(x)))`, (N, C) → (N, 4C) → (N, C) into `y`.
+  func mlpForward(_ i: Int, inp: UnsafeMutablePointer<Float>, y: UnsafeMutablePointer<Float>) {
+    let (n, c) = (batch * config.context, config.dModel)
+    let (w, act, p) = (layout.blocks[i], mlp[i], parameters)
+    linearForward(
+      out: act.fc, inp: inp, weight: p[w.fcWeight], bias: p[w.fcBias], rows: n, inChannels: c,
+      outChannels: 4 * c)
+    geluForward(out: act.gelu, inp: act.fc, count: n * 4 * c)
+    linearForward(
+      out: y, inp: act.gelu, weight: p[w.mlpProjWeight], bias: p[w.mlpProjBias], rows: n,
+      inChannels: 4 * c, outChannels: c)
+  }
+
+  /// Backward of `mlpForward`: adds into `dinp` and the block's parameter gradients.
+  func mlpBackward(
+    _ i: Int, inp: UnsafeMutablePointer<Float>, dy: UnsafeMutablePointer<Float>,
+    dinp: UnsafeMutablePointer<Float>
+  ) {
+    let (n, c) = (batch * config.context, config.dModel)
+    let (w, act, p, g) = (layout.blocks[i], mlp[i], parameters, gradients)
+    let dgelu = scratch.view("wide_a")
+    let dfc = scratch.view("wide_b")
+    dgelu.update(repeating: 0, count: n * 4 * c)
+    linearBackward(
+      dinp: dgelu, dweight: g[w.mlpProjWeight], dbias: g[w.mlpProjBias], dout: dy,
+      inp: act.gelu, weight: p[w.mlpProjWeight], rows: n, inChannels: 4 * c, outChannels: c)
+    dfc.update(repeating: 0, count: n * 4 * c)
+    geluBackward(dinp: dfc, inp: act.fc, dout: dgelu, count: n * 4 * c)
+    linearBackward(
+      dinp: dinp, dweight: g[w.fcWeight], dbias: g[w.fcBias], dout: dfc, inp: inp,
+      weight: p[w.fcWeight], rows: n, inChannels: c, outChannels: 4 * c)
+  }
+
+  /// Runs sublayer `s` (even: attention of block s/2, odd: MLP of block s/2).
+  func sublayerForward(_ s: Int, inp: UnsafeMutablePointer<Float>, y: UnsafeMutablePointer<Float>)
+  {
+    if s % 2 == 0 { attentionForward(s / 2, inp: inp, y: y) } else { mlpForward(s / 2, inp: inp, y: y) }
+  }
+
+  func sublayerBackward(
+    _ s: Int, inp: UnsafeMutablePointer<Float>, dy: UnsafeMutablePointer<Float>,
+    dinp: UnsafeMutablePointer<Float>
+  ) {
+    if s % 2 == 0 {
+      attentionBackward(s / 2, inp: inp, dy: dy, dinp: dinp)
+    } else {
+      mlpBackward(s / 2, inp: inp, dy: dy, dinp: dinp)
+    }
+  }
+
+  /// The norm offsets of sublayer `s`.
+  func norm(of s: Int) -> NormOffsets {
+    s % 2 == 0 ? layout.blocks[s / 2].norm1 : layout.blocks[s / 2].norm2
+  }
+}

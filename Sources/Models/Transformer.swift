@@ -1,0 +1,125 @@
+import Kernels
+
+// Shapes: B = sequences per micro-batch, T = context, C = d_model, H = heads, L = layers,
+// V = vocabulary, N = B·T rows.
+
+/// The decoder-only language model of DESIGN.md section 3, with every norm kind, placement and
+/// attention kind, for one fixed micro-batch shape (B, T).
+///
+/// Parameters, gradients, buffers (running statistics), activations and backward scratch are
+/// five allocations made here, with named views; a training step allocates nothing.
+/// `forward` runs the blocks and the loss, `backward` the same list reversed, adding into
+/// `gradients` (clear them with `zeroGradients`).
+public final class Transformer {
+  public let config: ModelConfig
+  public let batch: Int
+  public let layout: ModelLayout
+  public let parameters: FlatTensors
+  public let gradients: FlatTensors
+  public let buffers: FlatTensors
+  let activations: FlatTensors
+  let scratch: FlatTensors
+  /// Token ids of the current micro-batch, (B, T), and the targets, (B, T).
+  let tokens: UnsafeMutablePointer<Int32>
+  let targets: UnsafeMutablePointer<Int32>
+
+  var sublayers: [SublayerActivations] = []
+  var attention: [AttentionActivations] = []
+  var mlp: [MLPActivations] = []
+  var finalInput: UnsafeMutablePointer<Float>
+  var finalNorm: NormActivations
+  /// The output hidden state h the head reads, (N, C).
+  var hidden: UnsafeMutablePointer<Float>
+  var probs: UnsafeMutablePointer<Float>
+
+  /// Set by the distributed module to make `syncbatchnorm` exchange statistics.
+  public var statisticsExchange: NormStatisticsExchange?
+  /// Whether the last `forward` ran in training mode (BatchNorm batch statistics).
+  public internal(set) var training = true
+
+  /// Builds a model for micro-batches of `batch` sequences of `config.context` tokens, with
+  /// parameters initialized from `seed`.
+  ///
+  /// - Throws: `ModelError` naming the problem when the shape is impossible.
+  public init(config: ModelConfig, batch: Int, seed: UInt64) throws {
+    try Self.validate(config, batch: batch)
+    self.config = config
+    self.batch = batch
+    layout = ModelLayout(config)
+    parameters = FlatTensors(layout: layout.parameters)
+    gradients = FlatTensors(layout: layout.parameters)
+    buffers = FlatTensors(layout: layout.buffers)
+    let plan = ActivationPlan(config, batch: batch)
+    activations = FlatTensors(layout: plan.layout)
+    scratch = FlatTensors(layout: plan.scratchLayout)
+    let n = batch * config.context
+    tokens = .allocate(capacity: n)
+    tokens.initialize(repeating: 0, count: n)
+    targets = .allocate(capacity: n)
+    targets.initialize(repeating: 0, count: n)
+    let a = activations
+    let placement = config.placement
+    let sublayerCount = 2 * config.nLayers
+    func streamInput(_ s: Int) -> UnsafeMutablePointer<Float> {
+      a.view(s < sublayerCount ? "s\(s).input" : "final.input")
+    }
+    for s in 0..<sublayerCount {
+      let p = "s\(s)."
+      let input = a.view(p + "input")
+      sublayers.append(
+        SublayerActivations(
+          input: input,
+          normInput: placement == .pre ? input : a.view(p + "norm_input"),
+          norm: NormActivations(
+            out: placement == .pre ? a.view(p + "norm.out") : streamInput(s + 1),
+            mean: a.view(p + "norm.mean"), rstd: a.view(p + "norm.rstd"))))
+      if s % 2 == 0 {
+        attention.append(
+          AttentionActivations(
+            qkv: a.view(p + "qkv"), att: a.view(p + "att"), phi: a.view(p + "phi"),
+            betaLogits: a.view(p + "beta_logits"), fastWeight: a.view(p + "fast_weight"),
+            out: a.view(p + "attn_out")))
+      } else {
+        mlp.append(MLPActivations(fc: a.view(p + "fc"), gelu: a.view(p + "gelu")))
+      }
+    }
+    finalInput = a.view("final.input")
+    finalNorm = NormActivations(
+      out: a.view("final.norm.out"), mean: a.view("final.norm.mean"),
+      rstd: a.view("final.norm.rstd"))
+    switch placement {
+    case .pre: hidden = finalNorm.out
+    case .post: hidden = finalInput
+    case .residual: hidden = a.view("final.hidden")
+    }
+    probs = a.view("probs")
+    initializeParameters(parameters, buffers: buffers, layers: config.nLayers, seed: seed)
+  }
+
+  deinit {
+    tokens.deallocate()
+    targets.deallocate()
+  }
+
+  static func validate(_ m: ModelConfig, batch: Int) throws {
+    for (name, value) in [
+      ("model.d_model", m.dModel), ("model.n_heads", m.nHeads), ("model.n_layers", m.nLayers),
+      ("model.context", m.context), ("micro-batch", batch),
+    ] where value <= 0 {
+      throw ModelError("model: \(name) = \(value) must be a positive integer")
+    }
+    guard m.dModel % m.nHeads == 0 else {
+      throw ModelError(
+        "model: d_model = \(m.dModel) is not divisible by n_heads = \(m.nHeads); "
+          + "each head needs d_model / n_heads channels")
+    }
+  }
+
+  /// Parameter count (trainable).
+  public var parameterCount: Int { parameters.count }
+
+  /// Floats held for activations and backward scratch.
+  public var activationCount: Int { activations.count + scratch.count }
+
+  public func zeroGradients() { gradients.zero() }
+}

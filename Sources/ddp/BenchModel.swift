@@ -1,0 +1,127 @@
+import ArgumentParser
+import Foundation
+import Kernels
+import Models
+import Training
+
+/// `ddp bench [model] --config FILE`: times full training steps of a config on this process.
+struct BenchModel: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "model",
+    abstract: "Time training steps (forward, backward, AdamW) of a config.",
+    discussion: """
+      Prints tokens/s, ms/step, model FLOPs per step (6·parameters·tokens + 12·L·T·C·tokens),
+      achieved GFLOP/s, the single-thread sgemm rate measured in the same run, their ratio
+      (MFU), and peak resident memory against what the model needs, as a table and as one
+      JSON line. Tokens are random bytes: speed does not depend on the text.
+
+      Example:
+        ddp bench --config configs/bench.toml --set model.norm=rmsnorm
+      """)
+
+  @Option(help: "TOML run configuration.") var config: String
+  @Option(name: .customLong("set"), help: "Override a key, e.g. --set train.batch=16.")
+  var overrides: [String] = []
+  @Option(help: "Timed steps (after warm-up).") var steps = 10
+  @Option(help: "Untimed warm-up steps.") var warmup = 2
+  @Option(help: "OpenBLAS threads.") var threads = 1
+
+  func validate() throws {
+    guard steps > 0 else { throw ValidationError("--steps must be positive, got \(steps)") }
+    guard warmup >= 0 else { throw ValidationError("--warmup must be ≥ 0, got \(warmup)") }
+    guard threads > 0 else { throw ValidationError("--threads must be positive, got \(threads)") }
+  }
+
+  func run() throws {
+    setBLASThreads(threads)
+    let run = try loadOrExit { try RunConfig.load(path: config, overrides: overrides) }
+    let m = run.model
+    let batch = run.train.batch / run.train.gradAccum
+    let model = try loadOrExit { try Transformer(config: m, batch: batch, seed: run.train.seed) }
+    let optimizer = AdamW(
+      layout: model.layout.parameters, beta1: Float(run.train.beta1),
+      beta2: Float(run.train.beta2), weightDecay: Float(run.train.weightDecay))
+    var rng = RandomNumbers(seed: run.train.seed)
+    let n = batch * m.context
+    let tokens = (0..<n).map { _ in Int32(rng.nextInt(below: m.vocabSize)) }
+    let targets = (0..<n).map { _ in Int32(rng.nextInt(below: m.vocabSize)) }
+
+    let sgemm = measureSgemmRate()
+    var times: [Double] = []
+    var loss: Float = 0
+    for i in 0..<(warmup + steps) {
+      let start = monotonicSeconds()
+      model.zeroGradients()
+      loss = model.forward(tokens: tokens, targets: targets)
+      model.backward()
+      let scale = clippingScale(norm: gradientNorm(model.gradients), maxNorm: run.train.clip)
+      optimizer.update(
+        parameters: model.parameters, gradients: model.gradients, lr: Float(run.train.lr),
+        gradScale: scale)
+      if i >= warmup { times.append(monotonicSeconds() - start) }
+    }
+    let seconds = times.sorted()[times.count / 2]
+    let tokensPerStep = Double(n)
+    let flops =
+      6 * Double(model.parameterCount) * tokensPerStep
+      + 12 * Double(m.nLayers * m.context * m.dModel) * tokensPerStep
+    let gflops = flops / seconds / 1e9
+    let stateBytes = 4 * (4 * model.parameterCount + model.buffers.count)
+    let activationBytes = 4 * model.activationCount
+    let report = BenchReport(
+      parameters: model.parameterCount, tokensPerStep: n, msPerStep: seconds * 1e3,
+      tokensPerSecond: tokensPerStep / seconds, flopsPerStep: flops, gflops: gflops,
+      sgemmGflops: sgemm, mfu: gflops / sgemm, peakResidentMB: Double(peakResidentBytes() ?? 0) / 1e6,
+      modelStateMB: Double(stateBytes) / 1e6, activationMB: Double(activationBytes) / 1e6,
+      loss: Double(loss), threads: threads)
+    print(report.table)
+    print(try report.jsonLine())
+  }
+}
+
+/// The figures `ddp bench` prints.
+struct BenchReport: Codable {
+  var parameters: Int
+  var tokensPerStep: Int
+  var msPerStep: Double
+  var tokensPerSecond: Double
+  var flopsPerStep: Double
+  var gflops: Double
+  var sgemmGflops: Double
+  var mfu: Double
+  var peakResidentMB: Double
+  /// Parameters, gradients, two AdamW moments and running statistics.
+  var modelStateMB: Double
+  var activationMB: Double
+  var loss: Double
+  var threads: Int
+
+  var table: String {
+    let needed = modelStateMB + activationMB
+    let rows: [(String, String)] = [
+      ("parameters", "\(parameters)"),
+      ("tokens/step", "\(tokensPerStep)"),
+      ("ms/step (median)", fmt(msPerStep, 1)),
+      ("tokens/s", fmt(tokensPerSecond, 0)),
+      ("model GFLOP/step", fmt(flopsPerStep / 1e9, 2)),
+      ("achieved GFLOP/s", fmt(gflops, 1)),
+      ("sgemm GFLOP/s (\(threads) thread\(threads == 1 ? "" : "s"), 1024³)", fmt(sgemmGflops, 1)),
+      ("MFU (achieved / sgemm)", fmt(100 * mfu, 1) + "%"),
+      ("peak resident MB", fmt(peakResidentMB, 1)),
+      ("params+grads+AdamW+activations MB", fmt(needed, 1)),
+      ("peak / needed", fmt(peakResidentMB / needed, 2) + "x"),
+    ]
+    let width = rows.map(\.0.count).max() ?? 0
+    return rows.map { $0.0.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + $0.1 }
+      .joined(separator: "\n")
+  }
+
+  func jsonLine() throws -> String {
+    let encoder = JSONEncoder()
+    encoder.keyEncodingStrategy = .convertToSnakeCase
+    encoder.outputFormatting = .sortedKeys
+    return String(decoding: try encoder.encode(self), as: UTF8.self)
+  }
+}
+
+func fmt(_ x: Double, _ digits: Int) -> String { String(format: "%.\(digits)f", x) }

@@ -1,0 +1,15 @@
+import ArgumentParser
+
+/// The `ddp` command: a data-parallel Transformer trainer on MPI and OpenBLAS.
+struct DDP: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "ddp",
+    abstract: "Data-parallel Transformer language-model trainer on MPI and OpenBLAS.",
+    discussion: """
+      Measures what each normalization (LayerNorm, RMSNorm, BatchNorm, SyncBatchNorm) costs
+      across data-parallel workers. Example:
+
+        ddp bench --config configs/bench.toml
+      """,
+    subcommands: [Bench.self])
+}

@@ -1,0 +1,2 @@
+BLASEnvironment.ensureCoreType()
+DDP.main()

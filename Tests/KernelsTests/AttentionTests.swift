@@ -1,0 +1,85 @@
+import Kernels
+import TestSupport
+import XCTest
+
+/// Attention in float with sgemm against a Double reference, over sums of ≤ 16 terms and one
+/// softmax: a few float ulps, with headroom for the normalization by small denominators.
+let attentionTolerance: Float = 2e-5
+
+final class AttentionTests: XCTestCase {
+  let (b, t, c, nh) = (2, 5, 8, 2)
+
+  func testSoftmaxAttentionMatchesReference() {
+    let qkv = TestTensor(count: b * t * 3 * c, uniform: -1, 1, seed: 40)
+    let out = TestTensor(count: b * t * c)
+    let att = TestTensor(count: b * nh * t * t)
+    softmaxAttentionForward(out: out.pointer, att: att.pointer, qkv: qkv.pointer, batch: b,
+      time: t, channels: c, heads: nh)
+    let want = Reference.softmaxAttention(qkv.array, batch: b, time: t, channels: c, heads: nh)
+    XCTAssertLessThan(maxRelativeError(out.array, want), attentionTolerance)
+  }
+
+  func testSoftmaxAttentionBackward() {
+    let qkv = TestTensor(count: b * t * 3 * c, uniform: -1, 1, seed: 41)
+    let projection = TestTensor(count: b * t * c, uniform: -1, 1, seed: 42)
+    let out = TestTensor(count: b * t * c)
+    let att = TestTensor(count: b * nh * t * t)
+    func forward() -> Double {
+      softmaxAttentionForward(out: out.pointer, att: att.pointer, qkv: qkv.pointer, batch: b,
+        time: t, channels: c, heads: nh)
+      return projectedLoss(out, projection)
+    }
+    _ = forward()
+    let dqkv = TestTensor(count: b * t * 3 * c)
+    let scratch = TestTensor(count: softmaxAttentionScratchCount(time: t))
+    softmaxAttentionBackward(dqkv: dqkv.pointer, dout: projection.pointer, att: att.pointer,
+      qkv: qkv.pointer, scratch: scratch.pointer, batch: b, time: t, channels: c, heads: nh)
+    let check = gradientCheckError(input: qkv, analytic: dqkv.array, loss: forward)
+    XCTAssertLessThan(check.error, finiteDifferenceTolerance)
+  }
+
+  /// The parallel (training) form, the Double recurrence and the generation step all agree.
+  func testLinearAttentionParallelEqualsRecurrence() {
+    let (b, t, c, nh) = (2, 33, 16, 2)
+    let qkv = TestTensor(count: b * t * 3 * c, uniform: -2, 2, seed: 43)
+    let out = TestTensor(count: b * t * c)
+    let phi = TestTensor(count: b * t * 2 * c)
+    let att = TestTensor(count: b * nh * t * t)
+    linearAttentionForward(out: out.pointer, phi: phi.pointer, att: att.pointer,
+      qkv: qkv.pointer, batch: b, time: t, channels: c, heads: nh)
+    let recurrence = Reference.linearAttention(qkv.array, batch: b, time: t, channels: c,
+      heads: nh)
+    XCTAssertLessThan(maxRelativeError(out.array, recurrence), attentionTolerance)
+    let stepped = TestTensor(count: b * t * c)
+    for bi in 0..<b {
+      let state = TestTensor(count: linearAttentionStateCount(channels: c, heads: nh))
+      for ti in 0..<t {
+        linearAttentionStep(out: stepped.pointer + (bi * t + ti) * c, state: state.pointer,
+          qkv: qkv.pointer + (bi * t + ti) * 3 * c, channels: c, heads: nh)
+      }
+    }
+    XCTAssertLessThan(maxRelativeError(stepped.array, recurrence), attentionTolerance)
+  }
+
+  func testLinearAttentionBackward() {
+    let qkv = TestTensor(count: b * t * 3 * c, uniform: -1.5, 1.5, seed: 44)
+    let projection = TestTensor(count: b * t * c, uniform: -1, 1, seed: 45)
+    let out = TestTensor(count: b * t * c)
+    let phi = TestTensor(count: b * t * 2 * c)
+    let att = TestTensor(count: b * nh * t * t)
+    func forward() -> Double {
+      linearAttentionForward(out: out.pointer, phi: phi.pointer, att: att.pointer,
+        qkv: qkv.pointer, batch: b, time: t, channels: c, heads: nh)
+      return projectedLoss(out, projection)
+    }
+    _ = forward()
+    let dqkv = TestTensor(count: b * t * 3 * c)
+    let scratch = TestTensor(count: linearAttentionScratchCount(time: t, headSize: c / nh))
+    linearAttentionBackward(dqkv: dqkv.pointer, dout: projection.pointer, out: out.pointer,
+      phi: phi.pointer, att: att.pointer, qkv: qkv.pointer, scratch: scratch.pointer, batch: b,
+      time: t, channels: c, heads: nh)
+    // Step 1e-3: the elu+1 feature map has a kink in its second derivative at 0.
+    let check = gradientCheckError(input: qkv, analytic: dqkv.array, step: 1e-3, loss: forward)
+    XCTAssertLessThan(check.error, finiteDifferenceTolerance)
+  }
+}

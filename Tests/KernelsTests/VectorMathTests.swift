@@ -1,0 +1,39 @@
+import Foundation
+import Kernels
+import XCTest
+
+final class VectorMathTests: XCTestCase {
+  /// exp8 promises relative error below 2e-7 (a couple of float ulps) on [-87, 88].
+  func testExpMatchesLibm() {
+    var worst: Double = 0
+    var x: Float = -87
+    while x < 88 {
+      let got = Double(exp8(Float8(repeating: x))[3])
+      let want = Foundation.exp(Double(x))
+      worst = max(worst, abs(got - want) / want)
+      x += 0.0137
+    }
+    XCTAssertLessThan(worst, 4e-7, "max relative error of exp8")
+  }
+
+  /// tanh8 promises absolute error below 3e-7 everywhere, saturating to ±1.
+  func testTanhMatchesLibm() {
+    var worst: Double = 0
+    var x: Float = -30
+    while x < 30 {
+      worst = max(worst, abs(Double(fastTanh(x)) - Foundation.tanh(Double(x))))
+      x += 0.0031
+    }
+    XCTAssertLessThan(worst, 3e-7, "max absolute error of tanh8")
+    XCTAssertEqual(fastTanh(1000), 1)
+    XCTAssertEqual(fastTanh(-1000), -1)
+  }
+
+  func testReductionsMatchPlainLoops() {
+    let a = (0..<37).map { Float($0) * 0.25 - 3 }
+    let b = (0..<37).map { Float(($0 * 7) % 11) - 5 }
+    XCTAssertEqual(vectorSum(a, 37), a.reduce(0, +), accuracy: 1e-4)
+    XCTAssertEqual(vectorDot(a, b, 37), zip(a, b).map(*).reduce(0, +), accuracy: 1e-3)
+    XCTAssertEqual(vectorMax(b, 37), b.max())
+  }
+}
