@@ -24,11 +24,11 @@ import CBLAS
 /// u             (B, H, T, hs) the delta-rule writes U
 /// att           (B, H, T, T)  S = Q·Kᵀ on and below the diagonal, Aᵀ strictly above it
 /// ```
-/// In all `B·T·(4C + 3H) + B·H·T²`.
+/// In all `B·T·(3C + 3H) + B·H·T²`.
 public func fastWeightSavedCount(batch b: Int, time t: Int, channels c: Int, heads nh: Int)
   -> Int
 {
-  b * t * (2 * c + 3 * nh + c) + b * nh * t * t
+  b * t * (3 * c + 3 * nh) + b * nh * t * t
 }
 
 /// Views of the four tensors packed in the `saved` buffer (`fastWeightSavedCount`).
@@ -92,14 +92,7 @@ public func fastWeightAttentionForward(
       scalars[h] = 1 / (1 + fastExp(-betaLogits[bt * nh + h]))
       for part in 0..<2 {
         let o = part * c + h * hs
-        var sum: Float = 0
-        for j in 0..<hs {
-          p[o + j] = eluPlusOne(x[o + j])
-          sum += p[o + j]
-        }
-        let inv = 1 / sum
-        for j in 0..<hs { p[o + j] *= inv }
-        scalars[(1 + part) * nh + h] = inv
+        scalars[(1 + part) * nh + h] = normalizedEluPlusOne(p + o, x + o, hs)
       }
     }
   }
@@ -254,6 +247,33 @@ public func fastWeightAttentionBackward(
   }
 }
 
+/// `φ = p / Σp` with `p = elu(x) + 1` over n contiguous entries, eight lanes at a time through
+/// `exp8` (the polynomial of `eluPlusOne`). Returns `1 / Σp`.
+@inline(__always)
+func normalizedEluPlusOne(
+  _ phi: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, _ n: Int
+) -> Float {
+  var acc = Float8()
+  var i = 0
+  while i + 8 <= n {
+    let v = load8(x + i)
+    var p = exp8(v)
+    p.replace(with: v + 1, where: v .> 0)
+    store8(p, phi + i)
+    acc += p
+    i += 8
+  }
+  var sum = acc.sum()
+  while i < n {
+    phi[i] = eluPlusOne(x[i])
+    sum += phi[i]
+    i += 1
+  }
+  let inv = 1 / sum
+  for j in 0..<n { phi[j] *= inv }
+  return inv
+}
+
 /// `dx += ∂φ/∂x · dφ` for one head, where `φ = p / Σp`, `p = elu(x) + 1`:
 /// `dx_j += (dφ_j − ⟨dφ, φ⟩)·(x_j > 0 ? 1/Σp : φ_j)`. Row strides: `dx`, `x` 3C, `phi` 2C,
 /// `dphi` hs, `invSum` 3H.
@@ -271,7 +291,7 @@ func addThroughNormalizedEluPlusOne(
     let dxr = dx + row * 3 * c
     let inv = invSum[row * 3 * nh]
     let dot = vectorDot(g, p, hs)
-    for j in 0..<hs { dxr[j] += (g[j] - 0 * dot) * (xr[j] > 0 ? inv : p[j]) }
+    for j in 0..<hs { dxr[j] += (g[j] - dot) * (xr[j] > 0 ? inv : p[j]) }
   }
 }
 
@@ -301,17 +321,8 @@ public func fastWeightAttentionStep(
     for h in 0..<nh {
       let w = state + h * hs * hs
       let beta = 1 / (1 + fastExp(-betaLogits[h]))
-      for part in 0..<2 {
-        let dst = phiQ + part * hs
-        let src = qkv + part * c + h * hs
-        var sum: Float = 0
-        for j in 0..<hs {
-          dst[j] = eluPlusOne(src[j])
-          sum += dst[j]
-        }
-        let inv = 1 / sum
-        for j in 0..<hs { dst[j] *= inv }
-      }
+      _ = normalizedEluPlusOne(phiQ, qkv + h * hs, hs)
+      _ = normalizedEluPlusOne(phiK, qkv + c + h * hs, hs)
       let v = qkv + 2 * c + h * hs
       let y = out + h * hs
       for i in 0..<hs {

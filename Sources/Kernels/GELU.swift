@@ -34,10 +34,12 @@ public func geluForward(out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Flo
 /// u = √(2/π)·(x + 0.044715·x³),  t = tanh(u)
 /// dinp += dout · (½·(1 + t) + ½·x·(1 − t²)·√(2/π)·(1 + 3·0.044715·x²))
 /// ```
+/// With `overwrite`, `dinp` is written instead of added to.
 public func geluBackward(
   dinp: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>, dout: UnsafePointer<Float>,
-  count n: Int
+  count n: Int, overwrite: Bool = false
 ) {
+  let keep: Float = overwrite ? 0 : 1
   var i = 0
   while i + 8 <= n {
     let x = load8(inp + i)
@@ -45,14 +47,14 @@ public func geluBackward(
     let t = tanh8(geluScale * (x + geluCubic * x2 * x))
     let du = geluScale * (1 + 3 * geluCubic * x2)
     let grad = 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * du
-    store8(load8(dinp + i) + grad * load8(dout + i), dinp + i)
+    store8(keep * load8(dinp + i) + grad * load8(dout + i), dinp + i)
     i += 8
   }
   while i < n {
     let x = inp[i]
     let t = fastTanh(geluScale * (x + geluCubic * x * x * x))
     let du = geluScale * (1 + 3 * geluCubic * x * x)
-    dinp[i] += dout[i] * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * du)
+    dinp[i] = keep * dinp[i] + dout[i] * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * du)
     i += 1
   }
 }

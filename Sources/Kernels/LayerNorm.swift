@@ -19,17 +19,23 @@ public func layerNormForward(
   bias: UnsafePointer<Float>, rows n: Int, channels c: Int
 ) {
   let invC = 1 / Float(c)
+  let vectorEnd = c - c % 8
   for r in 0..<n {
     let x = inp + r * c
     let y = out + r * c
     let m = vectorSum(x, c) * invC
-    var varianceSum: Float = 0
-    for i in 0..<c {
-      let d = x[i] - m
-      varianceSum += d * d
+    var acc = Float8()
+    for i in stride(from: 0, to: vectorEnd, by: 8) {
+      let d = load8(x + i) - m
+      acc += d * d
     }
+    var varianceSum = acc.sum()
+    for i in vectorEnd..<c { varianceSum += (x[i] - m) * (x[i] - m) }
     let s = 1 / (varianceSum * invC + layerNormEpsilon).squareRoot()
-    for i in 0..<c { y[i] = (x[i] - m) * s * weight[i] + bias[i] }
+    for i in stride(from: 0, to: vectorEnd, by: 8) {
+      store8((load8(x + i) - m) * s * load8(weight + i) + load8(bias + i), y + i)
+    }
+    for i in vectorEnd..<c { y[i] = (x[i] - m) * s * weight[i] + bias[i] }
     mean[r] = m
     rstd[r] = s
   }
@@ -49,15 +55,27 @@ public func layerNormBackward(
   rows n: Int, channels c: Int
 ) {
   let invC = 1 / Float(c)
+  let vectorEnd = c - c % 8
   for r in 0..<n {
     let x = inp + r * c
     let dy = dout + r * c
     let dx = dinp + r * c
     let m = mean[r]
     let s = rstd[r]
-    var gMean: Float = 0
-    var gxMean: Float = 0
-    for i in 0..<c {
+    var gAcc = Float8()
+    var gxAcc = Float8()
+    for i in stride(from: 0, to: vectorEnd, by: 8) {
+      let xhat = (load8(x + i) - m) * s
+      let d = load8(dy + i)
+      let g = d * load8(weight + i)
+      gAcc += g
+      gxAcc += g * xhat
+      store8(load8(dbias + i) + d, dbias + i)
+      store8(load8(dweight + i) + d * xhat, dweight + i)
+    }
+    var gMean = gAcc.sum()
+    var gxMean = gxAcc.sum()
+    for i in vectorEnd..<c {
       let xhat = (x[i] - m) * s
       let g = dy[i] * weight[i]
       gMean += g
@@ -67,7 +85,12 @@ public func layerNormBackward(
     }
     gMean *= invC
     gxMean *= invC
-    for i in 0..<c {
+    for i in stride(from: 0, to: vectorEnd, by: 8) {
+      let xhat = (load8(x + i) - m) * s
+      let g = load8(dy + i) * load8(weight + i)
+      store8(load8(dx + i) + s * (g - gMean - xhat * gxMean), dx + i)
+    }
+    for i in vectorEnd..<c {
       let xhat = (x[i] - m) * s
       dx[i] += s * (dy[i] * weight[i] - gMean - xhat * gxMean)
     }

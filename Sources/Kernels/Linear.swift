@@ -30,15 +30,18 @@ public func linearForward(
 /// dbias   += Σ_rows dout          (OC)
 /// ```
 /// `dinp` may be nil when the input needs no gradient (the first layer of a frozen stack).
+/// With `overwriteInput` it is written (`dinp = dout · weight`) instead of added to, which saves
+/// clearing a scratch buffer first.
 public func linearBackward(
   dinp: UnsafeMutablePointer<Float>?, dweight: UnsafeMutablePointer<Float>,
   dbias: UnsafeMutablePointer<Float>?, dout: UnsafePointer<Float>, inp: UnsafePointer<Float>,
-  weight: UnsafePointer<Float>, rows n: Int, inChannels ic: Int, outChannels oc: Int
+  weight: UnsafePointer<Float>, rows n: Int, inChannels ic: Int, outChannels oc: Int,
+  overwriteInput: Bool = false
 ) {
   if let dinp {
     cblas_sgemm(
       CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(n), Int32(ic), Int32(oc),
-      1, dout, Int32(oc), weight, Int32(ic), 1, dinp, Int32(ic))
+      1, dout, Int32(oc), weight, Int32(ic), overwriteInput ? 0 : 1, dinp, Int32(ic))
   }
   cblas_sgemm(
     CblasRowMajor, CblasTrans, CblasNoTrans, Int32(oc), Int32(ic), Int32(n),

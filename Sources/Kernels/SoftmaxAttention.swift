@@ -34,11 +34,7 @@ public func softmaxAttentionForward(
       cblas_sgemm(
         CblasRowMajor, CblasNoTrans, CblasTrans, Int32(t), Int32(t), Int32(hs),
         scale, q, Int32(3 * c), k, Int32(3 * c), 0, p, Int32(t))
-      for row in 0..<t {
-        let pr = p + row * t
-        softmaxInPlace(pr, count: row + 1)
-        (pr + row + 1).update(repeating: 0, count: t - row - 1)
-      }
+      for row in 0..<t { causalSoftmaxRow(p + row * t, valid: row + 1, length: t) }
       cblas_sgemm(
         CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(t), Int32(hs), Int32(t),
         1, p, Int32(t), v, Int32(3 * c), 0, out + bi * t * c + h * hs, Int32(c))
@@ -98,4 +94,39 @@ public func softmaxAttentionBackward(
         1, dp, Int32(t), q, ld, 1, dk, ld)
     }
   }
+}
+
+/// Softmax over the first `valid` entries of a row of `length`, zeroing the rest (the future
+/// positions). The partial last vector is masked rather than finished one lane at a time.
+@inline(__always)
+func causalSoftmaxRow(_ x: UnsafeMutablePointer<Float>, valid n: Int, length: Int) {
+  let m = vectorMax(x, n)
+  let vectorEnd = min(length - length % 8, (n + 7) & ~7)
+  let lane = Float8(0, 1, 2, 3, 4, 5, 6, 7)  // compared as floats: integer masks scalarize
+  var acc = Float8()
+  var i = 0
+  while i < vectorEnd {
+    var e = exp8(load8(x + i) - m)
+    e.replace(with: 0, where: lane .>= Float(n - i))
+    store8(e, x + i)
+    acc += e
+    i += 8
+  }
+  var sum = acc.sum()
+  while i < n {
+    x[i] = fastExp(x[i] - m)
+    sum += x[i]
+    i += 1
+  }
+  let inv = Float8(repeating: 1 / sum)
+  i = 0
+  while i < vectorEnd {
+    store8(load8(x + i) * inv, x + i)
+    i += 8
+  }
+  while i < n {
+    x[i] *= inv[0]
+    i += 1
+  }
+  (x + max(n, vectorEnd)).update(repeating: 0, count: length - max(n, vectorEnd))
 }

@@ -4,12 +4,12 @@
 public typealias Float8 = SIMD8<Float>
 
 @inline(__always)
-func load8(_ p: UnsafePointer<Float>) -> Float8 {
+public func load8(_ p: UnsafePointer<Float>) -> Float8 {
   UnsafeRawPointer(p).loadUnaligned(as: Float8.self)
 }
 
 @inline(__always)
-func store8(_ v: Float8, _ p: UnsafeMutablePointer<Float>) {
+public func store8(_ v: Float8, _ p: UnsafeMutablePointer<Float>) {
   UnsafeMutableRawPointer(p).storeBytes(of: v, as: Float8.self)
 }
 

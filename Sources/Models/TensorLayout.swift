@@ -10,7 +10,7 @@ public struct TensorLayout: Sendable, Equatable {
     public let name: String
     public let shape: [Int]
     public let offset: Int
-    public var count: Int { shape.reduce(1, *) }
+    public let count: Int
     /// Vectors (norm weights, biases, running statistics) take no weight decay.
     public var isVector: Bool { shape.count == 1 }
   }
@@ -25,7 +25,7 @@ public struct TensorLayout: Sendable, Equatable {
   @discardableResult
   public mutating func add(_ name: String, _ shape: [Int]) -> Int {
     precondition(index[name] == nil, "duplicate tensor name \(name)")
-    let entry = Entry(name: name, shape: shape, offset: totalCount)
+    let entry = Entry(name: name, shape: shape, offset: totalCount, count: shape.reduce(1, *))
     index[name] = entries.count
     entries.append(entry)
     totalCount += entry.count

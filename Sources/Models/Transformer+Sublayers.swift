@@ -43,10 +43,10 @@ extension Transformer {
     let dout = scratch.view("sublayer_grad")
     let dqkv = scratch.view("wide_a")
     let work = scratch.view("attention")
-    dout.update(repeating: 0, count: n * c)
     linearBackward(
       dinp: dout, dweight: g[w.attnProjWeight], dbias: g[w.attnProjBias], dout: dy,
-      inp: act.out, weight: p[w.attnProjWeight], rows: n, inChannels: c, outChannels: c)
+      inp: act.out, weight: p[w.attnProjWeight], rows: n, inChannels: c, outChannels: c,
+      overwriteInput: true)
     dqkv.update(repeating: 0, count: n * 3 * c)
     switch config.attention {
     case .softmax:
@@ -94,12 +94,11 @@ extension Transformer {
     let (w, act, p, g) = (layout.blocks[i], mlp[i], parameters, gradients)
     let dgelu = scratch.view("wide_a")
     let dfc = scratch.view("wide_b")
-    dgelu.update(repeating: 0, count: n * 4 * c)
     linearBackward(
       dinp: dgelu, dweight: g[w.mlpProjWeight], dbias: g[w.mlpProjBias], dout: dy,
-      inp: act.gelu, weight: p[w.mlpProjWeight], rows: n, inChannels: 4 * c, outChannels: c)
-    dfc.update(repeating: 0, count: n * 4 * c)
-    geluBackward(dinp: dfc, inp: act.fc, dout: dgelu, count: n * 4 * c)
+      inp: act.gelu, weight: p[w.mlpProjWeight], rows: n, inChannels: 4 * c, outChannels: c,
+      overwriteInput: true)
+    geluBackward(dinp: dfc, inp: act.fc, dout: dgelu, count: n * 4 * c, overwrite: true)
     linearBackward(
       dinp: dinp, dweight: g[w.fcWeight], dbias: g[w.fcBias], dout: dfc, inp: inp,
       weight: p[w.fcWeight], rows: n, inChannels: c, outChannels: 4 * c)

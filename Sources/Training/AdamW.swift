@@ -1,3 +1,4 @@
+import Kernels
 import Models
 
 /// AdamW: Adam with decoupled weight decay and bias correction, over one flat parameter buffer.
@@ -8,6 +9,8 @@ import Models
 /// m̂ = m / (1 − β₁ᵗ),              v̂ = v / (1 − β₂ᵗ)
 /// θ ← θ − lr·(m̂ / (√v̂ + ε) + λ·θ)     (λ = 0 for vectors: norm weights, biases)
 /// ```
+/// computed as `θ·(1 − lr·λ) − (lr / (1 − β₁ᵗ))·m / (√(v / (1 − β₂ᵗ)) + ε)`, one division and
+/// one square root per element: the update streams seven arrays and is bound by memory.
 ///
 /// ### References
 /// I. Loshchilov, F. Hutter, "Decoupled Weight Decay Regularization", ICLR 2019.
@@ -36,23 +39,35 @@ public final class AdamW {
     parameters: FlatTensors, gradients: FlatTensors, lr: Float, gradScale: Float = 1
   ) {
     step += 1
-    let correction1 = 1 - Float(Double(beta1).power(step))
-    let correction2 = 1 - Float(Double(beta2).power(step))
+    let stepSize = lr / (1 - Float(Double(beta1).power(step)))
+    let secondScale = 1 / (1 - Float(Double(beta2).power(step)))
     let (b1, b2, eps) = (beta1, beta2, epsilon)
     for entry in parameters.layout.entries {
-      let decay = entry.isVector ? 0 : weightDecay
+      let shrink = 1 - lr * (entry.isVector ? 0 : weightDecay)  // decoupled decay: θ·(1 − lr·λ)
       let p = parameters[entry.offset]
       let g = gradients[entry.offset]
       let m = firstMoment[entry.offset]
       let v = secondMoment[entry.offset]
-      for i in 0..<entry.count {
+      let count = entry.count
+      var i = 0
+      while i + 8 <= count {
+        let grad = load8(g + i) * gradScale
+        let mi = b1 * load8(m + i) + (1 - b1) * grad
+        let vi = b2 * load8(v + i) + (1 - b2) * grad * grad
+        store8(mi, m + i)
+        store8(vi, v + i)
+        let pi = load8(p + i)
+        store8(pi * shrink - stepSize * mi / ((vi * secondScale).squareRoot() + eps), p + i)
+        i += 8
+      }
+      while i < count {
         let grad = g[i] * gradScale
         let mi = b1 * m[i] + (1 - b1) * grad
         let vi = b2 * v[i] + (1 - b2) * grad * grad
         m[i] = mi
         v[i] = vi
-        let update = (mi / correction1) / ((vi / correction2).squareRoot() + eps)
-        p[i] -= lr * (update + decay * p[i])
+        p[i] = p[i] * shrink - stepSize * mi / ((vi * secondScale).squareRoot() + eps)
+        i += 1
       }
     }
   }

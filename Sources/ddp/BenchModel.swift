@@ -48,19 +48,29 @@ struct BenchModel: ParsableCommand {
 
     let sgemm = measureSgemmRate()
     var times: [Double] = []
+    var phases = [Double](repeating: 0, count: 3)  // forward, backward, optimizer
     var loss: Float = 0
     for i in 0..<(warmup + steps) {
       let start = monotonicSeconds()
       model.zeroGradients()
       loss = model.forward(tokens: tokens, targets: targets)
+      let forwardDone = monotonicSeconds()
       model.backward()
+      let backwardDone = monotonicSeconds()
       let scale = clippingScale(norm: gradientNorm(model.gradients), maxNorm: run.train.clip)
       optimizer.update(
         parameters: model.parameters, gradients: model.gradients, lr: Float(run.train.lr),
         gradScale: scale)
-      if i >= warmup { times.append(monotonicSeconds() - start) }
+      let end = monotonicSeconds()
+      if i >= warmup {
+        times.append(end - start)
+        phases[0] += forwardDone - start
+        phases[1] += backwardDone - forwardDone
+        phases[2] += end - backwardDone
+      }
     }
     let seconds = times.sorted()[times.count / 2]
+    let phaseMS = phases.map { $0 / Double(steps) * 1e3 }
     let tokensPerStep = Double(n)
     let flops =
       6 * Double(model.parameterCount) * tokensPerStep
@@ -73,7 +83,8 @@ struct BenchModel: ParsableCommand {
       tokensPerSecond: tokensPerStep / seconds, flopsPerStep: flops, gflops: gflops,
       sgemmGflops: sgemm, mfu: gflops / sgemm, peakResidentMB: Double(peakResidentBytes() ?? 0) / 1e6,
       modelStateMB: Double(stateBytes) / 1e6, activationMB: Double(activationBytes) / 1e6,
-      loss: Double(loss), threads: threads)
+      loss: Double(loss), threads: threads, forwardMS: phaseMS[0], backwardMS: phaseMS[1],
+      optimizerMS: phaseMS[2])
     print(report.table)
     print(try report.jsonLine())
   }
@@ -95,6 +106,11 @@ struct BenchReport: Codable {
   var activationMB: Double
   var loss: Double
   var threads: Int
+  /// Mean time per step of each phase; backward includes zeroing the gradients.
+  var forwardMS: Double
+  var backwardMS: Double
+  /// Gradient norm, clipping and the AdamW update.
+  var optimizerMS: Double
 
   var table: String {
     let needed = modelStateMB + activationMB
@@ -102,6 +118,8 @@ struct BenchReport: Codable {
       ("parameters", "\(parameters)"),
       ("tokens/step", "\(tokensPerStep)"),
       ("ms/step (median)", fmt(msPerStep, 1)),
+      ("  forward / backward / optimizer (mean)",
+        [forwardMS, backwardMS, optimizerMS].map { fmt($0, 1) }.joined(separator: " / ")),
       ("tokens/s", fmt(tokensPerSecond, 0)),
       ("model GFLOP/step", fmt(flopsPerStep / 1e9, 2)),
       ("achieved GFLOP/s", fmt(gflops, 1)),
