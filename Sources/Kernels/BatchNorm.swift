@@ -59,7 +59,8 @@ public func batchNormNormalize(
     runningMean[i] = (1 - batchNormMomentum) * runningMean[i] + batchNormMomentum * m
     runningVar[i] = (1 - batchNormMomentum) * runningVar[i] + batchNormMomentum * unbiased
   }
-  applyChannelAffine(out: out, inp: inp, mean: mean, rstd: rstd, weight: weight, bias: bias,
+  applyChannelAffine(
+    out: out, inp: inp, mean: mean, rstd: rstd, weight: weight, bias: bias,
     rows: n, channels: c)
 }
 
@@ -72,7 +73,8 @@ public func batchNormEvalForward(
   channels c: Int
 ) {
   for i in 0..<c { rstdScratch[i] = 1 / (runningVar[i] + batchNormEpsilon).squareRoot() }
-  applyChannelAffine(out: out, inp: inp, mean: runningMean, rstd: rstdScratch, weight: weight,
+  applyChannelAffine(
+    out: out, inp: inp, mean: runningMean, rstd: rstdScratch, weight: weight,
     bias: bias, rows: n, channels: c)
 }
 

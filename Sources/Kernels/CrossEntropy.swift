@@ -61,13 +61,13 @@ public func crossEntropyBackward(
 @inline(__always)
 public func softmaxInPlace(_ x: UnsafeMutablePointer<Float>, count n: Int) {
   let m = vectorMax(x, n)
-  var acc = Float8()
+  var acc = FloatVector()
   var i = 0
-  while i + 8 <= n {
-    let e = exp8(load8(x + i) - m)
-    store8(e, x + i)
+  while i + vectorWidth <= n {
+    let e = expVector(loadVector(x + i) - m)
+    storeVector(e, x + i)
     acc += e
-    i += 8
+    i += vectorWidth
   }
   var sum = acc.sum()
   while i < n {

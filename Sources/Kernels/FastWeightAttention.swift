@@ -248,20 +248,20 @@ public func fastWeightAttentionBackward(
 }
 
 /// `φ = p / Σp` with `p = elu(x) + 1` over n contiguous entries, eight lanes at a time through
-/// `exp8` (the polynomial of `eluPlusOne`). Returns `1 / Σp`.
+/// `expVector` (the polynomial of `eluPlusOne`). Returns `1 / Σp`.
 @inline(__always)
 func normalizedEluPlusOne(
   _ phi: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, _ n: Int
 ) -> Float {
-  var acc = Float8()
+  var acc = FloatVector()
   var i = 0
-  while i + 8 <= n {
-    let v = load8(x + i)
-    var p = exp8(v)
+  while i + vectorWidth <= n {
+    let v = loadVector(x + i)
+    var p = expVector(v)
     p.replace(with: v + 1, where: v .> 0)
-    store8(p, phi + i)
+    storeVector(p, phi + i)
     acc += p
-    i += 8
+    i += vectorWidth
   }
   var sum = acc.sum()
   while i < n {

@@ -15,11 +15,11 @@ let geluCubic: Float = 0.044_715
 /// D. Hendrycks, K. Gimpel, "Gaussian Error Linear Units (GELUs)", arXiv:1606.08415.
 public func geluForward(out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>, count n: Int) {
   var i = 0
-  while i + 8 <= n {
-    let x = load8(inp + i)
-    let t = tanh8(geluScale * (x + geluCubic * x * x * x))
-    store8(0.5 * x * (1 + t), out + i)
-    i += 8
+  while i + vectorWidth <= n {
+    let x = loadVector(inp + i)
+    let t = tanhVector(geluScale * (x + geluCubic * x * x * x))
+    storeVector(0.5 * x * (1 + t), out + i)
+    i += vectorWidth
   }
   while i < n {
     let x = inp[i]
@@ -41,14 +41,14 @@ public func geluBackward(
 ) {
   let keep: Float = overwrite ? 0 : 1
   var i = 0
-  while i + 8 <= n {
-    let x = load8(inp + i)
+  while i + vectorWidth <= n {
+    let x = loadVector(inp + i)
     let x2 = x * x
-    let t = tanh8(geluScale * (x + geluCubic * x2 * x))
+    let t = tanhVector(geluScale * (x + geluCubic * x2 * x))
     let du = geluScale * (1 + 3 * geluCubic * x2)
     let grad = 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * du
-    store8(keep * load8(dinp + i) + grad * load8(dout + i), dinp + i)
-    i += 8
+    storeVector(keep * loadVector(dinp + i) + grad * loadVector(dout + i), dinp + i)
+    i += vectorWidth
   }
   while i < n {
     let x = inp[i]

@@ -19,21 +19,22 @@ public func layerNormForward(
   bias: UnsafePointer<Float>, rows n: Int, channels c: Int
 ) {
   let invC = 1 / Float(c)
-  let vectorEnd = c - c % 8
+  let vectorEnd = c - c % vectorWidth
   for r in 0..<n {
     let x = inp + r * c
     let y = out + r * c
     let m = vectorSum(x, c) * invC
-    var acc = Float8()
-    for i in stride(from: 0, to: vectorEnd, by: 8) {
-      let d = load8(x + i) - m
+    var acc = FloatVector()
+    for i in stride(from: 0, to: vectorEnd, by: vectorWidth) {
+      let d = loadVector(x + i) - m
       acc += d * d
     }
     var varianceSum = acc.sum()
     for i in vectorEnd..<c { varianceSum += (x[i] - m) * (x[i] - m) }
     let s = 1 / (varianceSum * invC + layerNormEpsilon).squareRoot()
-    for i in stride(from: 0, to: vectorEnd, by: 8) {
-      store8((load8(x + i) - m) * s * load8(weight + i) + load8(bias + i), y + i)
+    for i in stride(from: 0, to: vectorEnd, by: vectorWidth) {
+      storeVector(
+        (loadVector(x + i) - m) * s * loadVector(weight + i) + loadVector(bias + i), y + i)
     }
     for i in vectorEnd..<c { y[i] = (x[i] - m) * s * weight[i] + bias[i] }
     mean[r] = m
@@ -55,23 +56,23 @@ public func layerNormBackward(
   rows n: Int, channels c: Int
 ) {
   let invC = 1 / Float(c)
-  let vectorEnd = c - c % 8
+  let vectorEnd = c - c % vectorWidth
   for r in 0..<n {
     let x = inp + r * c
     let dy = dout + r * c
     let dx = dinp + r * c
     let m = mean[r]
     let s = rstd[r]
-    var gAcc = Float8()
-    var gxAcc = Float8()
-    for i in stride(from: 0, to: vectorEnd, by: 8) {
-      let xhat = (load8(x + i) - m) * s
-      let d = load8(dy + i)
-      let g = d * load8(weight + i)
+    var gAcc = FloatVector()
+    var gxAcc = FloatVector()
+    for i in stride(from: 0, to: vectorEnd, by: vectorWidth) {
+      let xhat = (loadVector(x + i) - m) * s
+      let d = loadVector(dy + i)
+      let g = d * loadVector(weight + i)
       gAcc += g
       gxAcc += g * xhat
-      store8(load8(dbias + i) + d, dbias + i)
-      store8(load8(dweight + i) + d * xhat, dweight + i)
+      storeVector(loadVector(dbias + i) + d, dbias + i)
+      storeVector(loadVector(dweight + i) + d * xhat, dweight + i)
     }
     var gMean = gAcc.sum()
     var gxMean = gxAcc.sum()
@@ -85,10 +86,10 @@ public func layerNormBackward(
     }
     gMean *= invC
     gxMean *= invC
-    for i in stride(from: 0, to: vectorEnd, by: 8) {
-      let xhat = (load8(x + i) - m) * s
-      let g = load8(dy + i) * load8(weight + i)
-      store8(load8(dx + i) + s * (g - gMean - xhat * gxMean), dx + i)
+    for i in stride(from: 0, to: vectorEnd, by: vectorWidth) {
+      let xhat = (loadVector(x + i) - m) * s
+      let g = loadVector(dy + i) * loadVector(weight + i)
+      storeVector(loadVector(dx + i) + s * (g - gMean - xhat * gxMean), dx + i)
     }
     for i in vectorEnd..<c {
       let xhat = (x[i] - m) * s

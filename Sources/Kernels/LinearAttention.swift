@@ -108,12 +108,14 @@ public func linearAttentionBackward(
       cblas_sgemm(
         CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(t), Int32(hs), Int32(t),
         1, da, Int32(t), phiK, Int32(2 * c), 0, dnum, Int32(hs))
-      addThroughEluPlusOne(dx: dqkv + offset, dphi: dnum, x: qkv + offset, phi: phiQ,
+      addThroughEluPlusOne(
+        dx: dqkv + offset, dphi: dnum, x: qkv + offset, phi: phiQ,
         time: t, headSize: hs, channels: c)
       cblas_sgemm(
         CblasRowMajor, CblasTrans, CblasNoTrans, Int32(t), Int32(hs), Int32(t),
         1, da, Int32(t), phiQ, Int32(2 * c), 0, dnum, Int32(hs))
-      addThroughEluPlusOne(dx: dqkv + offset + c, dphi: dnum, x: qkv + offset + c, phi: phiK,
+      addThroughEluPlusOne(
+        dx: dqkv + offset + c, dphi: dnum, x: qkv + offset + c, phi: phiK,
         time: t, headSize: hs, channels: c)
     }
   }

@@ -19,7 +19,6 @@ public func residualBackward(
 }
 
 /// `y += x` over n elements.
-public func accumulate(_ y: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, count n: Int)
-{
+public func accumulate(_ y: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, count n: Int) {
   for i in 0..<n { y[i] += x[i] }
 }

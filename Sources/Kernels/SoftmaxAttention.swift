@@ -101,16 +101,17 @@ public func softmaxAttentionBackward(
 @inline(__always)
 func causalSoftmaxRow(_ x: UnsafeMutablePointer<Float>, valid n: Int, length: Int) {
   let m = vectorMax(x, n)
-  let vectorEnd = min(length - length % 8, (n + 7) & ~7)
-  let lane = Float8(0, 1, 2, 3, 4, 5, 6, 7)  // compared as floats: integer masks scalarize
-  var acc = Float8()
+  let vectorEnd = min(
+    length - length % vectorWidth, (n + vectorWidth - 1) / vectorWidth * vectorWidth)
+  let lane = laneIndices  // compared as floats: integer masks scalarize
+  var acc = FloatVector()
   var i = 0
   while i < vectorEnd {
-    var e = exp8(load8(x + i) - m)
+    var e = expVector(loadVector(x + i) - m)
     e.replace(with: 0, where: lane .>= Float(n - i))
-    store8(e, x + i)
+    storeVector(e, x + i)
     acc += e
-    i += 8
+    i += vectorWidth
   }
   var sum = acc.sum()
   while i < n {
@@ -118,11 +119,11 @@ func causalSoftmaxRow(_ x: UnsafeMutablePointer<Float>, valid n: Int, length: In
     sum += x[i]
     i += 1
   }
-  let inv = Float8(repeating: 1 / sum)
+  let inv = FloatVector(repeating: 1 / sum)
   i = 0
   while i < vectorEnd {
-    store8(load8(x + i) * inv, x + i)
-    i += 8
+    storeVector(loadVector(x + i) * inv, x + i)
+    i += vectorWidth
   }
   while i < n {
     x[i] *= inv[0]
@@ -130,3 +131,6 @@ func causalSoftmaxRow(_ x: UnsafeMutablePointer<Float>, valid n: Int, length: In
   }
   (x + max(n, vectorEnd)).update(repeating: 0, count: length - max(n, vectorEnd))
 }
+
+/// 0, 1, 2, … per lane.
+let laneIndices = FloatVector((0..<vectorWidth).map { Float($0) })

@@ -1,26 +1,34 @@
-/// Vectorized building blocks for the elementwise kernels: loads and stores of eight floats,
-/// horizontal sums, and `exp` / `tanh` accurate to a few ulp without calling libm per element.
+/// Vectorized building blocks for the elementwise kernels: loads and stores of a vector of
+/// floats, horizontal sums, and `exp` / `tanh` accurate to a few ulp without calling libm per
+/// element.
+///
+/// Vectors are 16 floats: one AVX-512 register where the build targets it (Package.swift builds
+/// the numeric modules for the build machine's CPU), two AVX2 registers otherwise.
 
-public typealias Float8 = SIMD8<Float>
+public typealias FloatVector = SIMD8<Float>
+typealias IntVector = SIMD8<Int32>
+
+/// Lanes per `FloatVector`.
+public let vectorWidth = FloatVector.scalarCount
 
 @inline(__always)
-public func load8(_ p: UnsafePointer<Float>) -> Float8 {
-  UnsafeRawPointer(p).loadUnaligned(as: Float8.self)
+public func loadVector(_ p: UnsafePointer<Float>) -> FloatVector {
+  UnsafeRawPointer(p).loadUnaligned(as: FloatVector.self)
 }
 
 @inline(__always)
-public func store8(_ v: Float8, _ p: UnsafeMutablePointer<Float>) {
-  UnsafeMutableRawPointer(p).storeBytes(of: v, as: Float8.self)
+public func storeVector(_ v: FloatVector, _ p: UnsafeMutablePointer<Float>) {
+  UnsafeMutableRawPointer(p).storeBytes(of: v, as: FloatVector.self)
 }
 
-/// `Σ p[i]` for i in 0..<n, with eight partial sums.
+/// `Σ p[i]` for i in 0..<n, with one partial sum per lane.
 @inline(__always)
 public func vectorSum(_ p: UnsafePointer<Float>, _ n: Int) -> Float {
-  var acc = Float8()
+  var acc = FloatVector()
   var i = 0
-  while i + 8 <= n {
-    acc += load8(p + i)
-    i += 8
+  while i + vectorWidth <= n {
+    acc += loadVector(p + i)
+    i += vectorWidth
   }
   var s = acc.sum()
   while i < n {
@@ -30,14 +38,14 @@ public func vectorSum(_ p: UnsafePointer<Float>, _ n: Int) -> Float {
   return s
 }
 
-/// `Σ a[i]·b[i]` for i in 0..<n, with eight partial sums.
+/// `Σ a[i]·b[i]` for i in 0..<n, with one partial sum per lane.
 @inline(__always)
 public func vectorDot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ n: Int) -> Float {
-  var acc = Float8()
+  var acc = FloatVector()
   var i = 0
-  while i + 8 <= n {
-    acc.addProduct(load8(a + i), load8(b + i))
-    i += 8
+  while i + vectorWidth <= n {
+    acc.addProduct(loadVector(a + i), loadVector(b + i))
+    i += vectorWidth
   }
   var s = acc.sum()
   while i < n {
@@ -50,12 +58,12 @@ public func vectorDot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ n:
 /// `max_i p[i]` for n ≥ 1.
 @inline(__always)
 public func vectorMax(_ p: UnsafePointer<Float>, _ n: Int) -> Float {
-  var acc = Float8(repeating: -.infinity)
+  var acc = FloatVector(repeating: -.infinity)
   var i = 0
-  while i + 8 <= n {
-    let v = load8(p + i)
+  while i + vectorWidth <= n {
+    let v = loadVector(p + i)
     acc.replace(with: v, where: v .> acc)
-    i += 8
+    i += vectorWidth
   }
   var m = acc.max()
   while i < n {
@@ -65,7 +73,7 @@ public func vectorMax(_ p: UnsafePointer<Float>, _ n: Int) -> Float {
   return m
 }
 
-/// `eˣ` for eight lanes: Cody–Waite range reduction `x = n·ln2 + r`, |r| ≤ ln2/2, then Cephes'
+/// `eˣ` per lane: Cody–Waite range reduction `x = n·ln2 + r`, |r| ≤ ln2/2, then Cephes'
 /// degree-6 polynomial for `eʳ`, scaled by `2ⁿ` through the exponent bits. Relative error
 /// below 2e-7 on [-87, 88]; inputs are clamped there, so it never returns inf or a subnormal.
 ///
@@ -77,36 +85,36 @@ public func vectorMax(_ p: UnsafePointer<Float>, _ n: Int) -> Float {
 /// ### References
 /// S. L. Moshier, Cephes Math Library, `expf.c`.
 @inline(__always)
-public func exp8(_ x: Float8) -> Float8 {
+public func expVector(_ x: FloatVector) -> FloatVector {
   var x = x
-  x.replace(with: Float8(repeating: -87.3), where: x .< -87.3)
-  x.replace(with: Float8(repeating: 88.3), where: x .> 88.3)
-  let magic = Float8(repeating: 12_582_912)  // 1.5·2²³
+  x.replace(with: FloatVector(repeating: -87.3), where: x .< -87.3)
+  x.replace(with: FloatVector(repeating: 88.3), where: x .> 88.3)
+  let magic = FloatVector(repeating: 12_582_912)  // 1.5·2²³
   let shifted = x * 1.442_695_04 + magic
   let n = shifted - magic
   var r = x - n * 0.693_359_375
   r = r + n * 2.121_944_4e-4
-  var p = Float8(repeating: 1.987_569_15e-4)
+  var p = FloatVector(repeating: 1.987_569_15e-4)
   p = p * r + 1.398_199_95e-3
   p = p * r + 8.333_451_9e-3
   p = p * r + 4.166_579_59e-2
   p = p * r + 1.666_666_55e-1
   p = p * r + 5.000_000_12e-1
   let er = p * r * r + r + 1
-  let exponent = unsafeBitCast(shifted, to: SIMD8<Int32>.self) &- 0x4B40_0000
-  return er * unsafeBitCast((exponent &+ 127) &<< 23, to: Float8.self)
+  let exponent = unsafeBitCast(shifted, to: IntVector.self) &- 0x4B40_0000
+  return er * unsafeBitCast((exponent &+ 127) &<< 23, to: FloatVector.self)
 }
 
-/// `tanh(x)` for eight lanes as `1 − 2 / (e²ˣ + 1)`; absolute error below 3e-7.
+/// `tanh(x)` per lane as `1 − 2 / (e²ˣ + 1)`; absolute error below 3e-7.
 @inline(__always)
-public func tanh8(_ x: Float8) -> Float8 {
-  1 - 2 / (exp8(2 * x) + 1)
+public func tanhVector(_ x: FloatVector) -> FloatVector {
+  1 - 2 / (expVector(2 * x) + 1)
 }
 
 /// Scalar `eˣ` through the same polynomial, so vector and tail lanes agree.
 @inline(__always)
-public func fastExp(_ x: Float) -> Float { exp8(Float8(repeating: x))[0] }
+public func fastExp(_ x: Float) -> Float { expVector(FloatVector(repeating: x))[0] }
 
 /// Scalar `tanh` through the same polynomial.
 @inline(__always)
-public func fastTanh(_ x: Float) -> Float { tanh8(Float8(repeating: x))[0] }
+public func fastTanh(_ x: Float) -> Float { tanhVector(FloatVector(repeating: x))[0] }

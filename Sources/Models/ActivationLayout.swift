@@ -55,8 +55,11 @@ struct ActivationPlan {
         layout.add("s\(s).att", m.attention == .fastweight ? [0] : [b, nh, t, t])
         layout.add("s\(s).phi", m.attention == .linear ? [n, 2 * c] : [0])
         layout.add("s\(s).beta_logits", m.attention == .fastweight ? [n, nh] : [0])
-        let saved = m.attention == .fastweight ? fastWeightSavedCount(batch: b, time: t,
-          channels: c, heads: nh) : 0
+        let saved =
+          m.attention == .fastweight
+          ? fastWeightSavedCount(
+            batch: b, time: t,
+            channels: c, heads: nh) : 0
         layout.add("s\(s).fast_weight", [saved])
         layout.add("s\(s).attn_out", [n, c])
       } else {

@@ -105,9 +105,12 @@ extension Transformer {
   }
 
   /// Runs sublayer `s` (even: attention of block s/2, odd: MLP of block s/2).
-  func sublayerForward(_ s: Int, inp: UnsafeMutablePointer<Float>, y: UnsafeMutablePointer<Float>)
-  {
-    if s % 2 == 0 { attentionForward(s / 2, inp: inp, y: y) } else { mlpForward(s / 2, inp: inp, y: y) }
+  func sublayerForward(_ s: Int, inp: UnsafeMutablePointer<Float>, y: UnsafeMutablePointer<Float>) {
+    if s % 2 == 0 {
+      attentionForward(s / 2, inp: inp, y: y)
+    } else {
+      mlpForward(s / 2, inp: inp, y: y)
+    }
   }
 
   func sublayerBackward(

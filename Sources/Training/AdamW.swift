@@ -50,15 +50,15 @@ public final class AdamW {
       let v = secondMoment[entry.offset]
       let count = entry.count
       var i = 0
-      while i + 8 <= count {
-        let grad = load8(g + i) * gradScale
-        let mi = b1 * load8(m + i) + (1 - b1) * grad
-        let vi = b2 * load8(v + i) + (1 - b2) * grad * grad
-        store8(mi, m + i)
-        store8(vi, v + i)
-        let pi = load8(p + i)
-        store8(pi * shrink - stepSize * mi / ((vi * secondScale).squareRoot() + eps), p + i)
-        i += 8
+      while i + vectorWidth <= count {
+        let grad = loadVector(g + i) * gradScale
+        let mi = b1 * loadVector(m + i) + (1 - b1) * grad
+        let vi = b2 * loadVector(v + i) + (1 - b2) * grad * grad
+        storeVector(mi, m + i)
+        storeVector(vi, v + i)
+        let pi = loadVector(p + i)
+        storeVector(pi * shrink - stepSize * mi / ((vi * secondScale).squareRoot() + eps), p + i)
+        i += vectorWidth
       }
       while i < count {
         let grad = g[i] * gradScale

@@ -81,7 +81,8 @@ struct BenchModel: ParsableCommand {
     let report = BenchReport(
       parameters: model.parameterCount, tokensPerStep: n, msPerStep: seconds * 1e3,
       tokensPerSecond: tokensPerStep / seconds, flopsPerStep: flops, gflops: gflops,
-      sgemmGflops: sgemm, mfu: gflops / sgemm, peakResidentMB: Double(peakResidentBytes() ?? 0) / 1e6,
+      sgemmGflops: sgemm, mfu: gflops / sgemm,
+      peakResidentMB: Double(peakResidentBytes() ?? 0) / 1e6,
       modelStateMB: Double(stateBytes) / 1e6, activationMB: Double(activationBytes) / 1e6,
       loss: Double(loss), threads: threads, forwardMS: phaseMS[0], backwardMS: phaseMS[1],
       optimizerMS: phaseMS[2])
@@ -118,8 +119,10 @@ struct BenchReport: Codable {
       ("parameters", "\(parameters)"),
       ("tokens/step", "\(tokensPerStep)"),
       ("ms/step (median)", fmt(msPerStep, 1)),
-      ("  forward / backward / optimizer (mean)",
-        [forwardMS, backwardMS, optimizerMS].map { fmt($0, 1) }.joined(separator: " / ")),
+      (
+        "  forward / backward / optimizer (mean)",
+        [forwardMS, backwardMS, optimizerMS].map { fmt($0, 1) }.joined(separator: " / ")
+      ),
       ("tokens/s", fmt(tokensPerSecond, 0)),
       ("model GFLOP/step", fmt(flopsPerStep / 1e9, 2)),
       ("achieved GFLOP/s", fmt(gflops, 1)),

@@ -13,7 +13,8 @@ final class AttentionTests: XCTestCase {
     let qkv = TestTensor(count: b * t * 3 * c, uniform: -1, 1, seed: 40)
     let out = TestTensor(count: b * t * c)
     let att = TestTensor(count: b * nh * t * t)
-    softmaxAttentionForward(out: out.pointer, att: att.pointer, qkv: qkv.pointer, batch: b,
+    softmaxAttentionForward(
+      out: out.pointer, att: att.pointer, qkv: qkv.pointer, batch: b,
       time: t, channels: c, heads: nh)
     let want = Reference.softmaxAttention(qkv.array, batch: b, time: t, channels: c, heads: nh)
     XCTAssertLessThan(maxRelativeError(out.array, want), attentionTolerance)
@@ -25,14 +26,16 @@ final class AttentionTests: XCTestCase {
     let out = TestTensor(count: b * t * c)
     let att = TestTensor(count: b * nh * t * t)
     func forward() -> Double {
-      softmaxAttentionForward(out: out.pointer, att: att.pointer, qkv: qkv.pointer, batch: b,
+      softmaxAttentionForward(
+        out: out.pointer, att: att.pointer, qkv: qkv.pointer, batch: b,
         time: t, channels: c, heads: nh)
       return projectedLoss(out, projection)
     }
     _ = forward()
     let dqkv = TestTensor(count: b * t * 3 * c)
     let scratch = TestTensor(count: softmaxAttentionScratchCount(time: t))
-    softmaxAttentionBackward(dqkv: dqkv.pointer, dout: projection.pointer, att: att.pointer,
+    softmaxAttentionBackward(
+      dqkv: dqkv.pointer, dout: projection.pointer, att: att.pointer,
       qkv: qkv.pointer, scratch: scratch.pointer, batch: b, time: t, channels: c, heads: nh)
     let check = gradientCheckError(input: qkv, analytic: dqkv.array, loss: forward)
     XCTAssertLessThan(check.error, finiteDifferenceTolerance)
@@ -45,16 +48,19 @@ final class AttentionTests: XCTestCase {
     let out = TestTensor(count: b * t * c)
     let phi = TestTensor(count: b * t * 2 * c)
     let att = TestTensor(count: b * nh * t * t)
-    linearAttentionForward(out: out.pointer, phi: phi.pointer, att: att.pointer,
+    linearAttentionForward(
+      out: out.pointer, phi: phi.pointer, att: att.pointer,
       qkv: qkv.pointer, batch: b, time: t, channels: c, heads: nh)
-    let recurrence = Reference.linearAttention(qkv.array, batch: b, time: t, channels: c,
+    let recurrence = Reference.linearAttention(
+      qkv.array, batch: b, time: t, channels: c,
       heads: nh)
     XCTAssertLessThan(maxRelativeError(out.array, recurrence), attentionTolerance)
     let stepped = TestTensor(count: b * t * c)
     for bi in 0..<b {
       let state = TestTensor(count: linearAttentionStateCount(channels: c, heads: nh))
       for ti in 0..<t {
-        linearAttentionStep(out: stepped.pointer + (bi * t + ti) * c, state: state.pointer,
+        linearAttentionStep(
+          out: stepped.pointer + (bi * t + ti) * c, state: state.pointer,
           qkv: qkv.pointer + (bi * t + ti) * 3 * c, channels: c, heads: nh)
       }
     }
@@ -68,14 +74,16 @@ final class AttentionTests: XCTestCase {
     let phi = TestTensor(count: b * t * 2 * c)
     let att = TestTensor(count: b * nh * t * t)
     func forward() -> Double {
-      linearAttentionForward(out: out.pointer, phi: phi.pointer, att: att.pointer,
+      linearAttentionForward(
+        out: out.pointer, phi: phi.pointer, att: att.pointer,
         qkv: qkv.pointer, batch: b, time: t, channels: c, heads: nh)
       return projectedLoss(out, projection)
     }
     _ = forward()
     let dqkv = TestTensor(count: b * t * 3 * c)
     let scratch = TestTensor(count: linearAttentionScratchCount(time: t, headSize: c / nh))
-    linearAttentionBackward(dqkv: dqkv.pointer, dout: projection.pointer, out: out.pointer,
+    linearAttentionBackward(
+      dqkv: dqkv.pointer, dout: projection.pointer, out: out.pointer,
       phi: phi.pointer, att: att.pointer, qkv: qkv.pointer, scratch: scratch.pointer, batch: b,
       time: t, channels: c, heads: nh)
     // Step 1e-3: the elu+1 feature map has a kink in its second derivative at 0.

@@ -10,9 +10,11 @@ final class CrossEntropyTests: XCTestCase {
     let h = TestTensor(count: n * c, uniform: -2, 2, seed: 11)
     let wte = TestTensor(count: v * c, uniform: -2, 2, seed: 12)
     let probs = TestTensor(count: n * v)
-    let loss = crossEntropyForward(probs: probs.pointer, h: h.pointer, wte: wte.pointer,
+    let loss = crossEntropyForward(
+      probs: probs.pointer, h: h.pointer, wte: wte.pointer,
       targets: targets, rows: n, channels: c, vocabulary: v)
-    let want = Reference.crossEntropy(h.array, wte.array, targets, rows: n, channels: c,
+    let want = Reference.crossEntropy(
+      h.array, wte.array, targets, rows: n, channels: c,
       vocabulary: v)
     XCTAssertEqual(Double(loss), want, accuracy: 1e-5 * want)
     for r in 0..<n {
@@ -27,16 +29,21 @@ final class CrossEntropyTests: XCTestCase {
     let dh = TestTensor(count: n * c)
     let dwte = TestTensor(count: v * c)
     func loss() -> Double {
-      Double(crossEntropyForward(probs: probs.pointer, h: h.pointer, wte: wte.pointer,
-        targets: targets, rows: n, channels: c, vocabulary: v))
+      Double(
+        crossEntropyForward(
+          probs: probs.pointer, h: h.pointer, wte: wte.pointer,
+          targets: targets, rows: n, channels: c, vocabulary: v))
     }
     _ = loss()
-    crossEntropyBackward(dh: dh.pointer, dwte: dwte.pointer, probs: probs.pointer,
+    crossEntropyBackward(
+      dh: dh.pointer, dwte: dwte.pointer, probs: probs.pointer,
       h: h.pointer, wte: wte.pointer, targets: targets, dloss: 1, rows: n, channels: c,
       vocabulary: v)
-    XCTAssertLessThan(gradientCheckError(input: h, analytic: dh.array, loss: loss).error,
+    XCTAssertLessThan(
+      gradientCheckError(input: h, analytic: dh.array, loss: loss).error,
       finiteDifferenceTolerance, "dh")
-    XCTAssertLessThan(gradientCheckError(input: wte, analytic: dwte.array, loss: loss).error,
+    XCTAssertLessThan(
+      gradientCheckError(input: wte, analytic: dwte.array, loss: loss).error,
       finiteDifferenceTolerance, "dwte")
   }
 }

@@ -10,7 +10,8 @@ final class EmbeddingTests: XCTestCase {
     let wte = TestTensor(count: v * c, uniform: -1, 1, seed: 8)
     let wpe = TestTensor(count: t * c, uniform: -1, 1, seed: 9)
     let out = TestTensor(count: b * t * c)
-    embeddingForward(out: out.pointer, tokens: tokens, wte: wte.pointer, wpe: wpe.pointer,
+    embeddingForward(
+      out: out.pointer, tokens: tokens, wte: wte.pointer, wpe: wpe.pointer,
       batch: b, time: t, channels: c)
     let want = Reference.embedding(tokens, wte.array, wpe.array, batch: b, time: t, channels: c)
     XCTAssertEqual(out.array, want)
@@ -23,16 +24,20 @@ final class EmbeddingTests: XCTestCase {
     let out = TestTensor(count: b * t * c)
     let dwte = TestTensor(count: v * c)
     let dwpe = TestTensor(count: t * c)
-    embeddingBackward(dwte: dwte.pointer, dwpe: dwpe.pointer, dout: projection.pointer,
+    embeddingBackward(
+      dwte: dwte.pointer, dwpe: dwpe.pointer, dout: projection.pointer,
       tokens: tokens, batch: b, time: t, channels: c)
     func loss() -> Double {
-      embeddingForward(out: out.pointer, tokens: tokens, wte: wte.pointer, wpe: wpe.pointer,
+      embeddingForward(
+        out: out.pointer, tokens: tokens, wte: wte.pointer, wpe: wpe.pointer,
         batch: b, time: t, channels: c)
       return projectedLoss(out, projection)
     }
-    XCTAssertLessThan(gradientCheckError(input: wte, analytic: dwte.array, loss: loss).error,
+    XCTAssertLessThan(
+      gradientCheckError(input: wte, analytic: dwte.array, loss: loss).error,
       finiteDifferenceTolerance, "dwte")
-    XCTAssertLessThan(gradientCheckError(input: wpe, analytic: dwpe.array, loss: loss).error,
+    XCTAssertLessThan(
+      gradientCheckError(input: wpe, analytic: dwpe.array, loss: loss).error,
       finiteDifferenceTolerance, "dwpe")
   }
 }

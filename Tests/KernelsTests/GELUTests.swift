@@ -8,7 +8,7 @@ final class GELUTests: XCTestCase {
     let inp = TestTensor(count: n, uniform: -6, 6, seed: 5)
     let out = TestTensor(count: n)
     geluForward(out: out.pointer, inp: inp.pointer, count: n)
-    // tanh8's absolute error (3e-7) times |x|/2 ≤ 3 bounds the difference.
+    // tanhVector's absolute error (3e-7) times |x|/2 ≤ 3 bounds the difference.
     XCTAssertLessThan(maxRelativeError(out.array, Reference.gelu(inp.array)), 2e-6)
   }
 

@@ -16,7 +16,8 @@ final class NormTests: XCTestCase {
     let projection = TestTensor(count: n * c, uniform: -1, 1, seed: 23)
     let (out, mean, rstd) = (TestTensor(count: n * c), TestTensor(count: n), TestTensor(count: n))
     func forward() -> Double {
-      layerNormForward(out: out.pointer, mean: mean.pointer, rstd: rstd.pointer, inp: x.pointer,
+      layerNormForward(
+        out: out.pointer, mean: mean.pointer, rstd: rstd.pointer, inp: x.pointer,
         weight: weight.pointer, bias: bias.pointer, rows: n, channels: c)
       return projectedLoss(out, projection)
     }
@@ -24,7 +25,8 @@ final class NormTests: XCTestCase {
     let want = Reference.layerNorm(x.array, weight.array, bias.array, rows: n, channels: c)
     XCTAssertLessThan(maxRelativeError(out.array, want), normTolerance)
     let (dx, dw, db) = (TestTensor(count: n * c), TestTensor(count: c), TestTensor(count: c))
-    layerNormBackward(dinp: dx.pointer, dweight: dw.pointer, dbias: db.pointer,
+    layerNormBackward(
+      dinp: dx.pointer, dweight: dw.pointer, dbias: db.pointer,
       dout: projection.pointer, inp: x.pointer, weight: weight.pointer, mean: mean.pointer,
       rstd: rstd.pointer, rows: n, channels: c)
     for (name, input, grad) in [("x", x, dx), ("weight", weight, dw), ("bias", bias, db)] {
@@ -39,7 +41,8 @@ final class NormTests: XCTestCase {
     let projection = TestTensor(count: n * c, uniform: -1, 1, seed: 26)
     let (out, rstd) = (TestTensor(count: n * c), TestTensor(count: n))
     func forward() -> Double {
-      rmsNormForward(out: out.pointer, rstd: rstd.pointer, inp: x.pointer,
+      rmsNormForward(
+        out: out.pointer, rstd: rstd.pointer, inp: x.pointer,
         weight: weight.pointer, rows: n, channels: c)
       return projectedLoss(out, projection)
     }
@@ -47,7 +50,8 @@ final class NormTests: XCTestCase {
     let want = Reference.rmsNorm(x.array, weight.array, rows: n, channels: c)
     XCTAssertLessThan(maxRelativeError(out.array, want), normTolerance)
     let (dx, dw) = (TestTensor(count: n * c), TestTensor(count: c))
-    rmsNormBackward(dinp: dx.pointer, dweight: dw.pointer, dout: projection.pointer,
+    rmsNormBackward(
+      dinp: dx.pointer, dweight: dw.pointer, dout: projection.pointer,
       inp: x.pointer, weight: weight.pointer, rstd: rstd.pointer, rows: n, channels: c)
     for (name, input, grad) in [("x", x, dx), ("weight", weight, dw)] {
       let check = gradientCheckError(input: input, analytic: grad.array, loss: forward)
@@ -71,17 +75,21 @@ final class NormTests: XCTestCase {
     }
     func forward(_ x: TestTensor, _ weight: TestTensor, _ bias: TestTensor) {
       batchNormStatistics(stats: stats.pointer, inp: x.pointer, rows: n, channels: c)
-      batchNormNormalize(out: out.pointer, mean: mean.pointer, rstd: rstd.pointer,
+      batchNormNormalize(
+        out: out.pointer, mean: mean.pointer, rstd: rstd.pointer,
         runningMean: runningMean.pointer, runningVar: runningVar.pointer, inp: x.pointer,
         weight: weight.pointer, bias: bias.pointer, stats: stats.pointer, rows: n, channels: c)
     }
-    func backward(dx: TestTensor, dw: TestTensor, db: TestTensor, dout: TestTensor,
-      x: TestTensor, weight: TestTensor)
-    {
-      batchNormGradientStatistics(stats: gradStats.pointer, dweight: dw.pointer,
+    func backward(
+      dx: TestTensor, dw: TestTensor, db: TestTensor, dout: TestTensor,
+      x: TestTensor, weight: TestTensor
+    ) {
+      batchNormGradientStatistics(
+        stats: gradStats.pointer, dweight: dw.pointer,
         dbias: db.pointer, dout: dout.pointer, inp: x.pointer, mean: mean.pointer,
         rstd: rstd.pointer, rows: n, channels: c)
-      batchNormBackward(dinp: dx.pointer, dout: dout.pointer, inp: x.pointer,
+      batchNormBackward(
+        dinp: dx.pointer, dout: dout.pointer, inp: x.pointer,
         weight: weight.pointer, mean: mean.pointer, rstd: rstd.pointer,
         stats: gradStats.pointer, count: Float(n), rows: n, channels: c)
     }
@@ -124,12 +132,14 @@ final class NormTests: XCTestCase {
     }
     let out = TestTensor(count: n * c)
     let scratch = TestTensor(count: c)
-    batchNormEvalForward(out: out.pointer, rstdScratch: scratch.pointer, inp: x.pointer,
+    batchNormEvalForward(
+      out: out.pointer, rstdScratch: scratch.pointer, inp: x.pointer,
       weight: weight.pointer, bias: bias.pointer, runningMean: bn.runningMean.pointer,
       runningVar: bn.runningVar.pointer, rows: n, channels: c)
     for r in 0..<n {
       for i in 0..<c {
-        let want = (Double(x[r * c + i]) - Double(bn.runningMean[i]))
+        let want =
+          (Double(x[r * c + i]) - Double(bn.runningMean[i]))
           / (Double(bn.runningVar[i]) + 1e-5).squareRoot() * Double(weight[i]) + Double(bias[i])
         XCTAssertEqual(Double(out[r * c + i]), want, accuracy: 1e-5)
       }

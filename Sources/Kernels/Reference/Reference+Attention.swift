@@ -4,9 +4,10 @@
 
 extension Reference {
   /// Causal softmax attention from qkv (B, T, 3C) → (B, T, C), one dot product at a time.
-  public static func softmaxAttention(_ qkv: [Float], batch b: Int, time t: Int, channels c: Int,
-    heads nh: Int) -> [Float]
-  {
+  public static func softmaxAttention(
+    _ qkv: [Float], batch b: Int, time t: Int, channels c: Int,
+    heads nh: Int
+  ) -> [Float] {
     let hs = c / nh
     var out = [Float](repeating: 0, count: b * t * c)
     func at(_ bi: Int, _ ti: Int, _ part: Int, _ h: Int, _ j: Int) -> Double {
@@ -36,9 +37,10 @@ extension Reference {
   /// Causal linear attention as the step-by-step recurrence of Katharopoulos et al.:
   /// `S_t = S_{t−1} + φ(k_t) v_tᵀ`, `z_t = z_{t−1} + φ(k_t)`,
   /// `y_t = φ(q_t)ᵀ S_t / (φ(q_t)ᵀ z_t + ε)`, with φ(x) = elu(x) + 1.
-  public static func linearAttention(_ qkv: [Float], batch b: Int, time t: Int, channels c: Int,
-    heads nh: Int) -> [Float]
-  {
+  public static func linearAttention(
+    _ qkv: [Float], batch b: Int, time t: Int, channels c: Int,
+    heads nh: Int
+  ) -> [Float] {
     let hs = c / nh
     var out = [Float](repeating: 0, count: b * t * c)
     func phi(_ x: Float) -> Double { x > 0 ? Double(x) + 1 : exp(Double(x)) }

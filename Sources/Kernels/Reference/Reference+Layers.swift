@@ -7,9 +7,10 @@
 /// with the shapes of the kernel they mirror.
 public enum Reference {
   /// `out = inp · weightᵀ + bias`; inp (N, IC), weight (OC, IC) → (N, OC).
-  public static func linear(_ inp: [Float], _ weight: [Float], _ bias: [Float]?, rows n: Int,
-    inChannels ic: Int, outChannels oc: Int) -> [Float]
-  {
+  public static func linear(
+    _ inp: [Float], _ weight: [Float], _ bias: [Float]?, rows n: Int,
+    inChannels ic: Int, outChannels oc: Int
+  ) -> [Float] {
     var out = [Float](repeating: 0, count: n * oc)
     for r in 0..<n {
       for o in 0..<oc {
@@ -22,9 +23,10 @@ public enum Reference {
   }
 
   /// LayerNorm of each row of a (N, C) matrix.
-  public static func layerNorm(_ x: [Float], _ weight: [Float], _ bias: [Float], rows n: Int,
-    channels c: Int) -> [Float]
-  {
+  public static func layerNorm(
+    _ x: [Float], _ weight: [Float], _ bias: [Float], rows n: Int,
+    channels c: Int
+  ) -> [Float] {
     var out = x
     for r in 0..<n {
       let row = (0..<c).map { Double(x[r * c + $0]) }
@@ -54,9 +56,10 @@ public enum Reference {
 
   /// BatchNorm in training mode: each channel of a (N, C) matrix over its N rows, biased
   /// variance.
-  public static func batchNorm(_ x: [Float], _ weight: [Float], _ bias: [Float], rows n: Int,
-    channels c: Int) -> [Float]
-  {
+  public static func batchNorm(
+    _ x: [Float], _ weight: [Float], _ bias: [Float], rows n: Int,
+    channels c: Int
+  ) -> [Float] {
     var out = x
     for i in 0..<c {
       let column = (0..<n).map { Double(x[$0 * c + i]) }
@@ -80,9 +83,10 @@ public enum Reference {
   }
 
   /// Token plus position embedding → (B, T, C).
-  public static func embedding(_ tokens: [Int32], _ wte: [Float], _ wpe: [Float], batch b: Int,
-    time t: Int, channels c: Int) -> [Float]
-  {
+  public static func embedding(
+    _ tokens: [Int32], _ wte: [Float], _ wpe: [Float], batch b: Int,
+    time t: Int, channels c: Int
+  ) -> [Float] {
     var out = [Float](repeating: 0, count: b * t * c)
     for bi in 0..<b {
       for ti in 0..<t {
@@ -94,9 +98,10 @@ public enum Reference {
   }
 
   /// Mean cross-entropy of `h · wteᵀ` against targets; h (N, C), wte (V, C).
-  public static func crossEntropy(_ h: [Float], _ wte: [Float], _ targets: [Int32], rows n: Int,
-    channels c: Int, vocabulary v: Int) -> Double
-  {
+  public static func crossEntropy(
+    _ h: [Float], _ wte: [Float], _ targets: [Int32], rows n: Int,
+    channels c: Int, vocabulary v: Int
+  ) -> Double {
     var loss: Double = 0
     for r in 0..<n {
       let logits = (0..<v).map { j in
