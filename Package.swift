@@ -42,6 +42,6 @@ let package = Package(
     .testTarget(name: "KernelsTests", dependencies: ["Kernels", "TestSupport"]),
     .testTarget(
       name: "ModelsTests", dependencies: ["Models", "Kernels", "Training", "TestSupport"]),
-    .testTarget(name: "ddpTests", dependencies: []),
+    .testTarget(name: "ddpTests", dependencies: ["ddp"]),
   ]
 )

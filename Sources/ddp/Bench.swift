@@ -4,5 +4,10 @@ import ArgumentParser
 struct Bench: ParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "Measure training-step throughput and memory.",
+    discussion: """
+      Without a subcommand, runs `model`. Example:
+
+        ddp bench --config configs/bench.toml --set train.batch=16
+      """,
     subcommands: [BenchModel.self], defaultSubcommand: BenchModel.self)
 }

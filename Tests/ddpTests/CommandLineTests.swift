@@ -1,0 +1,95 @@
+import Foundation
+import XCTest
+
+/// Runs the built `ddp` executable, as a user would, and checks what it prints and returns.
+final class CommandLineTests: XCTestCase {
+  struct Outcome {
+    var status: Int32
+    var stdout: String
+    var stderr: String
+  }
+
+  /// The `ddp` executable beside the test bundle in the build folder.
+  var executable: URL {
+    URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+      .appendingPathComponent("ddp")
+  }
+
+  func run(_ arguments: [String]) throws -> Outcome {
+    let process = Process()
+    process.executableURL = executable
+    process.arguments = arguments
+    let (out, err) = (Pipe(), Pipe())
+    process.standardOutput = out
+    process.standardError = err
+    try process.run()
+    let stdout = out.fileHandleForReading.readDataToEndOfFile()
+    let stderr = err.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return Outcome(
+      status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
+      stderr: String(decoding: stderr, as: UTF8.self))
+  }
+
+  func writeConfig(_ text: String) throws -> String {
+    let url = FileManager.default.temporaryDirectory
+      .appendingPathComponent("ddp-cli-\(UUID().uuidString).toml")
+    try text.write(to: url, atomically: true, encoding: .utf8)
+    addTeardownBlock { try? FileManager.default.removeItem(at: url) }
+    return url.path
+  }
+
+  let tiny = """
+    [model]
+    d_model = 32
+    n_heads = 4
+    n_layers = 2
+    context = 16
+    [train]
+    batch = 4
+    """
+
+  func testBenchPrintsTableAndJSON() throws {
+    let config = try writeConfig(tiny)
+    let outcome = try run(["bench", "--config", config, "--steps", "2", "--warmup", "1"])
+    XCTAssertEqual(outcome.status, 0, outcome.stderr)
+    XCTAssertTrue(outcome.stdout.contains("MFU (achieved / sgemm)"), outcome.stdout)
+    let json = try XCTUnwrap(outcome.stdout.split(separator: "\n").last)
+    let figures = try XCTUnwrap(
+      JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
+    // 256·32 + 16·32 embeddings, 2 blocks of 12C² + 13C, final LayerNorm 2C.
+    XCTAssertEqual(
+      figures["parameters"] as? Int, 256 * 32 + 16 * 32 + 2 * (12 * 1024 + 13 * 32) + 64)
+    XCTAssertEqual(figures["tokens_per_step"] as? Int, 4 * 16)
+    for key in ["tokens_per_second", "ms_per_step", "gflops", "sgemm_gflops", "mfu"] {
+      XCTAssertGreaterThan(figures[key] as? Double ?? 0, 0, key)
+    }
+    XCTAssertGreaterThan(figures["peak_resident_mb"] as? Double ?? 0, 0)
+  }
+
+  /// Bad input: exit code 2 and exactly one line on standard error naming the problem.
+  func testBadInputIsOneLineAndExitCodeTwo() throws {
+    let config = try writeConfig(tiny)
+    let cases: [([String], String)] = [
+      (["bench", "--config", config, "--set", "model.norm=batchnorn"], "model.norm"),
+      (["bench", "--config", config, "--set", "model.n_heads=5"], "n_heads"),
+      (["bench", "--config", config, "--set", "model.d_modle=64"], "d_modle"),
+      (["bench", "--config", config, "--set", "model.context=0"], "model.context"),
+      (["bench", "--config", "/nonexistent/run.toml"], "/nonexistent/run.toml"),
+    ]
+    for (arguments, mention) in cases {
+      let outcome = try run(arguments)
+      XCTAssertEqual(outcome.status, 2, "\(arguments): \(outcome.stderr)")
+      let lines = outcome.stderr.split(separator: "\n")
+      XCTAssertEqual(lines.count, 1, "\(arguments): \(outcome.stderr)")
+      XCTAssertTrue(outcome.stderr.contains(mention), "\(arguments): \(outcome.stderr)")
+      XCTAssertTrue(outcome.stdout.isEmpty, "\(arguments): \(outcome.stdout)")
+    }
+  }
+
+  func testHelpShowsAnExample() throws {
+    let outcome = try run(["bench", "--help"])
+    XCTAssertEqual(outcome.status, 0)
+    XCTAssertTrue(outcome.stdout.contains("ddp bench --config configs/bench.toml"), outcome.stdout)
+  }
+}
