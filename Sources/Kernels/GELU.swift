@@ -10,20 +10,35 @@ let geluCubic: Float = 0.044_715
 /// ```
 /// gelu(x) = ½·x·(1 + tanh(√(2/π)·(x + 0.044715·x³)))
 /// ```
+/// With `derivative`, also stores gelu′(x) (see `geluBackward`) there, so the backward is one
+/// multiplication instead of a second tanh: the forward already has t = tanh(u) in a register.
 ///
 /// ### References
 /// D. Hendrycks, K. Gimpel, "Gaussian Error Linear Units (GELUs)", arXiv:1606.08415.
-public func geluForward(out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>, count n: Int) {
+public func geluForward(
+  out: UnsafeMutablePointer<Float>, derivative: UnsafeMutablePointer<Float>? = nil,
+  inp: UnsafePointer<Float>, count n: Int
+) {
   var i = 0
   while i + vectorWidth <= n {
     let x = loadVector(inp + i)
-    let t = tanhVector(geluScale * (x + geluCubic * x * x * x))
+    let x2 = x * x
+    let t = tanhVector(geluScale * (x + geluCubic * x2 * x))
     storeVector(0.5 * x * (1 + t), out + i)
+    if let derivative {
+      let du = geluScale * (1 + 3 * geluCubic * x2)
+      storeVector(0.5 * (1 + t) + 0.5 * x * (1 - t * t) * du, derivative + i)
+    }
     i += vectorWidth
   }
   while i < n {
     let x = inp[i]
-    out[i] = 0.5 * x * (1 + fastTanh(geluScale * (x + geluCubic * x * x * x)))
+    let t = fastTanh(geluScale * (x + geluCubic * x * x * x))
+    out[i] = 0.5 * x * (1 + t)
+    if let derivative {
+      let du = geluScale * (1 + 3 * geluCubic * x * x)
+      derivative[i] = 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * du
+    }
     i += 1
   }
 }
@@ -32,14 +47,13 @@ public func geluForward(out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Flo
 ///
 /// ```
 /// u = √(2/π)·(x + 0.044715·x³),  t = tanh(u)
-/// dinp += dout · (½·(1 + t) + ½·x·(1 − t²)·√(2/π)·(1 + 3·0.044715·x²))
+/// gelu′(x) = ½·(1 + t) + ½·x·(1 − t²)·√(2/π)·(1 + 3·0.044715·x²)
+/// dinp += dout · gelu′(x)
 /// ```
-/// With `overwrite`, `dinp` is written instead of added to.
 public func geluBackward(
   dinp: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>, dout: UnsafePointer<Float>,
-  count n: Int, overwrite: Bool = false
+  count n: Int
 ) {
-  let keep: Float = overwrite ? 0 : 1
   var i = 0
   while i + vectorWidth <= n {
     let x = loadVector(inp + i)
@@ -47,14 +61,23 @@ public func geluBackward(
     let t = tanhVector(geluScale * (x + geluCubic * x2 * x))
     let du = geluScale * (1 + 3 * geluCubic * x2)
     let grad = 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * du
-    storeVector(keep * loadVector(dinp + i) + grad * loadVector(dout + i), dinp + i)
+    storeVector(loadVector(dinp + i) + grad * loadVector(dout + i), dinp + i)
     i += vectorWidth
   }
   while i < n {
     let x = inp[i]
     let t = fastTanh(geluScale * (x + geluCubic * x * x * x))
     let du = geluScale * (1 + 3 * geluCubic * x * x)
-    dinp[i] = keep * dinp[i] + dout[i] * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * du)
+    dinp[i] += dout[i] * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * du)
     i += 1
   }
+}
+
+/// Backward of `geluForward` from the derivative it saved: `dinp = dout · gelu′(x)`, written,
+/// not added (the model's MLP uses it on a scratch buffer).
+public func geluBackward(
+  dinp: UnsafeMutablePointer<Float>, derivative: UnsafePointer<Float>,
+  dout: UnsafePointer<Float>, count n: Int
+) {
+  for i in 0..<n { dinp[i] = dout[i] * derivative[i] }
 }

@@ -23,6 +23,7 @@ struct AttentionActivations {
 struct MLPActivations {
   var fc: UnsafeMutablePointer<Float>  // (N, 4C)
   var gelu: UnsafeMutablePointer<Float>  // (N, 4C)
+  var geluDerivative: UnsafeMutablePointer<Float>  // (N, 4C) gelu′(fc), for the backward
 }
 
 /// Saved tensors of one sublayer (two per block: attention then MLP) around its norm.
@@ -65,6 +66,7 @@ struct ActivationPlan {
       } else {
         layout.add("s\(s).fc", [n, 4 * c])
         layout.add("s\(s).gelu", [n, 4 * c])
+        layout.add("s\(s).gelu_derivative", [n, 4 * c])
       }
     }
     layout.add("final.input", [n, c])

@@ -79,7 +79,7 @@ extension Transformer {
     linearForward(
       out: act.fc, inp: inp, weight: p[w.fcWeight], bias: p[w.fcBias], rows: n, inChannels: c,
       outChannels: 4 * c)
-    geluForward(out: act.gelu, inp: act.fc, count: n * 4 * c)
+    geluForward(out: act.gelu, derivative: act.geluDerivative, inp: act.fc, count: n * 4 * c)
     linearForward(
       out: y, inp: act.gelu, weight: p[w.mlpProjWeight], bias: p[w.mlpProjBias], rows: n,
       inChannels: 4 * c, outChannels: c)
@@ -98,7 +98,7 @@ extension Transformer {
       dinp: dgelu, dweight: g[w.mlpProjWeight], dbias: g[w.mlpProjBias], dout: dy,
       inp: act.gelu, weight: p[w.mlpProjWeight], rows: n, inChannels: 4 * c, outChannels: c,
       overwriteInput: true)
-    geluBackward(dinp: dfc, inp: act.fc, dout: dgelu, count: n * 4 * c, overwrite: true)
+    geluBackward(dinp: dfc, derivative: act.geluDerivative, dout: dgelu, count: n * 4 * c)
     linearBackward(
       dinp: dinp, dweight: g[w.fcWeight], dbias: g[w.fcBias], dout: dfc, inp: inp,
       weight: p[w.fcWeight], rows: n, inChannels: c, outChannels: 4 * c)

@@ -80,7 +80,10 @@ public final class Transformer {
             betaLogits: a.view(p + "beta_logits"), fastWeight: a.view(p + "fast_weight"),
             out: a.view(p + "attn_out")))
       } else {
-        mlp.append(MLPActivations(fc: a.view(p + "fc"), gelu: a.view(p + "gelu")))
+        mlp.append(
+          MLPActivations(
+            fc: a.view(p + "fc"), gelu: a.view(p + "gelu"),
+            geluDerivative: a.view(p + "gelu_derivative")))
       }
     }
     finalInput = a.view("final.input")

@@ -26,3 +26,18 @@ final class GELUTests: XCTestCase {
     XCTAssertLessThan(check.error, finiteDifferenceTolerance)
   }
 }
+
+final class GELUDerivativeTests: XCTestCase {
+  /// The saved-derivative backward equals the recomputing one (same formula, same float ops).
+  func testSavedDerivativeMatchesRecomputation() {
+    let n = 45
+    let inp = TestTensor(count: n, uniform: -4, 4, seed: 8)
+    let dout = TestTensor(count: n, uniform: -1, 1, seed: 9)
+    let (out, derivative) = (TestTensor(count: n), TestTensor(count: n))
+    geluForward(out: out.pointer, derivative: derivative.pointer, inp: inp.pointer, count: n)
+    let (recomputed, saved) = (TestTensor(count: n), TestTensor(count: n, value: .nan))
+    geluBackward(dinp: recomputed.pointer, inp: inp.pointer, dout: dout.pointer, count: n)
+    geluBackward(dinp: saved.pointer, derivative: derivative.pointer, dout: dout.pointer, count: n)
+    XCTAssertLessThan(maxRelativeError(saved.array, recomputed.array), 1e-6)
+  }
+}
