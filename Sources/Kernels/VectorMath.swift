@@ -38,6 +38,22 @@ public func vectorSum(_ p: UnsafePointer<Float>, _ n: Int) -> Float {
   return s
 }
 
+/// Sum of the lanes of `v`, written out so it inlines (the generic `sum()` may not).
+@inline(__always)
+public func horizontalSum(_ v: FloatVector) -> Float {
+  let half = v.lowHalf + v.highHalf
+  let quarter = half.lowHalf + half.highHalf
+  return quarter[0] + quarter[1]
+}
+
+/// Largest lane of `v`.
+@inline(__always)
+public func horizontalMax(_ v: FloatVector) -> Float {
+  var m = v[0]
+  for i in 1..<vectorWidth { m = max(m, v[i]) }
+  return m
+}
+
 /// `Σ a[i]·b[i]` for i in 0..<n, with one partial sum per lane.
 @inline(__always)
 public func vectorDot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ n: Int) -> Float {

@@ -20,6 +20,31 @@ final class AttentionTests: XCTestCase {
     XCTAssertLessThan(maxRelativeError(out.array, want), attentionTolerance)
   }
 
+  /// Several causal blocks, one of them partial, with rows that are not whole vectors.
+  func testBlockedSoftmaxAttention() {
+    let (b, t, c, nh) = (1, 21, 8, 2)
+    let qkv = TestTensor(count: b * t * 3 * c, uniform: -1, 1, seed: 46)
+    let projection = TestTensor(count: b * t * c, uniform: -1, 1, seed: 47)
+    let out = TestTensor(count: b * t * c)
+    let att = TestTensor(count: b * nh * t * t, value: .nan)  // stale values must not leak
+    func forward() -> Double {
+      softmaxAttentionForward(
+        out: out.pointer, att: att.pointer, qkv: qkv.pointer, batch: b, time: t, channels: c,
+        heads: nh, blockRows: 8)
+      return projectedLoss(out, projection)
+    }
+    _ = forward()
+    let want = Reference.softmaxAttention(qkv.array, batch: b, time: t, channels: c, heads: nh)
+    XCTAssertLessThan(maxRelativeError(out.array, want), attentionTolerance)
+    let dqkv = TestTensor(count: b * t * 3 * c)
+    let scratch = TestTensor(count: softmaxAttentionScratchCount(time: t), value: .nan)
+    softmaxAttentionBackward(
+      dqkv: dqkv.pointer, dout: projection.pointer, att: att.pointer, qkv: qkv.pointer,
+      scratch: scratch.pointer, batch: b, time: t, channels: c, heads: nh, blockRows: 8)
+    let check = gradientCheckError(input: qkv, analytic: dqkv.array, loss: forward)
+    XCTAssertLessThan(check.error, finiteDifferenceTolerance)
+  }
+
   func testSoftmaxAttentionBackward() {
     let qkv = TestTensor(count: b * t * 3 * c, uniform: -1, 1, seed: 41)
     let projection = TestTensor(count: b * t * c, uniform: -1, 1, seed: 42)
