@@ -2,24 +2,41 @@ import CBLAS
 
 // Shapes: N = rows (B*T tokens), IC = input channels, OC = output channels.
 
-/// Fully connected layer, as `torch.nn.Linear`: `out = inp · weightᵀ + bias`.
+/// Fully connected layer, as `torch.nn.Linear`: `out = inp · weightᵀ + bias (+ residual)`.
 ///
 /// - Parameters:
 ///   - out: (N, OC), overwritten.
 ///   - inp: (N, IC).
 ///   - weight: (OC, IC), PyTorch's (out, in) layout.
 ///   - bias: (OC) or nil.
+///   - residual: (N, OC) or nil; when given it is added to the output, which fuses a
+///     residual connection into the layer (one pass over the output fewer).
 /// - Complexity: 2·N·IC·OC FLOPs, one `cblas_sgemm`.
 public func linearForward(
   out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>, weight: UnsafePointer<Float>,
-  bias: UnsafePointer<Float>?, rows n: Int, inChannels ic: Int, outChannels oc: Int
+  bias: UnsafePointer<Float>?, rows n: Int, inChannels ic: Int, outChannels oc: Int,
+  residual: UnsafePointer<Float>? = nil
 ) {
-  if let bias {
-    for r in 0..<n { (out + r * oc).update(from: bias, count: oc) }
+  switch (bias, residual) {
+  case (let bias?, let residual?):
+    for r in 0..<n {
+      let (y, x) = (out + r * oc, residual + r * oc)
+      for i in 0..<oc { y[i] = x[i] + bias[i] }
+    }
+  case (let bias?, nil):
+    for r in 0..<n {
+      let y = out + r * oc
+      for i in 0..<oc { y[i] = bias[i] }  // a loop, not memcpy: ~10⁴ short rows per step
+    }
+  case (nil, let residual?):
+    out.update(from: residual, count: n * oc)
+  case (nil, nil):
+    break
   }
+  let accumulate = bias != nil || residual != nil
   cblas_sgemm(
     CblasRowMajor, CblasNoTrans, CblasTrans, Int32(n), Int32(oc), Int32(ic),
-    1, inp, Int32(ic), weight, Int32(ic), bias == nil ? 0 : 1, out, Int32(oc))
+    1, inp, Int32(ic), weight, Int32(ic), accumulate ? 1 : 0, out, Int32(oc))
 }
 
 /// Backward of `linearForward`; adds into every gradient it is given.

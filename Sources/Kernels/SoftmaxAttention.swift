@@ -45,7 +45,8 @@ public func softmaxAttentionForward(
         cblas_sgemm(
           CblasRowMajor, CblasNoTrans, CblasTrans, rows, Int32(r1), Int32(hs),
           scale, q + r0 * 3 * c, ld, k, ld, 0, p + r0 * t, Int32(t))
-        for row in r0..<r1 { causalSoftmaxRow(p + row * t, valid: row + 1, length: t) }
+        // Columns past r1 are read by no product; the row is cleared only up to r1.
+        for row in r0..<r1 { causalSoftmaxRow(p + row * t, valid: row + 1, length: r1) }
         cblas_sgemm(
           CblasRowMajor, CblasNoTrans, CblasNoTrans, rows, Int32(hs), Int32(r1),
           1, p + r0 * t, Int32(t), v, ld, 0, y + r0 * c, Int32(c))
@@ -65,12 +66,14 @@ public func softmaxAttentionScratchCount(time t: Int) -> Int { t * t }
 /// dQ += dS·K,   dK += dSᵀ·Q
 /// ```
 /// Row products (dP, dQ) run per row block over the visible columns; column products (dV, dK)
-/// per column block over the rows that can see it.
+/// per column block over the rows that can see it. Each part of dqkv is the output of exactly
+/// one product, so with `accumulate: false` it is written instead of added to (no clearing).
 public func softmaxAttentionBackward(
   dqkv: UnsafeMutablePointer<Float>, dout: UnsafePointer<Float>, att: UnsafePointer<Float>,
   qkv: UnsafePointer<Float>, scratch: UnsafeMutablePointer<Float>, batch b: Int, time t: Int,
-  channels c: Int, heads nh: Int, blockRows: Int = causalBlockRows
+  channels c: Int, heads nh: Int, blockRows: Int = causalBlockRows, accumulate: Bool = true
 ) {
+  let beta: Float = accumulate ? 1 : 0
   let hs = c / nh
   let scale = 1 / Float(hs).squareRoot()
   let ld = Int32(3 * c)
@@ -98,17 +101,17 @@ public func softmaxAttentionBackward(
         }
         cblas_sgemm(
           CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(r1 - r0), Int32(hs), Int32(r1),
-          1, dp + r0 * t, Int32(t), k, ld, 1, dq + r0 * 3 * c, ld)
+          1, dp + r0 * t, Int32(t), k, ld, beta, dq + r0 * 3 * c, ld)
       }
       for c0 in stride(from: 0, to: t, by: blockRows) {
         let c1 = min(t, c0 + blockRows)
         let (columns, rows) = (Int32(c1 - c0), Int32(t - c0))
         cblas_sgemm(
           CblasRowMajor, CblasTrans, CblasNoTrans, columns, Int32(hs), rows,
-          1, p + c0 * t + c0, Int32(t), dy + c0 * c, Int32(c), 1, dv + c0 * 3 * c, ld)
+          1, p + c0 * t + c0, Int32(t), dy + c0 * c, Int32(c), beta, dv + c0 * 3 * c, ld)
         cblas_sgemm(
           CblasRowMajor, CblasTrans, CblasNoTrans, columns, Int32(hs), rows,
-          1, dp + c0 * t + c0, Int32(t), q + c0 * 3 * c, ld, 1, dk + c0 * 3 * c, ld)
+          1, dp + c0 * t + c0, Int32(t), q + c0 * 3 * c, ld, beta, dk + c0 * 3 * c, ld)
       }
     }
   }
@@ -150,7 +153,7 @@ func causalSoftmaxRow(_ x: UnsafeMutablePointer<Float>, valid n: Int, length: In
     storeVector(loadVector(x + i) * inv, x + i)
     i += vectorWidth
   }
-  (x + end).update(repeating: 0, count: length - end)
+  clear(x + end, count: length - end)
 }
 
 /// `ds = p ⊙ (dp − Σ p ⊙ dp) · scale` over the first `valid` entries of a row, in place over
@@ -179,5 +182,5 @@ func softmaxRowBackward(
     i += vectorWidth
   }
   for j in vectorEnd..<tail { dp[j] = p[j] * (dp[j] - centre) * scale }
-  (dp + tail).update(repeating: 0, count: length - tail)
+  clear(dp + tail, count: length - tail)
 }

@@ -134,3 +134,18 @@ public func fastExp(_ x: Float) -> Float { expVector(FloatVector(repeating: x))[
 /// Scalar `tanh` through the same polynomial.
 @inline(__always)
 public func fastTanh(_ x: Float) -> Float { tanhVector(FloatVector(repeating: x))[0] }
+
+/// `p[0 ..< n] = 0` as a plain vector loop: for the short row tails of attention, where a
+/// `memset` call costs more than the stores.
+@inline(__always)
+public func clear(_ p: UnsafeMutablePointer<Float>, count n: Int) {
+  var i = 0
+  while i + vectorWidth <= n {
+    storeVector(FloatVector(), p + i)
+    i += vectorWidth
+  }
+  while i < n {
+    p[i] = 0
+    i += 1
+  }
+}

@@ -32,11 +32,9 @@ extension Transformer {
       switch config.placement {
       case .pre:  // x' = x + f(N(x))
         normForward(norm(of: s), act.norm, inp: act.input)
-        sublayerForward(s, inp: act.norm.out, y: y)
-        residualForward(out: stream(after: s), a: act.input, b: y, count: n * c)
+        sublayerForward(s, inp: act.norm.out, y: stream(after: s), residual: act.input)
       case .post:  // x' = N(x + f(x))
-        sublayerForward(s, inp: act.input, y: y)
-        residualForward(out: act.normInput, a: act.input, b: y, count: n * c)
+        sublayerForward(s, inp: act.input, y: act.normInput, residual: act.input)
         normForward(norm(of: s), act.norm, inp: act.normInput)
       case .residual:  // y = f(xa); xd' = xd + y; xa' = N(xa + y)
         sublayerForward(s, inp: act.input, y: y)
@@ -96,10 +94,10 @@ extension Transformer {
 
     for s in sublayers.indices.reversed() {
       let act = sublayers[s]
-      normGrad.update(repeating: 0, count: n * c)
+      if config.placement != .pre { normGrad.update(repeating: 0, count: n * c) }
       switch config.placement {
       case .pre:
-        sublayerBackward(s, inp: act.norm.out, dy: stream, dinp: normGrad)
+        sublayerBackward(s, inp: act.norm.out, dy: stream, dinp: normGrad, overwriteInput: true)
         normBackward(norm(of: s), act.norm, inp: act.input, dout: normGrad, dinp: stream)
       case .post:
         normBackward(norm(of: s), act.norm, inp: act.normInput, dout: stream, dinp: normGrad)

@@ -1,9 +1,10 @@
 import Kernels
 
 extension Transformer {
-  /// Attention sublayer: `y = proj(attention(qkv(x)))`, (N, C) → (N, C) into `y`.
+  /// Attention sublayer: `y = proj(attention(qkv(x))) (+ residual)`, (N, C) → (N, C) into `y`.
   func attentionForward(
-    _ i: Int, inp: UnsafeMutablePointer<Float>, y: UnsafeMutablePointer<Float>
+    _ i: Int, inp: UnsafeMutablePointer<Float>, y: UnsafeMutablePointer<Float>,
+    residual: UnsafeMutablePointer<Float>?
   ) {
     let (b, t, c, nh) = (batch, config.context, config.dModel, config.nHeads)
     let (n, w, act) = (b * t, layout.blocks[i], attention[i])
@@ -29,13 +30,14 @@ extension Transformer {
     }
     linearForward(
       out: y, inp: act.out, weight: p[w.attnProjWeight], bias: p[w.attnProjBias], rows: n,
-      inChannels: c, outChannels: c)
+      inChannels: c, outChannels: c, residual: residual)
   }
 
-  /// Backward of `attentionForward`: adds into `dinp` and the block's parameter gradients.
+  /// Backward of `attentionForward`: adds into `dinp` (writes it, with `overwriteInput`) and
+  /// into the block's parameter gradients.
   func attentionBackward(
     _ i: Int, inp: UnsafeMutablePointer<Float>, dy: UnsafeMutablePointer<Float>,
-    dinp: UnsafeMutablePointer<Float>
+    dinp: UnsafeMutablePointer<Float>, overwriteInput: Bool
   ) {
     let (b, t, c, nh) = (batch, config.context, config.dModel, config.nHeads)
     let (n, w, act) = (b * t, layout.blocks[i], attention[i])
@@ -47,12 +49,12 @@ extension Transformer {
       dinp: dout, dweight: g[w.attnProjWeight], dbias: g[w.attnProjBias], dout: dy,
       inp: act.out, weight: p[w.attnProjWeight], rows: n, inChannels: c, outChannels: c,
       overwriteInput: true)
-    dqkv.update(repeating: 0, count: n * 3 * c)
+    if config.attention != .softmax { dqkv.update(repeating: 0, count: n * 3 * c) }
     switch config.attention {
     case .softmax:
       softmaxAttentionBackward(
         dqkv: dqkv, dout: dout, att: act.att, qkv: act.qkv, scratch: work, batch: b, time: t,
-        channels: c, heads: nh)
+        channels: c, heads: nh, accumulate: false)
     case .linear:
       linearAttentionBackward(
         dqkv: dqkv, dout: dout, out: act.out, phi: act.phi, att: act.att, qkv: act.qkv,
@@ -63,17 +65,24 @@ extension Transformer {
       fastWeightAttentionBackward(
         dqkv: dqkv, dbetaLogits: dbeta, dout: dout, saved: act.fastWeight, qkv: act.qkv,
         betaLogits: act.betaLogits, scratch: work, batch: b, time: t, channels: c, heads: nh)
-      linearBackward(
-        dinp: dinp, dweight: g[w.betaWeight!], dbias: g[w.betaBias!], dout: dbeta, inp: inp,
-        weight: p[w.betaWeight!], rows: n, inChannels: c, outChannels: nh)
     }
     linearBackward(
       dinp: dinp, dweight: g[w.qkvWeight], dbias: g[w.qkvBias], dout: dqkv, inp: inp,
-      weight: p[w.qkvWeight], rows: n, inChannels: c, outChannels: 3 * c)
+      weight: p[w.qkvWeight], rows: n, inChannels: c, outChannels: 3 * c,
+      overwriteInput: overwriteInput)
+    if config.attention == .fastweight {  // after the qkv backward, which may overwrite dinp
+      linearBackward(
+        dinp: dinp, dweight: g[w.betaWeight!], dbias: g[w.betaBias!],
+        dout: scratch.view("beta_grad"), inp: inp, weight: p[w.betaWeight!], rows: n,
+        inChannels: c, outChannels: nh)
+    }
   }
 
-  /// MLP sublayer: `y = proj(gelu(fc(x)))`, (N, C) → (N, 4C) → (N, C) into `y`.
-  func mlpForward(_ i: Int, inp: UnsafeMutablePointer<Float>, y: UnsafeMutablePointer<Float>) {
+  /// MLP sublayer: `y = proj(gelu(fc(x))) (+ residual)`, (N, C) → (N, 4C) → (N, C) into `y`.
+  func mlpForward(
+    _ i: Int, inp: UnsafeMutablePointer<Float>, y: UnsafeMutablePointer<Float>,
+    residual: UnsafeMutablePointer<Float>?
+  ) {
     let (n, c) = (batch * config.context, config.dModel)
     let (w, act, p) = (layout.blocks[i], mlp[i], parameters)
     linearForward(
@@ -82,13 +91,14 @@ extension Transformer {
     geluForward(out: act.gelu, derivative: act.geluDerivative, inp: act.fc, count: n * 4 * c)
     linearForward(
       out: y, inp: act.gelu, weight: p[w.mlpProjWeight], bias: p[w.mlpProjBias], rows: n,
-      inChannels: 4 * c, outChannels: c)
+      inChannels: 4 * c, outChannels: c, residual: residual)
   }
 
-  /// Backward of `mlpForward`: adds into `dinp` and the block's parameter gradients.
+  /// Backward of `mlpForward`: adds into `dinp` (writes it, with `overwriteInput`) and into the
+  /// block's parameter gradients.
   func mlpBackward(
     _ i: Int, inp: UnsafeMutablePointer<Float>, dy: UnsafeMutablePointer<Float>,
-    dinp: UnsafeMutablePointer<Float>
+    dinp: UnsafeMutablePointer<Float>, overwriteInput: Bool
   ) {
     let (n, c) = (batch * config.context, config.dModel)
     let (w, act, p, g) = (layout.blocks[i], mlp[i], parameters, gradients)
@@ -101,26 +111,31 @@ extension Transformer {
     geluBackward(dinp: dfc, derivative: act.geluDerivative, dout: dgelu, count: n * 4 * c)
     linearBackward(
       dinp: dinp, dweight: g[w.fcWeight], dbias: g[w.fcBias], dout: dfc, inp: inp,
-      weight: p[w.fcWeight], rows: n, inChannels: c, outChannels: 4 * c)
+      weight: p[w.fcWeight], rows: n, inChannels: c, outChannels: 4 * c,
+      overwriteInput: overwriteInput)
   }
 
-  /// Runs sublayer `s` (even: attention of block s/2, odd: MLP of block s/2).
-  func sublayerForward(_ s: Int, inp: UnsafeMutablePointer<Float>, y: UnsafeMutablePointer<Float>) {
+  /// Runs sublayer `s` (even: attention of block s/2, odd: MLP of block s/2) into `y`, adding
+  /// `residual` when given.
+  func sublayerForward(
+    _ s: Int, inp: UnsafeMutablePointer<Float>, y: UnsafeMutablePointer<Float>,
+    residual: UnsafeMutablePointer<Float>? = nil
+  ) {
     if s % 2 == 0 {
-      attentionForward(s / 2, inp: inp, y: y)
+      attentionForward(s / 2, inp: inp, y: y, residual: residual)
     } else {
-      mlpForward(s / 2, inp: inp, y: y)
+      mlpForward(s / 2, inp: inp, y: y, residual: residual)
     }
   }
 
   func sublayerBackward(
     _ s: Int, inp: UnsafeMutablePointer<Float>, dy: UnsafeMutablePointer<Float>,
-    dinp: UnsafeMutablePointer<Float>
+    dinp: UnsafeMutablePointer<Float>, overwriteInput: Bool = false
   ) {
     if s % 2 == 0 {
-      attentionBackward(s / 2, inp: inp, dy: dy, dinp: dinp)
+      attentionBackward(s / 2, inp: inp, dy: dy, dinp: dinp, overwriteInput: overwriteInput)
     } else {
-      mlpBackward(s / 2, inp: inp, dy: dy, dinp: dinp)
+      mlpBackward(s / 2, inp: inp, dy: dy, dinp: dinp, overwriteInput: overwriteInput)
     }
   }
 
