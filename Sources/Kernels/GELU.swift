@@ -5,23 +5,43 @@ let geluScale: Float = 0.797_884_56
 /// The cubic coefficient of the tanh approximation.
 let geluCubic: Float = 0.044_715
 
-/// GELU, tanh approximation, as GPT-2:
+/// GELU, tanh approximation, as GPT-2, of `inp + bias` (bias per column of `columns`):
 ///
 /// ```
+/// x = inp + bias
 /// gelu(x) = ½·x·(1 + tanh(√(2/π)·(x + 0.044715·x³)))
 /// ```
 /// With `derivative`, also stores gelu′(x) (see `geluBackward`) there, so the backward is one
 /// multiplication instead of a second tanh: the forward already has t = tanh(u) in a register.
+/// Taking the preceding layer's bias here saves that layer a pass over its output; `out` may be
+/// `inp` (in place).
 ///
 /// ### References
 /// D. Hendrycks, K. Gimpel, "Gaussian Error Linear Units (GELUs)", arXiv:1606.08415.
 public func geluForward(
   out: UnsafeMutablePointer<Float>, derivative: UnsafeMutablePointer<Float>? = nil,
-  inp: UnsafePointer<Float>, count n: Int
+  inp: UnsafePointer<Float>, bias: UnsafePointer<Float>? = nil, columns: Int = 0, count n: Int
+) {
+  guard let bias, columns > 0 else {
+    geluRow(out: out, derivative: derivative, inp: inp, bias: nil, count: n)
+    return
+  }
+  for start in stride(from: 0, to: n, by: columns) {
+    geluRow(
+      out: out + start, derivative: derivative.map { $0 + start }, inp: inp + start,
+      bias: bias, count: min(columns, n - start))
+  }
+}
+
+@inline(__always)
+func geluRow(
+  out: UnsafeMutablePointer<Float>, derivative: UnsafeMutablePointer<Float>?,
+  inp: UnsafePointer<Float>, bias: UnsafePointer<Float>?, count n: Int
 ) {
   var i = 0
   while i + vectorWidth <= n {
-    let x = loadVector(inp + i)
+    var x = loadVector(inp + i)
+    if let bias { x += loadVector(bias + i) }
     let x2 = x * x
     let t = tanhVector(geluScale * (x + geluCubic * x2 * x))
     storeVector(0.5 * x * (1 + t), out + i)
@@ -32,7 +52,7 @@ public func geluForward(
     i += vectorWidth
   }
   while i < n {
-    let x = inp[i]
+    let x = inp[i] + (bias?[i] ?? 0)
     let t = fastTanh(geluScale * (x + geluCubic * x * x * x))
     out[i] = 0.5 * x * (1 + t)
     if let derivative {

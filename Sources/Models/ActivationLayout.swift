@@ -21,7 +21,6 @@ struct AttentionActivations {
 
 /// Saved tensors of one MLP sublayer.
 struct MLPActivations {
-  var fc: UnsafeMutablePointer<Float>  // (N, 4C)
   var gelu: UnsafeMutablePointer<Float>  // (N, 4C)
   var geluDerivative: UnsafeMutablePointer<Float>  // (N, 4C) gelu′(fc), for the backward
 }
@@ -64,7 +63,6 @@ struct ActivationPlan {
         layout.add("s\(s).fast_weight", [saved])
         layout.add("s\(s).attn_out", [n, c])
       } else {
-        layout.add("s\(s).fc", [n, 4 * c])
         layout.add("s\(s).gelu", [n, 4 * c])
         layout.add("s\(s).gelu_derivative", [n, 4 * c])
       }

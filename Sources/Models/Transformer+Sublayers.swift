@@ -85,10 +85,13 @@ extension Transformer {
   ) {
     let (n, c) = (batch * config.context, config.dModel)
     let (w, act, p) = (layout.blocks[i], mlp[i], parameters)
+    // fc without its bias, then GELU adds the bias in place: the backward needs only gelu′.
     linearForward(
-      out: act.fc, inp: inp, weight: p[w.fcWeight], bias: p[w.fcBias], rows: n, inChannels: c,
+      out: act.gelu, inp: inp, weight: p[w.fcWeight], bias: nil, rows: n, inChannels: c,
       outChannels: 4 * c)
-    geluForward(out: act.gelu, derivative: act.geluDerivative, inp: act.fc, count: n * 4 * c)
+    geluForward(
+      out: act.gelu, derivative: act.geluDerivative, inp: act.gelu, bias: p[w.fcBias],
+      columns: 4 * c, count: n * 4 * c)
     linearForward(
       out: y, inp: act.gelu, weight: p[w.mlpProjWeight], bias: p[w.mlpProjBias], rows: n,
       inChannels: 4 * c, outChannels: c, residual: residual)

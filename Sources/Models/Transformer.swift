@@ -82,7 +82,7 @@ public final class Transformer {
       } else {
         mlp.append(
           MLPActivations(
-            fc: a.view(p + "fc"), gelu: a.view(p + "gelu"),
+            gelu: a.view(p + "gelu"),
             geluDerivative: a.view(p + "gelu_derivative")))
       }
     }
