@@ -127,7 +127,8 @@ func causalSoftmaxRow(_ x: UnsafeMutablePointer<Float>, valid n: Int, length: In
     (x + n).update(repeating: 0, count: length - n)
     return
   }
-  let lane = FloatVector(0, 1, 2, 3, 4, 5, 6, 7)  // compared as floats: integer masks scalarize
+  let lane = FloatVector(
+    lowHalf: SIMD8(0, 1, 2, 3, 4, 5, 6, 7), highHalf: SIMD8(8, 9, 10, 11, 12, 13, 14, 15))
   let end = (n + vectorWidth - 1) / vectorWidth * vectorWidth
   var maxima = FloatVector(repeating: -.infinity)
   var i = 0

@@ -5,8 +5,8 @@
 /// Vectors are 16 floats: one AVX-512 register where the build targets it (Package.swift builds
 /// the numeric modules for the build machine's CPU), two AVX2 registers otherwise.
 
-public typealias FloatVector = SIMD8<Float>
-typealias IntVector = SIMD8<Int32>
+public typealias FloatVector = SIMD16<Float>
+public typealias IntVector = SIMD16<Int32>
 
 /// Lanes per `FloatVector`.
 public let vectorWidth = FloatVector.scalarCount
@@ -41,9 +41,9 @@ public func vectorSum(_ p: UnsafePointer<Float>, _ n: Int) -> Float {
 /// Sum of the lanes of `v`, written out so it inlines (the generic `sum()` may not).
 @inline(__always)
 public func horizontalSum(_ v: FloatVector) -> Float {
-  let half = v.lowHalf + v.highHalf
-  let quarter = half.lowHalf + half.highHalf
-  return quarter[0] + quarter[1]
+  var s: Float = 0
+  for i in 0..<vectorWidth { s += v[i] }
+  return s
 }
 
 /// Largest lane of `v`.
@@ -100,7 +100,7 @@ public func vectorMax(_ p: UnsafePointer<Float>, _ n: Int) -> Float {
 ///
 /// ### References
 /// S. L. Moshier, Cephes Math Library, `expf.c`.
-@inline(__always)
+@_transparent
 public func expVector(_ x: FloatVector) -> FloatVector {
   var x = x
   x.replace(with: FloatVector(repeating: -87.3), where: x .< -87.3)
@@ -122,7 +122,7 @@ public func expVector(_ x: FloatVector) -> FloatVector {
 }
 
 /// `tanh(x)` per lane as `1 − 2 / (e²ˣ + 1)`; absolute error below 3e-7.
-@inline(__always)
+@_transparent
 public func tanhVector(_ x: FloatVector) -> FloatVector {
   1 - 2 / (expVector(2 * x) + 1)
 }

@@ -45,6 +45,24 @@ final class AttentionTests: XCTestCase {
     XCTAssertLessThan(check.error, finiteDifferenceTolerance)
   }
 
+  /// Rows of whole vectors take the masked vector path of the row softmax and its backward.
+  func testSoftmaxAttentionVectorPath() {
+    let (b, t, c, nh) = (2, 48, 16, 2)
+    let qkv = TestTensor(count: b * t * 3 * c, uniform: -2, 2, seed: 48)
+    let out = TestTensor(count: b * t * c)
+    let att = TestTensor(count: b * nh * t * t)
+    softmaxAttentionForward(
+      out: out.pointer, att: att.pointer, qkv: qkv.pointer, batch: b, time: t, channels: c,
+      heads: nh)
+    let want = Reference.softmaxAttention(qkv.array, batch: b, time: t, channels: c, heads: nh)
+    XCTAssertLessThan(maxRelativeError(out.array, want), attentionTolerance)
+    for row in [0, 15, 16, 47] {  // each probability row sums to 1 and is 0 in the future
+      let p = Array(att.array[(row * t)..<((row + 1) * t)])
+      XCTAssertEqual(p.reduce(0, +), 1, accuracy: 1e-5, "row \(row)")
+      XCTAssertEqual(p[(row + 1)...].reduce(0) { $0 + abs($1) }, 0, "row \(row)")
+    }
+  }
+
   func testSoftmaxAttentionBackward() {
     let qkv = TestTensor(count: b * t * 3 * c, uniform: -1, 1, seed: 41)
     let projection = TestTensor(count: b * t * c, uniform: -1, 1, seed: 42)
