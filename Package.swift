@@ -29,11 +29,14 @@ let package = Package(
       name: "Models",
       dependencies: ["Kernels", .product(name: "TOMLKit", package: "TOMLKit")],
       swiftSettings: numericFlags),
-    .target(name: "Training", dependencies: ["Models", "Kernels"], swiftSettings: numericFlags),
+    .target(name: "Datasets", dependencies: ["Models"]),
+    .target(
+      name: "Training", dependencies: ["Models", "Kernels", "Datasets"],
+      swiftSettings: numericFlags),
     .executableTarget(
       name: "ddp",
       dependencies: [
-        "Models", "Training", "Kernels",
+        "Models", "Training", "Kernels", "Datasets",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
 
@@ -42,6 +45,8 @@ let package = Package(
     .testTarget(name: "KernelsTests", dependencies: ["Kernels", "TestSupport"]),
     .testTarget(
       name: "ModelsTests", dependencies: ["Models", "Kernels", "Training", "TestSupport"]),
+    .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Models"]),
+    .testTarget(name: "TrainingTests", dependencies: ["Training", "Models", "TestSupport"]),
     .testTarget(name: "ddpTests", dependencies: ["ddp"]),
   ]
 )
