@@ -11,5 +11,7 @@ struct DDP: ParsableCommand {
 
         ddp bench --config configs/bench.toml
       """,
-    subcommands: [Bench.self])
+    subcommands: [
+      TrainCommand.self, EvalCommand.self, SampleCommand.self, ExportCommand.self, Bench.self,
+    ])
 }

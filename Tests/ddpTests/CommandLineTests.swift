@@ -3,33 +3,7 @@ import XCTest
 
 /// Runs the built `ddp` executable, as a user would, and checks what it prints and returns.
 final class CommandLineTests: XCTestCase {
-  struct Outcome {
-    var status: Int32
-    var stdout: String
-    var stderr: String
-  }
-
-  /// The `ddp` executable beside the test bundle in the build folder.
-  var executable: URL {
-    URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-      .appendingPathComponent("ddp")
-  }
-
-  func run(_ arguments: [String]) throws -> Outcome {
-    let process = Process()
-    process.executableURL = executable
-    process.arguments = arguments
-    let (out, err) = (Pipe(), Pipe())
-    process.standardOutput = out
-    process.standardError = err
-    try process.run()
-    let stdout = out.fileHandleForReading.readDataToEndOfFile()
-    let stderr = err.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return Outcome(
-      status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-      stderr: String(decoding: stderr, as: UTF8.self))
-  }
+  func run(_ arguments: [String]) throws -> Outcome { try runDDP(arguments) }
 
   func writeConfig(_ text: String) throws -> String {
     let url = FileManager.default.temporaryDirectory

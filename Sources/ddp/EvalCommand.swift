@@ -1,0 +1,56 @@
+import ArgumentParser
+import Datasets
+import Foundation
+import Kernels
+import Models
+import Training
+
+/// `ddp eval`: the mean loss of a checkpoint over a corpus, as one JSON line.
+struct EvalCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "eval",
+    abstract: "Print the mean loss of a checkpoint as {\"loss\": ..., \"tokens\": ...}.",
+    discussion: """
+      Scores every non-overlapping window of the model's context: of the run's validation
+      split, or of all of --data when given. PATH may be a checkpoint file or a run directory.
+
+      Example:
+        ddp eval --checkpoint runs/fortunes
+        ddp eval --checkpoint runs/fortunes/checkpoint-00002000.ckpt --data my.txt
+      """)
+
+  @Option(help: "Checkpoint file or run directory.") var checkpoint: String
+  @Option(help: "Text file or directory to score instead of the validation split.")
+  var data: String?
+  @Option(help: "Sequences per forward pass.") var batch = 16
+
+  func validate() throws {
+    guard batch > 0 else { throw ValidationError("--batch must be positive, got \(batch)") }
+  }
+
+  func run() throws {
+    setBLASThreads(1)
+    let loaded = try loadOrExit { try CheckpointIO.loadModel(from: checkpoint, batch: batch) }
+    let context = loaded.run.model.context
+    let tokens: [UInt8] = try loadOrExit {
+      if let data {
+        let all = try Corpus.loadWhole(path: data)
+        guard all.count > context else {
+          throw DataError(
+            "\"\(data)\" has \(all.count) tokens, fewer than one context window of "
+              + "\(context + 1)")
+        }
+        return all
+      }
+      let corpus = try Corpus.load(
+        path: loaded.run.data.path, valFraction: loaded.run.data.valFraction)
+      try corpus.check(context: context)
+      return corpus.validation
+    }
+    let windows = Evaluator.windowCount(tokens: tokens.count, context: context)
+    let result = Evaluator.loss(of: loaded.model, tokens: tokens, windows: Array(0..<windows))
+    let json = try JSONSerialization.data(
+      withJSONObject: ["loss": result.loss, "tokens": result.tokens], options: [.sortedKeys])
+    print(String(decoding: json, as: UTF8.self))
+  }
+}

@@ -1,0 +1,41 @@
+import ArgumentParser
+import Foundation
+import Models
+import Training
+
+/// `ddp export`: writes a checkpoint's weights as safetensors for other tools.
+struct ExportCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "export",
+    abstract: "Export a checkpoint's weights to a .safetensors file.",
+    discussion: """
+      Little-endian F32 tensors with the names and shapes of DESIGN.md section 3 (PyTorch's
+      (out, in) layout for linear weights, BatchNorm running statistics included) and the
+      model config as JSON in the header's __metadata__["config"].
+
+      Example:
+        ddp export --checkpoint runs/fortunes --output fortunes.safetensors
+      """)
+
+  @Option(help: "Checkpoint file or run directory.") var checkpoint: String
+  @Option(help: "The .safetensors file to write.") var output: String
+
+  func run() throws {
+    let loaded = try loadOrExit { try CheckpointIO.loadModel(from: checkpoint, batch: 1) }
+    let m = loaded.run.model
+    let config: [String: Any] = [
+      "vocab_size": m.vocabSize, "d_model": m.dModel, "n_heads": m.nHeads,
+      "n_layers": m.nLayers, "context": m.context, "norm": m.norm.rawValue,
+      "placement": m.placement.rawValue, "attention": m.attention.rawValue,
+      "tokenizer": m.tokenizer,
+    ]
+    let json = try JSONSerialization.data(withJSONObject: config, options: [.sortedKeys])
+    try loadOrExit {
+      try SafeTensors.write(
+        [loaded.model.parameters, loaded.model.buffers],
+        metadata: ["config": String(decoding: json, as: UTF8.self), "format": "pt"],
+        to: output)
+    }
+    print("ddp export: \(loaded.path) → \(output)")
+  }
+}

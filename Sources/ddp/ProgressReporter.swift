@@ -1,0 +1,52 @@
+import Foundation
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// Progress of a long run on standard output: one line rewritten in place on a terminal
+/// (step, loss, tokens/s, ETA), plain lines every `plainEvery` steps otherwise (logs, CI).
+struct ProgressReporter {
+  let totalSteps: Int
+  let interactive = isatty(STDOUT_FILENO) == 1
+  var plainEvery: Int { max(1, totalSteps / 20) }
+  private var lastDraw: Double = 0
+
+  init(totalSteps: Int) { self.totalSteps = totalSteps }
+
+  mutating func update(
+    step: Int, loss: Double, tokensPerSecond: Double, elapsed: Double,
+    stepsThisSession: Int
+  ) {
+    let remaining = Double(totalSteps - step) * elapsed / Double(max(1, stepsThisSession))
+    let line =
+      "step \(step)/\(totalSteps)  loss \(fmt(loss, 4))  "
+      + "\(Int(tokensPerSecond)) tok/s  ETA \(duration(remaining))"
+    if interactive {
+      let now = Date().timeIntervalSince1970
+      guard now - lastDraw > 0.1 || step == totalSteps else { return }
+      lastDraw = now
+      print("\r\u{1B}[K" + line, terminator: "")
+      fflush(nil)
+    } else if step % plainEvery == 0 || step == totalSteps {
+      print(line)
+      fflush(nil)
+    }
+  }
+
+  /// Prints a line that must stay (an evaluation, a checkpoint) without breaking the progress.
+  func note(_ text: String) {
+    print(interactive ? "\r\u{1B}[K" + text : text)
+    fflush(nil)
+  }
+
+  func finish() { if interactive { print("") } }
+}
+
+func duration(_ seconds: Double) -> String {
+  guard seconds.isFinite else { return "?" }
+  let s = Int(seconds.rounded())
+  return s >= 3600
+    ? "\(s / 3600)h\(String(format: "%02d", s / 60 % 60))m"
+    : s >= 60 ? "\(s / 60)m\(String(format: "%02d", s % 60))s" : "\(s)s"
+}

@@ -1,0 +1,75 @@
+import Foundation
+
+/// The folder a training run writes: `config.toml` (the fully resolved config),
+/// `metrics.jsonl` (one JSON object per logged step), checkpoints, and `summary.json`.
+///
+/// Created only after the config, data and model have been checked, so bad input never leaves
+/// a half-made run directory behind.
+struct RunDirectory {
+  let path: String
+  private let metrics: FileHandle
+
+  /// Creates `path` (which must not hold a run yet unless `resuming`) and writes the config.
+  init(path: String, configTOML: String, resuming: Bool) throws {
+    self.path = path
+    let manager = FileManager.default
+    let configPath = path + "/config.toml"
+    if resuming {
+      guard manager.fileExists(atPath: configPath) else {
+        throw RunError("--resume: \"\(path)\" is not a run directory (no config.toml)")
+      }
+    } else {
+      if manager.fileExists(atPath: configPath) {
+        throw RunError(
+          "run directory \"\(path)\" already holds a run; use --resume to continue it or "
+            + "--out to choose another")
+      }
+      do {
+        try manager.createDirectory(atPath: path, withIntermediateDirectories: true)
+        try writeAtomically(configTOML, to: configPath)
+      } catch {
+        throw RunError("cannot create run directory \"\(path)\": \(error.localizedDescription)")
+      }
+    }
+    let metricsPath = path + "/metrics.jsonl"
+    if !manager.fileExists(atPath: metricsPath) {
+      manager.createFile(atPath: metricsPath, contents: nil)
+    }
+    guard let handle = FileHandle(forWritingAtPath: metricsPath) else {
+      throw RunError("cannot write \"\(metricsPath)\"")
+    }
+    handle.seekToEndOfFile()
+    metrics = handle
+  }
+
+  /// Appends one JSON line to metrics.jsonl.
+  func log(_ record: [String: Any]) {
+    guard let data = try? JSONSerialization.data(withJSONObject: record, options: [.sortedKeys])
+    else { return }
+    metrics.write(data + Data("\n".utf8))
+  }
+
+  func writeSummary(_ summary: [String: Any]) throws {
+    let data = try JSONSerialization.data(
+      withJSONObject: summary, options: [.sortedKeys, .prettyPrinted])
+    try writeAtomically(String(decoding: data, as: UTF8.self) + "\n", to: path + "/summary.json")
+  }
+}
+
+/// Writes `text` to a temporary file beside `path` and renames it into place.
+func writeAtomically(_ text: String, to path: String) throws {
+  let temporary = path + ".tmp-\(ProcessInfo.processInfo.processIdentifier)"
+  try Data(text.utf8).write(to: URL(fileURLWithPath: temporary))
+  if FileManager.default.fileExists(atPath: path) {
+    _ = try FileManager.default.replaceItemAt(
+      URL(fileURLWithPath: path), withItemAt: URL(fileURLWithPath: temporary))
+  } else {
+    try FileManager.default.moveItem(atPath: temporary, toPath: path)
+  }
+}
+
+/// A problem with the run itself (directory, resume), reported as one line.
+struct RunError: Error, CustomStringConvertible {
+  let description: String
+  init(_ message: String) { description = "run: " + message }
+}

@@ -1,0 +1,59 @@
+import ArgumentParser
+import Datasets
+import Foundation
+import Kernels
+import Models
+import Training
+
+/// `ddp train`: trains a model from a config and writes a run directory.
+struct TrainCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "train",
+    abstract: "Train a language model from a TOML config.",
+    discussion: """
+      Writes a run directory with config.toml (fully resolved), metrics.jsonl, checkpoints and
+      summary.json. --resume continues from the newest intact checkpoint in --out.
+
+      Example:
+        ddp train --config configs/fortunes.toml --out runs/fortunes
+        ddp train --config configs/fortunes.toml --set model.norm=rmsnorm --out runs/rms
+        ddp train --out runs/fortunes --resume
+      """)
+
+  @Option(help: "TOML run configuration (optional with --resume: the run's own is used).")
+  var config: String?
+  @Option(name: .customLong("set"), help: "Override a key, e.g. --set train.steps=100.")
+  var overrides: [String] = []
+  @Option(help: "Run directory (default: runs/CONFIG-NAME-TIMESTAMP).") var out: String?
+  @Flag(help: "Continue the run in --out from its newest intact checkpoint.") var resume = false
+  @Option(help: "OpenBLAS threads.") var threads = 1
+  @Option(
+    help: ArgumentHelp(
+      "Stop after this step with a checkpoint, to continue later with --resume.",
+      valueName: "step"))
+  var stopAt: Int?
+
+  func validate() throws {
+    if resume && out == nil { throw ValidationError("--resume needs --out RUN_DIRECTORY") }
+    if !resume && config == nil { throw ValidationError("--config FILE is required") }
+    guard threads > 0 else { throw ValidationError("--threads must be positive, got \(threads)") }
+    if let stopAt, stopAt <= 0 {
+      throw ValidationError("--stop-at must be a positive step, got \(stopAt)")
+    }
+  }
+
+  func run() throws {
+    setBLASThreads(threads)
+    let session = try loadOrExit { try TrainingSession.prepare(self) }
+    try loadOrExit { try session.train(stopAt: stopAt) }
+  }
+
+  /// The run directory: --out, or runs/NAME-TIMESTAMP for a fresh run.
+  func runDirectoryPath() -> String {
+    if let out { return out }
+    let name = URL(fileURLWithPath: config ?? "run").deletingPathExtension().lastPathComponent
+    let stamp = ISO8601DateFormatter().string(from: Date())
+      .replacingOccurrences(of: ":", with: "").replacingOccurrences(of: "-", with: "")
+    return "runs/\(name)-\(stamp)"
+  }
+}

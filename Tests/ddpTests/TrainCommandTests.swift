@@ -1,0 +1,217 @@
+import Foundation
+import XCTest
+
+/// `ddp train`, `eval`, `sample` and `export` run as a user runs them, on a small synthetic
+/// corpus written to a temporary directory.
+final class TrainCommandTests: XCTestCase {
+  var work: URL!
+
+  override func setUpWithError() throws {
+    work = FileManager.default.temporaryDirectory
+      .appendingPathComponent("ddp-train-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
+  }
+
+  override func tearDownWithError() throws { try? FileManager.default.removeItem(at: work) }
+
+  /// 300 paragraphs of made-up sentences, so the corpus splits into documents.
+  func writeCorpus() throws -> String {
+    let words = ["the", "cat", "sat", "on", "a", "mat", "while", "dogs", "ran", "far", "away"]
+    var state: UInt64 = 42
+    func next() -> Int {
+      state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+      return Int(state >> 33)
+    }
+    let paragraphs = (0..<300).map { _ in
+      (0..<(8 + next() % 12)).map { _ in words[next() % words.count] }.joined(separator: " ")
+    }
+    let path = work.appendingPathComponent("corpus.txt").path
+    try paragraphs.joined(separator: "\n\n").write(toFile: path, atomically: true, encoding: .utf8)
+    return path
+  }
+
+  func writeConfig(corpus: String, extra: String = "") throws -> String {
+    let text = """
+      [model]
+      d_model = 32
+      n_heads = 4
+      n_layers = 2
+      context = 16
+      [train]
+      steps = 12
+      batch = 4
+      warmup = 3
+      eval_every = 6
+      eval_batches = 2
+      checkpoint_every = 4
+      keep_checkpoints = 5
+      [data]
+      path = "\(corpus)"
+      val_fraction = 0.2
+      \(extra)
+      """
+    let path = work.appendingPathComponent("run-\(UUID().uuidString).toml").path
+    try text.write(toFile: path, atomically: true, encoding: .utf8)
+    return path
+  }
+
+  /// Parameters of a checkpoint, read back through `ddp export` and the safetensors reader.
+  func exportedBytes(_ checkpoint: String) throws -> Data {
+    let output = work.appendingPathComponent("\(UUID().uuidString).safetensors").path
+    let outcome = try runDDP(["export", "--checkpoint", checkpoint, "--output", output])
+    XCTAssertEqual(outcome.status, 0, outcome.stderr)
+    return try Data(contentsOf: URL(fileURLWithPath: output))
+  }
+
+  func testTrainWritesRunDirectory() throws {
+    let config = try writeConfig(corpus: try writeCorpus())
+    let out = work.appendingPathComponent("run").path
+    let outcome = try runDDP(["train", "--config", config, "--out", out])
+    XCTAssertEqual(outcome.status, 0, outcome.stderr)
+    let files = try FileManager.default.contentsOfDirectory(atPath: out).sorted()
+    XCTAssertEqual(
+      files,
+      [
+        "checkpoint-00000004.ckpt", "checkpoint-00000008.ckpt", "checkpoint-00000012.ckpt",
+        "config.toml", "metrics.jsonl", "summary.json",
+      ])
+    let lines = try String(contentsOfFile: out + "/metrics.jsonl", encoding: .utf8)
+      .split(separator: "\n")
+    XCTAssertEqual(lines.count, 12)
+    let last = try XCTUnwrap(
+      JSONSerialization.jsonObject(with: Data(lines[11].utf8)) as? [String: Any])
+    for key in ["step", "loss", "lr", "grad_norm", "tokens_per_s", "eval_loss"] {
+      XCTAssertNotNil(last[key], key)
+    }
+    let summary = try XCTUnwrap(
+      JSONSerialization.jsonObject(
+        with: Data(contentsOf: URL(fileURLWithPath: out + "/summary.json")))
+        as? [String: Any])
+    XCTAssertEqual(summary["steps"] as? Int, 12)
+    let first = try XCTUnwrap(
+      JSONSerialization.jsonObject(with: Data(lines[0].utf8)) as? [String: Any])
+    XCTAssertLessThan(last["loss"] as? Double ?? 9, first["loss"] as? Double ?? 0, "loss falls")
+  }
+
+  /// A run stopped at step 5 and resumed ends with bit-identical parameters to one that never
+  /// stopped: parameters, AdamW state, step, schedule and data position all come back.
+  func testStopAndResumeIsBitIdentical() throws {
+    let config = try writeConfig(corpus: try writeCorpus())
+    let straight = work.appendingPathComponent("straight").path
+    let stopped = work.appendingPathComponent("stopped").path
+    XCTAssertEqual(try runDDP(["train", "--config", config, "--out", straight]).status, 0)
+    let first = try runDDP(["train", "--config", config, "--out", stopped, "--stop-at", "5"])
+    XCTAssertEqual(first.status, 0, first.stderr)
+    XCTAssertTrue(first.stdout.contains("--resume"), first.stdout)
+    let second = try runDDP(["train", "--out", stopped, "--resume"])
+    XCTAssertEqual(second.status, 0, second.stderr)
+    XCTAssertEqual(
+      try exportedBytes(straight + "/checkpoint-00000012.ckpt"),
+      try exportedBytes(stopped + "/checkpoint-00000012.ckpt"))
+    XCTAssertNotEqual(
+      try exportedBytes(straight + "/checkpoint-00000008.ckpt"),
+      try exportedBytes(straight + "/checkpoint-00000012.ckpt"))
+  }
+
+  /// numpy recomputes `ddp eval --data` from the exported tensors and the documented formulas.
+  func testExportedModelMatchesNumpyReference() throws {
+    guard
+      (try? runProcess("/usr/bin/env", ["python3", "-c", "import safetensors, numpy"]))?.status
+        == 0
+    else { throw XCTSkip("python3 with safetensors and numpy is not installed") }
+    let corpus = try writeCorpus()
+    let text = work.appendingPathComponent("eval.txt").path
+    try String(repeating: "a mat on the cat and dogs far away ", count: 6)
+      .write(toFile: text, atomically: true, encoding: .utf8)
+    for (norm, placement) in [("layernorm", "pre"), ("rmsnorm", "post"), ("none", "residual")] {
+      let config = try writeConfig(corpus: corpus)
+      let out = work.appendingPathComponent("\(norm)-\(placement)").path
+      let train = try runDDP([
+        "train", "--config", config, "--out", out, "--set", "model.norm=\(norm)",
+        "--set", "model.placement=\(placement)",
+      ])
+      XCTAssertEqual(train.status, 0, train.stderr)
+      let model = work.appendingPathComponent("\(norm).safetensors").path
+      XCTAssertEqual(try runDDP(["export", "--checkpoint", out, "--output", model]).status, 0)
+      let eval = try runDDP(["eval", "--checkpoint", out, "--data", text])
+      XCTAssertEqual(eval.status, 0, eval.stderr)
+      let script = packageRoot.appendingPathComponent("Tests/python/reference_loss.py").path
+      let numpy = try runProcess("/usr/bin/env", ["python3", script, model, text])
+      XCTAssertEqual(numpy.status, 0, numpy.stderr)
+      let ours = try jsonLine(eval.stdout)
+      let theirs = try jsonLine(numpy.stdout)
+      XCTAssertEqual(ours["tokens"] as? Int, theirs["tokens"] as? Int)
+      // Float32 against float64 over a tiny model: agreement to ~1e-6 relative is expected.
+      let (a, b) = (ours["loss"] as? Double ?? 0, theirs["loss"] as? Double ?? 1)
+      XCTAssertEqual(a, b, accuracy: 1e-4 * b, "\(norm)/\(placement): \(a) vs \(b)")
+    }
+  }
+
+  func testSampleAndEvalPrintResults() throws {
+    let config = try writeConfig(corpus: try writeCorpus())
+    let out = work.appendingPathComponent("run").path
+    XCTAssertEqual(try runDDP(["train", "--config", config, "--out", out]).status, 0)
+    let sample = try runDDP(["sample", "--checkpoint", out, "--prompt", "the ", "--tokens", "40"])
+    XCTAssertEqual(sample.status, 0, sample.stderr)
+    XCTAssertTrue(sample.stdout.hasPrefix("the "), sample.stdout)
+    XCTAssertGreaterThanOrEqual(sample.stdout.utf8.count, 40)
+    let eval = try runDDP(["eval", "--checkpoint", out])
+    XCTAssertEqual(eval.status, 0, eval.stderr)
+    let figures = try jsonLine(eval.stdout)
+    XCTAssertGreaterThan(figures["tokens"] as? Int ?? 0, 0)
+    XCTAssertLessThan(figures["loss"] as? Double ?? 9, 5.55, "better than uniform over bytes")
+  }
+
+  /// Bad input: exit code 2, one line naming the problem, and no run directory left behind.
+  func testBadInputLeavesNoRunDirectory() throws {
+    let corpus = try writeCorpus()
+    let tiny = work.appendingPathComponent("tiny.txt").path
+    try "too short".write(toFile: tiny, atomically: true, encoding: .utf8)
+    let cases: [([String], String)] = [
+      (["--set", "data.path=/nonexistent/corpus"], "/nonexistent/corpus"),
+      (["--set", "data.path=\(tiny)"], "tiny.txt"),
+      (["--set", "model.norm=groupnorm"], "model.norm"),
+      (["--set", "train.batch=0"], "train.batch"),
+    ]
+    for (arguments, mention) in cases {
+      let config = try writeConfig(corpus: corpus)
+      let out = work.appendingPathComponent("bad-\(UUID().uuidString)").path
+      let outcome = try runDDP(["train", "--config", config, "--out", out] + arguments)
+      XCTAssertEqual(outcome.status, 2, "\(arguments): \(outcome.stderr)")
+      XCTAssertEqual(outcome.stderr.split(separator: "\n").count, 1, outcome.stderr)
+      XCTAssertTrue(outcome.stderr.contains(mention), "\(arguments): \(outcome.stderr)")
+      XCTAssertFalse(FileManager.default.fileExists(atPath: out), "\(arguments) left \(out)")
+    }
+  }
+
+  /// Damaged or mismatched checkpoints are refused with one line.
+  func testBadCheckpointsAreRefused() throws {
+    let config = try writeConfig(corpus: try writeCorpus())
+    let out = work.appendingPathComponent("run").path
+    XCTAssertEqual(try runDDP(["train", "--config", config, "--out", out]).status, 0)
+    let file = out + "/checkpoint-00000012.ckpt"
+    let bytes = try Data(contentsOf: URL(fileURLWithPath: file))
+    let truncated = work.appendingPathComponent("truncated.ckpt").path
+    try bytes.prefix(bytes.count / 2).write(to: URL(fileURLWithPath: truncated))
+    var flipped = bytes
+    flipped[bytes.count / 2] ^= 0x40
+    let damaged = work.appendingPathComponent("flipped.ckpt").path
+    try flipped.write(to: URL(fileURLWithPath: damaged))
+    for (arguments, mention) in [
+      (["eval", "--checkpoint", truncated], "truncated.ckpt"),
+      (["eval", "--checkpoint", damaged], "flipped.ckpt"),
+      (["sample", "--checkpoint", work.appendingPathComponent("none").path], "none"),
+      (["train", "--out", out, "--resume", "--set", "model.d_model=64"], "the model needs"),
+    ] {
+      let outcome = try runDDP(arguments)
+      XCTAssertEqual(outcome.status, 2, "\(arguments): \(outcome.stderr)")
+      XCTAssertEqual(outcome.stderr.split(separator: "\n").count, 1, outcome.stderr)
+      XCTAssertTrue(outcome.stderr.contains(mention), "\(arguments): \(outcome.stderr)")
+    }
+  }
+
+  func jsonLine(_ text: String) throws -> [String: Any] {
+    let line = try XCTUnwrap(text.split(separator: "\n").last)
+    return try XCTUnwrap(JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+  }
+}
