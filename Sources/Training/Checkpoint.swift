@@ -127,7 +127,12 @@ public enum Checkpoint {
         adamV: stored(layouts[3])))
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-    var bytes = [UInt8](try encoder.encode(header))
+    var bytes: [UInt8]
+    do {
+      bytes = [UInt8](try encoder.encode(header))
+    } catch {
+      throw CheckpointError("cannot encode the header: \(error)")
+    }
     bytes += [UInt8](repeating: UInt8(ascii: " "), count: (8 - bytes.count % 8) % 8)
     return bytes
   }

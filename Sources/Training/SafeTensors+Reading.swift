@@ -4,45 +4,6 @@
   import Foundation
 #endif
 
-/// Why a safetensors file could not be written or read; `description` is one line starting
-/// with `safetensors: ` that names the file and the problem.
-public struct SafeTensorsError: Error, CustomStringConvertible, Equatable, Sendable {
-  public let description: String
-
-  /// An error whose message is `safetensors: ` followed by `message` (line breaks escaped).
-  public init(_ message: String) {
-    description = "safetensors: " + displayed(message)
-  }
-}
-
-/// A safetensors file read into memory (``SafeTensors/read(path:)``).
-public struct SafeTensorsFile: Equatable, Sendable {
-  /// One tensor of the header.
-  public struct Tensor: Equatable, Sendable {
-    public let name: String
-    public let shape: [Int]
-    /// `[begin, end)` in bytes, within the data section.
-    public let dataOffsets: Range<Int>
-  }
-
-  /// The tensors in the order of their data (which is the writer's order).
-  public let tensors: [Tensor]
-  /// The header's `__metadata__` (empty when absent).
-  public let metadata: [String: String]
-  /// The data section as Float32 values: tensor `t` is `data[t.dataOffsets / 4]`.
-  public let data: [Float]
-  /// N, the header's length in bytes.
-  public let headerLength: Int
-
-  /// The tensor called `name`, or nil.
-  public func tensor(_ name: String) -> Tensor? { tensors.first { $0.name == name } }
-
-  /// The values of the tensor called `name`, or nil.
-  public func values(_ name: String) -> ArraySlice<Float>? {
-    tensor(name).map { data[$0.dataOffsets.lowerBound / 4..<$0.dataOffsets.upperBound / 4] }
-  }
-}
-
 extension SafeTensors {
   /// Reads and validates a safetensors file of F32 tensors.
   ///
@@ -91,9 +52,9 @@ extension SafeTensors {
       case .tensor(let info): tensors.append(try tensor(key, info, fail: fail))
       }
     }
-    tensors.sort {
-      ($0.dataOffsets.lowerBound, $0.dataOffsets.upperBound) < (
-        $1.dataOffsets.lowerBound, $1.dataOffsets.upperBound
+    tensors.sort {  // by position; empty tensors at one offset by name, for determinism
+      ($0.dataOffsets.lowerBound, $0.dataOffsets.upperBound, $0.name) < (
+        $1.dataOffsets.lowerBound, $1.dataOffsets.upperBound, $1.name
       )
     }
     var end = 0

@@ -12,7 +12,9 @@ struct SampleCommand: ParsableCommand {
     discussion: """
       PATH may be a checkpoint file or a run directory (its newest intact checkpoint). Tokens
       are drawn from the model's distribution raised to 1/temperature (0 = always the most
-      likely byte); the model sees the last `context` bytes.
+      likely byte). The model runs one token at a time (a key/value cache for softmax
+      attention, the recurrent state for linear and fastweight attention); when its context is
+      full it starts over from the last half of the text.
 
       Example:
         ddp sample --checkpoint runs/fortunes --prompt "The " --tokens 300 --temperature 0.8
@@ -34,22 +36,29 @@ struct SampleCommand: ParsableCommand {
   func run() throws {
     setBLASThreads(1)
     let loaded = try loadOrExit { try CheckpointIO.loadModel(from: checkpoint, batch: 1) }
-    let model = loaded.model
-    let t = model.config.context
+    let generator = Generator(model: loaded.model)
+    let context = loaded.model.config.context
     var rng = RandomNumbers(seed: seed)
     var text = ByteTokenizer.encode(prompt).map { Int32($0) }
     if text.isEmpty { text = [Int32(UInt8(ascii: "\n"))] }
-    var window = [Int32](repeating: 0, count: t)
-    let targets = [Int32](repeating: 0, count: t)
+    var probabilities: UnsafePointer<Float>?
+    /// Starts over from the last `keep` tokens of the text.
+    func refill(keep: Int) {
+      generator.reset()
+      for token in text.suffix(keep) { probabilities = generator.step(token: token) }
+    }
+    refill(keep: context)
     var generated: [Int32] = []
     for _ in 0..<tokens {
-      let visible = text.suffix(t)
-      for (i, token) in visible.enumerated() { window[i] = token }
-      model.forward(tokens: window, targets: targets, training: false)
-      let p = model.nextTokenProbabilities(sequence: 0, position: visible.count - 1)
-      let next = Int32(draw(p, count: model.config.vocabSize, rng: &rng))
+      guard let p = probabilities else { break }
+      let next = Int32(draw(p, count: loaded.model.config.vocabSize, rng: &rng))
       text.append(next)
       generated.append(next)
+      if generator.position == context {
+        refill(keep: context / 2)
+      } else {
+        probabilities = generator.step(token: next)
+      }
     }
     print(prompt + ByteTokenizer.decode(generated))
   }

@@ -134,3 +134,25 @@ final class AttentionTests: XCTestCase {
     XCTAssertLessThan(check.error, finiteDifferenceTolerance)
   }
 }
+
+final class AttentionStepTests: XCTestCase {
+  /// Token-by-token attention with a key/value cache equals the parallel form.
+  func testSoftmaxStepMatchesParallelForm() {
+    let (t, c, nh) = (19, 16, 4)
+    let qkv = TestTensor(count: t * 3 * c, uniform: -1.5, 1.5, seed: 50)
+    let out = TestTensor(count: t * c)
+    let att = TestTensor(count: nh * t * t)
+    softmaxAttentionForward(
+      out: out.pointer, att: att.pointer, qkv: qkv.pointer, batch: 1, time: t, channels: c,
+      heads: nh)
+    let (keys, values) = (TestTensor(count: t * c), TestTensor(count: t * c))
+    let (scores, stepped) = (TestTensor(count: t), TestTensor(count: t * c))
+    for position in 0..<t {
+      softmaxAttentionStep(
+        out: stepped.pointer + position * c, keys: keys.pointer, values: values.pointer,
+        scores: scores.pointer, qkv: qkv.pointer + position * 3 * c, position: position,
+        channels: c, heads: nh)
+    }
+    XCTAssertLessThan(maxRelativeError(stepped.array, out.array), attentionTolerance)
+  }
+}

@@ -1,0 +1,161 @@
+import Kernels
+
+/// Runs a trained model one token at a time, for sampling: each attention layer keeps a state
+/// instead of re-reading the sequence, so the linear kinds cost the same for every token
+/// (their recurrent form, DESIGN.md section 3) and softmax attention reads a key/value cache.
+/// Norms run in evaluation mode (BatchNorm on running statistics).
+///
+/// Positions are limited to the model's context; `step` refuses to go past it, and a caller
+/// continues by `reset()` and feeding the last part of its text again.
+public final class Generator {
+  public let model: Transformer
+  /// Tokens fed since the last `reset()`: the position of the next one.
+  public private(set) var position = 0
+  let rows: FlatTensors
+  let states: FlatTensors
+
+  public init(model: Transformer) {
+    self.model = model
+    let m = model.config
+    let (c, t, nh, v) = (m.dModel, m.context, m.nHeads, m.vocabSize)
+    var row = TensorLayout()
+    for name in ["x", "delta", "normed", "y", "sum", "attention", "final"] { row.add(name, [c]) }
+    row.add("qkv", [3 * c])
+    row.add("hidden", [4 * c])
+    row.add("mean", [c + 1])
+    row.add("rstd", [c + 1])
+    row.add("scores", [t])
+    row.add("beta", [nh])
+    row.add("probabilities", [v])
+    rows = FlatTensors(layout: row)
+    var state = TensorLayout()
+    for i in 0..<m.nLayers {
+      switch m.attention {
+      case .softmax:
+        state.add("h.\(i).keys", [t, c])
+        state.add("h.\(i).values", [t, c])
+      case .linear:
+        state.add("h.\(i).state", [linearAttentionStateCount(channels: c, heads: nh)])
+      case .fastweight:
+        state.add("h.\(i).state", [fastWeightStateCount(channels: c, heads: nh)])
+      }
+    }
+    states = FlatTensors(layout: state)
+  }
+
+  /// Forgets the sequence: the next token goes to position 0.
+  public func reset() {
+    position = 0
+    states.zero()
+  }
+
+  /// Feeds `token` at the next position and returns the next-token distribution (V), valid
+  /// until the next call.
+  public func step(token: Int32) -> UnsafePointer<Float> {
+    let m = model.config
+    precondition(position < m.context, "Generator.step past the context; reset() first")
+    let (c, p) = (m.dModel, model.parameters)
+    let x = rows.view("x")
+    let (wte, wpe) = (p[model.layout.wte] + Int(token) * c, p[model.layout.wpe] + position * c)
+    for i in 0..<c { x[i] = wte[i] + wpe[i] }
+    let delta = rows.view("delta")
+    delta.update(from: x, count: c)
+    let (normed, y, sum) = (rows.view("normed"), rows.view("y"), rows.view("sum"))
+    for s in 0..<(2 * m.nLayers) {
+      switch m.placement {
+      case .pre:  // x ← x + f(N(x))
+        normRow(model.norm(of: s), out: normed, inp: x)
+        sublayerRow(s, inp: normed, y: y)
+        accumulate(x, y, count: c)
+      case .post:  // x ← N(x + f(x))
+        sublayerRow(s, inp: x, y: y)
+        residualForward(out: sum, a: x, b: y, count: c)
+        normRow(model.norm(of: s), out: x, inp: sum)
+      case .residual:  // y = f(xa); xd ← xd + y; xa ← N(xa + y)
+        sublayerRow(s, inp: x, y: y)
+        accumulate(delta, y, count: c)
+        residualForward(out: sum, a: x, b: y, count: c)
+        normRow(model.norm(of: s), out: x, inp: sum)
+      }
+    }
+    let hidden = rows.view("final")
+    switch m.placement {
+    case .pre: normRow(model.layout.normF!, out: hidden, inp: x)
+    case .post: hidden.update(from: x, count: c)
+    case .residual:
+      normRow(model.layout.normF!, out: hidden, inp: delta)
+      accumulate(hidden, x, count: c)
+    }
+    let probabilities = rows.view("probabilities")
+    linearForward(
+      out: probabilities, inp: hidden, weight: p[model.layout.wte], bias: nil, rows: 1,
+      inChannels: c, outChannels: m.vocabSize)
+    softmaxInPlace(probabilities, count: m.vocabSize)
+    position += 1
+    return UnsafePointer(probabilities)
+  }
+
+  /// The configured norm of one row in evaluation mode.
+  func normRow(_ n: NormOffsets, out: UnsafeMutablePointer<Float>, inp: UnsafeMutablePointer<Float>)
+  {
+    let c = model.config.dModel
+    let (p, mean, rstd) = (model.parameters, rows.view("mean"), rows.view("rstd"))
+    switch model.config.norm {
+    case .none:
+      out.update(from: inp, count: c)
+    case .layernorm:
+      layerNormForward(
+        out: out, mean: mean, rstd: rstd, inp: inp, weight: p[n.weight!], bias: p[n.bias!],
+        rows: 1, channels: c)
+    case .rmsnorm:
+      rmsNormForward(out: out, rstd: rstd, inp: inp, weight: p[n.weight!], rows: 1, channels: c)
+    case .batchnorm, .syncbatchnorm:
+      batchNormEvalForward(
+        out: out, rstdScratch: rstd, inp: inp, weight: p[n.weight!], bias: p[n.bias!],
+        runningMean: model.buffers[n.runningMean!], runningVar: model.buffers[n.runningVar!],
+        rows: 1, channels: c)
+    }
+  }
+
+  /// Sublayer `s` (attention or MLP of block s/2) on one row.
+  func sublayerRow(_ s: Int, inp: UnsafeMutablePointer<Float>, y: UnsafeMutablePointer<Float>) {
+    let m = model.config
+    let (c, nh, i) = (m.dModel, m.nHeads, s / 2)
+    let (w, p) = (model.layout.blocks[i], model.parameters)
+    guard s % 2 == 0 else {
+      let hidden = rows.view("hidden")
+      linearForward(
+        out: hidden, inp: inp, weight: p[w.fcWeight], bias: nil, rows: 1, inChannels: c,
+        outChannels: 4 * c)
+      geluForward(out: hidden, inp: hidden, bias: p[w.fcBias], columns: 4 * c, count: 4 * c)
+      linearForward(
+        out: y, inp: hidden, weight: p[w.mlpProjWeight], bias: p[w.mlpProjBias], rows: 1,
+        inChannels: 4 * c, outChannels: c)
+      return
+    }
+    let (qkv, out) = (rows.view("qkv"), rows.view("attention"))
+    linearForward(
+      out: qkv, inp: inp, weight: p[w.qkvWeight], bias: p[w.qkvBias], rows: 1, inChannels: c,
+      outChannels: 3 * c)
+    switch m.attention {
+    case .softmax:
+      softmaxAttentionStep(
+        out: out, keys: states.view("h.\(i).keys"), values: states.view("h.\(i).values"),
+        scores: rows.view("scores"), qkv: qkv, position: position, channels: c, heads: nh)
+    case .linear:
+      linearAttentionStep(
+        out: out, state: states.view("h.\(i).state"), qkv: qkv, channels: c, heads: nh)
+    case .fastweight:
+      let beta = rows.view("beta")
+      linearForward(
+        out: beta, inp: inp, weight: p[w.betaWeight!], bias: p[w.betaBias!], rows: 1,
+        inChannels: c, outChannels: nh)
+      fastWeightAttentionStep(
+        out: out, state: states.view("h.\(i).state"), qkv: qkv, betaLogits: beta, channels: c,
+        heads: nh)
+    }
+    linearForward(
+      out: y, inp: out, weight: p[w.attnProjWeight], bias: p[w.attnProjBias], rows: 1,
+      inChannels: c, outChannels: c)
+  }
+}
