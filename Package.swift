@@ -22,6 +22,7 @@ let package = Package(
   targets: [
     // MARK: - C shims (expose no API of their own)
     .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+    .systemLibrary(name: "CMPI", pkgConfig: "ompi-c", providers: [.apt(["libopenmpi-dev"])]),
 
     // MARK: - Implementation
     .target(name: "Kernels", dependencies: ["CBLAS"], swiftSettings: numericFlags),
@@ -30,13 +31,14 @@ let package = Package(
       dependencies: ["Kernels", .product(name: "TOMLKit", package: "TOMLKit")],
       swiftSettings: numericFlags),
     .target(name: "Datasets", dependencies: ["Models"]),
+    .target(name: "Distributed", dependencies: ["CMPI", "Models"]),
     .target(
       name: "Training", dependencies: ["Models", "Kernels", "Datasets"],
       swiftSettings: numericFlags),
     .executableTarget(
       name: "ddp",
       dependencies: [
-        "Models", "Training", "Kernels", "Datasets",
+        "Models", "Training", "Kernels", "Datasets", "Distributed",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
 
@@ -47,6 +49,7 @@ let package = Package(
       name: "ModelsTests", dependencies: ["Models", "Kernels", "Training", "TestSupport"]),
     .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Models"]),
     .testTarget(name: "TrainingTests", dependencies: ["Training", "Models", "TestSupport"]),
+    .testTarget(name: "DistributedTests", dependencies: ["Distributed"]),
     .testTarget(name: "ddpTests", dependencies: ["ddp"]),
   ]
 )
