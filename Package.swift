@@ -33,7 +33,7 @@ let package = Package(
     .target(name: "Datasets", dependencies: ["Models"]),
     .target(name: "Distributed", dependencies: ["CMPI", "Models"]),
     .target(
-      name: "Training", dependencies: ["Models", "Kernels", "Datasets"],
+      name: "Training", dependencies: ["Models", "Kernels", "Datasets", "Distributed"],
       swiftSettings: numericFlags),
     .executableTarget(
       name: "ddp",
@@ -50,6 +50,6 @@ let package = Package(
     .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Models"]),
     .testTarget(name: "TrainingTests", dependencies: ["Training", "Models", "TestSupport"]),
     .testTarget(name: "DistributedTests", dependencies: ["Distributed"]),
-    .testTarget(name: "ddpTests", dependencies: ["ddp"]),
+    .testTarget(name: "ddpTests", dependencies: ["ddp", "Training"]),
   ]
 )

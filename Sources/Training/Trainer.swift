@@ -1,4 +1,5 @@
 import Datasets
+import Distributed
 import Kernels
 import Models
 
@@ -13,14 +14,18 @@ public struct StepStatistics: Sendable {
   public var tokens: Int
 }
 
-/// One worker's training state and its step: micro-batches with gradient accumulation,
-/// global-norm clipping, the learning-rate schedule and AdamW.
+/// One worker's training state and its step: its shard of every global batch, gradient
+/// accumulation, the gradient all-reduce, global-norm clipping, the schedule and AdamW.
 ///
 /// ```
-/// for each of grad_accum micro-batches:  forward, backward with loss scale 1/grad_accum
+/// for each of grad_accum micro-batches:  forward, backward with loss scale 1/(W·grad_accum)
+/// g ← Σ_workers g                           (one all-reduce, after the last micro-batch)
 /// g ← g · min(1, clip / ‖g‖)
 /// θ ← AdamW(θ, g, lr(step))
 /// ```
+/// With W workers each micro-batch holds batch / (W·grad_accum) sequences; the sum of the
+/// workers' scaled gradients is the gradient of the mean loss over the global batch, so every
+/// rank applies the update one worker would (DESIGN.md section 4).
 /// Everything a step reads from (parameters, moments, step, sampler state) is what a checkpoint
 /// stores, so a resumed run continues bit for bit.
 public final class Trainer {
@@ -33,6 +38,7 @@ public final class Trainer {
   public var step = 0
   /// Sequences per micro-batch on this worker.
   public let microBatch: Int
+  public let communicator: any Communicator
   let inputs: UnsafeMutablePointer<Int32>
   let targets: UnsafeMutablePointer<Int32>
 
@@ -40,10 +46,23 @@ public final class Trainer {
   /// `trainTokens`.
   ///
   /// - Throws: `ModelError` for impossible shapes.
-  public init(run: RunConfig, trainTokens: [UInt8]) throws {
+  public init(
+    run: RunConfig, trainTokens: [UInt8],
+    communicator: any Communicator = SingleProcessCommunicator()
+  ) throws {
     self.run = run
-    microBatch = run.train.batch / run.train.gradAccum
+    self.communicator = communicator
+    let shares = communicator.size * run.train.gradAccum
+    guard run.train.batch % shares == 0 else {
+      throw ModelError(
+        "train.batch = \(run.train.batch) does not divide among \(communicator.size) workers x "
+          + "train.grad_accum = \(run.train.gradAccum); use a multiple of \(shares)")
+    }
+    microBatch = run.train.batch / shares
     model = try Transformer(config: run.model, batch: microBatch, seed: run.train.seed)
+    if run.model.norm == .syncbatchnorm, communicator.size > 1 {
+      model.statisticsExchange = StatisticsExchange(communicator)
+    }
     optimizer = AdamW(
       layout: model.layout.parameters, beta1: Float(run.train.beta1),
       beta2: Float(run.train.beta2), weightDecay: Float(run.train.weightDecay))
@@ -69,13 +88,22 @@ public final class Trainer {
   /// Runs optimizer step `step` and advances it.
   public func trainStep() -> StepStatistics {
     let accumulation = run.train.gradAccum
+    let workers = communicator.size
     model.zeroGradients()
     var loss: Double = 0
     for _ in 0..<accumulation {
       sampler.nextBatch(
-        globalBatch: microBatch, rank: 0, workers: 1, inputs: inputs, targets: targets)
+        globalBatch: microBatch * workers, rank: communicator.rank, workers: workers,
+        inputs: inputs, targets: targets)
       loss += Double(model.forward(tokens: inputs, targets: targets, training: true))
-      model.backward(lossScale: 1 / Float(accumulation))
+      model.backward(lossScale: 1 / Float(accumulation * workers))
+    }
+    if workers > 1 {
+      communicator.allReduceSum(
+        model.gradients.pointer, count: model.gradients.count, category: .gradients)
+      var total = [loss]
+      communicator.allReduceSum(&total, category: .control)
+      loss = total[0] / Double(workers)
     }
     let norm = gradientNorm(model.gradients)
     let lr = schedule.rate(at: step)
@@ -86,5 +114,39 @@ public final class Trainer {
     return StepStatistics(
       loss: loss / Double(accumulation), gradNorm: norm, learningRate: lr,
       tokens: accumulation * microBatch * run.model.context)
+  }
+
+  /// Makes every rank's state rank 0's: parameters, buffers, AdamW moments (a broadcast, so a
+  /// resumed or freshly seeded run starts identical everywhere).
+  public func broadcastState() {
+    guard communicator.size > 1 else { return }
+    for tensors in [
+      model.parameters, model.buffers, optimizer.firstMoment, optimizer.secondMoment,
+    ] where tensors.count > 0 {
+      communicator.broadcast(
+        tensors.pointer, bytes: tensors.count * MemoryLayout<Float>.stride, root: 0,
+        category: .control)
+    }
+  }
+
+  /// Averages local BatchNorm running statistics over the workers (they differ per rank), before
+  /// evaluation, checkpoints and export; accounted as norm statistics.
+  public func averageRunningStatistics() {
+    guard communicator.size > 1, model.buffers.count > 0, run.model.norm == .batchnorm else {
+      return
+    }
+    communicator.allReduceSum(
+      model.buffers.pointer, count: model.buffers.count, category: .normStats)
+    let scale = 1 / Float(communicator.size)
+    for i in 0..<model.buffers.count { model.buffers.pointer[i] *= scale }
+  }
+}
+
+/// SyncBatchNorm's statistics exchange over a communicator.
+final class StatisticsExchange: NormStatisticsExchange {
+  let communicator: any Communicator
+  init(_ communicator: any Communicator) { self.communicator = communicator }
+  func sumAcrossWorkers(_ values: UnsafeMutablePointer<Float>, count: Int) {
+    communicator.allReduceSum(values, count: count, category: .normStats)
   }
 }

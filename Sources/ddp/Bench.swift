@@ -9,5 +9,5 @@ struct Bench: ParsableCommand {
 
         ddp bench --config configs/bench.toml --set train.batch=16
       """,
-    subcommands: [BenchModel.self], defaultSubcommand: BenchModel.self)
+    subcommands: [BenchModel.self, BenchAllReduce.self], defaultSubcommand: BenchModel.self)
 }

@@ -8,16 +8,22 @@ import Foundation
 /// (step, loss, tokens/s, ETA), plain lines every `plainEvery` steps otherwise (logs, CI).
 struct ProgressReporter {
   let totalSteps: Int
+  /// False on ranks other than 0, which print nothing.
+  let enabled: Bool
   let interactive = isatty(STDOUT_FILENO) == 1
   var plainEvery: Int { max(1, totalSteps / 20) }
   private var lastDraw: Double = 0
 
-  init(totalSteps: Int) { self.totalSteps = totalSteps }
+  init(totalSteps: Int, enabled: Bool = true) {
+    self.totalSteps = totalSteps
+    self.enabled = enabled
+  }
 
   mutating func update(
     step: Int, loss: Double, tokensPerSecond: Double, elapsed: Double,
     stepsThisSession: Int
   ) {
+    guard enabled else { return }
     let remaining = Double(totalSteps - step) * elapsed / Double(max(1, stepsThisSession))
     let line =
       "step \(step)/\(totalSteps)  loss \(fmt(loss, 4))  "
@@ -36,11 +42,12 @@ struct ProgressReporter {
 
   /// Prints a line that must stay (an evaluation, a checkpoint) without breaking the progress.
   func note(_ text: String) {
+    guard enabled else { return }
     print(interactive ? "\r\u{1B}[K" + text : text)
     fflush(nil)
   }
 
-  func finish() { if interactive { print("") } }
+  func finish() { if enabled && interactive { print("") } }
 }
 
 func duration(_ seconds: Double) -> String {

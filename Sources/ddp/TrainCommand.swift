@@ -1,5 +1,6 @@
 import ArgumentParser
 import Datasets
+import Distributed
 import Foundation
 import Kernels
 import Models
@@ -44,8 +45,14 @@ struct TrainCommand: ParsableCommand {
 
   func run() throws {
     setBLASThreads(threads)
-    let session = try loadOrExit { try TrainingSession.prepare(self) }
-    try loadOrExit { try session.train(stopAt: stopAt) }
+    let communicator = makeWorldCommunicator()
+    let session = try TrainingSession.prepare(self, communicator: communicator)
+    do {
+      try session.train(stopAt: stopAt)
+    } catch {
+      communicator.abort(message: "ddp: \(error)", code: 2)
+    }
+    communicator.finalize()
   }
 
   /// The run directory: --out, or runs/NAME-TIMESTAMP for a fresh run.

@@ -1,80 +1,111 @@
+import ArgumentParser
 import Datasets
+import Distributed
 import Foundation
 import Kernels
 import Models
 import Training
 
-/// A training run from start (or resume) to summary: data, trainer, run directory, the loop
-/// with evaluation, checkpoints, metrics and progress.
+/// A training run from start (or resume) to summary, on every worker: data, trainer, run
+/// directory (rank 0), the loop with evaluation, checkpoints, metrics and progress (rank 0).
 final class TrainingSession {
   let run: RunConfig
   let corpus: Corpus
   let trainer: Trainer
-  let directory: RunDirectory
+  /// The run directory, on rank 0 only: other ranks write nothing.
+  let directory: RunDirectory?
+  let path: String
   let evaluationWindows: [Int]
+  var communicator: any Communicator { trainer.communicator }
 
-  init(run: RunConfig, corpus: Corpus, trainer: Trainer, directory: RunDirectory) {
-    (self.run, self.corpus, self.trainer, self.directory) = (run, corpus, trainer, directory)
+  init(run: RunConfig, corpus: Corpus, trainer: Trainer, directory: RunDirectory?, path: String) {
+    (self.run, self.corpus, self.trainer, self.directory, self.path) =
+      (run, corpus, trainer, directory, path)
     let available = Evaluator.windowCount(
       tokens: corpus.validation.count, context: run.model.context)
     evaluationWindows = Evaluator.evenlySpaced(
-      run.train.evalBatches * trainer.microBatch,
-      of: available)
+      run.train.evalBatches * run.train.batch / run.train.gradAccum, of: available)
   }
 
   /// Checks everything (config, data, model, checkpoint) before the run directory is touched.
-  static func prepare(_ command: TrainCommand) throws -> TrainingSession {
+  /// Every rank checks; the first failure anywhere ends all ranks (see `agree`).
+  static func prepare(_ command: TrainCommand, communicator: any Communicator) throws
+    -> TrainingSession
+  {
     let path = command.runDirectoryPath()
-    let run: RunConfig
-    if command.resume {
-      let saved = try RunConfig.load(path: path + "/config.toml", overrides: command.overrides)
-      if let config = command.config {
-        let given = try RunConfig.load(path: config, overrides: command.overrides)
-        guard given == saved else {
-          throw RunError(
-            "--resume: \"\(config)\" differs from the run's own config.toml in \"\(path)\"; "
-              + "drop --config to use the run's")
+    let (run, corpus, trainer) = try agree(communicator) {
+      () throws -> (RunConfig, Corpus, Trainer) in
+      let run = try loadConfig(command, path: path)
+      let corpus = try Corpus.load(path: run.data.path, valFraction: run.data.valFraction)
+      try corpus.check(context: run.model.context)
+      let trainer = try Trainer(run: run, trainTokens: corpus.train, communicator: communicator)
+      if command.resume {
+        guard let checkpoint = Checkpoint.newestIntact(inDirectory: path) else {
+          throw RunError("--resume: no intact checkpoint in \"\(path)\"")
         }
+        try CheckpointIO.restore(trainer, from: checkpoint)
       }
-      run = saved
-    } else {
-      run = try RunConfig.load(path: command.config!, overrides: command.overrides)
+      return (run, corpus, trainer)
     }
-    let corpus = try Corpus.load(path: run.data.path, valFraction: run.data.valFraction)
-    try corpus.check(context: run.model.context)
-    let trainer = try Trainer(run: run, trainTokens: corpus.train)
-    if command.resume {
-      guard let checkpoint = Checkpoint.newestIntact(inDirectory: path) else {
-        throw RunError("--resume: no intact checkpoint in \"\(path)\"")
+    try agree(communicator) { try checkSameConfig(run, communicator) }
+    trainer.broadcastState()
+    let directory = try agree(communicator) { () throws -> RunDirectory? in
+      guard communicator.rank == 0 else { return nil }
+      return try RunDirectory(path: path, configTOML: run.tomlText, resuming: command.resume)
+    }
+    return TrainingSession(
+      run: run, corpus: corpus, trainer: trainer, directory: directory, path: path)
+  }
+
+  static func loadConfig(_ command: TrainCommand, path: String) throws -> RunConfig {
+    guard command.resume else {
+      return try RunConfig.load(path: command.config!, overrides: command.overrides)
+    }
+    let saved = try RunConfig.load(path: path + "/config.toml", overrides: command.overrides)
+    if let config = command.config {
+      let given = try RunConfig.load(path: config, overrides: command.overrides)
+      guard given == saved else {
+        throw RunError(
+          "--resume: \"\(config)\" differs from the run's own config.toml in \"\(path)\"; "
+            + "drop --config to use the run's")
       }
-      try CheckpointIO.restore(trainer, from: checkpoint)
     }
-    let directory = try RunDirectory(
-      path: path, configTOML: run.tomlText, resuming: command.resume)
-    return TrainingSession(run: run, corpus: corpus, trainer: trainer, directory: directory)
+    return saved
+  }
+
+  /// Refuses to start when the ranks resolved different configs (a different file or --set).
+  static func checkSameConfig(_ run: RunConfig, _ communicator: any Communicator) throws {
+    guard communicator.size > 1 else { return }
+    let hashes = communicator.allGather([fnv1a(run.tomlText)], category: .control)
+    if let odd = hashes.firstIndex(where: { $0 != hashes[0] }) {
+      throw RunError(
+        "rank \(odd) resolved a different config from rank 0 (check --config and --set on "
+          + "every rank)")
+    }
   }
 
   /// Trains to `train.steps`, or stops with a checkpoint after step `stopAt`.
   func train(stopAt: Int? = nil) throws {
     let steps = run.train.steps
     let start = trainer.step
-    var progress = ProgressReporter(totalSteps: steps)
-    if start == 0 {
-      progress.note(
-        "ddp train: \(trainer.model.parameterCount) parameters, \(corpus.train.count) train / "
-          + "\(corpus.validation.count) validation tokens, run directory \(directory.path)")
-    } else {
-      progress.note("ddp train: resuming \(directory.path) at step \(start) of \(steps)")
-    }
+    let root = communicator.rank == 0
+    var progress = ProgressReporter(totalSteps: steps, enabled: root)
+    progress.note(
+      start == 0
+        ? "ddp train: \(trainer.model.parameterCount) parameters, \(communicator.size) "
+          + "worker\(communicator.size == 1 ? "" : "s"), \(corpus.train.count) train / "
+          + "\(corpus.validation.count) validation tokens, run directory \(path)"
+        : "ddp train: resuming \(path) at step \(start) of \(steps)")
     let began = monotonicSeconds()
     var lastTrainLoss = Double.nan
     var lastValidationLoss = Double.nan
     var tokens = 0
     while trainer.step < steps {
       let stepStart = monotonicSeconds()
+      let before = communicator.accounting.snapshot()
       let stats = trainer.trainStep()
       let now = monotonicSeconds()
-      tokens += stats.tokens
+      tokens += stats.tokens * communicator.size
       lastTrainLoss = stats.loss
       guard stats.loss.isFinite, stats.gradNorm.isFinite else {
         throw RunError(
@@ -84,50 +115,99 @@ final class TrainingSession {
       var record: [String: Any] = [
         "step": trainer.step, "loss": stats.loss, "lr": stats.learningRate,
         "grad_norm": stats.gradNorm,
-        "tokens_per_s": Double(stats.tokens) / max(now - stepStart, 1e-9),
+        "tokens_per_s": Double(stats.tokens * communicator.size) / max(now - stepStart, 1e-9),
+        "comm": communicator.accounting.snapshot().subtracting(before).dictionary,
       ]
       let step = trainer.step
       let stopping = step == stopAt
       let last = step == steps || stopping
       if run.train.evalEvery > 0 && step % run.train.evalEvery == 0 || last {
-        lastValidationLoss = evaluate()
-        record["eval_loss"] = lastValidationLoss
-        progress.note(
-          "step \(step): train loss \(fmt(stats.loss, 4)), validation loss "
-            + "\(fmt(lastValidationLoss, 4))")
+        trainer.averageRunningStatistics()
+        if root {
+          lastValidationLoss = evaluate()
+          record["eval_loss"] = lastValidationLoss
+          progress.note(
+            "step \(step): train loss \(fmt(stats.loss, 4)), validation loss "
+              + "\(fmt(lastValidationLoss, 4))")
+        }
       }
-      directory.log(record)
+      directory?.log(record)
       if run.train.checkpointEvery > 0 && step % run.train.checkpointEvery == 0 || last {
-        try CheckpointIO.save(trainer, in: directory.path, keep: run.train.keepCheckpoints)
+        trainer.averageRunningStatistics()
+        if let directory {
+          do {
+            try CheckpointIO.save(trainer, in: directory.path, keep: run.train.keepCheckpoints)
+          } catch {
+            communicator.abort(message: "ddp: \(error)", code: 1)
+          }
+        }
       }
       progress.update(
         step: step, loss: stats.loss, tokensPerSecond: Double(tokens) / (now - began),
         elapsed: now - began, stepsThisSession: step - start)
       if stopping {
         progress.finish()
-        print(
+        progress.note(
           "ddp train: stopped after step \(step) as asked; continue with: ddp train --out "
-            + "\(directory.path) --resume")
+            + "\(path) --resume")
         return
       }
     }
     progress.finish()
-    let seconds = monotonicSeconds() - began
+    try finish(
+      trainLoss: lastTrainLoss, validationLoss: lastValidationLoss, tokens: tokens,
+      seconds: monotonicSeconds() - began)
+  }
+
+  /// summary.json and the closing lines, with the communication table, on rank 0.
+  func finish(trainLoss: Double, validationLoss: Double, tokens: Int, seconds: Double) throws {
+    let comm = communicator.accounting.snapshot()
+    guard let directory else { return }
     let summary: [String: Any] = [
-      "steps": trainer.step, "final_train_loss": lastTrainLoss,
-      "final_val_loss": lastValidationLoss, "wall_seconds": seconds,
-      "tokens_per_s": Double(tokens) / max(seconds, 1e-9),
-      "peak_memory_mb": Double(peakResidentBytes() ?? 0) / 1e6, "workers": 1,
-      "parameters": trainer.model.parameterCount,
+      "steps": trainer.step, "final_train_loss": trainLoss, "final_val_loss": validationLoss,
+      "wall_seconds": seconds, "tokens_per_s": Double(tokens) / max(seconds, 1e-9),
+      "peak_memory_mb": Double(peakResidentBytes() ?? 0) / 1e6,
+      "workers": communicator.size, "parameters": trainer.model.parameterCount,
+      "comm": comm.dictionary,
     ]
     try directory.writeSummary(summary)
+    print(comm.table())
     print(
-      "ddp train: done, \(trainer.step) steps, validation loss \(fmt(lastValidationLoss, 4)) "
+      "ddp train: done, \(trainer.step) steps, validation loss \(fmt(validationLoss, 4)) "
         + "nats/byte; \(directory.path)/summary.json")
   }
 
-  /// Validation loss over `eval_batches` micro-batches of windows spread over the split.
+  /// Validation loss over `eval_batches` batches of windows spread over the split.
   func evaluate() -> Double {
     Evaluator.loss(of: trainer.model, tokens: corpus.validation, windows: evaluationWindows).loss
   }
+}
+
+/// Runs `body` on every rank and ends all ranks together when any of them failed: rank 0
+/// reports its own error, or, when it had none, the failing rank reports `rank N: ...`. Every
+/// rank then exits with code 2, so bad input never leaves some ranks waiting in a collective.
+func agree<T>(_ communicator: any Communicator, _ body: () throws -> T) throws -> T {
+  var result: Result<T, any Error>
+  do { result = .success(try body()) } catch { result = .failure(error) }
+  guard communicator.size > 1 else { return try loadOrExit { try result.get() } }
+  let failed: Double = if case .failure = result { 1 } else { 0 }
+  var flags = [failed, communicator.rank == 0 ? failed : 0]
+  communicator.allReduceSum(&flags, category: .control)
+  guard flags[0] > 0 else { return try result.get() }
+  if case .failure(let error) = result {
+    if communicator.rank == 0 {
+      printError("ddp: \(error)")
+    } else if flags[1] == 0 {
+      printError("rank \(communicator.rank): ddp: \(error)")
+    }
+  }
+  communicator.finalize()
+  throw ExitCode(2)
+}
+
+/// FNV-1a 64 of a string's UTF-8 bytes.
+func fnv1a(_ text: String) -> UInt64 {
+  var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+  for byte in text.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+  return hash
 }

@@ -1,0 +1,121 @@
+internal import CMPI
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// The ranks of MPI_COMM_WORLD: the workers `mpirun -np N` started.
+///
+/// Creating one initializes MPI (MPI_Init_thread with MPI_THREAD_SERIALIZED: any thread may
+/// call, one at a time) unless this process already has; `finalize()` ends it. MPI cannot be
+/// initialized again after that, so make one communicator per process.
+///
+/// MPI_COMM_WORLD is switched to MPI_ERRORS_RETURN and every call's result is checked: a
+/// failure ends the whole job through `abort`, with MPI's own description of the error
+/// (MPI_Error_string), for example `rank 1: MPI_Bcast failed: MPI_ERR_ROOT: invalid root`.
+public final class MPICommunicator: Communicator {
+  public let rank: Int
+  public let size: Int
+  public let accounting = CollectiveAccounting()
+  /// The thread level MPI provided (MPI_THREAD_SINGLE ... MPI_THREAD_MULTIPLE as 0 ... 3).
+  public let threadLevel: Int
+  /// Whether `finalize()` has run.
+  public private(set) var isFinalized = false
+  let world: MPI_Comm
+
+  /// Joins MPI_COMM_WORLD, initializing MPI first unless this process already has.
+  public init() {
+    var finalized: Int32 = 0
+    MPI_Finalized(&finalized)
+    if finalized != 0 {
+      writeErrorLine("MPI was already finalized in this process; it cannot start again")
+      exit(1)
+    }
+    var initialized: Int32 = 0
+    MPI_Initialized(&initialized)
+    var provided = cmpi_thread_serialized()
+    if initialized == 0 {
+      let code = MPI_Init_thread(nil, nil, cmpi_thread_serialized(), &provided)
+      if code != cmpi_success() {
+        writeErrorLine("MPI_Init_thread failed: \(Self.errorString(code))")
+        exit(1)
+      }
+    } else {
+      MPI_Query_thread(&provided)
+    }
+    threadLevel = Int(provided)
+    world = cmpi_comm_world()
+    var rank: Int32 = 0
+    var size: Int32 = 1
+    let codes = [
+      ("MPI_Comm_set_errhandler", MPI_Comm_set_errhandler(world, cmpi_errors_return())),
+      ("MPI_Comm_rank", MPI_Comm_rank(world, &rank)),
+      ("MPI_Comm_size", MPI_Comm_size(world, &size)),
+    ]
+    self.rank = Int(rank)
+    self.size = Int(size)
+    for (function, code) in codes { check(code, function) }
+  }
+
+  /// Whether this process was started by `mpirun` (OpenMPI sets `OMPI_COMM_WORLD_SIZE` and
+  /// `OMPI_COMM_WORLD_RANK` in each rank's environment).
+  ///
+  /// A plain process should use `SingleProcessCommunicator` instead: initializing MPI outside
+  /// mpirun works in OpenMPI (a "singleton"), but starts helper processes for nothing.
+  public static func detectMPILaunch() -> Bool {
+    getenv("OMPI_COMM_WORLD_SIZE") != nil || getenv("OMPI_COMM_WORLD_RANK") != nil
+  }
+
+  public func abort(message: String, code: Int32) -> Never {
+    writeErrorLine(rank == 0 ? message : "rank \(rank): \(message)")
+    if !isFinalized { MPI_Abort(world, code) }
+    exit(code)
+  }
+
+  public func finalize() {
+    guard !isFinalized else { return }
+    isFinalized = true
+    let code = MPI_Finalize()
+    if code != cmpi_success() {
+      writeErrorLine("rank \(rank): MPI_Finalize failed: \(Self.errorString(code))")
+      exit(1)
+    }
+  }
+
+  /// Ends the job with MPI's description of `code` unless it is MPI_SUCCESS.
+  @inline(__always)
+  func check(_ code: Int32, _ function: String) {
+    if code != cmpi_success() { fail(code, function) }
+  }
+
+  private func fail(_ code: Int32, _ function: String) -> Never {
+    abort(message: "\(function) failed: \(Self.errorString(code))", code: 1)
+  }
+
+  /// MPI's description of an error code (MPI_Error_string), e.g. "MPI_ERR_ROOT: invalid root".
+  static func errorString(_ code: Int32) -> String {
+    var text = [CChar](repeating: 0, count: Int(cmpi_max_error_string()) + 1)
+    var length: Int32 = 0
+    guard MPI_Error_string(code, &text, &length) == cmpi_success() else {
+      return "MPI error code \(code)"
+    }
+    let bytes = text.prefix(Int(length)).map { UInt8(bitPattern: $0) }
+    return String(decoding: bytes, as: UTF8.self)
+  }
+
+  /// `count` as MPI's `int` count; a larger buffer ends the job with a message saying so.
+  func mpiCount(_ count: Int, _ function: StaticString) -> Int32 {
+    guard count >= 0, count <= Int(Int32.max) else {
+      abort(
+        message: "\(function): \(count) elements exceed MPI's int count (at most \(Int32.max));"
+          + " reduce in buckets", code: 1)
+    }
+    precondition(!isFinalized, "\(function) after MPI_Finalize")
+    return Int32(count)
+  }
+}
+
+/// The communicator for this process: MPI's world when `mpirun` started it, else one worker.
+public func makeWorldCommunicator() -> any Communicator {
+  MPICommunicator.detectMPILaunch() ? MPICommunicator() : SingleProcessCommunicator()
+}

@@ -1,0 +1,208 @@
+import ArgumentParser
+import Distributed
+import Foundation
+
+/// `ddp bench allreduce`: MPI_Allreduce latency and bus bandwidth by message size.
+///
+/// For each size n from `--min-bytes` to `--max-bytes` (×`--factor` steps), every rank times
+/// its own calls and the ranks' means are averaged (osu_allreduce's latency t). Bandwidths, as
+/// nccl-tests' doc/PERFORMANCE.md defines them for all-reduce:
+///
+/// ```
+/// algbw = n / t
+/// busbw = algbw · 2(N − 1)/N
+/// ```
+///
+/// Then t(n) = α + β·n is fitted over the sizes by least squares on the relative error (see
+/// `AllReduceCostModel.fit`). Rank 0 prints a table and, last, one JSON line.
+struct BenchAllReduce: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "allreduce",
+    abstract: "Measure MPI_Allreduce latency and bus bandwidth by message size.",
+    discussion: """
+      osu_allreduce style: sum of Floats, in place, each call timed alone and
+      followed by a barrier; latency = the ranks' mean time per call.
+      busbw = bytes/latency · 2(N−1)/N (nccl-tests). Each size is verified
+      first: rank r contributes r+1, every element must be N(N+1)/2.
+      Fits t(n) = α + β·n by least squares on the relative error. Sizes above
+      --large-bytes run --large-iterations calls, fewer where that would move
+      more than 1 GiB per rank (at least 10). Rank 0 prints a table, then one
+      JSON line.
+
+      Example:
+        mpirun -np 2 .build/release/ddp bench allreduce --max-bytes 1048576
+      """)
+
+  @Option(help: "Smallest message in bytes (a multiple of 4).") var minBytes = 4
+  @Option(help: "Largest message in bytes (a multiple of 4).") var maxBytes = 64 << 20
+  @Option(help: "Size step: each size is this many times the previous one (2 or more).")
+  var factor = 2
+  @Option(help: "Timed calls per size up to --large-bytes.") var iterations = 1000
+  @Option(help: "Timed calls per size above --large-bytes.") var largeIterations = 100
+  @Option(help: "Sizes above this many bytes count as large.") var largeBytes = 8192
+  @Flag(help: "First check every collective (all-reduce, broadcast, all-gather, non-blocking).")
+  var checkCollectives = false
+  /// A test hook: this rank makes an invalid MPI call (a broadcast from a root that does not
+  /// exist), to show that a failure on one rank ends the whole job with MPI's message.
+  @Option(help: .hidden) var failRank: Int?
+
+  /// The most a single size may be: 1 GiB, well above what the trainer reduces at once.
+  static let largestAllowedBytes = 1 << 30
+  /// The bytes each rank may move per size before big sizes run fewer iterations.
+  static let bytesPerSize = 1 << 30
+  /// The fewest timed calls any size runs.
+  static let fewestIterations = 10
+
+  /// A description of what is wrong with the options, or nil.
+  func problem() -> String? {
+    if minBytes < 4 || minBytes % 4 != 0 {
+      return "--min-bytes must be a positive multiple of 4 (whole Floats), got \(minBytes)"
+    }
+    if maxBytes < minBytes || maxBytes % 4 != 0 || maxBytes > Self.largestAllowedBytes {
+      return "--max-bytes must be a multiple of 4 from --min-bytes (\(minBytes)) to "
+        + "\(Self.largestAllowedBytes), got \(maxBytes)"
+    }
+    if factor < 2 { return "--factor must be at least 2, got \(factor)" }
+    if iterations < 1 { return "--iterations must be positive, got \(iterations)" }
+    if largeIterations < 1 { return "--large-iterations must be positive, got \(largeIterations)" }
+    if largeBytes < 0 { return "--large-bytes must be ≥ 0, got \(largeBytes)" }
+    return nil
+  }
+
+  /// The message sizes: minBytes, minBytes·factor, ... up to maxBytes, in whole Floats.
+  func sizes() -> [Int] {
+    var result: [Int] = []
+    var size = minBytes
+    while size <= maxBytes {
+      result.append(size)
+      let (next, overflow) = size.multipliedReportingOverflow(by: factor)
+      if overflow { break }
+      size = next
+    }
+    return result
+  }
+
+  /// Timed calls for an n-byte message: `iterations` up to `largeBytes`, then
+  /// `largeIterations`, capped so that calls · n ≤ 1 GiB, but at least 10 (osu_allreduce
+  /// likewise runs fewer iterations above 8 KiB).
+  func timedCalls(bytes: Int) -> Int {
+    guard bytes > largeBytes else { return iterations }
+    return min(largeIterations, max(Self.fewestIterations, Self.bytesPerSize / bytes))
+  }
+
+  func run() throws {
+    let communicator = makeWorldCommunicator()
+    if let problem = problem() {
+      if communicator.isRoot { printError("ddp: \(problem)") }
+      communicator.finalize()
+      throw ExitCode(2)
+    }
+    if let failRank, failRank == communicator.rank {
+      // A test hook: an invalid root makes MPI fail on this rank alone.
+      var byte: UInt8 = 0
+      communicator.broadcast(&byte, bytes: 1, root: communicator.size, category: .control)
+    }
+    if checkCollectives {
+      let failures = communicator.checkCollectives()
+      var failing = [Double(failures.isEmpty ? 0 : 1)]
+      communicator.allReduceSum(&failing, category: .control)
+      if !failures.isEmpty {
+        communicator.abort(message: "collective check failed: \(failures[0])", code: 1)
+      }
+      if failing[0] > 0 {
+        // Another rank found a wrong result and is aborting the job with its message.
+        communicator.barrier(category: .control)
+      }
+      communicator.accounting.reset()
+    }
+
+    let measurements = sizes().map { bytes in
+      let calls = timedCalls(bytes: bytes)
+      return measureAllReduce(
+        on: communicator, bytes: bytes, iterations: calls, warmup: max(2, calls / 10))
+    }
+    let model = AllReduceCostModel.fit(
+      bytes: measurements.map(\.bytes), seconds: measurements.map(\.seconds))
+    if communicator.isRoot {
+      printReport(
+        measurements, model: model, workers: communicator.size,
+        communication: communicator.accounting.snapshot(), checked: checkCollectives)
+    }
+    let wrong = measurements.filter { !$0.verified }
+    if communicator.isRoot, !wrong.isEmpty {
+      let list = wrong.map { "\($0.bytes)" }.joined(separator: ", ")
+      let workers = communicator.size
+      printError(
+        "ddp: MPI_Allreduce gave wrong sums at \(list) bytes "
+          + "(every element must be \(workers * (workers + 1) / 2))")
+    }
+    communicator.finalize()
+    if !wrong.isEmpty { throw ExitCode(1) }
+  }
+
+  /// Prints the table and the JSON line (rank 0 only).
+  func printReport(
+    _ measurements: [AllReduceMeasurement], model: AllReduceCostModel?, workers: Int,
+    communication: CollectiveSnapshot, checked: Bool
+  ) {
+    print("# MPI_Allreduce (sum, float, in place), \(workers) worker(s), osu_allreduce style")
+    print(
+      pad("bytes", 11) + pad("calls", 7) + pad("avg µs", 11) + pad("min µs", 11)
+        + pad("max µs", 11) + pad("algbw GB/s", 12) + pad("busbw GB/s", 12) + "  check")
+    for m in measurements {
+      let algbw = AllReduceCostModel.algorithmBandwidth(bytes: m.bytes, seconds: m.seconds)
+      let busbw = AllReduceCostModel.busBandwidth(
+        bytes: m.bytes, seconds: m.seconds, workers: workers)
+      print(
+        pad("\(m.bytes)", 11) + pad("\(m.iterations)", 7) + pad(fixed(m.seconds * 1e6, 2), 11)
+          + pad(fixed(m.minimumSeconds * 1e6, 2), 11) + pad(fixed(m.maximumSeconds * 1e6, 2), 11)
+          + pad(fixed(algbw / 1e9, 3), 12) + pad(fixed(busbw / 1e9, 3), 12)
+          + (m.verified ? "  ok" : "  WRONG (\(m.wrongElements) elements)"))
+    }
+    let sizes = measurements.map(\.bytes)
+    let times = measurements.map(\.seconds)
+    let alpha = model?.alpha ?? 0
+    let beta = model?.beta ?? 0
+    let fitError = model?.maximumRelativeError(bytes: sizes, seconds: times) ?? 0
+    print(
+      "fit t(n) = α + β·n (relative least squares): α = \(fixed(alpha * 1e6, 3)) µs, "
+        + "β = \(fixed(beta * 1e9, 4)) ns/byte (1/β = \(fixed(beta > 0 ? 1 / beta / 1e9 : 0, 3))"
+        + " GB/s), largest relative error \(fixed(fitError * 100, 1))%")
+
+    let rows = measurements.map { m in
+      let algbw = AllReduceCostModel.algorithmBandwidth(bytes: m.bytes, seconds: m.seconds)
+      let busbw = AllReduceCostModel.busBandwidth(
+        bytes: m.bytes, seconds: m.seconds, workers: workers)
+      return "{\"bytes\":\(m.bytes),\"iterations\":\(m.iterations),"
+        + "\"latency_us\":\(json(m.seconds * 1e6)),"
+        + "\"min_latency_us\":\(json(m.minimumSeconds * 1e6)),"
+        + "\"max_latency_us\":\(json(m.maximumSeconds * 1e6)),"
+        + "\"algbw_gbps\":\(json(algbw / 1e9)),\"busbw_gbps\":\(json(busbw / 1e9)),"
+        + "\"verified\":\(m.verified)}"
+    }
+    let comm =
+      (try? JSONSerialization.data(
+        withJSONObject: communication.dictionary, options: [.sortedKeys]))
+      .map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+    print(
+      "{\"workers\":\(workers),\"alpha_us\":\(json(alpha * 1e6)),"
+        + "\"beta_ns_per_byte\":\(json(beta * 1e9)),"
+        + "\"fit_max_relative_error\":\(json(fitError)),"
+        + "\"all_verified\":\(measurements.allSatisfy(\.verified)),"
+        + "\"collectives_checked\":\(checked),"
+        + "\"sizes\":[\(rows.joined(separator: ","))],\"comm\":\(comm)}")
+  }
+}
+
+/// `text` right-aligned in `width` columns.
+private func pad(_ text: String, _ width: Int) -> String {
+  text.count >= width ? " " + text : String(repeating: " ", count: width - text.count) + text
+}
+
+/// `value` with `digits` decimals.
+private func fixed(_ value: Double, _ digits: Int) -> String {
+  String(format: "%.\(digits)f", value)
+}
+
+/// `value` as a JSON number (null when not finite).
+private func json(_ value: Double) -> String { value.isFinite ? "\(value)" : "null" }
