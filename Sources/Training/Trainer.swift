@@ -41,6 +41,7 @@ public final class Trainer {
   public let communicator: any Communicator
   let inputs: UnsafeMutablePointer<Int32>
   let targets: UnsafeMutablePointer<Int32>
+  let buckets: GradientBuckets
 
   /// Builds the model and optimizer for `run` on one worker, drawing training windows from
   /// `trainTokens`.
@@ -73,6 +74,8 @@ public final class Trainer {
     sampler = BatchSampler(
       tokens: trainTokens, context: run.model.context,
       seed: run.train.seed &+ 0x9E37_79B9)
+    buckets = GradientBuckets(
+      model: model, communicator: communicator, bucketMB: run.distributed.bucketMB)
     let n = microBatch * run.model.context
     inputs = .allocate(capacity: n)
     inputs.initialize(repeating: 0, count: n)
@@ -91,16 +94,19 @@ public final class Trainer {
     let workers = communicator.size
     model.zeroGradients()
     var loss: Double = 0
-    for _ in 0..<accumulation {
+    for micro in 0..<accumulation {
       sampler.nextBatch(
         globalBatch: microBatch * workers, rank: communicator.rank, workers: workers,
         inputs: inputs, targets: targets)
       loss += Double(model.forward(tokens: inputs, targets: targets, training: true))
-      model.backward(lossScale: 1 / Float(accumulation * workers))
+      // Only the last micro-batch communicates; with overlap its buckets start mid-backward.
+      let overlap = workers > 1 && micro == accumulation - 1 && run.distributed.overlap
+      model.backward(
+        lossScale: 1 / Float(accumulation * workers),
+        onBlockDone: overlap ? { [buckets] in buckets.blockDone($0) } : nil)
     }
     if workers > 1 {
-      communicator.allReduceSum(
-        model.gradients.pointer, count: model.gradients.count, category: .gradients)
+      buckets.finish()
       var total = [loss]
       communicator.allReduceSum(&total, category: .control)
       loss = total[0] / Double(workers)

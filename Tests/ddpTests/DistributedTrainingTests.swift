@@ -122,6 +122,28 @@ final class DistributedTrainingTests: XCTestCase {
     }
   }
 
+  /// Buckets of ~20 KB (7 per step here), reduced during the backward or after it, give the
+  /// same parameters bit for bit (two workers sum each element the same way whatever the
+  /// bucket), and move exactly the parameter bytes each step.
+  func testBucketsWithAndWithoutOverlapAgree() throws {
+    let path = try config(norm: "layernorm", placement: "pre")
+    var results: [[String: [Float]]] = []
+    for overlap in [true, false] {
+      let config = work.appendingPathComponent("overlap-\(overlap).toml").path
+      let text =
+        try String(contentsOfFile: path, encoding: .utf8)
+        + "\n[distributed]\nbucket_mb = 0.02\noverlap = \(overlap)\n"
+      try text.write(toFile: config, atomically: true, encoding: .utf8)
+      let (parameters, summary) = try train(config, workers: 2)
+      results.append(parameters)
+      let gradients = (summary["comm"] as? [String: Any])?["gradients"] as? [String: Any]
+      let count = parameters.values.reduce(0) { $0 + $1.count }
+      XCTAssertEqual(gradients?["bytes"] as? Int, 10 * count * 4, "overlap \(overlap)")
+      XCTAssertGreaterThan(gradients?["calls"] as? Int ?? 0, 10, "several buckets per step")
+    }
+    XCTAssertEqual(results[0], results[1])
+  }
+
   /// Local BatchNorm normalizes over each worker's shard only, so the result depends on the
   /// worker count, and the test shows by how much.
   func testLocalBatchNormDiffers() throws {

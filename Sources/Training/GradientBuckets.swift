@@ -1,0 +1,76 @@
+import Distributed
+import Models
+
+/// The flat gradient buffer cut into buckets of about `distributed.bucket_mb`, each summed over
+/// the workers by its own all-reduce, started as soon as the backward has finished every
+/// gradient in it (DESIGN.md section 4; as PyTorch DDP's reducer).
+///
+/// Buckets are filled from the end of the parameter layout (norm_f, the last block, …), the
+/// order in which the backward finishes them; `wte` and `wpe` finish last (the embedding's
+/// backward runs after block 0). With `overlap`, a bucket's non-blocking all-reduce starts in
+/// the backward's `onBlockDone` callback and runs while earlier blocks compute; without it,
+/// every bucket is reduced after the backward.
+final class GradientBuckets {
+  struct Bucket {
+    /// Float range in the gradient buffer.
+    var range: Range<Int>
+    /// The backward has finished this bucket once block `readyAfter` is done (−1: at the end).
+    var readyAfter: Int
+  }
+
+  let buckets: [Bucket]
+  let communicator: any Communicator
+  let gradients: FlatTensors
+  private var pending: [PendingReduction?]
+
+  init(model: Transformer, communicator: any Communicator, bucketMB: Double) {
+    self.communicator = communicator
+    gradients = model.gradients
+    let capacity = max(1, Int(bucketMB * 1_048_576 / 4))
+    var buckets: [Bucket] = []
+    var current: Bucket?
+    for entry in model.layout.parameters.entries.reversed() where entry.count > 0 {
+      let block = Self.block(of: entry.name, layers: model.config.nLayers)
+      if var bucket = current, bucket.range.count + entry.count <= capacity {
+        bucket.range = entry.offset..<bucket.range.upperBound
+        bucket.readyAfter = min(bucket.readyAfter, block)
+        current = bucket
+      } else {
+        if let bucket = current { buckets.append(bucket) }
+        current = Bucket(range: entry.offset..<(entry.offset + entry.count), readyAfter: block)
+      }
+    }
+    if let bucket = current { buckets.append(bucket) }
+    self.buckets = buckets
+    pending = Array(repeating: nil, count: buckets.count)
+  }
+
+  /// The block whose backward finishes a tensor: `h.i.*` → i, `norm_f` → the last block,
+  /// the embeddings → −1 (after every block).
+  static func block(of name: String, layers: Int) -> Int {
+    if name.hasPrefix("h.") {
+      return Int(name.dropFirst(2).prefix { $0.isNumber }) ?? -1
+    }
+    return name.hasPrefix("norm_f") ? layers - 1 : -1
+  }
+
+  /// Starts the all-reduce of every bucket the backward has finished once block `done` is done
+  /// (`done` = −1: all), and gives MPI a chance to progress the ones already started.
+  func blockDone(_ done: Int) {
+    for (i, bucket) in buckets.enumerated() where pending[i] == nil && bucket.readyAfter >= done {
+      pending[i] = communicator.startAllReduceSum(
+        gradients.pointer + bucket.range.lowerBound, count: bucket.range.count,
+        category: .gradients)
+    }
+    for reduction in pending { if let reduction { _ = communicator.testCompletion(reduction) } }
+  }
+
+  /// Starts what is left and waits for every bucket; afterwards the gradients are summed.
+  func finish() {
+    blockDone(-1)
+    for i in pending.indices {
+      if let reduction = pending[i] { communicator.wait(reduction) }
+      pending[i] = nil
+    }
+  }
+}
