@@ -159,8 +159,15 @@ final class TrainingSession {
       seconds: monotonicSeconds() - began)
   }
 
-  /// summary.json and the closing lines, with the communication table, on rank 0.
+  /// summary.json and the closing lines, with the communication table, on rank 0, after
+  /// checking that every rank holds the same parameters.
   func finish(trainLoss: Double, validationLoss: Double, tokens: Int, seconds: Double) throws {
+    let checksums = trainer.stateChecksums()
+    if let odd = checksums.firstIndex(where: { $0 != checksums[0] }) {
+      throw RunError(
+        "rank \(odd)'s parameters differ from rank 0's at the end of training (checksums "
+          + "\(String(checksums[odd], radix: 16)) and \(String(checksums[0], radix: 16)))")
+    }
     let comm = communicator.accounting.snapshot()
     guard let directory else { return }
     let summary: [String: Any] = [
@@ -172,6 +179,11 @@ final class TrainingSession {
     ]
     try directory.writeSummary(summary)
     print(comm.table())
+    if communicator.size > 1 {
+      print(
+        "ddp train: parameters identical on all \(communicator.size) workers (checksum "
+          + "\(String(checksums[0], radix: 16)))")
+    }
     print(
       "ddp train: done, \(trainer.step) steps, validation loss \(fmt(validationLoss, 4)) "
         + "nats/byte; \(directory.path)/summary.json")

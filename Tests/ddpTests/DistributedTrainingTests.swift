@@ -47,7 +47,8 @@ final class DistributedTrainingTests: XCTestCase {
   }
 
   /// Trains with `workers` ranks (a plain process for 1) and returns the final parameters and
-  /// summary.json.
+  /// summary.json; with several workers, checks that the job confirmed identical parameters on
+  /// every rank.
   func train(_ config: String, workers: Int) throws -> ([String: [Float]], [String: Any]) {
     let out = work.appendingPathComponent("run-\(UUID().uuidString)").path
     let arguments = ["train", "--config", config, "--out", out]
@@ -62,6 +63,10 @@ final class DistributedTrainingTests: XCTestCase {
           "-x", "OPENBLAS_NUM_THREADS=1", ddpExecutable,
         ] + arguments)
     XCTAssertEqual(outcome.status, 0, outcome.stderr)
+    if workers > 1 {
+      XCTAssertTrue(
+        outcome.stdout.contains("parameters identical on all \(workers) workers"), outcome.stdout)
+    }
     let checkpoint = try XCTUnwrap(Checkpoint.newestIntact(inDirectory: out))
     let loaded = try Checkpoint.read(path: checkpoint)
     var parameters: [String: [Float]] = [:]
@@ -96,13 +101,13 @@ final class DistributedTrainingTests: XCTestCase {
     ((summary["comm"] as? [String: Any])?["norm_stats"] as? [String: Any]) ?? [:]
   }
 
-  /// LayerNorm, RMSNorm and SyncBatchNorm: 2 and 3 workers match 1 worker; the first two send
+  /// LayerNorm, RMSNorm and SyncBatchNorm: 2, 3 and 4 workers match 1 worker; the first two send
   /// no norm statistics, SyncBatchNorm sends exactly 2 all-reduces per norm layer per step.
   func testWorkersMatchOneWorker() throws {
     for (norm, placement) in [("layernorm", "pre"), ("rmsnorm", "post"), ("syncbatchnorm", "pre")] {
       let path = try config(norm: norm, placement: placement)
       let (single, _) = try train(path, workers: 1)
-      for workers in [2, 3] {
+      for workers in [2, 3, 4] {
         let (parallel, summary) = try train(path, workers: workers)
         let skipped = norm == "syncbatchnorm" ? Self.gradientFree : []
         let difference = largestDifference(single, parallel, skipping: skipped)
