@@ -54,8 +54,8 @@ final class GradientBuckets {
     return name.hasPrefix("norm_f") ? layers - 1 : -1
   }
 
-  /// Starts the all-reduce of every bucket the backward has finished once block `done` is done
-  /// (`done` = −1: all), and gives MPI a chance to progress the ones already started.
+  /// Starts the all-reduce of every bucket the backward has finished once block `done` is done,
+  /// and gives MPI a chance to progress the ones already started.
   func blockDone(_ done: Int) {
     for (i, bucket) in buckets.enumerated() where pending[i] == nil && bucket.readyAfter >= done {
       pending[i] = communicator.startAllReduceSum(
@@ -65,9 +65,15 @@ final class GradientBuckets {
     for reduction in pending { if let reduction { _ = communicator.testCompletion(reduction) } }
   }
 
-  /// Starts what is left and waits for every bucket; afterwards the gradients are summed.
+  /// Waits for the buckets already started and reduces the rest with blocking all-reduces
+  /// (OpenMPI's blocking MPI_Allreduce is its tuned one, up to 3x faster on large buffers than
+  /// the non-blocking MPI_Iallreduce); afterwards the gradients are summed.
   func finish() {
-    blockDone(-1)
+    for (i, bucket) in buckets.enumerated() where pending[i] == nil {
+      communicator.allReduceSum(
+        gradients.pointer + bucket.range.lowerBound, count: bucket.range.count,
+        category: .gradients)
+    }
     for i in pending.indices {
       if let reduction = pending[i] { communicator.wait(reduction) }
       pending[i] = nil

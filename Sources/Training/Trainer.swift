@@ -135,6 +135,15 @@ public final class Trainer {
     }
   }
 
+  /// Seconds to sum the current gradient buffer over the workers bucket by bucket, with
+  /// nothing to overlap: the gradient all-reduce on its own, for benchmarks. Changes the
+  /// gradients (they are summed).
+  public func timeGradientReduction() -> Double {
+    let start = monotonicSeconds()
+    buckets.finish()
+    return monotonicSeconds() - start
+  }
+
   /// FNV-1a 64 of the parameter and buffer bytes on every rank (rank order), to check that the
   /// workers hold the same model.
   public func stateChecksums() -> [UInt64] {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Distributed
 import Foundation
 import Kernels
 import Models
@@ -13,7 +14,10 @@ struct BenchModel: ParsableCommand {
       Prints tokens/s, ms/step, model FLOPs per step (6·parameters·tokens + 12·L·T·C·tokens),
       achieved GFLOP/s, the single-thread sgemm rate measured in the same run, their ratio
       (MFU), and peak resident memory against what the model needs, as a table and as one
-      JSON line. Tokens are random bytes: speed does not depend on the text.
+      JSON line. Tokens are random bytes: speed does not depend on the text. Under
+      `mpirun -np N` it reports tokens/s over all workers, the scaling efficiency against one
+      worker with the same global batch (measured first, by rank 0), and the bucketed gradient
+      all-reduce against a bare MPI_Allreduce of the same size.
 
       Example:
         ddp bench --config configs/bench.toml --set model.norm=rmsnorm
@@ -35,6 +39,19 @@ struct BenchModel: ParsableCommand {
   func run() throws {
     setBLASThreads(threads)
     let run = try loadOrExit { try RunConfig.load(path: config, overrides: overrides) }
+    if MPICommunicator.detectMPILaunch() {
+      let communicator = MPICommunicator()
+      if communicator.size > 1 {
+        let bench = DistributedBench(
+          run: run, communicator: communicator, steps: steps, warmup: warmup)
+        do { try bench.measure() } catch {
+          communicator.abort(message: "ddp: \(error)", code: 2)
+        }
+        communicator.finalize()
+        return
+      }
+      communicator.finalize()
+    }
     let m = run.model
     let batch = run.train.batch / run.train.gradAccum
     let model = try loadOrExit { try Transformer(config: m, batch: batch, seed: run.train.seed) }

@@ -149,6 +149,32 @@ final class DistributedTrainingTests: XCTestCase {
     XCTAssertEqual(results[0], results[1])
   }
 
+  /// `ddp bench` under mpirun reports throughput over all workers against one worker and the
+  /// gradient all-reduce against a bare MPI_Allreduce of the same size.
+  func testBenchReportsScaling() throws {
+    let path = try config(norm: "layernorm", placement: "pre")
+    let outcome = try runProcess(
+      "/usr/bin/timeout",
+      [
+        "120", "/usr/bin/mpirun", "--allow-run-as-root", "-np", "2", "--oversubscribe",
+        "--bind-to", "none", "-x", "OPENBLAS_NUM_THREADS=1", ddpExecutable, "bench", "--config",
+        path, "--steps", "3", "--warmup", "1",
+      ])
+    XCTAssertEqual(outcome.status, 0, outcome.stderr)
+    let line = try XCTUnwrap(outcome.stdout.split(separator: "\n").last)
+    let report = try XCTUnwrap(
+      JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+    XCTAssertEqual(report["workers"] as? Int, 2)
+    let parameters = 256 * 32 + 16 * 32 + 2 * (12 * 32 * 32 + 13 * 32) + 2 * 32
+    XCTAssertEqual(report["gradient_bytes_per_step"] as? Int, parameters * 4)
+    for key in [
+      "tokens_per_second", "single_worker_tokens_per_second", "scaling_efficiency",
+      "allreduce_rate_ratio",
+    ] {
+      XCTAssertGreaterThan(report[key] as? Double ?? 0, 0, key)
+    }
+  }
+
   /// Local BatchNorm normalizes over each worker's shard only, so the result depends on the
   /// worker count, and the test shows by how much.
   func testLocalBatchNormDiffers() throws {
