@@ -175,6 +175,34 @@ final class DistributedTrainingTests: XCTestCase {
     }
   }
 
+  /// A failure on one rank only (here its data cannot be read: an MPMD job gives rank 1 another
+  /// config) ends the whole job promptly, names the rank and the cause, and leaves no run
+  /// directory.
+  func testFailureOnOneRankEndsTheJob() throws {
+    let good = try config(norm: "layernorm", placement: "pre")
+    let bad = work.appendingPathComponent("bad.toml").path
+    try
+      (try String(contentsOfFile: good, encoding: .utf8)
+      + "\n[data]\npath = \"/nonexistent/shard\"\n")
+      .write(toFile: bad, atomically: true, encoding: .utf8)
+    let out = work.appendingPathComponent("failed-run").path
+    let start = Date()
+    let outcome = try runProcess(
+      "/usr/bin/timeout",
+      [
+        "60", "/usr/bin/mpirun", "--allow-run-as-root", "--oversubscribe", "-np", "1",
+        ddpExecutable, "train", "--config", good, "--out", out, ":", "-np", "1", ddpExecutable,
+        "train", "--config", bad, "--out", out,
+      ])
+    XCTAssertLessThan(Date().timeIntervalSince(start), 10, "the job must end within 10 s")
+    XCTAssertNotEqual(outcome.status, 0)
+    XCTAssertNotEqual(outcome.status, 124, "timed out: a rank hung")
+    XCTAssertTrue(
+      outcome.stderr.contains("rank 1: ddp: data: cannot read \"/nonexistent/shard\""),
+      outcome.stderr)
+    XCTAssertFalse(FileManager.default.fileExists(atPath: out))
+  }
+
   /// Local BatchNorm normalizes over each worker's shard only, so the result depends on the
   /// worker count, and the test shows by how much.
   func testLocalBatchNormDiffers() throws {
