@@ -12,7 +12,7 @@ enum CheckpointIO {
     let metadata = CheckpointMetadata(
       configTOML: trainer.run.tomlText, step: trainer.step,
       optimizerStep: trainer.optimizer.step,
-      sampler: RandomNumbers(state: trainer.sampler.state), workers: 1)
+      sampler: RandomNumbers(state: trainer.sampler.state), workers: trainer.communicator.size)
     let model = trainer.model
     try Checkpoint.write(
       metadata: metadata, parameters: model.parameters, buffers: model.buffers,
