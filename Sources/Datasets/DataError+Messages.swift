@@ -1,3 +1,5 @@
+import Models
+
 #if canImport(Glibc)
   import Glibc
 #endif
@@ -50,22 +52,6 @@ extension DataError {
         + "window of \(window); use more data or \(remedy)")
   }
 
-  /// `text` in double quotes, with `"`, `\` and control characters escaped so that a message
-  /// stays on one line.
-  static func quoted(_ text: String) -> String {
-    var out = "\""
-    for scalar in text.unicodeScalars {
-      switch scalar {
-      case "\"": out += "\\\""
-      case "\\": out += "\\\\"
-      case "\n": out += "\\n"
-      case "\r": out += "\\r"
-      case "\t": out += "\\t"
-      case _ where scalar.value < 0x20 || scalar.value == 0x7F:
-        out += "\\u{" + String(scalar.value, radix: 16) + "}"
-      default: out.unicodeScalars.append(scalar)
-      }
-    }
-    return out + "\""
-  }
+  /// `text` in double quotes, escaped so that a message stays on one line.
+  static func quoted(_ text: String) -> String { MessageText.quoted(text) }
 }

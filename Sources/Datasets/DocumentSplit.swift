@@ -1,3 +1,5 @@
+import Models
+
 /// Decides which documents are held out for validation: by a hash of each document's bytes,
 /// so the split is deterministic, independent of the run's seed and of file order, and equal
 /// documents (repeated fortunes) always land in the same split.
@@ -25,14 +27,7 @@ public enum DocumentSplit {
 
   /// Where `document` falls in [0, 1): its hash scaled down.
   public static func position(_ document: [UInt8]) -> Double {
-    Double(mix(fnv1a(document)) >> 11) * 0x1.0p-53
-  }
-
-  /// FNV-1a, 64-bit.
-  static func fnv1a(_ bytes: [UInt8]) -> UInt64 {
-    var hash: UInt64 = 0xCBF2_9CE4_8422_2325
-    for byte in bytes { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 }
-    return hash
+    Double(mix(FNV1a64.hash(document)) >> 11) * 0x1.0p-53
   }
 
   /// The MurmurHash3 `fmix64` finalizer: every input bit affects every output bit.

@@ -4,23 +4,25 @@ extension MPICommunicator {
   public func allReduceSum(
     _ buffer: UnsafeMutablePointer<Float>, count: Int, category: CollectiveCategory
   ) {
-    let n = mpiCount(count, "MPI_Allreduce")
-    let start = WallClock.now()
-    let code = MPI_Allreduce(cmpi_in_place(), buffer, n, cmpi_float(), cmpi_sum(), world)
-    let seconds = WallClock.now() - start
-    check(code, "MPI_Allreduce")
-    accounting.record(category, bytes: count * MemoryLayout<Float>.stride, seconds: seconds)
+    allReduceSum(buffer, count: count, type: cmpi_float(), category: category)
   }
 
   public func allReduceSum(
     _ buffer: UnsafeMutablePointer<Double>, count: Int, category: CollectiveCategory
   ) {
+    allReduceSum(buffer, count: count, type: cmpi_double(), category: category)
+  }
+
+  /// In-place blocking MPI_Allreduce (sum) of `count` elements of `T`, MPI datatype `type`.
+  private func allReduceSum<T>(
+    _ buffer: UnsafeMutablePointer<T>, count: Int, type: MPI_Datatype, category: CollectiveCategory
+  ) {
     let n = mpiCount(count, "MPI_Allreduce")
     let start = WallClock.now()
-    let code = MPI_Allreduce(cmpi_in_place(), buffer, n, cmpi_double(), cmpi_sum(), world)
+    let code = MPI_Allreduce(cmpi_in_place(), buffer, n, type, cmpi_sum(), world)
     let seconds = WallClock.now() - start
     check(code, "MPI_Allreduce")
-    accounting.record(category, bytes: count * MemoryLayout<Double>.stride, seconds: seconds)
+    accounting.record(category, bytes: count * MemoryLayout<T>.stride, seconds: seconds)
   }
 
   public func broadcast(

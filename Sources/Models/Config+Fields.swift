@@ -11,7 +11,7 @@ enum ConfigValue: Equatable, Sendable {
     case .int(let v): return String(v)
     case .double(let v): return v.isFinite ? "\(v)" : (v.isNaN ? "nan" : v < 0 ? "-inf" : "inf")
     case .bool(let v): return v ? "true" : "false"
-    case .string(let v): return ConfigText.quoted(v)
+    case .string(let v): return MessageText.quoted(v)
     }
   }
 }

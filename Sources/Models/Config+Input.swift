@@ -14,7 +14,7 @@ enum ConfigInput {
     switch self {
     case .typed(let value): return value.toml
     case .other(let text): return text
-    case .text(let text): return ConfigText.quoted(text)
+    case .text(let text): return MessageText.quoted(text)
     }
   }
 }

@@ -109,7 +109,7 @@ extension RunConfig {
 
   /// A TOML value on one line, shortened to keep messages readable.
   static func render(_ value: TOMLValueConvertible) -> String {
-    if let v = value.string { return ConfigText.quoted(v) }
+    if let v = value.string { return MessageText.quoted(v) }
     let text = value.debugDescription.split(whereSeparator: \.isWhitespace).joined(separator: " ")
     let limit = 40
     return text.count <= limit ? text : String(text.prefix(limit)) + "..."

@@ -7,7 +7,7 @@ extension RunConfig {
     let tokenizers = ["byte"]
     guard tokenizers.contains(model.tokenizer) else {
       throw ConfigError.notAChoice(
-        key: "model.tokenizer", value: ConfigText.quoted(model.tokenizer), noun: "a tokenizer",
+        key: "model.tokenizer", value: MessageText.quoted(model.tokenizer), noun: "a tokenizer",
         accepted: tokenizers)
     }
     let positive: [(String, Int)] = [

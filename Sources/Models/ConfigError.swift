@@ -25,15 +25,15 @@ public enum ConfigError: Error, Equatable, Sendable, CustomStringConvertible {
 
   /// The one-line message shown to the user, starting with `config: `.
   public var description: String {
-    "config: " + ConfigText.oneLine(body)
+    "config: " + MessageText.oneLine(body)
   }
 
   private var body: String {
     switch self {
     case .unreadableFile(let path, let reason):
-      return "cannot read \(ConfigText.quoted(path)): \(reason)"
+      return "cannot read \(MessageText.quoted(path)): \(reason)"
     case .syntax(let path, let line, let column, let message):
-      var place = path.map { ConfigText.quoted($0) + ": " } ?? ""
+      var place = path.map { MessageText.quoted($0) + ": " } ?? ""
       if let line { place += "line \(line)" + (column.map { ", column \($0)" } ?? "") + ": " }
       return "\(place)TOML syntax error: \(message)"
     case .unknownSection(let section, let suggestion):
@@ -57,7 +57,7 @@ public enum ConfigError: Error, Equatable, Sendable, CustomStringConvertible {
     case .invalidValue(let key, let value, let expected):
       return "\(key) = \(value) is not allowed; expected \(expected)"
     case .malformedOverride(let text, let reason):
-      let given = ConfigText.quoted(text)
+      let given = MessageText.quoted(text)
       return "--set \(given) is malformed: \(reason); expected section.key=value"
     }
   }
@@ -65,36 +65,5 @@ public enum ConfigError: Error, Equatable, Sendable, CustomStringConvertible {
   /// `[model], [train], [data], [distributed]`.
   private var sections: String {
     RunConfig.sectionNames.map { "[\($0)]" }.joined(separator: ", ")
-  }
-}
-
-/// Text helpers shared by the config messages and the TOML writer.
-enum ConfigText {
-  /// `text` with control characters escaped, so a message stays on one line.
-  static func oneLine(_ text: String) -> String {
-    escaped(text, quote: false)
-  }
-
-  /// `text` as a TOML basic string: double quotes, `"`, `\` and control characters escaped.
-  static func quoted(_ text: String) -> String {
-    "\"" + escaped(text, quote: true) + "\""
-  }
-
-  private static func escaped(_ text: String, quote: Bool) -> String {
-    var out = ""
-    for scalar in text.unicodeScalars {
-      switch scalar {
-      case "\"" where quote: out += "\\\""
-      case "\\" where quote: out += "\\\\"
-      case "\n": out += "\\n"
-      case "\r": out += "\\r"
-      case "\t": out += "\\t"
-      case _ where scalar.value < 0x20 || scalar.value == 0x7F:
-        let digits = String(scalar.value, radix: 16, uppercase: true)
-        out += "\\u" + String(repeating: "0", count: 4 - digits.count) + digits
-      default: out.unicodeScalars.append(scalar)
-      }
-    }
-    return out
   }
 }

@@ -1,63 +1,24 @@
+import Models
+
 #if canImport(Glibc)
   import Glibc
 #endif
 
-// Low-level file handling shared by checkpoints and safetensors exports: the FNV-1a checksum,
-// atomic writes (temporary name, fsync, rename, fsync of the directory), positioned reads from
-// a file or from memory, and one-line quoting for error messages. No Foundation: plain POSIX.
+// Low-level file handling shared by checkpoints and safetensors exports: atomic writes (temporary name, fsync, rename, fsync of the directory), positioned reads from
+// a file or from memory. No Foundation: plain POSIX. The checksum is FNV1a64 (Models).
 
 #if !_endian(little)
   #error("checkpoint and safetensors files store Float32 little-endian; this host is big-endian")
 #endif
 
-/// FNV-1a, 64-bit: `h = (h ^ byte) · 0x100000001b3` from `h = 0xcbf29ce484222325`.
-///
-/// Chosen over CRC-64 for having nothing to tabulate and a definition that fits in one line, so
-/// another tool can verify a checkpoint. It detects every single-byte change.
-/// - Complexity: O(n), about one byte per nanosecond: small beside writing the file.
-struct FNV1a64 {
-  static let offsetBasis: UInt64 = 0xcbf2_9ce4_8422_2325
-  static let prime: UInt64 = 0x100_0000_01b3
-  private(set) var value = offsetBasis
-
-  mutating func update(_ bytes: UnsafeRawBufferPointer) {
-    var h = value
-    for byte in bytes {
-      h = (h ^ UInt64(byte)) &* Self.prime
-    }
-    value = h
-  }
-}
-
 /// The text of the current `errno`.
 func systemError(_ code: Int32 = errno) -> String { String(cString: strerror(code)) }
 
-/// `text` in double quotes, with quotes, backslashes and control characters escaped as JSON
-/// does, so a message that shows a path or name stays on one line.
-func quoted(_ text: String) -> String { "\"" + escaped(text, quotes: true) + "\"" }
+/// `text` in double quotes, escaped to stay on one line (see `MessageText.quoted`).
+func quoted(_ text: String) -> String { MessageText.quoted(text) }
 
 /// `text` with control characters escaped (no quotes added), for names shown in messages.
-func displayed(_ text: String) -> String { escaped(text, quotes: false) }
-
-/// JSON string escaping: `"` and `\` (when `quotes`), and every character below U+0020.
-func escaped(_ text: String, quotes: Bool) -> String {
-  var out = ""
-  out.reserveCapacity(text.utf8.count)
-  for scalar in text.unicodeScalars {
-    switch scalar {
-    case "\"" where quotes: out += "\\\""
-    case "\\" where quotes: out += "\\\\"
-    case "\n": out += "\\n"
-    case "\r": out += "\\r"
-    case "\t": out += "\\t"
-    case _ where scalar.value < 0x20 || scalar.value == 0x7F:
-      let hex = String(scalar.value, radix: 16)
-      out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-    default: out.unicodeScalars.append(scalar)
-    }
-  }
-  return out
-}
+func displayed(_ text: String) -> String { MessageText.oneLine(text) }
 
 /// A shape as messages show it: `(768, 256)`, `(384)`, `()` for a scalar.
 func shapeText(_ shape: [Int]) -> String {

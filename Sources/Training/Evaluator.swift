@@ -1,22 +1,17 @@
+import Datasets
 import Models
 
 /// Mean next-token loss of a model over windows of a token stream, in evaluation mode
 /// (BatchNorm uses running statistics).
 ///
-/// Windows are non-overlapping: window i holds tokens [i·T, i·T + T + 1), its inputs the first
-/// T and its targets the last T. Batches of the model's micro-batch size are filled with
-/// consecutive windows; a last partial batch repeats its final window in the spare rows, whose
-/// losses are not counted.
+/// Windows are the non-overlapping windows of `ValidationWindows`. Batches of the model's
+/// micro-batch size are filled with the chosen windows; a last partial batch repeats its final
+/// window in the spare rows, whose losses are not counted.
 public enum Evaluator {
-  /// Number of non-overlapping windows of `context + 1` tokens in `count` tokens.
-  public static func windowCount(tokens count: Int, context: Int) -> Int {
-    count > context ? (count - 1) / context : 0
-  }
-
-  /// Mean loss in nats per token over `windows` (indices into the stream's windows), and the
-  /// number of tokens scored.
+  /// Mean loss in nats per token over the windows numbered `indices`, and the number of tokens
+  /// scored.
   public static func loss(
-    of model: Transformer, tokens: [UInt8], windows: [Int]
+    of model: Transformer, windows: ValidationWindows, indices: [Int]
   ) -> (loss: Double, tokens: Int) {
     let (b, t) = (model.batch, model.config.context)
     var inputs = [Int32](repeating: 0, count: b * t)
@@ -24,13 +19,16 @@ public enum Evaluator {
     var total: Double = 0
     var scored = 0
     var start = 0
-    while start < windows.count {
-      let chunk = Array(windows[start..<min(windows.count, start + b)])
-      for row in 0..<b {
-        let base = chunk[min(row, chunk.count - 1)] * t
-        for j in 0..<t {
-          inputs[row * t + j] = Int32(tokens[base + j])
-          targets[row * t + j] = Int32(tokens[base + j + 1])
+    while start < indices.count {
+      let chunk = Array(indices[start..<min(indices.count, start + b)])
+      inputs.withUnsafeMutableBufferPointer { inputs in
+        targets.withUnsafeMutableBufferPointer { targets in
+          for row in 0..<b {
+            let window = chunk[min(row, chunk.count - 1)]
+            windows.fill(
+              windows: window..<(window + 1), inputs: inputs.baseAddress! + row * t,
+              targets: targets.baseAddress! + row * t)
+          }
         }
       }
       model.forward(tokens: inputs, targets: targets, training: false)

@@ -147,13 +147,13 @@ public final class Trainer {
   /// FNV-1a 64 of the parameter and buffer bytes on every rank (rank order), to check that the
   /// workers hold the same model.
   public func stateChecksums() -> [UInt64] {
-    var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+    var fnv = FNV1a64()
     for tensors in [model.parameters, model.buffers] {
-      let bytes = UnsafeRawBufferPointer(
-        start: tensors.pointer, count: tensors.count * MemoryLayout<Float>.stride)
-      for byte in bytes { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+      fnv.update(
+        UnsafeRawBufferPointer(
+          start: tensors.pointer, count: tensors.count * MemoryLayout<Float>.stride))
     }
-    return communicator.allGather([hash], category: .control).map { $0[0] }
+    return communicator.allGather([fnv.value], category: .control).map { $0[0] }
   }
 
   /// Averages local BatchNorm running statistics over the workers (they differ per rank), before

@@ -47,8 +47,9 @@ struct EvalCommand: ParsableCommand {
       try corpus.check(context: context)
       return corpus.validation
     }
-    let windows = Evaluator.windowCount(tokens: tokens.count, context: context)
-    let result = Evaluator.loss(of: loaded.model, tokens: tokens, windows: Array(0..<windows))
+    let windows = ValidationWindows(tokens: tokens, context: context)
+    let result = Evaluator.loss(
+      of: loaded.model, windows: windows, indices: Array(0..<windows.count))
     let json = try JSONSerialization.data(
       withJSONObject: ["loss": result.loss, "tokens": result.tokens], options: [.sortedKeys])
     print(String(decoding: json, as: UTF8.self))

@@ -15,16 +15,17 @@ final class TrainingSession {
   /// The run directory, on rank 0 only: other ranks write nothing.
   let directory: RunDirectory?
   let path: String
+  let validation: ValidationWindows
+  /// The validation windows evaluated during training, spread over the split.
   let evaluationWindows: [Int]
   var communicator: any Communicator { trainer.communicator }
 
   init(run: RunConfig, corpus: Corpus, trainer: Trainer, directory: RunDirectory?, path: String) {
     (self.run, self.corpus, self.trainer, self.directory, self.path) =
       (run, corpus, trainer, directory, path)
-    let available = Evaluator.windowCount(
-      tokens: corpus.validation.count, context: run.model.context)
+    validation = ValidationWindows(tokens: corpus.validation, context: run.model.context)
     evaluationWindows = Evaluator.evenlySpaced(
-      run.train.evalBatches * run.train.batch / run.train.gradAccum, of: available)
+      run.train.evalBatches * run.train.batch / run.train.gradAccum, of: validation.count)
   }
 
   /// Checks everything (config, data, model, checkpoint) before the run directory is touched.
@@ -76,7 +77,7 @@ final class TrainingSession {
   /// Refuses to start when the ranks resolved different configs (a different file or --set).
   static func checkSameConfig(_ run: RunConfig, _ communicator: any Communicator) throws {
     guard communicator.size > 1 else { return }
-    let hashes = communicator.allGather([fnv1a(run.tomlText)], category: .control)
+    let hashes = communicator.allGather([FNV1a64.hash(run.tomlText.utf8)], category: .control)
     if let odd = hashes.firstIndex(where: { $0 != hashes[0] }) {
       throw RunError(
         "rank \(odd) resolved a different config from rank 0 (check --config and --set on "
@@ -121,25 +122,24 @@ final class TrainingSession {
       let step = trainer.step
       let stopping = step == stopAt
       let last = step == steps || stopping
-      if run.train.evalEvery > 0 && step % run.train.evalEvery == 0 || last {
-        trainer.averageRunningStatistics()
-        if root {
-          lastValidationLoss = evaluate()
-          record["eval_loss"] = lastValidationLoss
-          progress.note(
-            "step \(step): train loss \(fmt(stats.loss, 4)), validation loss "
-              + "\(fmt(lastValidationLoss, 4))")
-        }
+      let evaluating = run.train.evalEvery > 0 && step % run.train.evalEvery == 0 || last
+      let checkpointing =
+        run.train.checkpointEvery > 0 && step % run.train.checkpointEvery == 0 || last
+      // Local BatchNorm statistics differ per rank: one average serves both.
+      if evaluating || checkpointing { trainer.averageRunningStatistics() }
+      if evaluating && root {
+        lastValidationLoss = evaluate()
+        record["eval_loss"] = lastValidationLoss
+        progress.note(
+          "step \(step): train loss \(fmt(stats.loss, 4)), validation loss "
+            + "\(fmt(lastValidationLoss, 4))")
       }
       directory?.log(record)
-      if run.train.checkpointEvery > 0 && step % run.train.checkpointEvery == 0 || last {
-        trainer.averageRunningStatistics()
-        if let directory {
-          do {
-            try CheckpointIO.save(trainer, in: directory.path, keep: run.train.keepCheckpoints)
-          } catch {
-            communicator.abort(message: "ddp: \(error)", code: 1)
-          }
+      if checkpointing, let directory {
+        do {
+          try CheckpointIO.save(trainer, in: directory.path, keep: run.train.keepCheckpoints)
+        } catch {
+          communicator.abort(message: "ddp: \(error)", code: 1)
         }
       }
       progress.update(
@@ -191,7 +191,7 @@ final class TrainingSession {
 
   /// Validation loss over `eval_batches` batches of windows spread over the split.
   func evaluate() -> Double {
-    Evaluator.loss(of: trainer.model, tokens: corpus.validation, windows: evaluationWindows).loss
+    Evaluator.loss(of: trainer.model, windows: validation, indices: evaluationWindows).loss
   }
 }
 
@@ -215,11 +215,4 @@ func agree<T>(_ communicator: any Communicator, _ body: () throws -> T) throws -
   }
   communicator.finalize()
   throw ExitCode(2)
-}
-
-/// FNV-1a 64 of a string's UTF-8 bytes.
-func fnv1a(_ text: String) -> UInt64 {
-  var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-  for byte in text.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
-  return hash
 }

@@ -28,9 +28,7 @@ final class CommandLineTests: XCTestCase {
     let outcome = try run(["bench", "--config", config, "--steps", "2", "--warmup", "1"])
     XCTAssertEqual(outcome.status, 0, outcome.stderr)
     XCTAssertTrue(outcome.stdout.contains("MFU (achieved / sgemm)"), outcome.stdout)
-    let json = try XCTUnwrap(outcome.stdout.split(separator: "\n").last)
-    let figures = try XCTUnwrap(
-      JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
+    let figures = try lastJSONLine(outcome.stdout)
     // 256·32 + 16·32 embeddings, 2 blocks of 12C² + 13C, final LayerNorm 2C.
     XCTAssertEqual(
       figures["parameters"] as? Int, 256 * 32 + 16 * 32 + 2 * (12 * 1024 + 13 * 32) + 64)

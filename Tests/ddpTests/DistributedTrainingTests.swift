@@ -15,9 +15,7 @@ final class DistributedTrainingTests: XCTestCase {
     guard FileManager.default.isExecutableFile(atPath: "/usr/bin/mpirun") else {
       throw XCTSkip("mpirun is not installed (launch/setup installs openmpi-bin)")
     }
-    work = FileManager.default.temporaryDirectory
-      .appendingPathComponent("ddp-mpi-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
+    work = try makeWorkDirectory("ddp-mpi")
   }
 
   override func tearDownWithError() throws {
@@ -55,13 +53,7 @@ final class DistributedTrainingTests: XCTestCase {
     let outcome =
       workers == 1
       ? try runDDP(arguments)
-      : try runProcess(
-        "/usr/bin/timeout",
-        [
-          "120", "/usr/bin/mpirun", "--allow-run-as-root", "-np", "\(workers)", "--oversubscribe",
-          "--bind-to", "none",
-          "-x", "OPENBLAS_NUM_THREADS=1", ddpExecutable,
-        ] + arguments)
+      : try runMPI(["-np", "\(workers)", ddpExecutable] + arguments)
     XCTAssertEqual(outcome.status, 0, outcome.stderr)
     if workers > 1 {
       XCTAssertTrue(
@@ -153,17 +145,10 @@ final class DistributedTrainingTests: XCTestCase {
   /// gradient all-reduce against a bare MPI_Allreduce of the same size.
   func testBenchReportsScaling() throws {
     let path = try config(norm: "layernorm", placement: "pre")
-    let outcome = try runProcess(
-      "/usr/bin/timeout",
-      [
-        "120", "/usr/bin/mpirun", "--allow-run-as-root", "-np", "2", "--oversubscribe",
-        "--bind-to", "none", "-x", "OPENBLAS_NUM_THREADS=1", ddpExecutable, "bench", "--config",
-        path, "--steps", "3", "--warmup", "1",
-      ])
+    let outcome = try runMPI(
+      ["-np", "2", ddpExecutable, "bench", "--config", path, "--steps", "3", "--warmup", "1"])
     XCTAssertEqual(outcome.status, 0, outcome.stderr)
-    let line = try XCTUnwrap(outcome.stdout.split(separator: "\n").last)
-    let report = try XCTUnwrap(
-      JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+    let report = try lastJSONLine(outcome.stdout)
     XCTAssertEqual(report["workers"] as? Int, 2)
     let parameters = 256 * 32 + 16 * 32 + 2 * (12 * 32 * 32 + 13 * 32) + 2 * 32
     XCTAssertEqual(report["gradient_bytes_per_step"] as? Int, parameters * 4)
@@ -187,13 +172,10 @@ final class DistributedTrainingTests: XCTestCase {
       .write(toFile: bad, atomically: true, encoding: .utf8)
     let out = work.appendingPathComponent("failed-run").path
     let start = Date()
-    let outcome = try runProcess(
-      "/usr/bin/timeout",
-      [
-        "60", "/usr/bin/mpirun", "--allow-run-as-root", "--oversubscribe", "-np", "1",
-        ddpExecutable, "train", "--config", good, "--out", out, ":", "-np", "1", ddpExecutable,
-        "train", "--config", bad, "--out", out,
-      ])
+    let outcome = try runMPI([
+      "-np", "1", ddpExecutable, "train", "--config", good, "--out", out, ":", "-np", "1",
+      ddpExecutable, "train", "--config", bad, "--out", out,
+    ])
     XCTAssertLessThan(Date().timeIntervalSince(start), 10, "the job must end within 10 s")
     XCTAssertNotEqual(outcome.status, 0)
     XCTAssertNotEqual(outcome.status, 124, "timed out: a rank hung")

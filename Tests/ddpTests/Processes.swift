@@ -1,4 +1,5 @@
 import Foundation
+import XCTest
 
 /// What a finished process printed and returned.
 struct Outcome {
@@ -40,3 +41,29 @@ let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
   .deletingLastPathComponent().deletingLastPathComponent()
 
 func runDDP(_ arguments: [String]) throws -> Outcome { try runProcess(ddpExecutable, arguments) }
+
+/// A new empty directory `prefix-UUID` under the temporary folder.
+func makeWorkDirectory(_ prefix: String) throws -> URL {
+  let url = FileManager.default.temporaryDirectory
+    .appendingPathComponent("\(prefix)-\(UUID().uuidString)")
+  try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+  return url
+}
+
+/// Runs `mpirun ARGUMENTS` with what this machine needs (root allowed, oversubscription, no
+/// binding, one OpenBLAS thread per rank), killed after 120 s so a hang fails instead of
+/// blocking the suite.
+func runMPI(_ arguments: [String]) throws -> Outcome {
+  try runProcess(
+    "/usr/bin/timeout",
+    [
+      "120", "/usr/bin/mpirun", "--allow-run-as-root", "--oversubscribe", "--bind-to", "none",
+      "-x", "OPENBLAS_NUM_THREADS=1",
+    ] + arguments)
+}
+
+/// The JSON object on the last line of `text`.
+func lastJSONLine(_ text: String) throws -> [String: Any] {
+  let line = try XCTUnwrap(text.split(separator: "\n").last)
+  return try XCTUnwrap(JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+}

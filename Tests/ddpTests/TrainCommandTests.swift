@@ -6,11 +6,7 @@ import XCTest
 final class TrainCommandTests: XCTestCase {
   var work: URL!
 
-  override func setUpWithError() throws {
-    work = FileManager.default.temporaryDirectory
-      .appendingPathComponent("ddp-train-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
-  }
+  override func setUpWithError() throws { work = try makeWorkDirectory("ddp-train") }
 
   override func tearDownWithError() throws { try? FileManager.default.removeItem(at: work) }
 
@@ -138,8 +134,8 @@ final class TrainCommandTests: XCTestCase {
       let script = packageRoot.appendingPathComponent("Tests/python/reference_loss.py").path
       let numpy = try runProcess("/usr/bin/env", ["python3", script, model, text])
       XCTAssertEqual(numpy.status, 0, numpy.stderr)
-      let ours = try jsonLine(eval.stdout)
-      let theirs = try jsonLine(numpy.stdout)
+      let ours = try lastJSONLine(eval.stdout)
+      let theirs = try lastJSONLine(numpy.stdout)
       XCTAssertEqual(ours["tokens"] as? Int, theirs["tokens"] as? Int)
       // Float32 against float64 over a tiny model: agreement to ~1e-6 relative is expected.
       let (a, b) = (ours["loss"] as? Double ?? 0, theirs["loss"] as? Double ?? 1)
@@ -157,7 +153,7 @@ final class TrainCommandTests: XCTestCase {
     XCTAssertGreaterThanOrEqual(sample.stdout.utf8.count, 40)
     let eval = try runDDP(["eval", "--checkpoint", out])
     XCTAssertEqual(eval.status, 0, eval.stderr)
-    let figures = try jsonLine(eval.stdout)
+    let figures = try lastJSONLine(eval.stdout)
     XCTAssertGreaterThan(figures["tokens"] as? Int ?? 0, 0)
     XCTAssertLessThan(figures["loss"] as? Double ?? 9, 5.55, "better than uniform over bytes")
   }
@@ -208,10 +204,5 @@ final class TrainCommandTests: XCTestCase {
       XCTAssertEqual(outcome.stderr.split(separator: "\n").count, 1, outcome.stderr)
       XCTAssertTrue(outcome.stderr.contains(mention), "\(arguments): \(outcome.stderr)")
     }
-  }
-
-  func jsonLine(_ text: String) throws -> [String: Any] {
-    let line = try XCTUnwrap(text.split(separator: "\n").last)
-    return try XCTUnwrap(JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
   }
 }
