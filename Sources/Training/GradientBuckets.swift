@@ -10,7 +10,7 @@ import Models
 /// backward runs after block 0). With `overlap`, a bucket's non-blocking all-reduce starts in
 /// the backward's `onBlockDone` callback and runs while earlier blocks compute; without it,
 /// every bucket is reduced after the backward.
-final class GradientBuckets {
+public final class GradientBuckets {
   struct Bucket {
     /// Float range in the gradient buffer.
     var range: Range<Int>
@@ -26,11 +26,20 @@ final class GradientBuckets {
   init(model: Transformer, communicator: any Communicator, bucketMB: Double) {
     self.communicator = communicator
     gradients = model.gradients
+    buckets = Self.plan(
+      parameters: model.layout.parameters, layers: model.config.nLayers, bucketMB: bucketMB)
+    pending = Array(repeating: nil, count: buckets.count)
+  }
+
+  /// The buckets of a parameter layout: tensors taken from the end, a new bucket whenever the
+  /// next tensor would take the current one past `bucketMB` MiB (a tensor larger than that is
+  /// a bucket of its own).
+  static func plan(parameters: TensorLayout, layers: Int, bucketMB: Double) -> [Bucket] {
     let capacity = max(1, Int(bucketMB * 1_048_576 / 4))
     var buckets: [Bucket] = []
     var current: Bucket?
-    for entry in model.layout.parameters.entries.reversed() where entry.count > 0 {
-      let block = Self.block(of: entry.name, layers: model.config.nLayers)
+    for entry in parameters.entries.reversed() where entry.count > 0 {
+      let block = Self.block(of: entry.name, layers: layers)
       if var bucket = current, bucket.range.count + entry.count <= capacity {
         bucket.range = entry.offset..<bucket.range.upperBound
         bucket.readyAfter = min(bucket.readyAfter, block)
@@ -41,8 +50,14 @@ final class GradientBuckets {
       }
     }
     if let bucket = current { buckets.append(bucket) }
-    self.buckets = buckets
-    pending = Array(repeating: nil, count: buckets.count)
+    return buckets
+  }
+
+  /// Bytes each bucket of `config`'s gradients all-reduces, in the order they are sent; no
+  /// model is allocated (for cost predictions of shapes larger than this machine holds).
+  public static func bucketBytes(model config: ModelConfig, bucketMB: Double) -> [Int] {
+    plan(parameters: ModelLayout(config).parameters, layers: config.nLayers, bucketMB: bucketMB)
+      .map { $0.range.count * MemoryLayout<Float>.stride }
   }
 
   /// The block whose backward finishes a tensor: `h.i.*` → i, `norm_f` → the last block,

@@ -115,7 +115,7 @@ final class TrainingSession {
       }
       var record: [String: Any] = [
         "step": trainer.step, "loss": stats.loss, "lr": stats.learningRate,
-        "grad_norm": stats.gradNorm,
+        "grad_norm": stats.gradNorm, "step_seconds": now - stepStart,
         "tokens_per_s": Double(stats.tokens * communicator.size) / max(now - stepStart, 1e-9),
         "comm": communicator.accounting.snapshot().subtracting(before).dictionary,
       ]

@@ -1,0 +1,104 @@
+import Foundation
+import Kernels
+
+/// Starts `ddp` jobs of N workers on a transport and waits for them, with a time limit; what
+/// the job prints goes to a log file.
+///
+/// - `shm`: `mpirun -np N` on this host (shared memory between ranks), with the root
+///   variables when root, `--oversubscribe` when N exceeds the cores and `--bind-to none`.
+/// - `cluster`: `launch/cluster run -np N -- ...`, one rank per network-namespace host, MPI
+///   over TCP (the cluster must be up with at least N hosts).
+///
+/// Every rank runs with one OpenBLAS thread, so one worker is one core.
+struct JobLauncher {
+  enum Transport: String, CaseIterable {
+    case shm, cluster
+  }
+
+  let transport: Transport
+  /// This `ddp` executable.
+  let executable: String
+  /// `launch/cluster` of this package (cluster transport only).
+  let clusterScript: String?
+  /// Seconds before a job is killed and reported as hung.
+  let timeout: Double
+
+  /// Runs `ddp ARGUMENTS` on `workers` ranks, writing both outputs to `log`.
+  ///
+  /// - Returns: the exit status (`nil` when the job ran past the time limit and was killed).
+  func run(workers: Int, arguments: [String], log: String) throws -> Int32? {
+    let process = Process()
+    var environment = ProcessInfo.processInfo.environment
+    environment["OPENBLAS_NUM_THREADS"] = "1"
+    if getuid() == 0 {
+      environment["OMPI_ALLOW_RUN_AS_ROOT"] = "1"
+      environment["OMPI_ALLOW_RUN_AS_ROOT_CONFIRM"] = "1"
+    }
+    switch transport {
+    case .shm:
+      process.executableURL = URL(fileURLWithPath: try Self.find("mpirun"))
+      var options = ["-np", "\(workers)", "--bind-to", "none", "-x", "OPENBLAS_NUM_THREADS"]
+      if workers > ProcessInfo.processInfo.activeProcessorCount {
+        options.append("--oversubscribe")
+      }
+      process.arguments = options + [executable] + arguments
+    case .cluster:
+      guard let clusterScript else { throw RunError("launch/cluster not found") }
+      process.executableURL = URL(fileURLWithPath: clusterScript)
+      environment["DDP_EXECUTABLE"] = executable
+      process.arguments = ["run", "-np", "\(workers)", "--"] + arguments
+    }
+    process.environment = environment
+    FileManager.default.createFile(atPath: log, contents: nil)
+    guard let output = FileHandle(forWritingAtPath: log) else {
+      throw RunError("cannot write \"\(log)\"")
+    }
+    defer { try? output.close() }
+    process.standardOutput = output
+    process.standardError = output
+    try process.run()
+    let deadline = monotonicSeconds() + timeout
+    while process.isRunning {
+      if monotonicSeconds() > deadline {
+        process.terminate()
+        Thread.sleep(forTimeInterval: 2)
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
+        return nil
+      }
+      Thread.sleep(forTimeInterval: 0.05)
+    }
+    return process.terminationStatus
+  }
+
+  /// The full path of `command` on PATH.
+  static func find(_ command: String) throws -> String {
+    let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
+    for directory in path.split(separator: ":") {
+      let candidate = "\(directory)/\(command)"
+      if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+    }
+    throw RunError("\(command) not found on PATH; install OpenMPI (launch/setup)")
+  }
+
+  /// This process's executable (after the OPENBLAS_CORETYPE re-exec: the real file).
+  static var currentExecutable: String {
+    (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
+      ?? CommandLine.arguments[0]
+  }
+
+  /// `launch/cluster` of the package this executable was built in: the first `launch/cluster`
+  /// found walking up from the executable's folder (`.build/release/ddp` → the package root),
+  /// or `$DDP_CLUSTER_SCRIPT`.
+  static func findClusterScript(from executable: String) -> String? {
+    if let given = ProcessInfo.processInfo.environment["DDP_CLUSTER_SCRIPT"] { return given }
+    var folder = URL(fileURLWithPath: executable).resolvingSymlinksInPath()
+      .deletingLastPathComponent()
+    while folder.path != "/" {
+      let candidate = folder.appendingPathComponent("launch/cluster").path
+      if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+      folder.deleteLastPathComponent()
+    }
+    return nil
+  }
+}

@@ -1,0 +1,150 @@
+import ArgumentParser
+import Distributed
+import Foundation
+import Models
+import Training
+
+/// `ddp model-cost`: predicted communication per optimizer step for worker counts and model
+/// shapes beyond this machine, from an α–β fit of the all-reduce (see `AllReduceAlgorithms`
+/// and `CommunicationPrediction` for the formulas).
+struct ModelCostCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "model-cost",
+    abstract: "Predict per-step gradient and norm-statistics communication time.",
+    discussion: """
+      Gradients: one ring all-reduce per bucket, t = (p−1)·α + 2(p−1)/p·n·β. SyncBatchNorm
+      statistics: two recursive-doubling all-reduces per norm layer and micro-step (forward
+      4(2C+1) bytes, backward 8C bytes), t = ⌈log₂ p⌉·(α + n·β). LayerNorm, RMSNorm and local
+      BatchNorm send no statistics. α and β are a two-worker fit of t(n) = α + β·n: by
+      default this machine's shared memory (α = 0.9 µs, β = 0.18 ns/byte, measured with
+      `launch/ddp -np 2 bench allreduce`); pass --fit with the saved output of that command
+      on your transport, or --alpha-us and --beta-ns.
+
+      Example:
+        ddp model-cost --workers 8,64,512,4096 --config configs/bench.toml
+        mpirun -np 2 ddp bench allreduce > fit.txt && ddp model-cost --fit fit.txt --config configs/bench.toml
+      """)
+
+  @Option(help: "TOML run configuration (the model shape, batch and buckets).")
+  var config: String
+  @Option(name: .customLong("set"), help: "Override a key, e.g. --set model.d_model=4096.")
+  var overrides: [String] = []
+  @Option(help: "Worker counts, comma-separated.") var workers = "8,64,512,4096"
+  @Option(help: "Output of `ddp bench allreduce` with 2 workers (its last JSON line is read).")
+  var fit: String?
+  @Option(help: "α of the two-worker fit, in microseconds.") var alphaUs: Double?
+  @Option(help: "β of the two-worker fit, in nanoseconds per byte.") var betaNs: Double?
+
+  func validate() throws {
+    _ = try parseWorkerCounts(workers)
+    if fit != nil, alphaUs != nil || betaNs != nil {
+      throw ValidationError("give either --fit or --alpha-us/--beta-ns, not both")
+    }
+    for (name, value) in [("--alpha-us", alphaUs), ("--beta-ns", betaNs)] {
+      if let value, !(value.isFinite && value >= 0) {
+        throw ValidationError("\(name) must be a finite number ≥ 0, got \(value)")
+      }
+    }
+  }
+
+  func run() throws {
+    let run = try loadOrExit { try RunConfig.load(path: config, overrides: overrides) }
+    let counts = try parseWorkerCounts(workers)
+    let (model, source) = try loadOrExit { try costModel() }
+    let algorithms = AllReduceAlgorithms(twoWorkers: model)
+    var syncRun = run
+    syncRun.model.norm = .syncbatchnorm
+    let parameters = ModelLayout(run.model).parameters.totalCount
+    print(
+      "# \(config): \(run.model.nLayers) layers, d_model \(run.model.dModel), "
+        + "\(parameters) parameters, \(ModelLayout(syncRun.model).normLayerCount) norm layers, "
+        + "bucket_mb \(fmt(run.distributed.bucketMB, 1)), grad_accum \(run.train.gradAccum)")
+    print(
+      "# α = \(fmt(model.alpha * 1e6, 3)) µs, β = \(fmt(model.beta * 1e9, 4)) ns/byte "
+        + "(\(source)); layernorm, rmsnorm and batchnorm: 0 statistics calls")
+    let header = [
+      "workers", "grad calls", "grad MB", "grad ms", "syncBN calls", "syncBN KB", "syncBN ms",
+      "syncBN/grad",
+    ]
+    var rows: [[String]] = []
+    var lines: [String] = []
+    for p in counts {
+      let gradient = CommunicationPrediction(run: run, workers: p, algorithms: algorithms)
+      let sync = CommunicationPrediction(run: syncRun, workers: p, algorithms: algorithms)
+      let ratio =
+        gradient.gradientSeconds > 0 ? sync.normStatisticsSeconds / gradient.gradientSeconds : 0
+      rows.append([
+        "\(p)", "\(gradient.gradientCalls)", fmt(Double(gradient.gradientBytes) / 1e6, 2),
+        fmt(gradient.gradientSeconds * 1e3, 3), "\(sync.normStatisticsCalls)",
+        fmt(Double(sync.normStatisticsBytes) / 1e3, 1), fmt(sync.normStatisticsSeconds * 1e3, 3),
+        fmt(ratio, 3),
+      ])
+      let record: [String: Any] = [
+        "workers": p, "gradient_calls": gradient.gradientCalls,
+        "gradient_bytes": gradient.gradientBytes, "gradient_ms": gradient.gradientSeconds * 1e3,
+        "syncbatchnorm_calls": sync.normStatisticsCalls,
+        "syncbatchnorm_bytes": sync.normStatisticsBytes,
+        "syncbatchnorm_ms": sync.normStatisticsSeconds * 1e3,
+        "alpha_us": model.alpha * 1e6, "beta_ns_per_byte": model.beta * 1e9,
+      ]
+      let data = try JSONSerialization.data(withJSONObject: record, options: [.sortedKeys])
+      lines.append(String(decoding: data, as: UTF8.self))
+    }
+    print(alignedTable(header: header, rows: rows))
+    print(lines.joined(separator: "\n"))
+  }
+
+  /// The two-worker α–β fit to predict from, and where it came from.
+  func costModel() throws -> (AllReduceCostModel, String) {
+    if let fit {
+      guard let text = try? String(contentsOfFile: fit, encoding: .utf8) else {
+        throw RunError("--fit: cannot read \"\(fit)\"")
+      }
+      let record = text.split(separator: "\n").last.flatMap {
+        try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+      }
+      guard let record, let alpha = record["alpha_us"] as? Double,
+        let beta = record["beta_ns_per_byte"] as? Double
+      else {
+        throw RunError(
+          "--fit: \"\(fit)\" does not end with the JSON line of `ddp bench allreduce`")
+      }
+      if let workers = record["workers"] as? Int, workers != 2 {
+        throw RunError("--fit: \"\(fit)\" was measured with \(workers) workers; use 2")
+      }
+      return (AllReduceCostModel(alpha: alpha * 1e-6, beta: beta * 1e-9), "fit from \(fit)")
+    }
+    if alphaUs != nil || betaNs != nil {
+      guard let alphaUs, let betaNs else {
+        throw RunError("give both --alpha-us and --beta-ns")
+      }
+      return (AllReduceCostModel(alpha: alphaUs * 1e-6, beta: betaNs * 1e-9), "given")
+    }
+    return (
+      AllReduceCostModel(alpha: 0.9e-6, beta: 0.18e-9),
+      "default: this machine's shared memory, 2 workers"
+    )
+  }
+}
+
+/// Positive worker counts from "1,2,4".
+func parseWorkerCounts(_ text: String) throws -> [Int] {
+  let parts = text.split(separator: ",", omittingEmptySubsequences: false)
+  let counts = parts.map { Int($0.trimmingCharacters(in: .whitespaces)) }
+  guard !parts.isEmpty, counts.allSatisfy({ ($0 ?? 0) > 0 }) else {
+    throw ValidationError(
+      "--workers takes positive whole numbers separated by commas, got \"\(text)\"")
+  }
+  return counts.map { $0! }
+}
+
+/// Columns right-aligned under a header, two spaces apart.
+func alignedTable(header: [String], rows: [[String]]) -> String {
+  let widths = header.indices.map { column in
+    ([header] + rows).map { $0[column].count }.max() ?? 0
+  }
+  return ([header] + rows).map { row in
+    zip(row, widths).map { String(repeating: " ", count: $1 - $0.count) + $0 }
+      .joined(separator: "  ")
+  }.joined(separator: "\n")
+}
