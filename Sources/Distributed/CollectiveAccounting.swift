@@ -87,6 +87,9 @@ public struct CollectiveSnapshot: Equatable, Sendable {
 /// Not thread-safe: like the communicator, use it from one thread at a time.
 public final class CollectiveAccounting {
   private var current = CollectiveSnapshot()
+  /// The seconds of each call of the category being logged, in call order (see `startLog`).
+  public private(set) var loggedCalls: [Double] = []
+  private var logged: CollectiveCategory?
 
   public init() {}
 
@@ -95,6 +98,14 @@ public final class CollectiveAccounting {
     current[category].calls += 1
     current[category].bytes += bytes
     current[category].seconds += seconds
+    if category == logged { loggedCalls.append(seconds) }
+  }
+
+  /// Starts keeping the seconds of every blocking call of `category` in `loggedCalls`
+  /// (emptied), until the next `startLog`.
+  public func startLog(_ category: CollectiveCategory) {
+    logged = category
+    loggedCalls.removeAll(keepingCapacity: true)
   }
 
   /// Adds `seconds` of waiting to `category` without counting a call (MPI_Wait, MPI_Test).

@@ -12,6 +12,12 @@ public struct StepStatistics: Sendable {
   public var learningRate: Double
   /// Tokens this process trained on in the step.
   public var tokens: Int
+  /// The communication of this step without the load imbalance: the worker that arrives last
+  /// at a collective waits only for the transfer. Gradients: the least total wait over the
+  /// workers; norm statistics: the sum over the step's calls of each call's least wait over
+  /// the workers (0 for one worker).
+  public var leastGradientWait: Double = 0
+  public var leastNormStatisticsWait: Double = 0
 }
 
 /// One worker's training state and its step: its shard of every global batch, gradient
@@ -93,7 +99,10 @@ public final class Trainer {
     let accumulation = run.train.gradAccum
     let workers = communicator.size
     model.zeroGradients()
+    let before = communicator.accounting.snapshot()
+    communicator.accounting.startLog(.normStats)
     var loss: Double = 0
+    var leastWaits = [0.0, 0.0]
     for micro in 0..<accumulation {
       sampler.nextBatch(
         globalBatch: microBatch * workers, rank: communicator.rank, workers: workers,
@@ -107,9 +116,15 @@ public final class Trainer {
     }
     if workers > 1 {
       buckets.finish()
-      var total = [loss]
-      communicator.allReduceSum(&total, category: .control)
-      loss = total[0] / Double(workers)
+      // One small gather serves the mean loss (summed in rank order, so every rank computes
+      // the same mean) and the least waits; every rank made the same norm-statistics calls.
+      let waited = communicator.accounting.snapshot().subtracting(before)
+      let all = communicator.allGather(
+        [loss, waited[.gradients].seconds] + communicator.accounting.loggedCalls,
+        category: .control)
+      loss = all.map { $0[0] }.reduce(0, +) / Double(workers)
+      leastWaits[0] = all.map { $0[1] }.min() ?? 0
+      for call in 2..<all[0].count { leastWaits[1] += all.map { $0[call] }.min() ?? 0 }
     }
     let norm = gradientNorm(model.gradients)
     let lr = schedule.rate(at: step)
@@ -119,7 +134,8 @@ public final class Trainer {
     step += 1
     return StepStatistics(
       loss: loss / Double(accumulation), gradNorm: norm, learningRate: lr,
-      tokens: accumulation * microBatch * run.model.context)
+      tokens: accumulation * microBatch * run.model.context,
+      leastGradientWait: leastWaits[0], leastNormStatisticsWait: leastWaits[1])
   }
 
   /// Makes every rank's state rank 0's: parameters, buffers, AdamW moments (a broadcast, so a

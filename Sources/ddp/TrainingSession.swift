@@ -118,6 +118,9 @@ final class TrainingSession {
         "grad_norm": stats.gradNorm, "step_seconds": now - stepStart,
         "tokens_per_s": Double(stats.tokens * communicator.size) / max(now - stepStart, 1e-9),
         "comm": communicator.accounting.snapshot().subtracting(before).dictionary,
+        "least_wait_seconds": [
+          "gradients": stats.leastGradientWait, "norm_stats": stats.leastNormStatisticsWait,
+        ],
       ]
       let step = trainer.step
       let stopping = step == stopAt

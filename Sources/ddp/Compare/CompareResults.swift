@@ -69,6 +69,11 @@ struct ComparePoint: Codable, Equatable {
   /// The cost model's prediction for this point (nil for one worker).
   var predictedGradientMs: Double?
   var predictedNormStatsMs: Double?
+  /// Medians of the least per-step wait over the workers: the last worker to arrive at a
+  /// collective waits only for the transfer, so this is the communication without the load
+  /// imbalance, what the cost model predicts (nil for one worker).
+  var gradientTransferMs: Double? = nil
+  var normStatsTransferMs: Double? = nil
 }
 
 /// t(n) = α + β·n fitted to `ddp bench allreduce` on one transport and worker count.

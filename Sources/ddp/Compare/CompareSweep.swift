@@ -149,6 +149,11 @@ struct CompareSweep {
       "\(fmt(result.stepMs, 1)) ms/step, gradients \(fmt(result.gradientWaitMs, 2)) ms, "
       + "norm statistics \(fmt(result.normStatsWaitMs, 2)) ms "
       + "(\(Int(result.normStatsCallsPerStep)) calls)"
+      + (result.predictedNormStatsMs.map { pred in
+        ", transfer/predicted: gradients \(fmt(result.gradientTransferMs ?? 0, 2))/"
+          + "\(fmt(result.predictedGradientMs ?? 0, 2)), norm statistics "
+          + "\(fmt(result.normStatsTransferMs ?? 0, 2))/\(fmt(pred, 2)) ms"
+      } ?? "")
     let parity = result.parityMaxDifference.map { ", max |Δθ| vs 1 worker \(sci($0))" } ?? ""
     return head + ": " + times + parity + " [\(fmt(seconds, 1)) s]"
   }
@@ -235,7 +240,11 @@ struct CompareSweep {
       tokensPerSecond: tokens / (stepMs / 1e3), scalingEfficiency: nil,
       lossCurve: m.steps.map(\.loss), finalLoss: m.steps.last?.loss ?? .nan,
       parityMaxDifference: nil, matchesOneWorker: nil, predictedGradientMs: nil,
-      predictedNormStatsMs: nil)
+      predictedNormStatsMs: nil,
+      gradientTransferMs: point.workers > 1
+        ? m.median(afterWarmup: warmup) { $0.leastWait["gradients"] ?? 0 } * 1e3 : nil,
+      normStatsTransferMs: point.workers > 1
+        ? m.median(afterWarmup: warmup) { $0.leastWait["norm_stats"] ?? 0 } * 1e3 : nil)
   }
 }
 

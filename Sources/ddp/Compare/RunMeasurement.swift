@@ -10,6 +10,8 @@ struct RunMeasurement {
     var loss: Double
     /// Per category (`gradients`, `norm_stats`, `control`): calls, bytes, seconds this step.
     var comm: [String: (calls: Double, bytes: Double, seconds: Double)]
+    /// The least seconds any worker waited in `gradients` and `norm_stats` collectives.
+    var leastWait: [String: Double]
   }
 
   let steps: [Step]
@@ -34,7 +36,8 @@ struct RunMeasurement {
           (values["seconds"] as? Double) ?? 0
         )
       }
-      return Step(seconds: seconds, loss: loss, comm: counters)
+      let leastWait = record["least_wait_seconds"] as? [String: Double] ?? [:]
+      return Step(seconds: seconds, loss: loss, comm: counters, leastWait: leastWait)
     }
     guard !steps.isEmpty else { throw RunError("\"\(path)\" holds no steps") }
   }
