@@ -1,2 +1,5 @@
+import ArgumentParser
+import Foundation
+
 BLASEnvironment.ensureCoreType()
-DDP.main()
+CommandLineErrors.run(DDP.self)

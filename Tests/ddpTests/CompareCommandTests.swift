@@ -1,0 +1,82 @@
+import Foundation
+import XCTest
+
+/// `ddp compare`: a real sweep of `mpirun` jobs, read back from results.json.
+final class CompareCommandTests: XCTestCase {
+  var work: URL!
+
+  override func setUpWithError() throws { work = try makeWorkDirectory("ddp-compare") }
+  override func tearDownWithError() throws { try? FileManager.default.removeItem(at: work) }
+
+  /// One block, d_model 16, pre-LN: 3 norm layers; batch 4 divides among 1, 2 and 4 workers.
+  let tinyModel = [
+    "--set", "model.n_layers=1", "--set", "model.d_model=16", "--set", "model.n_heads=2",
+    "--set", "model.context=16", "--set", "train.batch=4", "--set", "train.eval_batches=1",
+  ]
+
+  func compare(_ arguments: [String]) throws -> Outcome {
+    try runDDP(["compare", "--config", packageRoot.path + "/configs/compare.toml"] + arguments)
+  }
+
+  /// The headline, measured over shared memory with 1, 2 and 4 workers: layernorm and rmsnorm
+  /// send no statistics and match 1 worker, syncbatchnorm sends 2 per norm layer per step and
+  /// matches, local batchnorm sends none and does not match.
+  func testSweepShowsWhatEachNormCosts() throws {
+    let out = work.appendingPathComponent("sweep").path
+    let outcome = try compare(
+      tinyModel + [
+        "--workers", "1,2,4", "--modes", "strong", "--steps", "4", "--warmup", "1", "--out", out,
+      ])
+    XCTAssertEqual(outcome.status, 0, outcome.stderr + outcome.stdout)
+    let data = try Data(contentsOf: URL(fileURLWithPath: out + "/results.json"))
+    let results = try XCTUnwrap(JSONSerialization.jsonObject(with: data) as? [String: Any])
+    let points = try XCTUnwrap(results["points"] as? [[String: Any]])
+    XCTAssertEqual(points.count, 12)
+    let normLayers = try XCTUnwrap(results["norm_layers"] as? Int)
+    XCTAssertEqual(normLayers, 3)
+    let c = 16
+    for point in points {
+      let norm = try XCTUnwrap(point["norm"] as? String)
+      let workers = try XCTUnwrap(point["workers"] as? Int)
+      let calls = try XCTUnwrap(point["norm_stats_calls_per_step"] as? Double)
+      let bytes = try XCTUnwrap(point["norm_stats_bytes_per_step"] as? Double)
+      let label = "\(norm), \(workers) workers"
+      if norm == "syncbatchnorm" && workers > 1 {
+        XCTAssertEqual(calls, Double(2 * normLayers), label)
+        XCTAssertEqual(bytes, Double(normLayers * (4 * (2 * c + 1) + 4 * 2 * c)), label)
+      } else {
+        XCTAssertEqual(calls, 0, label)
+        XCTAssertEqual(bytes, 0, label)
+      }
+      let gradientBytes = try XCTUnwrap(point["gradient_bytes_per_step"] as? Double)
+      XCTAssertEqual(gradientBytes > 0, workers > 1, label)
+      guard workers > 1 else { continue }
+      let matches = try XCTUnwrap(point["matches_one_worker"] as? Bool, label)
+      let difference = try XCTUnwrap(point["parity_max_difference"] as? Double, label)
+      XCTAssertEqual(matches, norm != "batchnorm", "\(label): max |Δθ| = \(difference)")
+      XCTAssertNotNil(point["predicted_gradient_ms"] as? Double, label)
+    }
+    XCTAssertTrue(outcome.stdout.contains("ddp compare: \(out)/results.json"), outcome.stdout)
+  }
+
+  func testBadArgumentsAreOneLine() throws {
+    let cases: [([String], String)] = [
+      (["--workers", "0,2"], "--workers takes positive whole numbers"),
+      (["--workers", "1,x"], "--workers takes positive whole numbers"),
+      (["--norms", "layernorm,groupnorm"], "unknown norm \"groupnorm\""),
+      (["--modes", "sideways"], "unknown mode \"sideways\""),
+      (["--steps", "3", "--warmup", "3"], "--warmup must be"),
+      (tinyModel + ["--workers", "1,3", "--modes", "strong"], "does not divide among 3 workers"),
+      (["--set", "model.norm=cube"], "cube"),
+    ]
+    for (arguments, message) in cases {
+      let out = work.appendingPathComponent(UUID().uuidString).path
+      let outcome = try compare(arguments + ["--out", out])
+      XCTAssertEqual(outcome.status, 2, "\(arguments): \(outcome.stderr)")
+      let lines = outcome.stderr.split(separator: "\n")
+      XCTAssertEqual(lines.count, 1, "\(arguments): \(outcome.stderr)")
+      XCTAssertTrue(outcome.stderr.contains(message), "\(arguments): \(outcome.stderr)")
+      XCTAssertFalse(FileManager.default.fileExists(atPath: out + "/results.json"))
+    }
+  }
+}
