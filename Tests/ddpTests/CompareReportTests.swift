@@ -1,0 +1,310 @@
+import Foundation
+import XCTest
+
+@testable import ddp
+
+#if canImport(FoundationXML)
+  import FoundationXML
+#endif
+
+/// The `ddp compare` report renderers (Markdown table, HTML page) on synthetic results whose
+/// figures are known, and a headless Chromium screenshot proving the charts are drawn.
+///
+/// Set `DDP_SAMPLE_REPORT=/tmp/sample-report.html` to keep the rendered page there (with its
+/// screenshot as `/tmp/sample-report.png` and the Markdown as `/tmp/sample-report.md`) for a
+/// look:
+///
+/// ```sh
+/// DDP_SAMPLE_REPORT=/tmp/sample-report.html swift test -c release --filter CompareReportTests
+/// ```
+final class CompareReportTests: XCTestCase {
+  let norms = ["layernorm", "rmsnorm", "batchnorm", "syncbatchnorm"]
+
+  // MARK: - Markdown
+
+  func testMarkdownHasOneRowPerPointWithItsNumbers() throws {
+    let results = syntheticResults()
+    let rows = markdownRows(results.markdownTable())
+    XCTAssertEqual(rows.count, results.points.count + 1, "a header and a row per point")
+    XCTAssertEqual(rows.first?.count, 15)
+    for point in results.points {
+      let key = [point.transport, point.mode, point.norm, String(point.workers)]
+      XCTAssertEqual(rows.filter { Array($0.prefix(4)) == key }.count, 1, "\(key)")
+    }
+    // stepMs = 7.2 + 2.7 + 1.2 + 0.04; tokens/s = 16·64 / 11.14 ms; efficiency 25.2 / (4 · 11.14).
+    XCTAssertTrue(
+      rows.contains([
+        "shm", "strong", "syncbatchnorm", "4", "11.1", "7.20", "2.70", "1.20", "10", "5.1 kB",
+        "0.48", "91,921", "57%", "2.080", "6.0e-07 ✓",
+      ]), rows.map { $0.joined(separator: " | ") }.joined(separator: "\n"))
+    XCTAssertTrue(
+      rows.contains([
+        "cluster", "strong", "batchnorm", "2", "15.9", "13.2", "2.70", "0.00", "0", "0 B",
+        "0.48", "64,241", "79%", "2.100", "2.5e-02 ✗",
+      ]))
+    XCTAssertTrue(
+      rows.contains([
+        "shm", "weak", "layernorm", "1", "24.0", "24.0", "0.00", "0.00", "0", "0 B", "0.00",
+        "42,667", "100%", "2.080", "-",
+      ]))
+  }
+
+  func testHeadlineStatesWhatEachNormCostsAndWhetherItMatches() {
+    let text = syntheticResults().markdownTable()
+    let headline = text.components(separatedBy: "\n\n").first ?? ""
+    XCTAssertTrue(
+      headline.contains("**LayerNorm** and **RMSNorm** need no communication between workers"),
+      headline)
+    XCTAssertTrue(headline.contains("max |Δθ| 6.0e-07 ≤ 1.0e-05"), headline)
+    XCTAssertTrue(
+      headline.contains(
+        "**SyncBatchNorm** must sync statistics in every norm layer, forward and backward: "
+          + "2 calls per norm layer per step (10 calls, 5.1 kB)"), headline)
+    XCTAssertTrue(headline.contains("its parameters match 1 worker"), headline)
+    XCTAssertTrue(
+      headline.contains(
+        "**BatchNorm** does not communicate, but its workers disagree: parameters differ from"
+          + " 1 worker by up to 5.0e-02"), headline)
+  }
+
+  // MARK: - HTML
+
+  func testHTMLIsWellFormedWithEveryChartAndNorm() throws {
+    let html = syntheticResults().html()
+    let document = try parsedXML(html)
+    // Step time and scaling per transport and mode (4 + 4), loss per norm (4), parity per
+    // transport (2), cost model for gradients and norm statistics (2).
+    XCTAssertEqual(document.svgIDs.count, 16, "\(document.svgIDs)")
+    var expected = ["chart-cost-gradients", "chart-cost-norm-stats"]
+    for transport in ["shm", "cluster"] {
+      expected.append("chart-parity-\(transport)")
+      for mode in ["strong", "weak"] {
+        expected += ["chart-step-time-\(transport)-\(mode)", "chart-scaling-\(transport)-\(mode)"]
+      }
+    }
+    expected += norms.map { "chart-loss-\($0)" }
+    XCTAssertEqual(Set(document.svgIDs), Set(expected))
+    XCTAssertEqual(document.svgClasses, Array(repeating: "chart", count: 16))
+    for norm in norms {
+      XCTAssertTrue(html.contains(norm), norm)
+      XCTAssertTrue(html.contains(CompareOrder.displayName(norm: norm)), norm)
+      XCTAssertTrue(html.contains(NormStyle.of(norm).colour), norm)
+    }
+    XCTAssertTrue(html.contains("need no communication between workers"))
+    XCTAssertTrue(html.contains("⌈log₂ p⌉"))
+    XCTAssertTrue(html.contains("tolerance 1.0e-05"))
+    XCTAssertNil(nonFiniteText(in: html))
+  }
+
+  /// Only shm and strong scaling, no efficiencies, parities, predictions, fits or loss curves,
+  /// and a final loss that is not a number: the page still renders, without `nan`.
+  func testHTMLRendersPartialResultsGracefully() throws {
+    var results = syntheticResults(transports: ["shm"], modes: ["strong"])
+    results.fits = []
+    results.overrides = ["train.lr=<1e-3>"]
+    for index in results.points.indices {
+      results.points[index].scalingEfficiency = nil
+      results.points[index].parityMaxDifference = nil
+      results.points[index].matchesOneWorker = nil
+      results.points[index].predictedGradientMs = nil
+      results.points[index].predictedNormStatsMs = nil
+      results.points[index].lossCurve = []
+      results.points[index].finalLoss = .nan
+    }
+    let html = results.html()
+    let document = try parsedXML(html)
+    XCTAssertEqual(
+      Set(document.svgIDs), ["chart-step-time-shm-strong", "chart-scaling-shm-strong"])
+    XCTAssertTrue(html.contains("These results carry no predictions."))
+    XCTAssertTrue(html.contains("These results carry no parity measurements"))
+    XCTAssertTrue(html.contains("These results carry no loss curves."))
+    XCTAssertTrue(html.contains("train.lr=&lt;1e-3&gt;"))
+    XCTAssertNil(nonFiniteText(in: html))
+    let markdown = results.markdownTable()
+    XCTAssertNil(nonFiniteText(in: markdown))
+    XCTAssertEqual(markdownRows(markdown).count, results.points.count + 1)
+
+    results.points = []
+    let empty = results.html()
+    XCTAssertEqual(try parsedXML(empty).svgIDs, [])
+    XCTAssertTrue(empty.contains("No point has more than one worker."))
+    XCTAssertTrue(results.markdownTable().contains("Only single-worker points were measured"))
+  }
+
+  func testChartEscapesTextAndDrawsNoNonFiniteValues() throws {
+    var chart = SVGChart(
+      title: "a < b & \"c\"", x: .linear("x", covering: [0, 10]),
+      y: .logarithmic("y", covering: [1e-7, 3e-2]))
+    chart.rectangle(x: 1...2, y: 1e-7...3e-2, fill: "#0072B2", tooltip: "<tip>")
+    chart.line(
+      [(x: 0, y: 1e-3), (x: .nan, y: 1), (x: 10, y: .infinity), (x: 5, y: 1e-2)],
+      stroke: "#009E73")
+    chart.marker(x: .nan, y: 1, shape: .diamond, fill: "#E69F00")
+    chart.legendEntry("x & y", colour: "#D55E00", style: .swatch)
+    let svg = chart.svg(id: "chart-test")
+    let document = try parsedXML(svg)
+    XCTAssertEqual(document.svgIDs, ["chart-test"])
+    XCTAssertTrue(svg.contains("a &lt; b &amp; &quot;c&quot;"))
+    XCTAssertEqual(
+      chart.y.ticks.map(\.label), ["10⁻⁷", "10⁻⁶", "10⁻⁵", "10⁻⁴", "10⁻³", "0.01", "0.1"])
+    XCTAssertNil(nonFiniteText(in: svg))
+  }
+
+  // MARK: - JSON
+
+  func testResultsSurviveJSONRoundTrip() throws {
+    let results = syntheticResults()
+    let data = try results.encoded()
+    XCTAssertEqual(try CompareResults.decode(data), results)
+    let text = String(decoding: data, as: UTF8.self)
+    XCTAssertTrue(text.contains("\"norm_stats_wait_ms\""), "snake_case keys")
+  }
+
+  // MARK: - Screenshot
+
+  /// Renders the page in headless Chromium and checks the PNG (Tests/python/check_screenshot.py):
+  /// not blank, and every norm's colour covers a good number of pixels.
+  func testScreenshotShowsEveryNormColour() throws {
+    let chromium = "/usr/bin/chromium"
+    guard FileManager.default.isExecutableFile(atPath: chromium) else {
+      throw XCTSkip("chromium is not installed (launch/setup installs it)")
+    }
+    let work = try makeWorkDirectory("ddp-report")
+    addTeardownBlock { try? FileManager.default.removeItem(at: work) }
+    let page = work.appendingPathComponent("report.html")
+    let screenshot = work.appendingPathComponent("report.png")
+    try syntheticResults().html().write(to: page, atomically: true, encoding: .utf8)
+    let browser = try runProcess(
+      "/usr/bin/timeout",
+      [
+        "60", chromium, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
+        "--window-size=1280,4000", "--screenshot=\(screenshot.path)", page.absoluteString,
+      ])
+    XCTAssertEqual(browser.status, 0, browser.stderr)
+    let script = packageRoot.appendingPathComponent("Tests/python/check_screenshot.py").path
+    let colours = norms.map { "\($0)=\(NormStyle.of($0).colour)" }
+    let check = try runProcess("/usr/bin/env", ["python3", script, screenshot.path] + colours)
+    XCTAssertEqual(check.status, 0, check.stdout + check.stderr)
+    let counts = try XCTUnwrap(try lastJSONLine(check.stdout)["colours"] as? [String: Int])
+    XCTAssertEqual(Set(counts.keys), Set(norms))
+
+    if let sample = ProcessInfo.processInfo.environment["DDP_SAMPLE_REPORT"] {
+      let target = URL(fileURLWithPath: sample)
+      let image = target.deletingPathExtension().appendingPathExtension("png")
+      for (source, destination) in [(page, target), (screenshot, image)] {
+        try? FileManager.default.removeItem(at: destination)
+        try FileManager.default.copyItem(at: source, to: destination)
+      }
+      try syntheticResults().markdownTable().write(
+        to: target.deletingPathExtension().appendingPathExtension("md"), atomically: true,
+        encoding: .utf8)
+    }
+  }
+
+  // MARK: - Helpers
+
+  /// The cells of each table line of `markdown` (header included, separator rule left out).
+  func markdownRows(_ markdown: String) -> [[String]] {
+    markdown.split(separator: "\n").filter { $0.hasPrefix("| ") }.map { line in
+      line.replacingOccurrences(of: "\\|", with: "¦").split(separator: "|")
+        .map { $0.trimmingCharacters(in: .whitespaces) }
+    }
+  }
+
+  /// The first `nan`, `inf` or `infinity` written as a word, ignoring case.
+  func nonFiniteText(in text: String) -> String? {
+    text.range(of: #"\b(nan|inf|infinity)\b"#, options: [.regularExpression, .caseInsensitive])
+      .map { String(text[$0]) }
+  }
+
+  /// Parses `text` as XML (the report is written to be), failing the test on a parse error.
+  func parsedXML(_ text: String) throws -> SVGCollector {
+    let parser = XMLParser(data: Data(text.utf8))
+    let collector = SVGCollector()
+    parser.delegate = collector
+    let parsed = parser.parse()
+    XCTAssertTrue(
+      parsed, "line \(parser.lineNumber): \(parser.parserError.map { "\($0)" } ?? "?")")
+    return collector
+  }
+
+  /// Synthetic results: 4 norms × workers 1, 2, 4 per transport and mode, with figures that
+  /// behave as the real ones do (SyncBatchNorm alone exchanges statistics, local BatchNorm
+  /// alone misses parity) and are easy to check by hand.
+  func syntheticResults(
+    transports: [String] = ["shm", "cluster"], modes: [String] = ["strong", "weak"]
+  ) -> CompareResults {
+    var points: [ComparePoint] = []
+    for transport in transports {
+      for mode in modes {
+        for norm in norms {
+          for workers in [1, 2, 4] {
+            points.append(
+              syntheticPoint(transport: transport, mode: mode, norm: norm, workers: workers))
+          }
+        }
+      }
+    }
+    return CompareResults(
+      config: "configs/compare.toml", overrides: ["train.steps=30"], steps: 30, warmup: 5,
+      parityTolerance: 1e-5, layers: 2, dModel: 64, context: 64, parameters: 120_000,
+      normLayers: 5, date: "2025-01-01T00:00:00Z", host: "test-host", cores: 2,
+      fits: transports.flatMap { transport in
+        [2, 4].map {
+          AllReduceFit(
+            transport: transport, workers: $0, alpha: transport == "shm" ? 2e-6 : 40e-6,
+            beta: transport == "shm" ? 2e-10 : 1e-9)
+        }
+      }, points: points)
+  }
+
+  func syntheticPoint(transport: String, mode: String, norm: String, workers: Int)
+    -> ComparePoint
+  {
+    let strong = mode == "strong"
+    let sync = norm == "syncbatchnorm" && workers > 1
+    let slower = transport == "cluster" ? 3.0 : 1.0
+    let batchStatistics = norm == "batchnorm" || norm == "syncbatchnorm"
+    let compute = (strong ? 24 / Double(workers) : 24) + (batchStatistics ? 1.2 : 0)
+    let gradientWait = 0.9 * Double(workers - 1) * slower
+    let normStatsWait = sync ? 0.6 * log2(Double(workers)) * slower : 0
+    let controlWait = workers > 1 ? 0.04 : 0
+    let step = compute + gradientWait + normStatsWait + controlWait
+    let globalBatch = strong ? 16 : 16 * workers
+    let tokens = Double(globalBatch * 64) / (step / 1000)
+    let oneWorkerStep = 24 + (batchStatistics ? 1.2 : 0)
+    let oneWorkerTokens = Double(16 * 64) / (oneWorkerStep / 1000)
+    let drift = norm == "batchnorm" && workers > 1 ? 0.02 * log2(Double(workers)) : 0
+    let loss = (0..<30).map { 2 + 3 * exp(-Double($0) / 8) + drift * Double($0) / 29 }
+    let parity: Double? =
+      strong && workers > 1 ? (norm == "batchnorm" ? 2.5e-2 : 3e-7) * Double(workers) / 2 : nil
+    return ComparePoint(
+      transport: transport, mode: mode, norm: norm, workers: workers, globalBatch: globalBatch,
+      stepMs: step, computeMs: compute, gradientWaitMs: gradientWait,
+      normStatsWaitMs: normStatsWait, controlWaitMs: controlWait,
+      gradientCallsPerStep: workers > 1 ? 3 : 0,
+      gradientBytesPerStep: workers > 1 ? 480_000 : 0,
+      normStatsCallsPerStep: sync ? 10 : 0, normStatsBytesPerStep: sync ? 5120 : 0,
+      tokensPerSecond: tokens,
+      scalingEfficiency: tokens / (Double(strong ? workers : workers) * oneWorkerTokens),
+      lossCurve: loss, finalLoss: loss[29], parityMaxDifference: parity,
+      matchesOneWorker: parity.map { $0 <= 1e-5 },
+      predictedGradientMs: workers > 1 ? gradientWait * 0.85 : nil,
+      predictedNormStatsMs: workers > 1 ? (sync ? normStatsWait * 1.3 : 0) : nil)
+  }
+}
+
+/// Collects the `id` and `class` of every `<svg>` element while XMLParser reads a document.
+final class SVGCollector: NSObject, XMLParserDelegate {
+  var svgIDs: [String] = []
+  var svgClasses: [String] = []
+
+  func parser(
+    _ parser: XMLParser, didStartElement elementName: String, namespaceURI: String?,
+    qualifiedName: String?, attributes: [String: String] = [:]
+  ) {
+    guard elementName == "svg" else { return }
+    svgIDs.append(attributes["id"] ?? "")
+    svgClasses.append(attributes["class"] ?? "")
+  }
+}
