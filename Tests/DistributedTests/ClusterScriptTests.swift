@@ -1,0 +1,173 @@
+import Foundation
+import XCTest
+
+/// `launch/cluster`: the network-namespace cluster's errors, its life cycle (up, status, down,
+/// cleaning a half-made cluster) and a real MPI run over TCP between two namespaces.
+final class ClusterScriptTests: XCTestCase {
+  let script = packageRoot.appendingPathComponent("launch/cluster").path
+
+  /// Runs `launch/cluster arguments...`.
+  func cluster(_ arguments: [String], environment: [String: String] = [:]) throws -> Outcome {
+    try runProcess("/bin/bash", [script] + arguments, environment: environment)
+  }
+
+  /// Whatever a test leaves up comes down, pass or fail (a no-op when nothing is up or when
+  /// the test was skipped for want of root).
+  override func tearDownWithError() throws {
+    if getuid() == 0 { _ = try cluster(["down"]) }
+  }
+
+  func testBadArgumentsAreOneLine() throws {
+    let cases: [([String], String)] = [
+      ([], "missing command"),
+      (["fly"], "unknown command 'fly'"),
+      (["up"], "up needs a number of hosts"),
+      (["up", "0"], "got '0'"),
+      (["up", "two"], "got 'two'"),
+      (["up", "-1"], "got '-1'"),
+      (["up", "17"], "at most 16 hosts, got 17"),
+      (["up", "2", "3"], "got '2' and '3'"),
+      (["up", "2", "--rate"], "--rate needs a rate"),
+      (["up", "2", "--rate", "fast"], "bad rate 'fast'"),
+      (["up", "2", "--rate", "100"], "bad rate '100'"),
+      (["up", "2", "--speed", "1gbit"], "unknown option '--speed'"),
+      (["run"], "run needs -np N"),
+      (["run", "bench"], "got 'bench'"),
+      (["run", "-np", "0", "bench"], "got '0'"),
+      (["status", "now"], "status takes no arguments"),
+      (["down", "now"], "down takes no arguments"),
+    ]
+    for (arguments, message) in cases {
+      let outcome = try cluster(arguments)
+      XCTAssertEqual(outcome.status, 2, "\(arguments): \(outcome.stderr)")
+      XCTAssertEqual(outcome.stderr.split(separator: "\n").count, 1, "\(arguments)")
+      XCTAssertTrue(outcome.stderr.hasPrefix("launch/cluster: "), outcome.stderr)
+      XCTAssertTrue(outcome.stderr.contains(message), "\(arguments): \(outcome.stderr)")
+    }
+  }
+
+  func testHelpDocumentsTheCommands() throws {
+    let outcome = try cluster(["--help"])
+    XCTAssertEqual(outcome.status, 0)
+    for usage in ["launch/cluster up N [--rate RATE]", "MPIRUN-OPTIONS... -- DDP-ARGS..."] {
+      XCTAssertTrue(outcome.stdout.contains(usage), outcome.stdout)
+    }
+    XCTAssertFalse(outcome.stdout.contains("set -euo"), outcome.stdout)
+  }
+
+  func testUpStatusDown() throws {
+    let ip = try requireRootAndIP()
+    let up = try cluster(["up", "2", "--rate", "1gbit"])
+    XCTAssertEqual(up.status, 0, up.stderr)
+    let tc = try XCTUnwrap(systemTool("tc"), "tc (iproute2) is missing, yet up --rate worked")
+    let shaping = try runProcess(tc, ["-n", "ddpc1", "qdisc", "show", "dev", "eth0"])
+    XCTAssertTrue(
+      shaping.stdout.contains("tbf") && shaping.stdout.contains("1Gbit"), shaping.stdout)
+
+    let again = try cluster(["up", "2"])
+    XCTAssertEqual(again.status, 1)
+    XCTAssertEqual(again.stderr.split(separator: "\n").count, 1, again.stderr)
+    XCTAssertTrue(
+      again.stderr.contains("cluster already up with 2 hosts; run launch/cluster down first"),
+      again.stderr)
+
+    let status = try cluster(["status"])
+    XCTAssertEqual(status.status, 0, status.stderr)
+    for line in ["hosts: 2", "rate: 1gbit", "ddpc0 10.213.0.1", "ddpc1 10.213.0.2"] {
+      XCTAssertTrue(status.stdout.contains(line), status.stdout)
+    }
+
+    let tooMany = try cluster(
+      ["run", "-np", "3", "bench"], environment: ["DDP_EXECUTABLE": "/bin/true"])
+    XCTAssertEqual(tooMany.status, 2)
+    XCTAssertTrue(tooMany.stderr.contains("needs 3 hosts, but the cluster has 2"), tooMany.stderr)
+
+    let down = try cluster(["down"])
+    XCTAssertEqual(down.status, 0, down.stderr)
+    try assertNothingLeft(ip)
+    let idle = try cluster(["status"])
+    XCTAssertEqual(idle.stdout, "no cluster up\n")
+    let downAgain = try cluster(["down"])
+    XCTAssertEqual(downAgain.status, 0, downAgain.stderr)
+    XCTAssertEqual(downAgain.stdout + downAgain.stderr, "")
+  }
+
+  /// Two ranks, one per namespace, all-reduce through the bridge: the JSON comes out, and the
+  /// bytes show up on the veths (MPI used TCP between hosts, not shared memory).
+  func testRunsTheBenchmarkAcrossHosts() throws {
+    _ = try requireRootAndIP()
+    _ = try requireDDPAndMPI()
+    let up = try cluster(["up", "2"])
+    XCTAssertEqual(up.status, 0, up.stderr)
+    let sentBefore = try veth0BytesSent()
+
+    let outcome = try runProcess(
+      "/usr/bin/timeout",
+      [
+        "50", "/bin/bash", script, "run", "-np", "2", "--timeout", "40", "--", "bench",
+        "allreduce", "--max-bytes", "65536",
+      ], environment: ["DDP_EXECUTABLE": ddpExecutable])
+    XCTAssertFalse(outcome.timedOut)
+    XCTAssertEqual(outcome.status, 0, outcome.stderr)
+    let figures = try XCTUnwrap(lastJSONObject(outcome.stdout), outcome.stdout + outcome.stderr)
+    XCTAssertEqual(figures["workers"] as? Int, 2)
+    XCTAssertEqual(figures["all_verified"] as? Bool, true)
+
+    // Each rank sends 100 calls of 65536 bytes alone; the veth carries more (smaller sizes).
+    let sent = try veth0BytesSent() - sentBefore
+    XCTAssertGreaterThan(sent, 100 * 65536, "bytes through ddpcv0")
+  }
+
+  func testUpCleansAHalfMadeCluster() throws {
+    let ip = try requireRootAndIP()
+    _ = try cluster(["down"])
+    let made = try runProcess(ip, ["netns", "add", "ddpc0"])
+    XCTAssertEqual(made.status, 0, made.stderr)
+    let half = try cluster(["status"])
+    XCTAssertTrue(half.stdout.contains("half-made cluster"), half.stdout)
+
+    let up = try cluster(["up", "1"])
+    XCTAssertEqual(up.status, 0, up.stderr)
+    XCTAssertTrue(up.stdout.contains("removed a half-made cluster"), up.stdout)
+    let status = try cluster(["status"])
+    XCTAssertTrue(status.stdout.contains("hosts: 1"), status.stdout)
+
+    XCTAssertEqual(try cluster(["down"]).status, 0)
+    try assertNothingLeft(ip)
+  }
+
+  /// No namespace or link with the cluster's prefix, and no state folder.
+  func assertNothingLeft(_ ip: String, file: StaticString = #filePath, line: UInt = #line) throws {
+    let namespaces = try runProcess(ip, ["netns", "list"])
+    XCTAssertFalse(namespaces.stdout.contains("ddpc"), namespaces.stdout, file: file, line: line)
+    let links = try runProcess(ip, ["-o", "link", "show"])
+    XCTAssertFalse(links.stdout.contains("ddpc"), links.stdout, file: file, line: line)
+    XCTAssertFalse(
+      FileManager.default.fileExists(atPath: "/run/ddp-cluster"), file: file, line: line)
+  }
+
+  /// Bytes the root namespace's end of host 0's veth has sent (what reached host 0).
+  func veth0BytesSent() throws -> Int {
+    let path = "/sys/class/net/ddpcv0/statistics/tx_bytes"
+    let text = try String(contentsOfFile: path, encoding: .utf8)
+    return try XCTUnwrap(Int(text.trimmingCharacters(in: .whitespacesAndNewlines)), path)
+  }
+}
+
+/// The path of `ip`; skips the test unless it runs as root with iproute2 installed.
+private func requireRootAndIP() throws -> String {
+  guard getuid() == 0 else {
+    throw XCTSkip("launch/cluster needs root (network namespaces); run the tests as root")
+  }
+  guard let ip = systemTool("ip") else {
+    throw XCTSkip("ip (iproute2) is not installed; launch/cluster needs it")
+  }
+  return ip
+}
+
+/// The path of an administration tool, on PATH or in the sbin folders PATH may lack.
+private func systemTool(_ name: String) -> String? {
+  findOnPath(name)
+    ?? ["/usr/sbin", "/sbin", "/usr/bin", "/bin"].map { "\($0)/\(name)" }
+    .first(where: { FileManager.default.isExecutableFile(atPath: $0) })
+}
