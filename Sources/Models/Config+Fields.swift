@@ -151,6 +151,7 @@ extension RunConfig {
     .int("train", "eval_batches", \.train.evalBatches, "batches per evaluation"),
     .int("train", "checkpoint_every", \.train.checkpointEvery, "steps; 0 = at end only"),
     .int("train", "keep_checkpoints", \.train.keepCheckpoints, "newest checkpoints kept"),
+    .bool("train", "skip_nonfinite", \.train.skipNonFinite, "skip steps with NaN/Inf; else stop"),
     .string("data", "path", \.data.path, "text file or directory of text files"),
     .double("data", "val_fraction", \.data.valFraction, "documents held out, in (0, 1)"),
     .double("distributed", "bucket_mb", \.distributed.bucketMB, "gradient bucket, MiB"),

@@ -111,6 +111,9 @@ public struct TrainConfig: Sendable, Equatable {
   public var checkpointEvery: Int
   /// `keep_checkpoints`: how many of the newest checkpoints are kept.
   public var keepCheckpoints: Int
+  /// `skip_nonfinite`: a step whose loss or gradient holds NaN or Inf is skipped (no update;
+  /// the data and schedule move on) instead of stopping the run.
+  public var skipNonFinite: Bool
 
   /// Creates a train section; the defaults are the `configs/fortunes.toml` recipe.
   public init(
@@ -118,7 +121,7 @@ public struct TrainConfig: Sendable, Equatable {
     schedule: ScheduleKind = .cosine, minLR: Double = 1e-4, weightDecay: Double = 0.1,
     beta1: Double = 0.9, beta2: Double = 0.95, clip: Double = 1.0, seed: UInt64 = 1337,
     evalEvery: Int = 200, evalBatches: Int = 20, checkpointEvery: Int = 500,
-    keepCheckpoints: Int = 2
+    keepCheckpoints: Int = 2, skipNonFinite: Bool = false
   ) {
     self.steps = steps
     self.batch = batch
@@ -136,6 +139,7 @@ public struct TrainConfig: Sendable, Equatable {
     self.evalBatches = evalBatches
     self.checkpointEvery = checkpointEvery
     self.keepCheckpoints = keepCheckpoints
+    self.skipNonFinite = skipNonFinite
   }
 }
 

@@ -18,6 +18,11 @@ public struct StepStatistics: Sendable {
   /// the workers (0 for one worker).
   public var leastGradientWait: Double = 0
   public var leastNormStatisticsWait: Double = 0
+  /// The loss or the gradient held NaN or Inf, so no update was made (the same on every worker:
+  /// both are reduced over the workers before the check).
+  public var nonFinite = false
+  /// Some worker asked to stop after this step (every worker gets the same answer).
+  public var stopRequested = false
 }
 
 /// One worker's training state and its step: its shard of every global batch, gradient
@@ -48,6 +53,8 @@ public final class Trainer {
   let inputs: UnsafeMutablePointer<Int32>
   let targets: UnsafeMutablePointer<Int32>
   let buckets: GradientBuckets
+  /// BatchNorm running statistics before the step, restored when the step is not finite.
+  let buffersBeforeStep: FlatTensors
 
   /// Builds the model and optimizer for `run` on one worker, drawing training windows from
   /// `trainTokens`.
@@ -82,6 +89,7 @@ public final class Trainer {
       seed: run.train.seed &+ 0x9E37_79B9)
     buckets = GradientBuckets(
       model: model, communicator: communicator, bucketMB: run.distributed.bucketMB)
+    buffersBeforeStep = FlatTensors(layout: model.layout.buffers)
     let n = microBatch * run.model.context
     inputs = .allocate(capacity: n)
     inputs.initialize(repeating: 0, count: n)
@@ -95,14 +103,21 @@ public final class Trainer {
   }
 
   /// Runs optimizer step `step` and advances it.
-  public func trainStep() -> StepStatistics {
+  ///
+  /// A step whose loss or gradient norm is not finite updates nothing (parameters and moments
+  /// stay as they were, so no checkpoint can hold NaN) and says so in `nonFinite`; the caller
+  /// stops or carries on. `stopRequested` (this worker's wish to stop after the step) is
+  /// combined over the workers in the step's own gather, at no extra collective.
+  public func trainStep(stopRequested: Bool = false) -> StepStatistics {
     let accumulation = run.train.gradAccum
     let workers = communicator.size
     model.zeroGradients()
+    buffersBeforeStep.copy(from: model.buffers)
     let before = communicator.accounting.snapshot()
     communicator.accounting.startLog(.normStats)
     var loss: Double = 0
     var leastWaits = [0.0, 0.0]
+    var stopping = stopRequested
     for micro in 0..<accumulation {
       sampler.nextBatch(
         globalBatch: microBatch * workers, rank: communicator.rank, workers: workers,
@@ -120,22 +135,29 @@ public final class Trainer {
       // the same mean) and the least waits; every rank made the same norm-statistics calls.
       let waited = communicator.accounting.snapshot().subtracting(before)
       let all = communicator.allGather(
-        [loss, waited[.gradients].seconds] + communicator.accounting.loggedCalls,
-        category: .control)
+        [loss, stopRequested ? 1 : 0, waited[.gradients].seconds]
+          + communicator.accounting.loggedCalls, category: .control)
       loss = all.map { $0[0] }.reduce(0, +) / Double(workers)
-      leastWaits[0] = all.map { $0[1] }.min() ?? 0
-      for call in 2..<all[0].count { leastWaits[1] += all.map { $0[call] }.min() ?? 0 }
+      stopping = all.contains { $0[1] != 0 }
+      leastWaits[0] = all.map { $0[2] }.min() ?? 0
+      for call in 3..<all[0].count { leastWaits[1] += all.map { $0[call] }.min() ?? 0 }
     }
     let norm = gradientNorm(model.gradients)
     let lr = schedule.rate(at: step)
-    optimizer.update(
-      parameters: model.parameters, gradients: model.gradients, lr: Float(lr),
-      gradScale: clippingScale(norm: norm, maxNorm: run.train.clip))
+    let finite = loss.isFinite && norm.isFinite
+    if finite {
+      optimizer.update(
+        parameters: model.parameters, gradients: model.gradients, lr: Float(lr),
+        gradScale: clippingScale(norm: norm, maxNorm: run.train.clip))
+    } else {
+      model.buffers.copy(from: buffersBeforeStep)
+    }
     step += 1
     return StepStatistics(
       loss: loss / Double(accumulation), gradNorm: norm, learningRate: lr,
       tokens: accumulation * microBatch * run.model.context,
-      leastGradientWait: leastWaits[0], leastNormStatisticsWait: leastWaits[1])
+      leastGradientWait: leastWaits[0], leastNormStatisticsWait: leastWaits[1],
+      nonFinite: !finite, stopRequested: stopping)
   }
 
   /// Makes every rank's state rank 0's: parameters, buffers, AdamW moments (a broadcast, so a

@@ -49,6 +49,10 @@ struct TrainCommand: ParsableCommand {
     let session = try TrainingSession.prepare(self, communicator: communicator)
     do {
       try session.train(stopAt: stopAt)
+    } catch let failure as AgreedFailure {
+      if communicator.rank == 0 { printError("ddp: \(failure)") }
+      communicator.finalize()
+      throw ExitCode(1)
     } catch {
       communicator.abort(message: "ddp: \(error)", code: 2)
     }

@@ -101,20 +101,29 @@ final class TrainingSession {
     var lastTrainLoss = Double.nan
     var lastValidationLoss = Double.nan
     var tokens = 0
+    PreemptionSignals.install()
     while trainer.step < steps {
       let stepStart = monotonicSeconds()
       let before = communicator.accounting.snapshot()
-      let stats = trainer.trainStep()
+      let stats = trainer.trainStep(stopRequested: PreemptionSignals.received != 0)
       let now = monotonicSeconds()
+      let step = trainer.step
       tokens += stats.tokens * communicator.size
-      lastTrainLoss = stats.loss
-      guard stats.loss.isFinite, stats.gradNorm.isFinite else {
-        throw RunError(
-          "step \(trainer.step): the loss or gradient is not finite (loss \(stats.loss), "
-            + "grad norm \(stats.gradNorm)); no checkpoint was written for this step")
+      if stats.nonFinite {
+        let what =
+          "the loss or gradient is not finite (loss \(stats.loss), grad norm \(stats.gradNorm))"
+        guard run.train.skipNonFinite else {
+          throw AgreedFailure(
+            "step \(step): \(what); stopped without updating, the newest checkpoint holds the "
+              + "last good state (set train.skip_nonfinite = true to skip such steps)")
+        }
+        progress.note("step \(step): \(what); step skipped, parameters unchanged")
+      } else {
+        lastTrainLoss = stats.loss
       }
+      try checkConsistency(step: step)
       var record: [String: Any] = [
-        "step": trainer.step, "loss": stats.loss, "lr": stats.learningRate,
+        "step": step, "loss": stats.loss, "lr": stats.learningRate,
         "grad_norm": stats.gradNorm, "step_seconds": now - stepStart,
         "tokens_per_s": Double(stats.tokens * communicator.size) / max(now - stepStart, 1e-9),
         "comm": communicator.accounting.snapshot().subtracting(before).dictionary,
@@ -122,8 +131,8 @@ final class TrainingSession {
           "gradients": stats.leastGradientWait, "norm_stats": stats.leastNormStatisticsWait,
         ],
       ]
-      let step = trainer.step
-      let stopping = step == stopAt
+      if stats.nonFinite { record["skipped"] = true }
+      let stopping = step == stopAt || stats.stopRequested
       let last = step == steps || stopping
       let evaluating = run.train.evalEvery > 0 && step % run.train.evalEvery == 0 || last
       let checkpointing =
@@ -150,9 +159,13 @@ final class TrainingSession {
         elapsed: now - began, stepsThisSession: step - start)
       if stopping {
         progress.finish()
+        let reason =
+          stats.stopRequested
+          ? "stopped by \(PreemptionSignals.receivedName ?? "a signal to another worker")"
+          : "stopped"
         progress.note(
-          "ddp train: stopped after step \(step) as asked; continue with: ddp train --out "
-            + "\(path) --resume")
+          "ddp train: \(reason) after step \(step) with a checkpoint; continue with: "
+            + "ddp train --out \(path) --resume")
         return
       }
     }
@@ -162,12 +175,27 @@ final class TrainingSession {
       seconds: monotonicSeconds() - began)
   }
 
+  /// Every `distributed.check_every` steps, compares the workers' parameter checksums: a
+  /// difference means they diverged silently (a bad node, a lost message), and the run stops
+  /// before it checkpoints a model only one rank holds.
+  func checkConsistency(step: Int) throws {
+    let every = run.distributed.checkEvery
+    guard every > 0, communicator.size > 1, step % every == 0 else { return }
+    let checksums = trainer.stateChecksums()
+    if let odd = checksums.firstIndex(where: { $0 != checksums[0] }) {
+      throw AgreedFailure(
+        "step \(step): rank \(odd)'s parameters differ from rank 0's (checksums "
+          + "\(String(checksums[odd], radix: 16)) and \(String(checksums[0], radix: 16))); the "
+          + "workers diverged, stopping without a checkpoint")
+    }
+  }
+
   /// summary.json and the closing lines, with the communication table, on rank 0, after
   /// checking that every rank holds the same parameters.
   func finish(trainLoss: Double, validationLoss: Double, tokens: Int, seconds: Double) throws {
     let checksums = trainer.stateChecksums()
     if let odd = checksums.firstIndex(where: { $0 != checksums[0] }) {
-      throw RunError(
+      throw AgreedFailure(
         "rank \(odd)'s parameters differ from rank 0's at the end of training (checksums "
           + "\(String(checksums[odd], radix: 16)) and \(String(checksums[0], radix: 16)))")
     }
@@ -196,6 +224,13 @@ final class TrainingSession {
   func evaluate() -> Double {
     Evaluator.loss(of: trainer.model, windows: validation, indices: evaluationWindows).loss
   }
+}
+
+/// A failure every rank detects alike (the values checked were reduced over the workers first):
+/// rank 0 reports it and every rank exits with code 1, without MPI_Abort.
+struct AgreedFailure: Error, CustomStringConvertible {
+  let description: String
+  init(_ message: String) { description = message }
 }
 
 /// Runs `body` on every rank and ends all ranks together when any of them failed: rank 0

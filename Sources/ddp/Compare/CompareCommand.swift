@@ -117,8 +117,8 @@ struct CompareCommand: ParsableCommand {
     try writeAtomically(
       String(decoding: try results.encoded(), as: UTF8.self) + "\n",
       to: folder + "/results.json")
-    // REPORT-PENDING: try writeAtomically(results.html(), to: folder + "/report.html")
-    // REPORT-PENDING: print(results.markdownTable())
+    try writeAtomically(results.html(), to: folder + "/report.html")
+    print(results.markdownTable())
     print("ddp compare: \(folder)/results.json, report: \(folder)/report.html")
   }
 }

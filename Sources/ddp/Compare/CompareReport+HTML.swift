@@ -361,35 +361,40 @@ extension CompareResults {
     let charts = [
       costChart(
         id: "chart-cost-gradients", title: "Gradient all-reduce: predicted vs measured",
-        predicted: \.predictedGradientMs, measured: \.gradientWaitMs),
+        predicted: \.predictedGradientMs, measured: { $0.gradientTransferMs ?? $0.gradientWaitMs }
+      ),
       costChart(
         id: "chart-cost-norm-stats", title: "Norm statistics: predicted vs measured",
-        predicted: \.predictedNormStatsMs, measured: \.normStatsWaitMs),
+        predicted: \.predictedNormStatsMs,
+        measured: { $0.normStatsTransferMs ?? $0.normStatsWaitMs }),
     ].compactMap { $0 }
     let formulas = """
       <p class="caption">The model is the α–β cost of one message, fitted with two workers: \
       t₂(n) = α + β·n. Gradients (large buffers) are predicted with the ring all-reduce, norm \
       statistics (a few hundred bytes, twice per norm layer and step) with recursive doubling, \
       summed over a step's calls. On the dashed diagonal the prediction is exact.</p>
-      <p class="formula">ring: t = 2(p−1)·α′ + 2(p−1)/p · n·β  (α′ = α/2)<br/>\
+      <p class="formula">ring: t = (p−1)·α + 2(p−1)/p · n·β<br/>\
       recursive doubling: t = ⌈log₂ p⌉ · (α + n·β)</p>
       """
     return CompareReportStyle.section(
       "Cost model: predicted against measured communication",
-      caption: "Milliseconds per step spent waiting in each kind of collective, for every "
-        + "point with more than one worker, log scales.",
+      caption: "Milliseconds per step of each kind of collective, for every point with more "
+        + "than one worker, log scales. Measured: per step, the least wait over the workers "
+        + "(the worker that arrives last at a collective waits only for the transfer; for norm "
+        + "statistics per call), median over the steps; what the others wait beyond it is load "
+        + "imbalance, which the model does not predict.",
       charts: charts, empty: "These results carry no predictions.") + formulas
   }
 
   private func costChart(
     id: String, title: String, predicted: KeyPath<ComparePoint, Double?>,
-    measured: KeyPath<ComparePoint, Double>
+    measured: (ComparePoint) -> Double
   ) -> String? {
     let pairs = points.compactMap { point -> (ComparePoint, Double, Double)? in
       guard let prediction = point[keyPath: predicted], prediction > 0,
-        point[keyPath: measured] > 0, prediction.isFinite, point[keyPath: measured].isFinite
+        measured(point) > 0, prediction.isFinite, measured(point).isFinite
       else { return nil }
-      return (point, prediction, point[keyPath: measured])
+      return (point, prediction, measured(point))
     }
     guard !pairs.isEmpty else { return nil }
     let values = pairs.flatMap { [$0.1, $0.2] }
