@@ -83,6 +83,8 @@ public enum Checkpoint {
   ///   - parameters: the model's parameters; their layout names the stored tensors.
   ///   - buffers: BatchNorm running statistics (an empty layout for other norms).
   ///   - firstMoment, secondMoment: AdamW's moments, laid out as `parameters`.
+  ///   - afterGroup: called with 0…3 after each group is written to the temporary file (fault
+  ///     injection in tests: a process killed there must leave `path` untouched).
   /// - Throws: ``CheckpointError`` when the moments' layout differs from the parameters', the
   ///   metadata holds negative counts, or the file cannot be created, written, flushed or
   ///   renamed. On error no file is left under `path` or the temporary name (a file already
@@ -90,7 +92,8 @@ public enum Checkpoint {
   /// - Complexity: O(size), one pass that writes and checksums.
   public static func write(
     metadata: CheckpointMetadata, parameters: FlatTensors, buffers: FlatTensors,
-    firstMoment: FlatTensors, secondMoment: FlatTensors, to path: String
+    firstMoment: FlatTensors, secondMoment: FlatTensors, to path: String,
+    afterGroup: ((Int) -> Void)? = nil
   ) throws {
     guard firstMoment.layout == parameters.layout, secondMoment.layout == parameters.layout else {
       throw CheckpointError(
@@ -106,8 +109,9 @@ public enum Checkpoint {
       try file.write(magic)
       try file.write(UInt64(header.count))
       try file.write(header)
-      for group in groups {
+      for (index, group) in groups.enumerated() {
         try file.write(floats: group.pointer, count: group.count)
+        afterGroup?(index)
       }
       try file.write(file.checksum.value)
     }

@@ -17,7 +17,8 @@ enum CheckpointIO {
     try Checkpoint.write(
       metadata: metadata, parameters: model.parameters, buffers: model.buffers,
       firstMoment: trainer.optimizer.firstMoment, secondMoment: trainer.optimizer.secondMoment,
-      to: directory + "/" + Checkpoint.fileName(step: trainer.step))
+      to: directory + "/" + Checkpoint.fileName(step: trainer.step),
+      afterGroup: FaultInjection.fromEnvironment.checkpointHook)
     _ = try Checkpoint.prune(directory: directory, keep: keep)
   }
 

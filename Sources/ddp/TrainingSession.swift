@@ -121,6 +121,8 @@ final class TrainingSession {
       } else {
         lastTrainLoss = stats.loss
       }
+      FaultInjection.fromEnvironment.afterStep(
+        step, rank: communicator.rank, parameters: trainer.model.parameters)
       try checkConsistency(step: step)
       var record: [String: Any] = [
         "step": step, "loss": stats.loss, "lr": stats.learningRate,
