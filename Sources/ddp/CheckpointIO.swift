@@ -18,7 +18,7 @@ enum CheckpointIO {
       metadata: metadata, parameters: model.parameters, buffers: model.buffers,
       firstMoment: trainer.optimizer.firstMoment, secondMoment: trainer.optimizer.secondMoment,
       to: directory + "/" + Checkpoint.fileName(step: trainer.step),
-      afterGroup: FaultInjection.fromEnvironment.checkpointHook)
+      afterGroup: FaultInjection.fromEnvironment.checkpointHook(step: trainer.step))
     _ = try Checkpoint.prune(directory: directory, keep: keep)
   }
 

@@ -4,18 +4,24 @@ import Models
 /// Faults a test can ask a run to suffer, through environment variables, so the failure paths
 /// run in real processes at a chosen moment. Unset (the normal case), nothing changes.
 ///
-/// - `DDP_FAULT_CHECKPOINT_PAUSE=SECONDS`: rank 0 sleeps in the middle of writing each
-///   checkpoint (after the parameters, before the moments), so a test can kill it there.
+/// - `DDP_FAULT_CHECKPOINT_PAUSE=STEP:SECONDS`: rank 0 sleeps in the middle of writing the
+///   checkpoint of step STEP (after the parameters, before the moments), so a test can kill it
+///   there.
 /// - `DDP_FAULT_DIVERGE=RANK:STEP`: after optimizer step STEP, rank RANK nudges one parameter
 ///   by one ulp, as a silent hardware fault would; `distributed.check_every` must catch it.
 struct FaultInjection {
-  var checkpointPause: Double?
+  var checkpointPause: (step: Int, seconds: Double)?
   var divergence: (rank: Int, step: Int)?
 
   static let fromEnvironment: FaultInjection = {
     let environment = ProcessInfo.processInfo.environment
     var faults = FaultInjection()
-    faults.checkpointPause = environment["DDP_FAULT_CHECKPOINT_PAUSE"].flatMap(Double.init)
+    if let text = environment["DDP_FAULT_CHECKPOINT_PAUSE"] {
+      let parts = text.split(separator: ":")
+      if parts.count == 2, let step = Int(parts[0]), let seconds = Double(parts[1]) {
+        faults.checkpointPause = (step, seconds)
+      }
+    }
     if let text = environment["DDP_FAULT_DIVERGE"] {
       let parts = text.split(separator: ":").compactMap { Int($0) }
       if parts.count == 2 { faults.divergence = (parts[0], parts[1]) }
@@ -23,10 +29,10 @@ struct FaultInjection {
     return faults
   }()
 
-  /// The `afterGroup` hook of `Checkpoint.write`, or nil.
-  var checkpointHook: ((Int) -> Void)? {
-    guard let checkpointPause else { return nil }
-    return { group in if group == 0 { Thread.sleep(forTimeInterval: checkpointPause) } }
+  /// The `afterGroup` hook of `Checkpoint.write` for the checkpoint of `step`, or nil.
+  func checkpointHook(step: Int) -> ((Int) -> Void)? {
+    guard let pause = checkpointPause, pause.step == step else { return nil }
+    return { group in if group == 0 { Thread.sleep(forTimeInterval: pause.seconds) } }
   }
 
   /// Applies `DDP_FAULT_DIVERGE` after `step` on `rank`.

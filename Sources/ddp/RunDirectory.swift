@@ -42,17 +42,30 @@ struct RunDirectory {
     metrics = handle
   }
 
-  /// Appends one JSON line to metrics.jsonl.
+  /// Appends one JSON line to metrics.jsonl (NaN and infinities as null).
   func log(_ record: [String: Any]) {
-    guard let data = try? JSONSerialization.data(withJSONObject: record, options: [.sortedKeys])
+    guard
+      let data = try? JSONSerialization.data(
+        withJSONObject: jsonSafe(record), options: [.sortedKeys])
     else { return }
     metrics.write(data + Data("\n".utf8))
   }
 
   func writeSummary(_ summary: [String: Any]) throws {
     let data = try JSONSerialization.data(
-      withJSONObject: summary, options: [.sortedKeys, .prettyPrinted])
+      withJSONObject: jsonSafe(summary), options: [.sortedKeys, .prettyPrinted])
     try writeAtomically(String(decoding: data, as: UTF8.self) + "\n", to: path + "/summary.json")
+  }
+}
+
+/// `value` with every non-finite number replaced by null, which JSON can hold.
+func jsonSafe(_ value: Any) -> Any {
+  switch value {
+  case let number as Double: number.isFinite ? number : NSNull()
+  case let number as Float: number.isFinite ? number : NSNull()
+  case let dictionary as [String: Any]: dictionary.mapValues(jsonSafe)
+  case let array as [Any]: array.map(jsonSafe)
+  default: value
   }
 }
 

@@ -1,0 +1,235 @@
+import Foundation
+import Training
+import XCTest
+
+/// Faults in real processes: a killed worker, a kill during a checkpoint write, preemption by
+/// a signal, a change of worker count, a non-finite step and a silently diverged worker.
+final class FailureTests: XCTestCase {
+  var work: URL!
+
+  override func setUpWithError() throws { work = try makeWorkDirectory("ddp-failure") }
+  override func tearDownWithError() throws { try? FileManager.default.removeItem(at: work) }
+
+  /// A text corpus of made-up paragraphs.
+  func corpus() throws -> String {
+    let words = ["alpha", "beta", "gamma", "delta", "is", "not", "a", "the", "of", "and", "so"]
+    var state: UInt64 = 99
+    func next() -> Int {
+      state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+      return Int(state >> 33)
+    }
+    let text = (0..<400).map { _ in
+      (0..<(6 + next() % 10)).map { _ in words[next() % words.count] }.joined(separator: " ")
+    }.joined(separator: "\n\n")
+    let path = work.appendingPathComponent("corpus.txt").path
+    try text.write(toFile: path, atomically: true, encoding: .utf8)
+    return path
+  }
+
+  /// A config of `steps` steps with a checkpoint every `every` steps; batch 8 divides among 1, 2
+  /// and 4 workers.
+  func config(steps: Int, every: Int, extra: String = "") throws -> String {
+    let text = """
+      [model]
+      d_model = 48
+      n_heads = 4
+      n_layers = 2
+      context = 32
+      [train]
+      steps = \(steps)
+      batch = 8
+      warmup = 5
+      eval_every = 0
+      eval_batches = 1
+      checkpoint_every = \(every)
+      keep_checkpoints = 3
+      [data]
+      path = "\(try corpus())"
+      val_fraction = 0.1
+      \(extra)
+      """
+    let path = work.appendingPathComponent("config-\(UUID().uuidString).toml").path
+    try text.write(toFile: path, atomically: true, encoding: .utf8)
+    return path
+  }
+
+  func runDirectory(_ name: String) -> String { work.appendingPathComponent(name).path }
+
+  /// Trains to the end without interruption and returns the final parameters.
+  func uninterrupted(workers: Int, config: String, set: [String] = []) throws -> [Float] {
+    let out = runDirectory("reference-\(workers)-\(UUID().uuidString)")
+    let outcome = try runMPI(
+      ["-np", "\(workers)", ddpExecutable, "train", "--config", config, "--out", out] + set)
+    XCTAssertEqual(outcome.status, 0, outcome.stderr)
+    return try finalParameters(out).values
+  }
+
+  func resume(workers: Int, out: String, extra: [String] = []) throws -> Outcome {
+    try runMPI(["-np", "\(workers)", ddpExecutable, "train", "--out", out, "--resume"] + extra)
+  }
+
+  /// SIGKILL one rank mid-training: the job ends within 10 s, non-zero; `--resume` continues
+  /// from the newest intact checkpoint to the parameters of an uninterrupted run, bit for bit.
+  func testKilledWorkerEndsJobAndResumeIsBitIdentical() throws {
+    for workers in [2, 4] {
+      let config = try config(steps: 400, every: 20)
+      let reference = try uninterrupted(workers: workers, config: config)
+      let out = runDirectory("killed-\(workers)")
+      let job = try BackgroundJob(
+        workers: workers, arguments: ["train", "--config", config, "--out", out], folder: work)
+      XCTAssertTrue(waitUntil { checkpointSteps(out).contains(40) }, job.stderr)
+      let victim = try XCTUnwrap(job.pid(ofRank: workers - 1))
+      kill(victim, SIGKILL)
+      let ended = try XCTUnwrap(job.wait(timeout: 30), "the job hung after a worker died")
+      XCTAssertNotEqual(ended.status, 0)
+      XCTAssertLessThan(ended.seconds, 10, "\(workers) workers: \(ended.seconds) s")
+      let stoppedAt = try XCTUnwrap(checkpointSteps(out).last)
+      XCTAssertLessThan(stoppedAt, 400, "the job finished before the kill")
+      let resumed = try resume(workers: workers, out: out)
+      XCTAssertEqual(resumed.status, 0, resumed.stderr)
+      XCTAssertTrue(resumed.stdout.contains("resuming \(out) at step \(stoppedAt)"), resumed.stdout)
+      let final = try finalParameters(out)
+      XCTAssertEqual(final.step, 400)
+      XCTAssertTrue(final.values == reference, "\(workers) workers: resumed run differs")
+    }
+  }
+
+  /// Rank 0 killed while it writes a checkpoint: the previous checkpoint stays intact and is
+  /// the one resumed; the half-written file never takes the checkpoint's name.
+  func testKillDuringCheckpointWriteKeepsThePreviousOne() throws {
+    let config = try config(steps: 60, every: 20)
+    let reference = try uninterrupted(workers: 2, config: config)
+    let out = runDirectory("write-killed")
+    let job = try BackgroundJob(
+      workers: 2, arguments: ["train", "--config", config, "--out", out],
+      environment: ["DDP_FAULT_CHECKPOINT_PAUSE": "40:60"], folder: work)
+    let temporary = { () -> Bool in
+      let names = (try? FileManager.default.contentsOfDirectory(atPath: out)) ?? []
+      return names.contains { $0.hasPrefix("checkpoint-00000040.ckpt.tmp") }
+    }
+    XCTAssertTrue(waitUntil(temporary), job.stderr)
+    kill(try XCTUnwrap(job.pid(ofRank: 0)), SIGKILL)
+    let ended = try XCTUnwrap(job.wait(timeout: 30), "the job hung after rank 0 died")
+    XCTAssertNotEqual(ended.status, 0)
+    XCTAssertLessThan(ended.seconds, 10)
+    XCTAssertEqual(checkpointSteps(out), [20])
+    let resumed = try resume(workers: 2, out: out)
+    XCTAssertEqual(resumed.status, 0, resumed.stderr)
+    XCTAssertTrue(resumed.stdout.contains("at step 20"), resumed.stdout)
+    XCTAssertTrue(try finalParameters(out).values == reference)
+  }
+
+  /// SIGTERM to mpirun (as a scheduler preempts) and SIGINT to a single process (Ctrl-C):
+  /// the step finishes, a checkpoint is written, the message says how to resume, and resuming
+  /// ends where an uninterrupted run ends.
+  func testPreemptionWritesACheckpointAndSaysHowToResume() throws {
+    for (workers, signal, name) in [(2, SIGTERM, "SIGTERM"), (1, SIGINT, "SIGINT")] {
+      let config = try config(steps: 600, every: 0)
+      let reference = try uninterrupted(workers: workers, config: config)
+      let out = runDirectory("preempted-\(workers)")
+      let job = try BackgroundJob(
+        workers: workers == 1 ? nil : workers,
+        arguments: ["train", "--config", config, "--out", out], folder: work)
+      let metrics = out + "/metrics.jsonl"
+      XCTAssertTrue(
+        waitUntil {
+          ((try? String(contentsOfFile: metrics, encoding: .utf8)) ?? "").split(separator: "\n")
+            .count >= 20
+        }, job.stderr)
+      kill(job.process.processIdentifier, signal)
+      let ended = try XCTUnwrap(job.wait(timeout: 30), "\(name): the job did not stop")
+      XCTAssertLessThan(ended.seconds, 10)
+      let step = try XCTUnwrap(checkpointSteps(out).last, "\(name): no checkpoint")
+      XCTAssertLessThan(step, 600)
+      XCTAssertTrue(
+        job.stdout.contains("stopped by \(name) after step \(step) with a checkpoint"),
+        job.stdout + job.stderr)
+      XCTAssertTrue(job.stdout.contains("ddp train --out \(out) --resume"), job.stdout)
+      if workers == 1 { XCTAssertEqual(ended.status, 0, job.stderr) }
+      let resumed = try resume(workers: workers, out: out)
+      XCTAssertEqual(resumed.status, 0, resumed.stderr)
+      XCTAssertTrue(try finalParameters(out).values == reference, "\(name)")
+    }
+  }
+
+  /// Checkpointed with 4 workers, resumed with 2 and then 1 at the same global batch: layernorm
+  /// and rmsnorm end within summation-order tolerance of an uninterrupted run.
+  func testElasticResumeWithFewerWorkers() throws {
+    for norm in ["layernorm", "rmsnorm"] {
+      let config = try config(steps: 30, every: 0, extra: "")
+      let set = ["--set", "model.norm=\(norm)"]
+      let reference = try uninterrupted(workers: 1, config: config, set: set)
+      let out = runDirectory("elastic-\(norm)")
+      let first = try runMPI(
+        ["-np", "4", ddpExecutable, "train", "--config", config, "--out", out, "--stop-at", "10"]
+          + set)
+      XCTAssertEqual(first.status, 0, first.stderr)
+      let second = try resume(workers: 2, out: out, extra: ["--stop-at", "20"])
+      XCTAssertEqual(second.status, 0, second.stderr)
+      let third = try resume(workers: 1, out: out)
+      XCTAssertEqual(third.status, 0, third.stderr)
+      let final = try finalParameters(out)
+      XCTAssertEqual(final.step, 30)
+      let largest = zip(final.values, reference).map { abs($0 - $1) }.max() ?? .infinity
+      XCTAssertLessThan(largest, summationOrderTolerance, "\(norm): max |Δθ| = \(largest)")
+    }
+  }
+
+  /// lr = 1e30 blows the parameters up after step 1, so step 2's loss is not finite: by default
+  /// the run stops naming step 2 with one line and no checkpoint holding NaN; with
+  /// `train.skip_nonfinite` such steps are skipped and the run ends with finite parameters.
+  func testNonFiniteStepStopsOrIsSkipped() throws {
+    let config = try config(steps: 4, every: 1)
+    for workers in [1, 2] {
+      let out = runDirectory("nan-stop-\(workers)")
+      let stopped = try runMPI(
+        [
+          "-q", "-np", "\(workers)", ddpExecutable, "train", "--config", config, "--out", out,
+          "--set", "train.lr=1e30", "--set", "train.min_lr=0",
+        ])
+      XCTAssertEqual(stopped.status, 1, stopped.stderr)
+      let lines = stopped.stderr.split(separator: "\n")
+      XCTAssertEqual(lines.count, 1, stopped.stderr)
+      XCTAssertTrue(stopped.stderr.contains("step 2: the loss or gradient is not finite"))
+      XCTAssertEqual(checkpointSteps(out), [1])
+      XCTAssertTrue(try finalParameters(out).values.allSatisfy(\.isFinite))
+
+      let skipOut = runDirectory("nan-skip-\(workers)")
+      let skipped = try runMPI(
+        [
+          "-q", "-np", "\(workers)", ddpExecutable, "train", "--config", config, "--out", skipOut,
+          "--set", "train.lr=1e30", "--set", "train.min_lr=0", "--set",
+          "train.skip_nonfinite=true",
+        ])
+      XCTAssertEqual(skipped.status, 0, skipped.stderr)
+      XCTAssertTrue(skipped.stdout.contains("step 2:"), skipped.stdout)
+      XCTAssertTrue(skipped.stdout.contains("step skipped"), skipped.stdout)
+      let metrics = try String(contentsOfFile: skipOut + "/metrics.jsonl", encoding: .utf8)
+      XCTAssertEqual(metrics.components(separatedBy: "\"skipped\":true").count - 1, 3)
+      XCTAssertEqual(checkpointSteps(skipOut).last, 4)
+      for step in checkpointSteps(skipOut) {
+        let path = skipOut + "/" + Checkpoint.fileName(step: step)
+        let loaded = try Checkpoint.read(path: path)
+        XCTAssertTrue(loaded.parameters.values.allSatisfy(\.isFinite), "step \(step)")
+        XCTAssertTrue(loaded.secondMoment.values.allSatisfy(\.isFinite), "step \(step)")
+      }
+    }
+  }
+
+  /// One ulp of one parameter on rank 1 after step 3: with `distributed.check_every = 2` the
+  /// run stops at step 4 naming rank 1, one line, no checkpoint of the diverged state.
+  func testSilentDivergenceIsCaught() throws {
+    let config = try config(steps: 10, every: 0)
+    let out = runDirectory("diverged")
+    let outcome = try runMPI(
+      [
+        "-q", "-np", "2", "-x", "DDP_FAULT_DIVERGE=1:3", ddpExecutable, "train", "--config",
+        config, "--out", out, "--set", "distributed.check_every=2",
+      ])
+    XCTAssertEqual(outcome.status, 1, outcome.stderr)
+    XCTAssertEqual(outcome.stderr.split(separator: "\n").count, 1, outcome.stderr)
+    XCTAssertTrue(
+      outcome.stderr.contains("step 4: rank 1's parameters differ from rank 0's"), outcome.stderr)
+    XCTAssertEqual(checkpointSteps(out), [])
+  }
+}
