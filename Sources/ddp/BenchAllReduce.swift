@@ -13,8 +13,8 @@ import Foundation
 /// busbw = algbw · 2(N − 1)/N
 /// ```
 ///
-/// Then t(n) = α + β·n is fitted over the sizes by least squares on the relative error (see
-/// `AllReduceCostModel.fit`). Rank 0 prints a table and, last, one JSON line.
+/// Then t(n) = α + β·n is fitted: α from the small sizes (latency), β from the large ones
+/// (bandwidth), see `AllReduceCostModel.fitRegimes`. Rank 0 prints a table and, last, one JSON line.
 struct BenchAllReduce: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "allreduce",
@@ -121,7 +121,7 @@ struct BenchAllReduce: ParsableCommand {
       return measureAllReduce(
         on: communicator, bytes: bytes, iterations: calls, warmup: max(2, calls / 10))
     }
-    let model = AllReduceCostModel.fit(
+    let model = AllReduceCostModel.fitRegimes(
       bytes: measurements.map(\.bytes), seconds: measurements.map(\.seconds))
     if communicator.isRoot {
       printReport(
@@ -165,7 +165,7 @@ struct BenchAllReduce: ParsableCommand {
     let beta = model?.beta ?? 0
     let fitError = model?.maximumRelativeError(bytes: sizes, seconds: times) ?? 0
     print(
-      "fit t(n) = α + β·n (relative least squares): α = \(fixed(alpha * 1e6, 3)) µs, "
+      "fit t(n) = α + β·n (α: median ≤ 1 KiB, β: sizes ≥ 256 KiB): α = \(fixed(alpha * 1e6, 3)) µs, "
         + "β = \(fixed(beta * 1e9, 4)) ns/byte (1/β = \(fixed(beta > 0 ? 1 / beta / 1e9 : 0, 3))"
         + " GB/s), largest relative error \(fixed(fitError * 100, 1))%")
 

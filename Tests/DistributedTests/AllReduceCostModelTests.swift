@@ -53,3 +53,34 @@ final class AllReduceCostModelTests: XCTestCase {
     XCTAssertEqual(AllReduceCostModel.busBandwidth(bytes: bytes, seconds: 0, workers: 4), 0)
   }
 }
+
+/// The two-regime fit keeps both ends of a bent curve right.
+final class AllReduceRegimeFitTests: XCTestCase {
+  /// A transport that is a line of slope 0.2 ns/B up to 256 KiB and 0.5 ns/B beyond (a
+  /// protocol switch): α is the small-message latency, β the large-message slope.
+  func testRegimesFollowEachEnd() throws {
+    let sizes = (0...24).map { 4 << $0 }
+    let times = sizes.map { n in
+      n < 262_144 ? 2e-6 + 0.2e-9 * Double(n) : 2e-6 + 0.5e-9 * Double(n)
+    }
+    let model = try XCTUnwrap(AllReduceCostModel.fitRegimes(bytes: sizes, seconds: times))
+    // The median of the sizes ≤ 1 KiB (4…1024 B) is the 64 B time: 2 µs + 12.8 ps.
+    XCTAssertEqual(model.alpha, 2e-6 + 0.2e-9 * 64, accuracy: 1e-15)
+    XCTAssertEqual(model.beta, 0.5e-9, accuracy: 0.5e-9 * 1e-3)
+    // One line through all sizes misses the 64 MiB time by far more.
+    let single = try XCTUnwrap(AllReduceCostModel.fit(bytes: sizes, seconds: times))
+    let n = sizes.last!
+    let truth = times.last!
+    XCTAssertLessThan(abs(model.seconds(bytes: n) - truth) / truth, 0.01)
+    XCTAssertGreaterThan(abs(single.seconds(bytes: n) - truth) / truth, 0.2)
+  }
+
+  /// Without large sizes there is no bandwidth regime: the single-line fit is used.
+  func testFallsBackWithoutLargeSizes() throws {
+    let sizes = [4, 64, 1024, 8192]
+    let times = sizes.map { 1e-6 + 0.3e-9 * Double($0) }
+    XCTAssertEqual(
+      AllReduceCostModel.fitRegimes(bytes: sizes, seconds: times),
+      AllReduceCostModel.fit(bytes: sizes, seconds: times))
+  }
+}
