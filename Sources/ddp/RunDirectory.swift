@@ -1,4 +1,5 @@
 import Foundation
+import Training
 
 /// The folder a training run writes: `config.toml` (the fully resolved config),
 /// `metrics.jsonl` (one JSON object per logged step), checkpoints, and `summary.json`.
@@ -17,6 +18,10 @@ struct RunDirectory {
     if resuming {
       guard manager.fileExists(atPath: configPath) else {
         throw RunError("--resume: \"\(path)\" is not a run directory (no config.toml)")
+      }
+      // Half-written checkpoints of a writer that died (never renamed into place).
+      for removed in Checkpoint.removeAbandonedTemporaries(inDirectory: path) {
+        print("ddp train: removed \(removed), a checkpoint its writer did not finish")
       }
     } else {
       if manager.fileExists(atPath: configPath) {

@@ -116,6 +116,9 @@ final class FailureTests: XCTestCase {
     let resumed = try resume(workers: 2, out: out)
     XCTAssertEqual(resumed.status, 0, resumed.stderr)
     XCTAssertTrue(resumed.stdout.contains("at step 20"), resumed.stdout)
+    XCTAssertTrue(resumed.stdout.contains("a checkpoint its writer did not finish"), resumed.stdout)
+    let left = try FileManager.default.contentsOfDirectory(atPath: out)
+    XCTAssertFalse(left.contains { $0.contains(".tmp") }, "\(left)")
     XCTAssertTrue(try finalParameters(out).values == reference)
   }
 
