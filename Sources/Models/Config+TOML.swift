@@ -55,6 +55,16 @@ extension RunConfig {
       let line = text[..<nul].reduce(1) { $1 == "\n" ? $0 + 1 : $0 }
       throw ConfigError.syntax(path: path, line: line, column: nil, message: "NUL character")
     }
+    if let header = malformedTableHeader(in: text) {
+      // An error earlier in the text is toml++'s to report; the lines before this one are safe
+      // to hand to it.
+      let utf8 = Array(text.utf8)
+      let lineStart = header.offset - (header.column - 1)
+      _ = try parseTOML(String(decoding: utf8[..<lineStart], as: UTF8.self), path: path)
+      throw ConfigError.syntax(
+        path: path, line: header.line, column: header.column,
+        message: "expected a table name after '[', saw \(header.seen)")
+    }
     do {
       return try TOMLTable(string: text)
     } catch let error as TOMLParseError {

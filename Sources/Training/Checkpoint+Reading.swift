@@ -35,6 +35,35 @@ extension Checkpoint {
     return header.metadata
   }
 
+  /// The newest checkpoint in `directory` that verifies in full, as
+  /// ``newestIntact(inDirectory:)``, or an error that says why there is none: what is wrong
+  /// with the newest checkpoint, or that there is no checkpoint at all.
+  ///
+  /// - Throws: ``CheckpointError``, e.g. `checkpoint: "run" holds no intact checkpoint:
+  ///   "run/checkpoint-00000500.ckpt" is truncated (1000 bytes; its header describes 96256)`.
+  /// - Complexity: reads each checkpoint newer than the one returned, and that one.
+  public static func requireNewestIntact(inDirectory directory: String) throws -> String {
+    let checkpoints = list(inDirectory: directory)
+    var newestProblem: String?
+    for (_, path) in checkpoints {
+      do {
+        _ = try readMetadata(path: path)
+        return path
+      } catch {
+        let text = "\(error)"
+        newestProblem = newestProblem ?? String(text.trimmingPrefix("checkpoint: "))
+      }
+    }
+    guard let newestProblem else {
+      throw CheckpointError(
+        "\(quoted(directory)) holds no checkpoint (no file named like checkpoint-00000500.ckpt)")
+    }
+    let older = checkpoints.count - 1
+    throw CheckpointError(
+      "\(quoted(directory)) holds no intact checkpoint: \(newestProblem)"
+        + (older > 0 ? " (and the \(older) older one\(older == 1 ? " is" : "s are") damaged)" : ""))
+  }
+
   /// Reads a checkpoint straight into a model's storage, by name, without an intermediate copy.
   ///
   /// The file is verified in full (checksum included) and its names and shapes are compared
