@@ -1,3 +1,4 @@
+import Distributed
 import Foundation
 
 #if canImport(Glibc)
@@ -10,7 +11,9 @@ struct ProgressReporter {
   let totalSteps: Int
   /// False on ranks other than 0, which print nothing.
   let enabled: Bool
-  let interactive = isatty(STDOUT_FILENO) == 1
+  /// One line redrawn in place on a terminal. Not under mpirun: OpenMPI hands every rank a
+  /// pseudo-terminal whatever mpirun's own output is (often a log file), so plain lines there.
+  let interactive = isatty(STDOUT_FILENO) == 1 && !MPICommunicator.detectMPILaunch()
   var plainEvery: Int { max(1, totalSteps / 20) }
   private var lastDraw: Double = 0
 
