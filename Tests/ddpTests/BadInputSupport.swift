@@ -1,0 +1,149 @@
+import Foundation
+import XCTest
+
+/// One bad-input case of ``BadInputTests``: a `ddp` command line that must be refused.
+///
+/// In `arguments`, `$WORK` stands for the case folder (see ``BadInputFixture``), `$OUT` for a
+/// run directory that does not exist yet and must not exist afterwards, and `$CONFIG` for a
+/// file holding `config`.
+struct BadInput {
+  var name: String
+  var arguments: [String]
+  /// The text of `$CONFIG`, when the case has its own config file.
+  var config: String? = nil
+  /// A part of the one line the refusal must print.
+  var expected: String
+  /// False for input that is bad only for several workers (the 1-worker run must succeed).
+  var badForOneWorker = true
+}
+
+/// The files the bad-input cases point at, in one temporary folder: a small corpus, a valid
+/// config for it, bad data files, and a tiny trained run with damaged copies of it.
+final class BadInputFixture {
+  let work: URL
+  var path: String { work.path }
+
+  init() throws {
+    work = try makeWorkDirectory("ddp-bad-input")
+    try writeCorpus()
+    try validConfig.write(toFile: path + "/good.toml", atomically: true, encoding: .utf8)
+    try Data().write(to: work.appendingPathComponent("empty.txt"))
+    var random = UInt64(7)
+    let binary = (0..<4096).map { _ in
+      random = random &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+      return UInt8(truncatingIfNeeded: random >> 56)
+    }
+    try Data([0x7F, 0x45, 0x4C, 0x46, 0x00] + binary).write(
+      to: work.appendingPathComponent("binary.bin"))
+    try "ten bytes!".write(toFile: path + "/short.txt", atomically: true, encoding: .utf8)
+    try FileManager.default.createDirectory(
+      atPath: path + "/no-text", withIntermediateDirectories: false)
+    try trainValidRun()
+  }
+
+  func remove() { try? FileManager.default.removeItem(at: work) }
+
+  /// 1 layer, d_model 16, 2 steps: a checkpoint in a second.
+  var validConfig: String {
+    """
+    [model]
+    d_model = 16
+    n_heads = 2
+    n_layers = 1
+    context = 16
+    [train]
+    steps = 2
+    batch = 4
+    warmup = 1
+    eval_every = 0
+    eval_batches = 1
+    checkpoint_every = 0
+    [data]
+    path = "\(path)/corpus.txt"
+    val_fraction = 0.2
+
+    """
+  }
+
+  /// 300 paragraphs of made-up sentences.
+  private func writeCorpus() throws {
+    let words = ["the", "cat", "sat", "on", "a", "mat", "while", "dogs", "ran", "far", "away"]
+    var state: UInt64 = 42
+    func next() -> Int {
+      state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+      return Int(state >> 33)
+    }
+    let paragraphs = (0..<300).map { _ in
+      (0..<(8 + next() % 12)).map { _ in words[next() % words.count] }.joined(separator: " ")
+    }
+    try paragraphs.joined(separator: "\n\n")
+      .write(toFile: path + "/corpus.txt", atomically: true, encoding: .utf8)
+  }
+
+  /// `valid/`: a finished run; `cut/` and `bit/`: its config and a damaged copy of its only
+  /// checkpoint (cut in the middle of the tensors; one bit of a tensor flipped).
+  private func trainValidRun() throws {
+    let valid = path + "/valid"
+    let outcome = try runDDP(["train", "--config", path + "/good.toml", "--out", valid])
+    guard outcome.status == 0 else { throw FixtureError(outcome.stderr) }
+    let name = "checkpoint-00000002.ckpt"
+    let bytes = try Data(contentsOf: URL(fileURLWithPath: valid + "/" + name))
+    var flipped = bytes
+    flipped[bytes.count / 2] ^= 0x40
+    for (folder, content) in [("cut", bytes.prefix(bytes.count / 2)), ("bit", flipped)] {
+      let damaged = path + "/" + folder
+      try FileManager.default.createDirectory(
+        atPath: damaged, withIntermediateDirectories: false)
+      try FileManager.default.copyItem(
+        atPath: valid + "/config.toml", toPath: damaged + "/config.toml")
+      try content.write(to: URL(fileURLWithPath: damaged + "/" + name))
+    }
+  }
+
+  /// The case's arguments with `$WORK`, `$OUT` and `$CONFIG` replaced.
+  func arguments(of input: BadInput, out: String, config: String) -> [String] {
+    input.arguments.map {
+      $0.replacingOccurrences(of: "$WORK", with: path)
+        .replacingOccurrences(of: "$OUT", with: out)
+        .replacingOccurrences(of: "$CONFIG", with: config)
+    }
+  }
+
+  /// The names and sizes of the files under `folder`, to see that a refused run wrote nothing.
+  func listing(_ folder: String) -> [String] {
+    let manager = FileManager.default
+    guard let names = manager.subpaths(atPath: folder) else { return [] }
+    return names.sorted().map { name in
+      let size = (try? manager.attributesOfItem(atPath: folder + "/" + name)[.size]) ?? 0
+      return "\(name) \(size)"
+    }
+  }
+}
+
+/// Runs `ddp ARGUMENTS` with `workers` workers: a plain process for 1, `mpirun -np N` otherwise,
+/// killed after 30 s so a hang fails the case instead of blocking the suite.
+///
+/// `mpirun -q` (`--quiet`, the MCA parameter `orte_execute_quiet`): without it OpenMPI 4.1
+/// adds two banners of 11 lines to standard error when ranks exit with a non-zero code
+/// ("Primary job terminated normally, but 1 process returned a non-zero exit code..." and
+/// "mpirun detected that one or more processes exited with non-zero status..."). `-q` drops
+/// them and keeps the ranks' own output and the exit code.
+func runWorkers(_ workers: Int, _ arguments: [String]) throws -> (Outcome, seconds: Double) {
+  let start = Date()
+  let outcome =
+    workers == 1
+    ? try runProcess("/usr/bin/timeout", ["30", ddpExecutable] + arguments)
+    : try runProcess(
+      "/usr/bin/timeout",
+      [
+        "30", "/usr/bin/mpirun", "-q", "--allow-run-as-root", "--oversubscribe", "--bind-to",
+        "none", "-x", "OPENBLAS_NUM_THREADS=1", "-np", "\(workers)", ddpExecutable,
+      ] + arguments)
+  return (outcome, Date().timeIntervalSince(start))
+}
+
+/// The valid run the checkpoint cases damage could not be trained.
+struct FixtureError: Error, CustomStringConvertible {
+  let description: String
+  init(_ stderr: String) { description = "cannot train the valid run: \(stderr)" }
+}

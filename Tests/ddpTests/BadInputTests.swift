@@ -1,0 +1,196 @@
+import Foundation
+import XCTest
+
+/// The longest a refusal may take, mpirun start-up included (about 1-2 s here for 2 workers).
+let refusalSeconds = 10.0
+
+/// Bad input of every kind (config, command line, data, checkpoints), each run with 1 worker and
+/// with 2 (`mpirun -np 2`): exit code 2 within 10 s, exactly one line on standard error naming
+/// the problem (printed once, not once per rank), and no run directory left behind.
+final class BadInputTests: XCTestCase {
+  static let cases: [BadInput] = [
+    // MARK: Config file
+    BadInput(
+      name: "unknown key", arguments: ["train", "--config", "$CONFIG", "--out", "$OUT"],
+      config: "[model]\nd_modle = 16\n", expected: "unknown key model.d_modle"),
+    BadInput(
+      name: "unknown section", arguments: ["train", "--config", "$CONFIG", "--out", "$OUT"],
+      config: "[modle]\nd_model = 16\n", expected: "unknown section [modle]"),
+    BadInput(
+      name: "key outside any section",
+      arguments: ["train", "--config", "$CONFIG", "--out", "$OUT"],
+      config: "steps = 2\n[model]\nd_model = 16\n", expected: "steps = 2 is outside any section"),
+    BadInput(
+      name: "wrong type", arguments: ["train", "--config", "$CONFIG", "--out", "$OUT"],
+      config: "[model]\nd_model = \"sixteen\"\n", expected: "model.d_model = \"sixteen\""),
+    BadInput(
+      name: "TOML syntax error", arguments: ["train", "--config", "$CONFIG", "--out", "$OUT"],
+      config: "[model\nd_model = 16\n", expected: "line 1, column 7: TOML syntax error"),
+    // toml++ aborted the process on this one (assertion in parse_key), found by launch/fuzz.
+    BadInput(
+      name: "line break in a table header",
+      arguments: ["train", "--config", "$CONFIG", "--out", "$OUT"],
+      config: "[\nmodel]\nd_model = 16\n", expected: "expected a table name after '['"),
+    BadInput(
+      name: "NaN learning rate in the file",
+      arguments: ["train", "--config", "$CONFIG", "--out", "$OUT"],
+      config: "[train]\nlr = nan\n", expected: "train.lr = nan"),
+
+    // MARK: Values given with --set
+    BadInput(
+      name: "zero d_model", arguments: good(["--set", "model.d_model=0"]),
+      expected: "model.d_model = 0"),
+    BadInput(
+      name: "negative n_layers", arguments: good(["--set", "model.n_layers=-1"]),
+      expected: "model.n_layers = -1"),
+    BadInput(
+      name: "zero context", arguments: good(["--set", "model.context=0"]),
+      expected: "model.context = 0"),
+    BadInput(
+      name: "zero batch", arguments: good(["--set", "train.batch=0"]),
+      expected: "train.batch = 0"),
+    BadInput(
+      name: "negative steps", arguments: good(["--set", "train.steps=-5"]),
+      expected: "train.steps = -5"),
+    BadInput(
+      name: "d_model not divisible by n_heads",
+      arguments: good(["--set", "model.d_model=18", "--set", "model.n_heads=4"]),
+      expected: "multiple of model.n_heads"),
+    BadInput(
+      name: "unknown norm", arguments: good(["--set", "model.norm=groupnorm"]),
+      expected: "model.norm = \"groupnorm\""),
+    BadInput(
+      name: "unknown placement", arguments: good(["--set", "model.placement=middle"]),
+      expected: "model.placement = \"middle\""),
+    BadInput(
+      name: "unknown attention", arguments: good(["--set", "model.attention=sparse"]),
+      expected: "model.attention = \"sparse\""),
+    BadInput(
+      name: "NaN learning rate", arguments: good(["--set", "train.lr=nan"]),
+      expected: "train.lr = nan"),
+    BadInput(
+      name: "validation fraction of 1.5", arguments: good(["--set", "data.val_fraction=1.5"]),
+      expected: "data.val_fraction = 1.5"),
+    BadInput(
+      name: "batch not divisible by 2 workers", arguments: good(["--set", "train.batch=3"]),
+      expected: "train.batch = 3", badForOneWorker: false),
+    BadInput(
+      name: "--set without =", arguments: good(["--set", "model.d_model"]),
+      expected: "--set \"model.d_model\" is malformed"),
+
+    // MARK: Command line
+    BadInput(name: "unknown flag", arguments: good(["--bogus"]), expected: "'--bogus'"),
+    BadInput(
+      name: "missing config file",
+      arguments: ["train", "--config", "$WORK/nonexistent.toml", "--out", "$OUT"],
+      expected: "nonexistent.toml\": No such file"),
+    BadInput(
+      name: "no --config", arguments: ["train", "--out", "$OUT"],
+      expected: "--config FILE is required"),
+    BadInput(
+      name: "zero threads", arguments: good(["--threads", "0"]),
+      expected: "--threads must be positive"),
+    BadInput(
+      name: "--stop-at 0", arguments: good(["--stop-at", "0"]),
+      expected: "--stop-at must be a positive step"),
+    BadInput(
+      name: "--resume of a missing run", arguments: ["train", "--out", "$OUT", "--resume"],
+      expected: "config.toml\": No such file"),
+
+    // MARK: Data
+    BadInput(
+      name: "missing data", arguments: good(["--set", "data.path=$WORK/nonexistent"]),
+      expected: "nonexistent\": No such file"),
+    BadInput(
+      name: "empty data file", arguments: good(["--set", "data.path=$WORK/empty.txt"]),
+      expected: "empty.txt\" holds no text"),
+    BadInput(
+      name: "binary data file", arguments: good(["--set", "data.path=$WORK/binary.bin"]),
+      expected: "binary.bin\" is binary"),
+    BadInput(
+      name: "data shorter than one window",
+      arguments: good(["--set", "data.path=$WORK/short.txt"]),
+      expected: "fewer than one context window"),
+    BadInput(
+      name: "data folder without text files",
+      arguments: good(["--set", "data.path=$WORK/no-text"]), expected: "holds no text files"),
+
+    // MARK: Checkpoints (resumed runs; `valid` is intact, the others hold damaged copies)
+    BadInput(
+      name: "truncated checkpoint", arguments: ["train", "--out", "$WORK/cut", "--resume"],
+      expected: "is truncated"),
+    BadInput(
+      name: "checkpoint with a flipped bit",
+      arguments: ["train", "--out", "$WORK/bit", "--resume"], expected: "checksum mismatch"),
+    BadInput(
+      name: "checkpoint of another shape",
+      arguments: ["train", "--out", "$WORK/valid", "--resume", "--set", "model.d_model=32"],
+      expected: "wte.weight is (256, 16)"),
+    BadInput(
+      name: "checkpoint of another norm kind (rmsnorm)",
+      arguments: ["train", "--out", "$WORK/valid", "--resume", "--set", "model.norm=rmsnorm"],
+      expected: "written for a different model"),
+    BadInput(
+      name: "checkpoint of another norm kind (batchnorm)",
+      arguments: ["train", "--out", "$WORK/valid", "--resume", "--set", "model.norm=batchnorm"],
+      expected: "written for a different model"),
+  ]
+
+  /// `ddp train` with the fixture's valid config and a fresh run directory, then `extra`.
+  static func good(_ extra: [String]) -> [String] {
+    ["train", "--config", "$WORK/good.toml", "--out", "$OUT"] + extra
+  }
+
+  func testBadInputIsRefusedInOneLineWithExitCodeTwo() throws {
+    guard FileManager.default.isExecutableFile(atPath: "/usr/bin/mpirun") else {
+      throw XCTSkip("mpirun is not installed (launch/setup installs openmpi-bin)")
+    }
+    XCTAssertGreaterThanOrEqual(Self.cases.count, 25)
+    let fixture = try BadInputFixture()
+    defer { fixture.remove() }
+    var failing: [String] = []
+    for (index, input) in Self.cases.enumerated() {
+      let config = fixture.path + "/case-\(index).toml"
+      if let text = input.config {
+        try (text + "[data]\npath = \"\(fixture.path)/corpus.txt\"\n")
+          .write(toFile: config, atomically: true, encoding: .utf8)
+      }
+      for workers in [1, 2] {
+        let out = fixture.path + "/out-\(index)-\(workers)"
+        let arguments = fixture.arguments(of: input, out: out, config: config)
+        // A resumed run's directory exists already: it must be left as it was.
+        let resumed =
+          arguments.contains("--resume")
+          ? arguments.firstIndex(of: "--out").map { arguments[$0 + 1] } : nil
+        let before = resumed.map(fixture.listing)
+        let (outcome, seconds) = try runWorkers(workers, arguments)
+        let label = "\(input.name), \(workers) worker\(workers == 1 ? "" : "s")"
+        if workers == 1 && !input.badForOneWorker {
+          XCTAssertEqual(outcome.status, 0, "\(label) should train: \(outcome.stderr)")
+          continue
+        }
+        let lines = outcome.stderr.split(separator: "\n", omittingEmptySubsequences: false)
+        var problems: [String] = []
+        if outcome.status != 2 { problems.append("exit code \(outcome.status), not 2") }
+        if seconds >= refusalSeconds { problems.append("took \(Int(seconds)) s") }
+        if lines.count != 2 || lines[0].isEmpty || !lines[1].isEmpty {
+          problems.append("standard error is \(lines.count - 1) lines, not one")
+        }
+        if !outcome.stderr.contains(input.expected) {
+          problems.append("no \"\(input.expected)\" in the message")
+        }
+        if FileManager.default.fileExists(atPath: out) { problems.append("created \(out)") }
+        if let resumed, fixture.listing(resumed) != before { problems.append("changed \(resumed)") }
+        if !problems.isEmpty {
+          failing.append(label)
+          XCTFail(
+            "\(label): " + problems.joined(separator: "; ") + "\n  args: \(arguments)\n"
+              + "  stderr: \(outcome.stderr)")
+        }
+      }
+    }
+    if !failing.isEmpty {
+      print("BadInputTests: failing cases: " + failing.joined(separator: "; "))
+    }
+  }
+}
