@@ -43,10 +43,7 @@ enum CheckpointIO {
       throw CheckpointError("cannot read \"\(path)\": No such file or directory")
     }
     guard isDirectory.boolValue else { return path }
-    guard let newest = Checkpoint.newestIntact(inDirectory: path) else {
-      throw CheckpointError("\"\(path)\" holds no intact checkpoint")
-    }
-    return newest
+    return try Checkpoint.requireNewestIntact(inDirectory: path)
   }
 
   /// A model for inference from a checkpoint file or run directory, with micro-batch `batch`.

@@ -41,9 +41,7 @@ final class TrainingSession {
       try corpus.check(context: run.model.context)
       let trainer = try Trainer(run: run, trainTokens: corpus.train, communicator: communicator)
       if command.resume {
-        guard let checkpoint = Checkpoint.newestIntact(inDirectory: path) else {
-          throw RunError("--resume: no intact checkpoint in \"\(path)\"")
-        }
+        let checkpoint = try Checkpoint.requireNewestIntact(inDirectory: path)
         try CheckpointIO.restore(trainer, from: checkpoint)
       }
       return (run, corpus, trainer)
