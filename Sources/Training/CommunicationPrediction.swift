@@ -22,15 +22,32 @@ public struct CommunicationPrediction: Equatable, Sendable {
   public var normStatisticsBytes: Int
   public var normStatisticsSeconds: Double
 
+  /// Predicts from a two-worker fit with the ring (gradients) and recursive-doubling (norm
+  /// statistics) formulas: for worker counts not measured.
   public init(run: RunConfig, workers: Int, algorithms: AllReduceAlgorithms) {
+    self.init(run: run, workers: workers) { bytes, isStatistics in
+      isStatistics
+        ? algorithms.recursiveDoubling(workers: workers, bytes: bytes)
+        : algorithms.ring(workers: workers, bytes: bytes)
+    }
+  }
+
+  /// Predicts from an α–β fit measured with the same number of workers: every call costs
+  /// α + β·n, whatever algorithm the MPI library picks (what `ddp compare` checks against
+  /// training, where the fit of each worker count is measured in the same sweep).
+  public init(run: RunConfig, workers: Int, fitAtWorkers fit: AllReduceCostModel) {
+    self.init(run: run, workers: workers) { bytes, _ in fit.seconds(bytes: bytes) }
+  }
+
+  /// The calls and bytes of a step, each call's time from `seconds(bytes, isStatistics)`.
+  init(run: RunConfig, workers: Int, seconds: (Int, Bool) -> Double) {
     self.workers = workers
     let buckets =
       workers > 1
       ? GradientBuckets.bucketBytes(model: run.model, bucketMB: run.distributed.bucketMB) : []
     gradientCalls = buckets.count
     gradientBytes = buckets.reduce(0, +)
-    gradientSeconds = buckets.map { algorithms.ring(workers: workers, bytes: $0) }
-      .reduce(0, +)
+    gradientSeconds = buckets.map { seconds($0, false) }.reduce(0, +)
     let c = run.model.dModel
     let forward = 4 * (2 * c + 1)
     let backward = 4 * 2 * c
@@ -39,9 +56,6 @@ public struct CommunicationPrediction: Equatable, Sendable {
       ? ModelLayout(run.model).normLayerCount * run.train.gradAccum : 0
     normStatisticsCalls = 2 * layers
     normStatisticsBytes = layers * (forward + backward)
-    normStatisticsSeconds =
-      Double(layers)
-      * (algorithms.recursiveDoubling(workers: workers, bytes: forward)
-        + algorithms.recursiveDoubling(workers: workers, bytes: backward))
+    normStatisticsSeconds = Double(layers) * (seconds(forward, true) + seconds(backward, true))
   }
 }

@@ -369,12 +369,14 @@ extension CompareResults {
         measured: { $0.normStatsTransferMs ?? $0.normStatsWaitMs }),
     ].compactMap { $0 }
     let formulas = """
-      <p class="caption">The model is the α–β cost of one message, fitted with two workers: \
-      t₂(n) = α + β·n. Gradients (large buffers) are predicted with the ring all-reduce, norm \
-      statistics (a few hundred bytes, twice per norm layer and step) with recursive doubling, \
-      summed over a step's calls. On the dashed diagonal the prediction is exact.</p>
-      <p class="formula">ring: t = (p−1)·α + 2(p−1)/p · n·β<br/>\
-      recursive doubling: t = ⌈log₂ p⌉ · (α + n·β)</p>
+      <p class="caption">Predicted: the α–β fit t(n) = α + β·n of `ddp bench allreduce`, measured \
+      on the same transport with the same number of workers in this sweep (α: median latency of \
+      messages up to 1 KiB; β: least squares over 256 KiB and more), summed over a step's calls: \
+      one per gradient bucket, two per norm layer for SyncBatchNorm (4(2C+1) and 8C bytes). On \
+      the dashed diagonal the prediction is exact. For worker counts beyond this machine, \
+      <code>ddp model-cost</code> extrapolates from the two-worker fit:</p>
+      <p class="formula">gradients (ring): t = (p−1)·α + 2(p−1)/p · n·β<br/>\
+      norm statistics (recursive doubling): t = ⌈log₂ p⌉ · (α + n·β)</p>
       """
     return CompareReportStyle.section(
       "Cost model: predicted against measured communication",

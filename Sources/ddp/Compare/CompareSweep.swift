@@ -86,17 +86,16 @@ struct CompareSweep {
       let directory = try train(point)
       let measurement = try RunMeasurement(directory: directory)
       var result = summarize(point, measurement)
-      let twoWorkerFit = fits.first {
-        $0.transport == point.launcher.transport.rawValue && $0.workers == 2
+      let fitHere = fits.first {
+        $0.transport == point.launcher.transport.rawValue && $0.workers == point.workers
       }
-      if point.workers > 1, let twoWorkerFit {
+      if point.workers > 1, let fitHere {
         var pointRun = run
         pointRun.model.norm = point.norm
         pointRun.train.batch = globalBatch(point)
         let prediction = CommunicationPrediction(
           run: pointRun, workers: point.workers,
-          algorithms: AllReduceAlgorithms(
-            twoWorkers: AllReduceCostModel(alpha: twoWorkerFit.alpha, beta: twoWorkerFit.beta)))
+          fitAtWorkers: AllReduceCostModel(alpha: fitHere.alpha, beta: fitHere.beta))
         result.predictedGradientMs = prediction.gradientSeconds * 1e3
         result.predictedNormStatsMs = prediction.normStatisticsSeconds * 1e3
       }
