@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+  import Glibc
+#endif
+
 /// What one message size of the all-reduce benchmark measured, over all ranks.
 public struct AllReduceMeasurement: Equatable, Sendable {
   /// The buffer size in bytes (a multiple of 4: Floats).
@@ -25,13 +29,17 @@ public struct AllReduceMeasurement: Equatable, Sendable {
 /// The timed calls reduce zeros, so values stay finite however many calls run. Each rank's
 /// mean time is gathered; the result holds their average, minimum and maximum.
 ///
+/// With `idleSeconds` > 0 every rank sleeps that long before each timed call (after the
+/// barrier), so each call starts on idle links and empty queues, as a training step's single
+/// all-reduce does; back-to-back calls on a shaped TCP link run measurably slower per byte.
+///
 /// All ranks must call it with the same arguments. The all-reduces are accounted under
 /// `category`; the barriers and the gathering of the results under `.control`.
 ///
 /// - Complexity: (1 + warmup + iterations) all-reduces of `bytes` bytes.
 public func measureAllReduce(
   on communicator: any Communicator, bytes: Int, iterations: Int, warmup: Int,
-  category: CollectiveCategory = .gradients
+  idleSeconds: Double = 0, category: CollectiveCategory = .gradients
 ) -> AllReduceMeasurement {
   precondition(bytes >= 0 && bytes % 4 == 0, "all-reduce benchmark sizes are whole Floats")
   precondition(iterations > 0 && warmup >= 0, "all-reduce benchmark needs timed iterations")
@@ -53,6 +61,12 @@ public func measureAllReduce(
   communicator.barrier(category: .control)
   var total = 0.0
   for _ in 0..<iterations {
+    if idleSeconds > 0 {
+      var pause = timespec(
+        tv_sec: Int(idleSeconds), tv_nsec: Int((idleSeconds - Double(Int(idleSeconds))) * 1e9))
+      nanosleep(&pause, nil)
+      communicator.barrier(category: .control)
+    }
     let start = WallClock.now()
     communicator.allReduceSum(buffer, count: count, category: category)
     total += WallClock.now() - start

@@ -157,6 +157,9 @@ extension RunConfig {
     .double("distributed", "bucket_mb", \.distributed.bucketMB, "gradient bucket, MiB"),
     .bool("distributed", "overlap", \.distributed.overlap, "all-reduce during backward"),
     .int("distributed", "check_every", \.distributed.checkEvery, "steps between checks; 0 = off"),
+    .bool(
+      "distributed", "timing_barriers", \.distributed.timingBarriers,
+      "barrier before each all-reduce"),
   ]
 
   /// The field for `section.name`, if there is one.

@@ -168,11 +168,19 @@ public struct DistributedConfig: Sendable, Equatable {
   public var overlap: Bool
   /// `check_every`: steps between cross-rank parameter checksums; 0 turns the check off.
   public var checkEvery: Int
+  /// `timing_barriers`: a barrier (counted as `control`) before every gradient and
+  /// norm-statistics all-reduce, so that their seconds hold the communication alone and the
+  /// control seconds the load imbalance (waiting for the slowest worker). For measurements:
+  /// `ddp compare` sets it; it costs one extra synchronization per collective.
+  public var timingBarriers: Bool
 
   /// Creates a distributed section: 25 MiB buckets, overlapped, no periodic check.
-  public init(bucketMB: Double = 25, overlap: Bool = true, checkEvery: Int = 0) {
+  public init(
+    bucketMB: Double = 25, overlap: Bool = true, checkEvery: Int = 0, timingBarriers: Bool = false
+  ) {
     self.bucketMB = bucketMB
     self.overlap = overlap
     self.checkEvery = checkEvery
+    self.timingBarriers = timingBarriers
   }
 }

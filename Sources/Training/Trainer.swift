@@ -75,7 +75,8 @@ public final class Trainer {
     microBatch = run.train.batch / shares
     model = try Transformer(config: run.model, batch: microBatch, seed: run.train.seed)
     if run.model.norm == .syncbatchnorm, communicator.size > 1 {
-      model.statisticsExchange = StatisticsExchange(communicator)
+      model.statisticsExchange = StatisticsExchange(
+        communicator, timingBarrier: run.distributed.timingBarriers)
     }
     optimizer = AdamW(
       layout: model.layout.parameters, beta1: Float(run.train.beta1),
@@ -130,6 +131,7 @@ public final class Trainer {
         onBlockDone: overlap ? { [buckets] in buckets.blockDone($0) } : nil)
     }
     if workers > 1 {
+      if run.distributed.timingBarriers { communicator.barrier(category: .control) }
       buckets.finish()
       // One small gather serves the mean loss (summed in rank order, so every rank computes
       // the same mean) and the least waits; every rank made the same norm-statistics calls.
@@ -207,11 +209,17 @@ public final class Trainer {
   }
 }
 
-/// SyncBatchNorm's statistics exchange over a communicator.
+/// SyncBatchNorm's statistics exchange over a communicator (after a barrier with
+/// `distributed.timing_barriers`, so the all-reduce's seconds are communication alone).
 final class StatisticsExchange: NormStatisticsExchange {
   let communicator: any Communicator
-  init(_ communicator: any Communicator) { self.communicator = communicator }
+  let timingBarrier: Bool
+  init(_ communicator: any Communicator, timingBarrier: Bool) {
+    self.communicator = communicator
+    self.timingBarrier = timingBarrier
+  }
   func sumAcrossWorkers(_ values: UnsafeMutablePointer<Float>, count: Int) {
+    if timingBarrier { communicator.barrier(category: .control) }
     communicator.allReduceSum(values, count: count, category: .normStats)
   }
 }

@@ -40,6 +40,8 @@ struct BenchAllReduce: ParsableCommand {
   @Option(help: "Timed calls per size up to --large-bytes.") var iterations = 1000
   @Option(help: "Timed calls per size above --large-bytes.") var largeIterations = 100
   @Option(help: "Sizes above this many bytes count as large.") var largeBytes = 8192
+  @Option(help: "Idle milliseconds before each timed call (0: back to back, as osu_allreduce).")
+  var idleMs = 0.0
   @Flag(help: "First check every collective (all-reduce, broadcast, all-gather, non-blocking).")
   var checkCollectives = false
   /// A test hook: this rank makes an invalid MPI call (a broadcast from a root that does not
@@ -66,6 +68,9 @@ struct BenchAllReduce: ParsableCommand {
     if iterations < 1 { return "--iterations must be positive, got \(iterations)" }
     if largeIterations < 1 { return "--large-iterations must be positive, got \(largeIterations)" }
     if largeBytes < 0 { return "--large-bytes must be ≥ 0, got \(largeBytes)" }
+    if !(idleMs >= 0 && idleMs <= 10_000) {
+      return "--idle-ms must be from 0 to 10000, got \(idleMs)"
+    }
     return nil
   }
 
@@ -119,7 +124,8 @@ struct BenchAllReduce: ParsableCommand {
     let measurements = sizes().map { bytes in
       let calls = timedCalls(bytes: bytes)
       return measureAllReduce(
-        on: communicator, bytes: bytes, iterations: calls, warmup: max(2, calls / 10))
+        on: communicator, bytes: bytes, iterations: calls, warmup: max(2, calls / 10),
+        idleSeconds: idleMs / 1e3)
     }
     let model = AllReduceCostModel.fitRegimes(
       bytes: measurements.map(\.bytes), seconds: measurements.map(\.seconds))

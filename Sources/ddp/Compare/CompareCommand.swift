@@ -39,7 +39,7 @@ struct CompareCommand: ParsableCommand {
   var cluster = false
   @Option(help: "Largest parameter difference from 1 worker still counted as a match.")
   var tolerance = 1e-4
-  @Option(help: "Seconds before a job counts as hung and is killed.") var timeout = 600.0
+  @Option(help: "Seconds before a job counts as hung and is killed.") var timeout = 300.0
 
   func validate() throws {
     let counts = try parseWorkerCounts(workers)

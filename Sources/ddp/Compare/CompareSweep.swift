@@ -170,6 +170,7 @@ struct CompareSweep {
         "--set", "train.steps=\(steps)",
         "--set", "train.checkpoint_every=0",
         "--set", "train.keep_checkpoints=1",
+        "--set", "distributed.timing_barriers=true",
         "--out", pointFolder + "/run",
       ]
     let log = pointFolder + "/train.log"

@@ -56,6 +56,9 @@ struct JobLauncher {
     defer { try? output.close() }
     process.standardOutput = output
     process.standardError = output
+    // mpirun forwards its standard input to rank 0: give it none, so a sweep run from a
+    // pipeline or in the background never waits on a terminal.
+    process.standardInput = FileHandle.nullDevice
     try process.run()
     let deadline = monotonicSeconds() + timeout
     while process.isRunning {
