@@ -175,7 +175,8 @@ struct CompareSweep {
       ]
     let log = pointFolder + "/train.log"
     try expectSuccess(
-      point.launcher.run(workers: point.workers, arguments: arguments, log: log),
+      point.launcher.run(
+        workers: point.workers, arguments: arguments, log: log, silentLimit: 45),
       job: "\(point.name) (\(point.workers) workers)", log: log)
     return pointFolder + "/run"
   }

@@ -23,10 +23,38 @@ struct JobLauncher {
   /// Seconds before a job is killed and reported as hung.
   let timeout: Double
 
-  /// Runs `ddp ARGUMENTS` on `workers` ranks, writing both outputs to `log`.
+  /// Runs `ddp ARGUMENTS` on `workers` ranks, writing both outputs to `log`. A job that has
+  /// printed nothing after `silentLimit` seconds never started (launching through the
+  /// cluster's rsh agent rarely stalls so, about once in 40 jobs here): it is killed and
+  /// started again, twice at most.
   ///
   /// - Returns: the exit status (`nil` when the job ran past the time limit and was killed).
-  func run(workers: Int, arguments: [String], log: String) throws -> Int32? {
+  func run(workers: Int, arguments: [String], log: String, silentLimit: Double? = nil) throws
+    -> Int32?
+  {
+    for attempt in 1...3 {
+      let outcome = try runOnce(
+        workers: workers, arguments: arguments, log: log, silentLimit: silentLimit)
+      guard case .silent = outcome else {
+        if case .finished(let status) = outcome { return status }
+        return nil
+      }
+      if attempt < 3 {
+        print("  (the job printed nothing for \(Int(silentLimit ?? 0)) s: started again)")
+      }
+    }
+    return nil
+  }
+
+  enum Outcome {
+    case finished(Int32)
+    case timedOut
+    case silent
+  }
+
+  private func runOnce(workers: Int, arguments: [String], log: String, silentLimit: Double?)
+    throws -> Outcome
+  {
     let process = Process()
     var environment = ProcessInfo.processInfo.environment
     environment["OPENBLAS_NUM_THREADS"] = "1"
@@ -60,18 +88,21 @@ struct JobLauncher {
     // pipeline or in the background never waits on a terminal.
     process.standardInput = FileHandle.nullDevice
     try process.run()
-    let deadline = monotonicSeconds() + timeout
+    let started = monotonicSeconds()
     while process.isRunning {
-      if monotonicSeconds() > deadline {
+      let elapsed = monotonicSeconds() - started
+      let silent =
+        silentLimit.map { elapsed > $0 && (try? output.offsetInFile) == 0 } ?? false
+      if elapsed > timeout || silent {
         process.terminate()
         Thread.sleep(forTimeInterval: 2)
         if process.isRunning { kill(process.processIdentifier, SIGKILL) }
         process.waitUntilExit()
-        return nil
+        return silent ? .silent : .timedOut
       }
       Thread.sleep(forTimeInterval: 0.05)
     }
-    return process.terminationStatus
+    return .finished(process.terminationStatus)
   }
 
   /// The full path of `command` on PATH.
