@@ -32,11 +32,16 @@ public struct CommunicationPrediction: Equatable, Sendable {
     }
   }
 
-  /// Predicts from an α–β fit measured with the same number of workers: every call costs
-  /// α + β·n, whatever algorithm the MPI library picks (what `ddp compare` checks against
-  /// training, where the fit of each worker count is measured in the same sweep).
+  /// Predicts from an α–β fit measured with the same number of workers, whatever algorithm
+  /// the MPI library picks: a gradient bucket costs α + β·n; a norm-statistics message (a few
+  /// KiB at most) costs α, the median latency measured at 4 B–1 KiB, since β is fitted on
+  /// messages of 256 KiB and more (a shaped link's token bucket lets small messages through
+  /// at wire speed, and β·n would double their cost). `ddp compare` checks these against
+  /// training, with the fit of each worker count measured in the same sweep.
   public init(run: RunConfig, workers: Int, fitAtWorkers fit: AllReduceCostModel) {
-    self.init(run: run, workers: workers) { bytes, _ in fit.seconds(bytes: bytes) }
+    self.init(run: run, workers: workers) { bytes, isStatistics in
+      isStatistics ? fit.alpha : fit.seconds(bytes: bytes)
+    }
   }
 
   /// The calls and bytes of a step, each call's time from `seconds(bytes, isStatistics)`.

@@ -372,7 +372,9 @@ extension CompareResults {
       <p class="caption">Predicted: the α–β fit t(n) = α + β·n of `ddp bench allreduce`, measured \
       on the same transport with the same number of workers in this sweep (α: median latency of \
       messages up to 1 KiB; β: least squares over 256 KiB and more), summed over a step's calls: \
-      one per gradient bucket, two per norm layer for SyncBatchNorm (4(2C+1) and 8C bytes). On \
+      α + β·n per gradient bucket, α per norm-statistics message (4(2C+1) and 8C bytes, two per \
+      norm layer: latency-bound). Measured: with timing barriers, the least wait over the \
+      workers, median over steps. On \
       the dashed diagonal the prediction is exact. For worker counts beyond this machine, \
       <code>ddp model-cost</code> extrapolates from the two-worker fit:</p>
       <p class="formula">gradients (ring): t = (p−1)·α + 2(p−1)/p · n·β<br/>\
