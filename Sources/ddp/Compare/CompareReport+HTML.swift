@@ -136,9 +136,10 @@ extension CompareResults {
     }
     return CompareReportStyle.section(
       "Where the time of a step goes",
-      caption: "Median milliseconds per optimizer step, split into computation, waiting for "
-        + "the gradient all-reduce, waiting for norm statistics (SyncBatchNorm only) and "
-        + "control messages. One bar per worker count, grouped by norm.",
+      caption: "Median milliseconds per optimizer step, split into computation, the gradient "
+        + "all-reduce, the norm-statistics all-reduces (SyncBatchNorm only) and waiting for the "
+        + "other workers (load imbalance, at the timing barrier before each all-reduce, plus "
+        + "the step's small control messages). One bar per worker count, grouped by norm.",
       charts: charts)
   }
 
@@ -480,7 +481,7 @@ private enum StepSegment: CaseIterable {
     case .compute: "compute"
     case .gradientWait: "gradient wait"
     case .normStatsWait: "norm-stats wait"
-    case .controlWait: "control"
+    case .controlWait: "imbalance + control"
     }
   }
 
