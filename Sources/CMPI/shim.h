@@ -1,4 +1,6 @@
 #include <mpi.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 /*
  * Getters for the MPI handles and constants that Swift cannot import: OpenMPI defines them as
@@ -29,3 +31,7 @@ static inline MPI_Status *cmpi_status_ignore(void) { return MPI_STATUS_IGNORE; }
 static inline int cmpi_success(void) { return MPI_SUCCESS; }
 static inline int cmpi_max_error_string(void) { return MPI_MAX_ERROR_STRING; }
 static inline int cmpi_thread_serialized(void) { return MPI_THREAD_SERIALIZED; }
+static inline int cmpi_thread_multiple(void) { return MPI_THREAD_MULTIPLE; }
+
+/* The calling thread's kernel id (gettid, which Glibc's Swift overlay lacks), for setpriority. */
+static inline int cmpi_thread_id(void) { return (int)syscall(SYS_gettid); }

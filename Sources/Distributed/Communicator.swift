@@ -45,23 +45,33 @@ public protocol Communicator: AnyObject {
   /// Returns once every rank has called it (MPI_Barrier).
   func barrier(category: CollectiveCategory)
 
-  /// Starts summing `buffer[0 ..< count]` over all ranks in place and returns at once
-  /// (MPI_Iallreduce).
+  /// Starts summing `buffer[0 ..< count]` over all ranks in place and returns at once.
   ///
-  /// The buffer must stay allocated and untouched until `wait` returns for the result. Every
-  /// started reduction must be waited for, on every rank, before `finalize`.
+  /// `MPICommunicator` hands it to a background thread that runs a blocking MPI_Allreduce while
+  /// the caller computes (or, without MPI_THREAD_MULTIPLE, starts an MPI_Iallreduce). Started
+  /// reductions complete in the order they were started, and every rank must start the same
+  /// reductions in the same order. The buffer must stay allocated and untouched until `wait`
+  /// returns for the result. Every started reduction must be waited for, on every rank, before
+  /// `finalize`.
+  ///
+  /// Accounted as one call of `count` Floats; its seconds are the caller's: the time `wait`
+  /// blocks (and, for MPI_Iallreduce, the time inside MPI_Iallreduce and MPI_Test), not the
+  /// background thread's.
   func startAllReduceSum(
     _ buffer: UnsafeMutablePointer<Float>, count: Int, category: CollectiveCategory
   ) -> PendingReduction
 
-  /// Lets a started reduction progress (MPI_Test) and tells whether it has completed.
+  /// Tells whether a started reduction has completed; never blocks.
   ///
-  /// OpenMPI moves non-blocking collectives forward only inside MPI calls: testing now and
-  /// then while computing (say, after each layer's backward) is what makes them overlap.
+  /// For an MPI_Iallreduce this is MPI_Test, which also moves it forward: OpenMPI progresses
+  /// non-blocking collectives only inside MPI calls, so testing now and then while computing
+  /// (say, after each layer's backward) is what makes them overlap. A reduction on the
+  /// background thread needs no help.
   func testCompletion(_ reduction: PendingReduction) -> Bool
 
-  /// Returns when a started reduction has completed and its buffer holds the sums (MPI_Wait).
-  /// Waiting again for a completed reduction returns at once.
+  /// Returns when a started reduction has completed and its buffer holds the sums (asleep on
+  /// the background thread's completion, or MPI_Wait). Waiting again for a completed
+  /// reduction returns at once.
   func wait(_ reduction: PendingReduction)
 
   /// Ends the whole job: prints `message` on standard error (prefixed `rank N: ` on ranks other
@@ -81,15 +91,23 @@ public final class PendingReduction {
   public let count: Int
   /// True once `wait` (or a successful `testCompletion`) has completed the reduction.
   public internal(set) var isCompleted: Bool
-  /// The MPI request, as an opaque handle; nil for reductions that complete at once.
+  /// The MPI request, as an opaque handle; nil for reductions that complete at once or run
+  /// on a background thread.
   var request: OpaquePointer?
+  /// The reduction's ticket on the communicator's background `ReductionThread`, or nil.
+  let ticket: Int?
 
-  init(category: CollectiveCategory, count: Int, request: OpaquePointer?) {
+  init(category: CollectiveCategory, count: Int, request: OpaquePointer?, ticket: Int? = nil) {
     self.category = category
     self.count = count
     self.request = request
-    self.isCompleted = request == nil
+    self.ticket = ticket
+    self.isCompleted = request == nil && ticket == nil
   }
+
+  /// Whether the reduction runs on a background thread, progressing while the caller computes
+  /// without any MPI call from the caller.
+  public var runsInBackground: Bool { ticket != nil }
 }
 
 extension Communicator {

@@ -6,9 +6,18 @@ internal import CMPI
 
 /// The ranks of MPI_COMM_WORLD: the workers `mpirun -np N` started.
 ///
-/// Creating one initializes MPI (MPI_Init_thread with MPI_THREAD_SERIALIZED: any thread may
-/// call, one at a time) unless this process already has; `finalize()` ends it. MPI cannot be
-/// initialized again after that, so make one communicator per process.
+/// Creating one initializes MPI (MPI_Init_thread asking for MPI_THREAD_MULTIPLE) unless this
+/// process already has; `finalize()` ends it. MPI cannot be initialized again after that, so
+/// make one communicator per process.
+///
+/// With MPI_THREAD_MULTIPLE provided and more than one rank, `startAllReduceSum` hands its
+/// all-reduce to a background `ReductionThread`, which runs the blocking (tuned) MPI_Allreduce
+/// on a duplicate of MPI_COMM_WORLD while the caller computes (OpenMPI moves a non-blocking
+/// collective forward only inside MPI calls, and its MPI_Iallreduce is slower than the tuned
+/// blocking one on large buffers). The main thread's collectives (SyncBatchNorm's statistics,
+/// control) keep MPI_COMM_WORLD to themselves, so the two threads' calls, which may run at the
+/// same time, never have to be ordered against each other. Below MULTIPLE (an MPI built
+/// without it), `startAllReduceSum` is MPI_Iallreduce on MPI_COMM_WORLD instead.
 ///
 /// MPI_COMM_WORLD is switched to MPI_ERRORS_RETURN and every call's result is checked: a
 /// failure ends the whole job through `abort`, with MPI's own description of the error
@@ -22,6 +31,11 @@ public final class MPICommunicator: Communicator {
   /// Whether `finalize()` has run.
   public private(set) var isFinalized = false
   let world: MPI_Comm
+  /// A duplicate of `world`, used only by `reductionThread`; nil below MPI_THREAD_MULTIPLE or
+  /// for one rank.
+  var background: MPI_Comm?
+  /// Runs the all-reduces of `startAllReduceSum` on `background`; nil when there is none.
+  var reductionThread: ReductionThread?
 
   /// Joins MPI_COMM_WORLD, initializing MPI first unless this process already has.
   public init() {
@@ -33,9 +47,9 @@ public final class MPICommunicator: Communicator {
     }
     var initialized: Int32 = 0
     MPI_Initialized(&initialized)
-    var provided = cmpi_thread_serialized()
+    var provided = cmpi_thread_multiple()
     if initialized == 0 {
-      let code = MPI_Init_thread(nil, nil, cmpi_thread_serialized(), &provided)
+      let code = MPI_Init_thread(nil, nil, cmpi_thread_multiple(), &provided)
       if code != cmpi_success() {
         writeErrorLine("MPI_Init_thread failed: \(Self.errorString(code))")
         exit(1)
@@ -55,6 +69,13 @@ public final class MPICommunicator: Communicator {
     self.rank = Int(rank)
     self.size = Int(size)
     for (function, code) in codes { check(code, function) }
+    if provided >= cmpi_thread_multiple(), size > 1 {
+      // Collective: every rank of the job creates its communicator here, in the same order.
+      var duplicate: MPI_Comm?
+      check(MPI_Comm_dup(world, &duplicate), "MPI_Comm_dup")
+      background = duplicate
+      reductionThread = ReductionThread { [unowned self] job in reduceInBackground(job) }
+    }
   }
 
   /// Whether this process was started by `mpirun` (OpenMPI sets `OMPI_COMM_WORLD_SIZE` and
@@ -74,6 +95,10 @@ public final class MPICommunicator: Communicator {
 
   public func finalize() {
     guard !isFinalized else { return }
+    // Every started reduction has been waited for, so the thread's queue is empty.
+    reductionThread?.stop()
+    reductionThread = nil
+    if background != nil { check(MPI_Comm_free(&background), "MPI_Comm_free") }
     isFinalized = true
     let code = MPI_Finalize()
     if code != cmpi_success() {

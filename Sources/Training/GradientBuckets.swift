@@ -1,4 +1,5 @@
 import Distributed
+import Kernels
 import Models
 
 /// The flat gradient buffer cut into buckets of about `distributed.bucket_mb`, each summed over
@@ -7,9 +8,16 @@ import Models
 ///
 /// Buckets are filled from the end of the parameter layout (norm_f, the last block, …), the
 /// order in which the backward finishes them; `wte` and `wpe` finish last (the embedding's
-/// backward runs after block 0). With `overlap`, a bucket's non-blocking all-reduce starts in
-/// the backward's `onBlockDone` callback and runs while earlier blocks compute; without it,
-/// every bucket is reduced after the backward.
+/// backward runs after block 0). With `overlap`, a bucket's all-reduce starts in the
+/// backward's `onBlockDone` callback and runs on the communicator's reduction thread while
+/// earlier blocks compute; without it, every bucket is reduced after the backward, with
+/// blocking all-reduces.
+///
+/// Waiting on gradients (the `.gradients` seconds of the accounting) is the main thread's wall
+/// time in `finish()`, from the end of its backward until every bucket holds its sums, plus
+/// the time inside MPI calls made during the backward (MPI_Test, without a reduction thread).
+/// Handing a bucket to the reduction thread is not waiting; the CPU the thread takes from the
+/// computation lengthens the step instead, and shows in step time and tokens/s.
 public final class GradientBuckets {
   struct Bucket {
     /// Float range in the gradient buffer.
@@ -80,14 +88,30 @@ public final class GradientBuckets {
     for reduction in pending { if let reduction { _ = communicator.testCompletion(reduction) } }
   }
 
-  /// Waits for the buckets already started and reduces the rest with blocking all-reduces
-  /// (OpenMPI's blocking MPI_Allreduce is its tuned one, up to 3x faster on large buffers than
-  /// the non-blocking MPI_Iallreduce); afterwards the gradients are summed.
+  /// Waits for the buckets already started and reduces the rest: after them on the reduction
+  /// thread when buckets run there, else with blocking all-reduces (OpenMPI's blocking
+  /// MPI_Allreduce is its tuned one, up to 3x faster on large buffers than MPI_Iallreduce).
+  /// Afterwards the gradients are summed. Its whole wall time is counted as waiting.
   func finish() {
+    let start = monotonicSeconds()
+    let counted = communicator.accounting.snapshot()[.gradients].seconds
+    defer {
+      // Also the time the calls did not count: handing the rest over, and being descheduled
+      // in favour of the reduction thread on the way.
+      let uncounted =
+        monotonicSeconds() - start
+        - (communicator.accounting.snapshot()[.gradients].seconds - counted)
+      if uncounted > 0 { communicator.accounting.addWaiting(.gradients, seconds: uncounted) }
+    }
+    let queueRest = pending.contains { $0?.runsInBackground == true }
     for (i, bucket) in buckets.enumerated() where pending[i] == nil {
-      communicator.allReduceSum(
-        gradients.pointer + bucket.range.lowerBound, count: bucket.range.count,
-        category: .gradients)
+      let buffer = gradients.pointer + bucket.range.lowerBound
+      if queueRest {
+        pending[i] = communicator.startAllReduceSum(
+          buffer, count: bucket.range.count, category: .gradients)
+      } else {
+        communicator.allReduceSum(buffer, count: bucket.range.count, category: .gradients)
+      }
     }
     for i in pending.indices {
       if let reduction = pending[i] { communicator.wait(reduction) }

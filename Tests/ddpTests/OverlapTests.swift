@@ -1,0 +1,142 @@
+import Foundation
+import Training
+import XCTest
+
+/// `distributed.overlap = true` with buckets small enough that most of them are reduced by the
+/// background thread while the backward runs: real `mpirun` jobs against one process.
+final class OverlapTests: XCTestCase {
+  var work: URL!
+
+  override func setUpWithError() throws {
+    guard FileManager.default.isExecutableFile(atPath: "/usr/bin/mpirun") else {
+      throw XCTSkip("mpirun is not installed (launch/setup installs openmpi-bin)")
+    }
+    work = try makeWorkDirectory("ddp-overlap")
+  }
+
+  override func tearDownWithError() throws {
+    if let work { try? FileManager.default.removeItem(at: work) }
+  }
+
+  /// A 3-block model whose 188 KB of gradients make 20 buckets (10 KiB, or one larger matrix),
+  /// those of blocks 1 and 2 reduced during the backward; `steps` steps of batch 12 (divides
+  /// among 1, 2, 3 and 4 workers).
+  func config(norm: String, steps: Int = 10) throws -> String {
+    let text = """
+      [model]
+      d_model = 32
+      n_heads = 4
+      n_layers = 3
+      context = 16
+      norm = "\(norm)"
+      placement = "pre"
+      [train]
+      steps = \(steps)
+      batch = 12
+      warmup = 3
+      eval_every = 0
+      eval_batches = 1
+      checkpoint_every = \(steps >= 100 ? 20 : 0)
+      [distributed]
+      bucket_mb = 0.01
+      overlap = true
+      """
+    let path = work.appendingPathComponent("\(norm)-\(UUID().uuidString).toml").path
+    try text.write(toFile: path, atomically: true, encoding: .utf8)
+    return path
+  }
+
+  /// Trains with `workers` ranks (a plain process for 1); returns the final parameters by name
+  /// and the gradient counters of summary.json.
+  func train(_ config: String, workers: Int) throws -> ([String: [Float]], [String: Any]) {
+    let out = work.appendingPathComponent("run-\(UUID().uuidString)").path
+    let arguments = ["train", "--config", config, "--out", out]
+    let outcome =
+      workers == 1
+      ? try runDDP(arguments)
+      : try runMPI(["-np", "\(workers)", ddpExecutable] + arguments)
+    XCTAssertEqual(outcome.status, 0, outcome.stderr)
+    if workers > 1 {
+      XCTAssertTrue(
+        outcome.stdout.contains("parameters identical on all \(workers) workers"), outcome.stdout)
+    }
+    let loaded = try Checkpoint.read(
+      path: try XCTUnwrap(Checkpoint.newestIntact(inDirectory: out)))
+    var parameters: [String: [Float]] = [:]
+    for entry in loaded.parameters.layout.entries {
+      parameters[entry.name] = Array(loaded.parameters.values(entry.name) ?? [])
+    }
+    let summary = try XCTUnwrap(
+      JSONSerialization.jsonObject(
+        with: Data(contentsOf: URL(fileURLWithPath: out + "/summary.json")))
+        as? [String: Any])
+    let gradients = (summary["comm"] as? [String: Any])?["gradients"] as? [String: Any]
+    return (parameters, gradients ?? [:])
+  }
+
+  /// The largest absolute difference over the parameters of both runs, except those named
+  /// with a suffix in `skipped`.
+  func largestDifference(
+    _ a: [String: [Float]], _ b: [String: [Float]], skipping skipped: [String] = []
+  ) -> Float {
+    var worst: Float = 0
+    for (name, values) in a where !skipped.contains(where: { name.hasSuffix($0) }) {
+      XCTAssertEqual(values.count, b[name]?.count, name)
+      for (x, y) in zip(values, b[name] ?? []) { worst = max(worst, abs(x - y)) }
+    }
+    return worst
+  }
+
+  /// LayerNorm with 2, 3 and 4 workers and SyncBatchNorm with 2 and 3 (its statistics
+  /// all-reduces run on the main thread while the background thread reduces buckets) match one
+  /// worker within summation order, and every step moves exactly the parameter bytes in
+  /// more than one bucket.
+  func testOverlappedBucketsMatchOneWorker() throws {
+    for (norm, counts) in [("layernorm", [2, 3, 4]), ("syncbatchnorm", [2, 3])] {
+      let path = try config(norm: norm)
+      let (single, _) = try train(path, workers: 1)
+      let parameterCount = single.values.reduce(0) { $0 + $1.count }
+      for workers in counts {
+        let (parallel, gradients) = try train(path, workers: workers)
+        let skipped = norm == "syncbatchnorm" ? DistributedTrainingTests.gradientFree : []
+        let difference = largestDifference(single, parallel, skipping: skipped)
+        XCTAssertLessThan(difference, summationOrderTolerance, "\(norm), \(workers) workers")
+        XCTAssertTrue(parallel.values.allSatisfy { $0.allSatisfy(\.isFinite) })
+        XCTAssertEqual(gradients["bytes"] as? Int, 10 * parameterCount * 4, "\(norm)")
+        XCTAssertGreaterThan(gradients["calls"] as? Int ?? 0, 10 * 10, "several buckets a step")
+      }
+    }
+  }
+
+  /// A rank killed while the others' background threads are in their all-reduces ends the
+  /// whole job within 10 s with a non-zero status: no thread keeps a survivor alive.
+  func testKilledWorkerEndsOverlappedJob() throws {
+    let path = try config(norm: "layernorm", steps: 100_000)
+    let out = work.appendingPathComponent("killed").path
+    let job = try BackgroundJob(
+      workers: 2, arguments: ["train", "--config", path, "--out", out], folder: work)
+    XCTAssertTrue(waitUntil { checkpointSteps(out).contains(40) }, job.stderr)
+    kill(try XCTUnwrap(job.pid(ofRank: 1)), SIGKILL)
+    let ended = try XCTUnwrap(job.wait(timeout: 30), "the job hung after a worker died")
+    XCTAssertNotEqual(ended.status, 0)
+    XCTAssertLessThan(ended.seconds, 10)
+  }
+
+  /// A worker whose parameters drift (a silent fault injected on rank 1) is caught by
+  /// `distributed.check_every`: the error ends every rank, background threads included, with
+  /// one line and status 1.
+  func testErrorOnOneRankEndsOverlappedJob() throws {
+    let path = try config(norm: "layernorm", steps: 30)
+    let outcome = try runMPI(
+      [
+        "-q", "-np", "2", "-x", "DDP_FAULT_DIVERGE=1:7", ddpExecutable, "train", "--config", path,
+        "--out", work.appendingPathComponent("diverged").path, "--set",
+        "distributed.check_every=5",
+      ])
+    XCTAssertEqual(outcome.status, 1, outcome.stderr)
+    XCTAssertEqual(outcome.stderr.split(separator: "\n").count, 1, outcome.stderr)
+    XCTAssertTrue(
+      outcome.stderr.contains("step 10: rank 1's parameters differ from rank 0's"),
+      outcome.stderr)
+  }
+}
