@@ -122,6 +122,23 @@ final class OverlapTests: XCTestCase {
     XCTAssertLessThan(ended.seconds, 10)
   }
 
+  /// SIGTERM to mpirun while the ranks' reduction threads run: whichever thread of a rank
+  /// takes the signal, the step finishes, a checkpoint is written and the job ends within 10 s.
+  func testPreemptionStopsOverlappedJobWithACheckpoint() throws {
+    let path = try config(norm: "layernorm", steps: 100_000)
+    let out = work.appendingPathComponent("preempted").path
+    let job = try BackgroundJob(
+      workers: 2, arguments: ["train", "--config", path, "--out", out], folder: work)
+    XCTAssertTrue(waitUntil { checkpointSteps(out).contains(40) }, job.stderr)
+    kill(job.process.processIdentifier, SIGTERM)
+    let ended = try XCTUnwrap(job.wait(timeout: 30), "the job did not stop")
+    XCTAssertLessThan(ended.seconds, 10)
+    let step = try XCTUnwrap(checkpointSteps(out).last)
+    XCTAssertTrue(
+      job.stdout.contains("stopped by SIGTERM after step \(step) with a checkpoint"),
+      job.stdout + job.stderr)
+  }
+
   /// A worker whose parameters drift (a silent fault injected on rank 1) is caught by
   /// `distributed.check_every`: the error ends every rank, background threads included, with
   /// one line and status 1.
