@@ -120,9 +120,9 @@ extension MPICommunicator {
   /// The thread first waits for the other ranks in an MPI_Ibarrier polled every
   /// `arrivalPollMicroseconds`, asleep in between, and only then enters MPI_Allreduce, which
   /// spins until it completes: a rank that reaches a bucket before the others would otherwise
-  /// spin for the whole difference, taking a core from the computation of a rank that has
-  /// not yet reached it (2 ranks on 2 cores: waiting on gradients 2.2 ms/step with the
-  /// barrier against 1.0 without, but the 1.0 hides the wait for a slower rank in that spin).
+  /// spin for the whole difference, taking a core from the computation, possibly of the rank
+  /// it waits for. (Measured without the barrier: the same tokens/s, and less waiting on
+  /// gradients only because the wait for a slower rank moves into that uncounted spin.)
   func reduceInBackground(_ job: ReductionThread.Job) {
     guard let background else { return }
     var request: MPI_Request? = cmpi_request_null()

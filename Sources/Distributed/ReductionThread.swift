@@ -16,8 +16,8 @@ internal import CMPI
 /// The thread runs at nice −10 where the process may raise a thread's priority (root, or
 /// `RLIMIT_NICE`), else at the default: with every core computing, a reduction whose peers are
 /// all ready then takes a core at once instead of sharing it in CFS time slices with the
-/// computation, which keeps the peers' spinning short (measured on 2 cores, 2 ranks: −1.5 %
-/// tokens/s against −3.5 % at the default priority).
+/// computation, which keeps the peers' spinning short (2 ranks on 2 cores, bench.toml: under
+/// 1 % fewer tokens/s than without overlap, against 2–3 % at the default priority).
 ///
 /// The work itself (the MPI calls and their checks) is `reduce`, run on this thread only.
 final class ReductionThread: @unchecked Sendable {
