@@ -67,17 +67,7 @@ final class BadInputFixture {
 
   /// 300 paragraphs of made-up sentences.
   private func writeCorpus() throws {
-    let words = ["the", "cat", "sat", "on", "a", "mat", "while", "dogs", "ran", "far", "away"]
-    var state: UInt64 = 42
-    func next() -> Int {
-      state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-      return Int(state >> 33)
-    }
-    let paragraphs = (0..<300).map { _ in
-      (0..<(8 + next() % 12)).map { _ in words[next() % words.count] }.joined(separator: " ")
-    }
-    try paragraphs.joined(separator: "\n\n")
-      .write(toFile: path + "/corpus.txt", atomically: true, encoding: .utf8)
+    try writeMadeUpCorpus(to: path + "/corpus.txt")
   }
 
   /// `valid/`: a finished run; `cut/` and `bit/`: its config and a damaged copy of its only

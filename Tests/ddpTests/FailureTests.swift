@@ -12,17 +12,10 @@ final class FailureTests: XCTestCase {
 
   /// A text corpus of made-up paragraphs.
   func corpus() throws -> String {
-    let words = ["alpha", "beta", "gamma", "delta", "is", "not", "a", "the", "of", "and", "so"]
-    var state: UInt64 = 99
-    func next() -> Int {
-      state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-      return Int(state >> 33)
-    }
-    let text = (0..<400).map { _ in
-      (0..<(6 + next() % 10)).map { _ in words[next() % words.count] }.joined(separator: " ")
-    }.joined(separator: "\n\n")
     let path = work.appendingPathComponent("corpus.txt").path
-    try text.write(toFile: path, atomically: true, encoding: .utf8)
+    try writeMadeUpCorpus(
+      to: path, paragraphs: 400, seed: 99, shortest: 6, spread: 10,
+      words: ["alpha", "beta", "gamma", "delta", "is", "not", "a", "the", "of", "and", "so"])
     return path
   }
 

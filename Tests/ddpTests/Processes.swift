@@ -67,3 +67,22 @@ func lastJSONLine(_ text: String) throws -> [String: Any] {
   let line = try XCTUnwrap(text.split(separator: "\n").last)
   return try XCTUnwrap(JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
 }
+
+/// Writes `paragraphs` made-up paragraphs of `words` (each `shortest` to
+/// `shortest + spread - 1` words, drawn by a seeded linear congruential generator) to `path`,
+/// separated by blank lines so the corpus splits into documents.
+func writeMadeUpCorpus(
+  to path: String, paragraphs: Int = 300, seed: UInt64 = 42, shortest: Int = 8, spread: Int = 12,
+  words: [String] = ["the", "cat", "sat", "on", "a", "mat", "while", "dogs", "ran", "far", "away"]
+) throws {
+  var state = seed
+  func next() -> Int {
+    state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+    return Int(state >> 33)
+  }
+  let text = (0..<paragraphs).map { _ in
+    (0..<(shortest + next() % spread)).map { _ in words[next() % words.count] }
+      .joined(separator: " ")
+  }.joined(separator: "\n\n")
+  try text.write(toFile: path, atomically: true, encoding: .utf8)
+}
