@@ -38,16 +38,22 @@ func geluRow(
   out: UnsafeMutablePointer<Float>, derivative: UnsafeMutablePointer<Float>?,
   inp: UnsafePointer<Float>, bias: UnsafePointer<Float>?, count n: Int
 ) {
+  let scaleVector = FloatVector(repeating: geluScale)
+  let half = FloatVector(repeating: 0.5)
   var i = 0
   while i + vectorWidth <= n {
     var x = loadVector(inp + i)
     if let bias { x += loadVector(bias + i) }
     let x2 = x * x
-    let t = tanhVector(geluScale * (x + geluCubic * x2 * x))
-    storeVector(0.5 * x * (1 + t), out + i)
+    let u = x * fusedMultiplyAdd(x2, FloatVector(repeating: geluScale * geluCubic), scaleVector)
+    let t = tanhVector(u)
+    let halfX = 0.5 * x
+    storeVector(fusedMultiplyAdd(halfX, t, halfX), out + i)  // ½x(1 + t)
     if let derivative {
-      let du = geluScale * (1 + 3 * geluCubic * x2)
-      storeVector(0.5 * (1 + t) + 0.5 * x * (1 - t * t) * du, derivative + i)
+      let du = fusedMultiplyAdd(x2, FloatVector(repeating: 3 * geluScale * geluCubic), scaleVector)
+      let sech2 = fusedMultiplyAdd(-t, t, FloatVector(repeating: 1))  // 1 − t²
+      let halfOnePlusT = fusedMultiplyAdd(t, half, half)  // ½(1 + t)
+      storeVector(fusedMultiplyAdd(halfX * sech2, du, halfOnePlusT), derivative + i)
     }
     i += vectorWidth
   }

@@ -50,16 +50,16 @@ public final class AdamW {
       let v = secondMoment[entry.offset]
       let count = entry.count
       var i = 0
-      // Eight lanes: the update is bound by memory, and eight-lane square roots inline.
-      while i + 8 <= count {
-        let grad = load8(g + i) * gradScale
-        let mi = b1 * load8(m + i) + (1 - b1) * grad
-        let vi = b2 * load8(v + i) + (1 - b2) * grad * grad
-        store8(mi, m + i)
-        store8(vi, v + i)
-        let pi = load8(p + i)
-        store8(pi * shrink - stepSize * mi / ((vi * secondScale).squareRoot() + eps), p + i)
-        i += 8
+      // Whole vectors: the update is bound by memory once the square root is one instruction.
+      while i + vectorWidth <= count {
+        let grad = loadVector(g + i) * gradScale
+        let mi = b1 * loadVector(m + i) + (1 - b1) * grad
+        let vi = b2 * loadVector(v + i) + (1 - b2) * grad * grad
+        storeVector(mi, m + i)
+        storeVector(vi, v + i)
+        let pi = loadVector(p + i)
+        storeVector(pi * shrink - stepSize * mi / (squareRootVector(vi * secondScale) + eps), p + i)
+        i += vectorWidth
       }
       while i < count {
         let grad = g[i] * gradScale
@@ -85,14 +85,4 @@ extension Double {
     }
     return result
   }
-}
-
-@inline(__always)
-private func load8(_ p: UnsafePointer<Float>) -> SIMD8<Float> {
-  UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
-}
-
-@inline(__always)
-private func store8(_ v: SIMD8<Float>, _ p: UnsafeMutablePointer<Float>) {
-  UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD8<Float>.self)
 }
