@@ -36,9 +36,7 @@ struct DistributedBench {
     let before = communicator.accounting.snapshot()
     let seconds = medianStep(trainer)
     let perStep = communicator.accounting.snapshot().subtracting(before)[.gradients]
-    let bytes = trainer.model.parameterCount * MemoryLayout<Float>.stride
-    let bucketed = (0..<5).map { _ in trainer.timeGradientReduction() }.sorted()[2]
-    let bare = measureAllReduce(on: communicator, bytes: bytes, iterations: 5, warmup: 1).seconds
+    let (bucketed, bare) = timeAgainstBareAllReduce(trainer)
     guard communicator.rank == 0 else { return }
     let tokensPerStep = Double(run.train.batch * t)
     let report: [String: Any] = [
@@ -70,6 +68,43 @@ struct DistributedBench {
         .joined(separator: "\n"))
     let json = try JSONSerialization.data(withJSONObject: report, options: [.sortedKeys])
     print(String(decoding: json, as: UTF8.self))
+  }
+
+  /// Seconds of the bucketed gradient all-reduce and of one bare all-reduce of the same bytes:
+  /// `pairs` of the two, each after a barrier (so rank skew is not counted), alternating which
+  /// goes first (so neither always meets a warmer cache); median per rank, mean over ranks.
+  func timeAgainstBareAllReduce(_ trainer: Trainer, pairs: Int = 9) -> (Double, Double) {
+    let count = trainer.model.parameterCount
+    let buffer = UnsafeMutablePointer<Float>.allocate(capacity: count)
+    defer { buffer.deallocate() }
+    buffer.initialize(repeating: 0, count: count)
+    communicator.allReduceSum(buffer, count: count, category: .gradients)  // warm-up
+    func timeBare() -> Double {
+      communicator.barrier(category: .control)
+      let start = monotonicSeconds()
+      communicator.allReduceSum(buffer, count: count, category: .gradients)
+      return monotonicSeconds() - start
+    }
+    func timeBucketed() -> Double {
+      communicator.barrier(category: .control)
+      return trainer.timeGradientReduction()
+    }
+    var (bucketed, bare) = ([Double](), [Double]())
+    for pair in 0..<pairs {
+      if pair % 2 == 0 {
+        bucketed.append(timeBucketed())
+        bare.append(timeBare())
+      } else {
+        bare.append(timeBare())
+        bucketed.append(timeBucketed())
+      }
+    }
+    let medians = communicator.allGather(
+      [bucketed.sorted()[pairs / 2], bare.sorted()[pairs / 2]], category: .control)
+    let ranks = Double(medians.count)
+    return (
+      medians.map { $0[0] }.reduce(0, +) / ranks, medians.map { $0[1] }.reduce(0, +) / ranks
+    )
   }
 
   /// Median seconds of `steps` training steps after `warmup` untimed ones.
