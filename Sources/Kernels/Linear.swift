@@ -78,17 +78,21 @@ public func addColumnSums(
 }
 
 /// Single-threaded sgemm rate in GFLOP/s on a square `size`³ product, the ceiling the model's
-/// throughput is measured against. Best of `repeats` timed runs after one warm-up.
+/// throughput is measured against. Best of `repeats` timed runs after one warm-up, on buffers
+/// from `allocateFloats` (huge pages, as the model's own tensors).
 public func measureSgemmRate(size: Int = 1024, repeats: Int = 5) -> Double {
-  let a = [Float](repeating: 0.5, count: size * size)
-  let b = [Float](repeating: 0.25, count: size * size)
-  var c = [Float](repeating: 0, count: size * size)
+  let count = size * size
+  let (a, b, c) = (allocateFloats(count), allocateFloats(count), allocateFloats(count))
+  defer { for buffer in [a, b, c] { deallocateFloats(buffer) } }
+  a.initialize(repeating: 0.5, count: count)
+  b.initialize(repeating: 0.25, count: count)
+  c.initialize(repeating: 0, count: count)
   var best = Double.infinity
   for i in 0...repeats {
     let start = monotonicSeconds()
     cblas_sgemm(
       CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(size), Int32(size), Int32(size),
-      1, a, Int32(size), b, Int32(size), 0, &c, Int32(size))
+      1, a, Int32(size), b, Int32(size), 0, c, Int32(size))
     let seconds = monotonicSeconds() - start
     if i > 0 { best = min(best, seconds) }
   }

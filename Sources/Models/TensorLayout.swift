@@ -1,3 +1,5 @@
+import Kernels
+
 /// Where each named tensor lives inside one flat Float allocation.
 ///
 /// Parameters, gradients, AdamW moments and BatchNorm running statistics each live in a single
@@ -46,11 +48,11 @@ public final class FlatTensors: @unchecked Sendable {
 
   public init(layout: TensorLayout) {
     self.layout = layout
-    pointer = .allocate(capacity: max(layout.totalCount, 1))
+    pointer = allocateFloats(max(layout.totalCount, 1))
     pointer.initialize(repeating: 0, count: max(layout.totalCount, 1))
   }
 
-  deinit { pointer.deallocate() }
+  deinit { deallocateFloats(pointer) }
 
   /// Pointer to the tensor at `offset` (an offset from the layout).
   @inline(__always)
