@@ -14,6 +14,10 @@ public struct AllReduceMeasurement: Equatable, Sendable {
   public var minimumSeconds: Double
   /// The largest of the ranks' mean times.
   public var maximumSeconds: Double
+  /// Per timed call the least time over the ranks (the rank that reached the call last waits
+  /// only for the transfer), median over calls: what a training step's timing measures after
+  /// its barrier (`distributed.timing_barriers`), and what the cost model is fitted on.
+  public var leastOverRanksSeconds: Double
   /// Whether every element on every rank held N(N + 1)/2 after the checked call.
   public var verified: Bool
   /// The number of wrong elements, over all ranks.
@@ -27,7 +31,8 @@ public struct AllReduceMeasurement: Equatable, Sendable {
 /// `warmup` untimed calls and `iterations` timed ones, each timed alone and followed by an
 /// untimed barrier so that no call overlaps the next (OSU Micro-Benchmarks, osu_allreduce).
 /// The timed calls reduce zeros, so values stay finite however many calls run. Each rank's
-/// mean time is gathered; the result holds their average, minimum and maximum.
+/// call times are gathered; the result holds the average, minimum and maximum of the ranks'
+/// means, and the median over calls of each call's least time over the ranks.
 ///
 /// With `idleSeconds` > 0 every rank sleeps that long before each timed call (after the
 /// barrier), so each call starts on idle links and empty queues, as a training step's single
@@ -59,7 +64,8 @@ public func measureAllReduce(
     communicator.allReduceSum(buffer, count: count, category: category)
   }
   communicator.barrier(category: .control)
-  var total = 0.0
+  var callSeconds: [Double] = []
+  callSeconds.reserveCapacity(iterations)
   for _ in 0..<iterations {
     if idleSeconds > 0 {
       var pause = timespec(
@@ -69,16 +75,17 @@ public func measureAllReduce(
     }
     let start = WallClock.now()
     communicator.allReduceSum(buffer, count: count, category: category)
-    total += WallClock.now() - start
+    callSeconds.append(WallClock.now() - start)
     communicator.barrier(category: .control)
   }
 
-  let perRank = communicator.allGather(
-    [total / Double(iterations), Double(wrong)], category: .control)
-  let times = perRank.map { $0[0] }
-  let wrongElements = Int(perRank.map { $0[1] }.reduce(0, +))
+  let perRank = communicator.allGather(callSeconds + [Double(wrong)], category: .control)
+  let times = perRank.map { $0[0..<iterations].reduce(0, +) / Double(iterations) }
+  let leastPerCall = (0..<iterations).map { call in perRank.map { $0[call] }.min() ?? 0 }
+  let wrongElements = Int(perRank.map { $0[iterations] }.reduce(0, +))
   return AllReduceMeasurement(
     bytes: bytes, iterations: iterations, seconds: times.reduce(0, +) / Double(times.count),
     minimumSeconds: times.min() ?? 0, maximumSeconds: times.max() ?? 0,
+    leastOverRanksSeconds: leastPerCall.sorted()[iterations / 2],
     verified: wrongElements == 0, wrongElements: wrongElements)
 }

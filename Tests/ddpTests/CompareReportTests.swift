@@ -152,6 +152,38 @@ final class CompareReportTests: XCTestCase {
 
   // MARK: - JSON
 
+  /// The cost-model accuracy: a count per transport and collective, and every miss beyond 30%
+  /// named with its cause; predictions within 30% are not listed.
+  func testCostModelAccuracyListsEachMissWithItsCause() throws {
+    var results = syntheticResults(modes: ["strong"])
+    // Synthetic predictions: gradients 15% low (within), norm statistics 30% high (the edge).
+    let index = try XCTUnwrap(
+      results.points.firstIndex {
+        $0.transport == "cluster" && $0.norm == "layernorm" && $0.workers == 2
+      })
+    results.points[index].predictedGradientMs = results.points[index].gradientWaitMs * 0.5
+    let checks = results.costModelChecks()
+    // 2 transports × 4 norms × 2 worker counts for gradients, 2 × 2 for norm statistics.
+    XCTAssertEqual(checks.filter { $0.collective == .gradients }.count, 16)
+    XCTAssertEqual(checks.filter { $0.collective == .normStatistics }.count, 4)
+    let misses = checks.filter { !$0.withinTolerance }
+    XCTAssertEqual(misses.count, 1, "\(misses.map(\.error))")
+    XCTAssertEqual(misses.first?.error ?? 0, -0.5, accuracy: 1e-9)
+
+    let summary = results.costModelSummary()
+    XCTAssertTrue(
+      summary.contains("cluster, gradients: 7 of 8 predictions within 30% (errors -50% to -15%)"),
+      "\(summary)")
+    XCTAssertTrue(
+      summary.contains("shm, norm statistics: 2 of 2 predictions within 30% (errors +30% to +30%)"),
+      "\(summary)")
+    let html = results.costModelAccuracyHTML()
+    XCTAssertTrue(html.contains("cluster, strong, layernorm, 2 workers, gradients"), html)
+    XCTAssertTrue(html.contains("TCP over the shaped link"), html)
+    XCTAssertFalse(html.contains("rmsnorm, 2 workers"), "only misses are listed: \(html)")
+    XCTAssertTrue(results.html().contains("How close the model comes"))
+  }
+
   func testResultsSurviveJSONRoundTrip() throws {
     let results = syntheticResults()
     let data = try results.encoded()

@@ -119,6 +119,11 @@ struct CompareCommand: ParsableCommand {
       to: folder + "/results.json")
     try writeAtomically(results.html(), to: folder + "/report.html")
     print(results.markdownTable())
+    let accuracy = results.costModelSummary()
+    if !accuracy.isEmpty {
+      print("\nCost model (predicted vs measured communication; causes of misses in the report):")
+      for line in accuracy { print("- " + line) }
+    }
     print("ddp compare: \(folder)/results.json, report: \(folder)/report.html")
   }
 }

@@ -147,6 +147,7 @@ extension CompareResults {
         + "statistics per call), median over the steps; what the others wait beyond it is load "
         + "imbalance, which the model does not predict.",
       charts: charts, empty: "These results carry no predictions.") + formulas
+      + costModelAccuracyHTML()
   }
 
   func costChart(
