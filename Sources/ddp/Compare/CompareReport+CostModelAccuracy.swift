@@ -33,9 +33,10 @@ struct CostModelCheck: Equatable {
         + "each call follows a barrier on cores busy with the other ranks' compute, so its "
         + "time is scheduling rather than α"
     case ("cluster", .gradients, true):
-      return "TCP over the shaped link has slow steps (a share of the all-reduces take 1.5–2× "
-        + "the floor: the kernel's network work waits for cores busy with compute); the "
-        + "median follows them once they pass half of the steps"
+      return "TCP over the shaped link runs a job's large all-reduces in one of two modes, the "
+        + "floor the model predicts or a plateau about 1.45× above it (as if one half of the "
+        + "exchange waited for the other; cause not settled), and in some jobs the plateau "
+        + "holds most steps"
     case ("cluster", .normStatistics, true):
       return "latency-bound TCP messages: the first message after the compute pays the wake-up "
         + "of the receiving side, which back-to-back benchmark calls never do"
