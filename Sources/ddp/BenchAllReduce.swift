@@ -22,15 +22,15 @@ struct BenchAllReduce: ParsableCommand {
     commandName: "allreduce",
     abstract: "Measure MPI_Allreduce latency and bus bandwidth by message size.",
     discussion: """
-      osu_allreduce style: sum of Floats, in place, each call timed alone and
-      followed by a barrier; latency = the ranks' mean time per call.
-      busbw = bytes/latency · 2(N−1)/N (nccl-tests). Each size is verified
-      first: rank r contributes r+1, every element must be N(N+1)/2.
-      The least column: per call the least time over the ranks, median over
-      calls. Fits t(n) = α + β·n to it (α: median ≤ 1 KiB; β: least squares
-      over sizes ≥ 256 KiB). Sizes above
-      --large-bytes run --large-iterations calls, fewer where that would move
-      more than 1 GiB per rank (at least 10). Rank 0 prints a table, then one
+      osu_allreduce style: sum of Floats, in place, each call timed alone and \
+      followed by a barrier; latency = the ranks' mean time per call. \
+      busbw = bytes/latency · 2(N−1)/N (nccl-tests). Each size is verified \
+      first: rank r contributes r+1, every element must be N(N+1)/2. \
+      The least column: per call the least time over the ranks, median over \
+      calls. Fits t(n) = α + β·n to it (α: median ≤ 1 KiB; β: least squares \
+      over sizes ≥ 256 KiB). Sizes above \
+      --large-bytes run --large-iterations calls, fewer where that would move \
+      more than 1 GiB per rank (at least 10). Rank 0 prints a table, then one \
       JSON line.
 
       Example:

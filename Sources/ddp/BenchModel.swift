@@ -11,12 +11,12 @@ struct BenchModel: ParsableCommand {
     commandName: "model",
     abstract: "Time training steps (forward, backward, AdamW) of a config.",
     discussion: """
-      Prints tokens/s, ms/step, model FLOPs per step (6·parameters·tokens + 12·L·T·C·tokens),
-      achieved GFLOP/s, the single-thread sgemm rate measured in the same run, their ratio
-      (MFU), and peak resident memory against what the model needs, as a table and as one
-      JSON line. Tokens are random bytes: speed does not depend on the text. Under
-      `mpirun -np N` it reports tokens/s over all workers, the scaling efficiency against one
-      worker with the same global batch (measured first, by rank 0), and the bucketed gradient
+      Prints tokens/s, ms/step, model FLOPs per step (6·parameters·tokens + 12·L·T·C·tokens), \
+      achieved GFLOP/s, the single-thread sgemm rate measured in the same run, their ratio \
+      (MFU), and peak resident memory against what the model needs, as a table and as one \
+      JSON line. Tokens are random bytes: speed does not depend on the text. Under \
+      `mpirun -np N` it reports tokens/s over all workers, the scaling efficiency against one \
+      worker with the same global batch (measured first, by rank 0), and the bucketed gradient \
       all-reduce against a bare MPI_Allreduce of the same size.
 
       Example:

@@ -6,7 +6,7 @@ struct DDP: ParsableCommand {
     commandName: "ddp",
     abstract: "Data-parallel Transformer language-model trainer on MPI and OpenBLAS.",
     discussion: """
-      Measures what each normalization (LayerNorm, RMSNorm, BatchNorm, SyncBatchNorm) costs
+      Measures what each normalization (LayerNorm, RMSNorm, BatchNorm, SyncBatchNorm) costs \
       across data-parallel workers. Example:
 
         ddp bench --config configs/bench.toml

@@ -11,7 +11,7 @@ struct EvalCommand: ParsableCommand {
     commandName: "eval",
     abstract: "Print the mean loss of a checkpoint as {\"loss\": ..., \"tokens\": ...}.",
     discussion: """
-      Scores every non-overlapping window of the model's context: of the run's validation
+      Scores every non-overlapping window of the model's context: of the run's validation \
       split, or of all of --data when given. PATH may be a checkpoint file or a run directory.
 
       Example:

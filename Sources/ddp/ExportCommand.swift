@@ -9,8 +9,8 @@ struct ExportCommand: ParsableCommand {
     commandName: "export",
     abstract: "Export a checkpoint's weights to a .safetensors file.",
     discussion: """
-      Little-endian F32 tensors with the names and shapes of DESIGN.md section 3 (PyTorch's
-      (out, in) layout for linear weights, BatchNorm running statistics included) and the
+      Little-endian F32 tensors with the names and shapes of DESIGN.md section 3 (PyTorch's \
+      (out, in) layout for linear weights, BatchNorm running statistics included) and the \
       model config as JSON in the header's __metadata__["config"].
 
       Example:

@@ -12,17 +12,18 @@ struct ModelCostCommand: ParsableCommand {
     commandName: "model-cost",
     abstract: "Predict per-step gradient and norm-statistics communication time.",
     discussion: """
-      Gradients: one ring all-reduce per bucket, t = (p−1)·α + 2(p−1)/p·n·β. SyncBatchNorm
-      statistics: two recursive-doubling all-reduces per norm layer and micro-step (forward
-      4(2C+1) bytes, backward 8C bytes), t = ⌈log₂ p⌉·(α + n·β). LayerNorm, RMSNorm and local
-      BatchNorm send no statistics. α and β are a two-worker fit of t(n) = α + β·n: by
-      default this machine's shared memory (α = 0.9 µs, β = 0.18 ns/byte, measured with
-      `launch/ddp -np 2 bench allreduce`); pass --fit with the saved output of that command
+      Gradients: one ring all-reduce per bucket, t = (p−1)·α + 2(p−1)/p·n·β. SyncBatchNorm \
+      statistics: two recursive-doubling all-reduces per norm layer and micro-step (forward \
+      4(2C+1) bytes, backward 8C bytes), t = ⌈log₂ p⌉·(α + n·β). LayerNorm, RMSNorm and local \
+      BatchNorm send no statistics. α and β are a two-worker fit of t(n) = α + β·n: by \
+      default this machine's shared memory (α = 0.9 µs, β = 0.18 ns/byte, measured with \
+      `launch/ddp -np 2 bench allreduce`); pass --fit with the saved output of that command \
       on your transport, or --alpha-us and --beta-ns.
 
       Example:
         ddp model-cost --workers 8,64,512,4096 --config configs/bench.toml
-        mpirun -np 2 ddp bench allreduce > fit.txt && ddp model-cost --fit fit.txt --config configs/bench.toml
+        mpirun -np 2 ddp bench allreduce > fit.txt
+        ddp model-cost --fit fit.txt --config configs/bench.toml
       """)
 
   @Option(help: "TOML run configuration (the model shape, batch and buckets).")

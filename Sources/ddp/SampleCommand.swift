@@ -10,10 +10,10 @@ struct SampleCommand: ParsableCommand {
     commandName: "sample",
     abstract: "Generate text from a trained checkpoint.",
     discussion: """
-      PATH may be a checkpoint file or a run directory (its newest intact checkpoint). Tokens
-      are drawn from the model's distribution raised to 1/temperature (0 = always the most
-      likely byte). The model runs one token at a time (a key/value cache for softmax
-      attention, the recurrent state for linear and fastweight attention); when its context is
+      PATH may be a checkpoint file or a run directory (its newest intact checkpoint). Tokens \
+      are drawn from the model's distribution raised to 1/temperature (0 = always the most \
+      likely byte). The model runs one token at a time (a key/value cache for softmax \
+      attention, the recurrent state for linear and fastweight attention); when its context is \
       full it starts over from the last half of the text.
 
       Example:

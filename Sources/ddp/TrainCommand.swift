@@ -12,12 +12,12 @@ struct TrainCommand: ParsableCommand {
     commandName: "train",
     abstract: "Train a language model from a TOML config.",
     discussion: """
-      Writes a run directory with config.toml (fully resolved), metrics.jsonl, checkpoints and
+      Writes a run directory with config.toml (fully resolved), metrics.jsonl, checkpoints and \
       summary.json. --resume continues from the newest intact checkpoint in --out.
 
       Example:
         ddp train --config configs/fortunes.toml --out runs/fortunes
-        ddp train --config configs/fortunes.toml --set model.norm=rmsnorm --out runs/rms
+        ddp train --config configs/fortunes.toml --set model.norm=rmsnorm
         ddp train --out runs/fortunes --resume
       """)
 

@@ -15,10 +15,10 @@ struct CompareCommand: ParsableCommand {
     commandName: "compare",
     abstract: "Sweep worker counts x norms and report what each norm costs in communication.",
     discussion: """
-      Run it outside mpirun: it launches one `mpirun -np N ddp train` job per point (and
-      `ddp bench allreduce` jobs for the cost model), each rank on one OpenBLAS thread. In
-      strong scaling train.batch is the global batch; in weak scaling it is the batch of each
-      worker. With --cluster the sweep runs again on the network-namespace cluster of
+      Run it outside mpirun: it launches one `mpirun -np N ddp train` job per point (and \
+      `ddp bench allreduce` jobs for the cost model), each rank on one OpenBLAS thread. In \
+      strong scaling train.batch is the global batch; in weak scaling it is the batch of each \
+      worker. With --cluster the sweep runs again on the network-namespace cluster of \
       `launch/cluster up N` (MPI over TCP), beside shared memory.
 
       Example:
