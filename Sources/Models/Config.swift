@@ -11,7 +11,7 @@
 /// [train]        # steps batch grad_accum lr warmup schedule min_lr weight_decay beta1 beta2
 ///                # clip seed eval_every eval_batches checkpoint_every keep_checkpoints
 /// [data]         # path val_fraction
-/// [distributed]  # bucket_mb overlap check_every
+/// [distributed]  # bucket_mb overlap check_every timing_barriers
 /// ```
 public struct RunConfig: Sendable, Equatable {
   /// The `[model]` section: shapes and the kinds of norm, placement and attention.

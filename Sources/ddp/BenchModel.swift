@@ -12,8 +12,9 @@ struct BenchModel: ParsableCommand {
     abstract: "Time training steps (forward, backward, AdamW) of a config.",
     discussion: """
       Prints tokens/s, ms/step, model FLOPs per step (6·parameters·tokens + 12·L·T·C·tokens), \
-      achieved GFLOP/s, the single-thread sgemm rate measured in the same run, their ratio \
-      (MFU), and peak resident memory against what the model needs, as a table and as one \
+      achieved GFLOP/s, two sgemm ceilings measured in the same run (a 1024³ probe after every \
+      timed step, median; and the best of 10 alone, before and after the steps), MFU against \
+      each, and peak resident memory against what the model needs, as a table and as one \
       JSON line. Tokens are random bytes: speed does not depend on the text. Under \
       `mpirun -np N` it reports tokens/s over all workers, the scaling efficiency against one \
       worker with the same global batch (measured first, by rank 0), and the bucketed gradient \
@@ -137,7 +138,7 @@ struct BenchReport: Codable {
   var activationMB: Double
   var loss: Double
   var threads: Int
-  /// Mean time per step of each phase; backward includes zeroing the gradients.
+  /// Mean time per step of each phase; forward includes zeroing the gradients.
   var forwardMS: Double
   var backwardMS: Double
   /// Gradient norm, clipping and the AdamW update.

@@ -16,7 +16,7 @@ struct ModelCostCommand: ParsableCommand {
       statistics: two recursive-doubling all-reduces per norm layer and micro-step (forward \
       4(2C+1) bytes, backward 8C bytes), t = ⌈log₂ p⌉·(α + n·β). LayerNorm, RMSNorm and local \
       BatchNorm send no statistics. α and β are a two-worker fit of t(n) = α + β·n: by \
-      default this machine's shared memory (α = 0.9 µs, β = 0.18 ns/byte, measured with \
+      default this machine's shared memory (α = 0.72 µs, β = 0.138 ns/byte, measured with \
       `launch/ddp -np 2 bench allreduce`); pass --fit with the saved output of that command \
       on your transport, or --alpha-us and --beta-ns.
 
@@ -122,7 +122,7 @@ struct ModelCostCommand: ParsableCommand {
       return (AllReduceCostModel(alpha: alphaUs * 1e-6, beta: betaNs * 1e-9), "given")
     }
     return (
-      AllReduceCostModel(alpha: 0.9e-6, beta: 0.18e-9),
+      AllReduceCostModel(alpha: 0.72e-6, beta: 0.138e-9),
       "default: this machine's shared memory, 2 workers"
     )
   }

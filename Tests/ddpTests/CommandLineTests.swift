@@ -39,6 +39,35 @@ final class CommandLineTests: XCTestCase {
     XCTAssertGreaterThan(figures["peak_resident_mb"] as? Double ?? 0, 0)
   }
 
+  /// `ddp model-cost` with a given α and β: the ring formula for the gradients (one bucket at
+  /// the default 25 MB), recursive doubling for the SyncBatchNorm statistics, to rounding.
+  func testModelCostPredictsTheStatedFormulas() throws {
+    let config = try writeConfig(tiny)
+    let outcome = try run([
+      "model-cost", "--config", config, "--workers", "2,4", "--alpha-us", "10", "--beta-ns", "1",
+    ])
+    XCTAssertEqual(outcome.status, 0, outcome.stderr)
+    let records = outcome.stdout.split(separator: "\n").filter { $0.hasPrefix("{") }.compactMap {
+      try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+    }
+    XCTAssertEqual(records.count, 2, outcome.stdout)
+    let parameters = 256 * 32 + 16 * 32 + 2 * (12 * 1024 + 13 * 32) + 64
+    let n = Double(4 * parameters)
+    let (alpha, beta) = (10e-3, 1e-6)  // in ms and ms per byte
+    for (record, p) in zip(records, [2.0, 4.0]) {
+      XCTAssertEqual(record["gradient_bytes"] as? Int, 4 * parameters)
+      XCTAssertEqual(record["gradient_calls"] as? Int, 1)
+      // Ring: (p − 1)·α + 2(p − 1)/p · n·β.
+      let ring = (p - 1) * alpha + 2 * (p - 1) / p * n * beta
+      XCTAssertEqual(record["gradient_ms"] as? Double ?? 0, ring, accuracy: 1e-9)
+      // Pre-LN, 2 blocks: 5 norm layers, 2 exchanges each of 4(2C + 1) and 8C bytes.
+      XCTAssertEqual(record["syncbatchnorm_calls"] as? Int, 10)
+      XCTAssertEqual(record["syncbatchnorm_bytes"] as? Int, 5 * (4 * 65 + 8 * 32))
+      let doubling = log2(p) * (10 * alpha + Double(5 * (4 * 65 + 8 * 32)) * beta)
+      XCTAssertEqual(record["syncbatchnorm_ms"] as? Double ?? 0, doubling, accuracy: 1e-9)
+    }
+  }
+
   /// Bad input: exit code 2 and exactly one line on standard error naming the problem.
   func testBadInputIsOneLineAndExitCodeTwo() throws {
     let config = try writeConfig(tiny)
