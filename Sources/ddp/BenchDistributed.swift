@@ -75,8 +75,8 @@ struct DistributedBench {
   /// goes first (so neither always meets a warmer cache); median per rank, mean over ranks.
   func timeAgainstBareAllReduce(_ trainer: Trainer, pairs: Int = 9) -> (Double, Double) {
     let count = trainer.model.parameterCount
-    let buffer = UnsafeMutablePointer<Float>.allocate(capacity: count)
-    defer { buffer.deallocate() }
+    let buffer = allocateFloats(count)  // huge pages, like the gradients
+    defer { deallocateFloats(buffer) }
     buffer.initialize(repeating: 0, count: count)
     communicator.allReduceSum(buffer, count: count, category: .gradients)  // warm-up
     func timeBare() -> Double {
