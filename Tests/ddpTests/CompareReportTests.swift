@@ -179,7 +179,7 @@ final class CompareReportTests: XCTestCase {
       "\(summary)")
     let html = results.costModelAccuracyHTML()
     XCTAssertTrue(html.contains("cluster, strong, layernorm, 2 workers, gradients"), html)
-    XCTAssertTrue(html.contains("TCP over the shaped link runs"), html)
+    XCTAssertTrue(html.contains("TCP over the shaped link had slow steps"), html)
     XCTAssertFalse(html.contains("rmsnorm, 2 workers"), "only misses are listed: \(html)")
     XCTAssertTrue(results.html().contains("How close the model comes"))
   }

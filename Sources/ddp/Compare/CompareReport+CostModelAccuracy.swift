@@ -33,13 +33,13 @@ struct CostModelCheck: Equatable {
         + "each call follows a barrier on cores busy with the other ranks' compute, so its "
         + "time is scheduling rather than α"
     case ("cluster", .gradients, true):
-      return "TCP over the shaped link runs a job's large all-reduces in one of two modes, the "
-        + "floor the model predicts or a plateau about 1.45× above it (as if one half of the "
-        + "exchange waited for the other; cause not settled), and in some jobs the plateau "
-        + "holds most steps"
+      return "TCP over the shaped link had slow steps: packets delivered out of order make TCP "
+        + "retransmit and shrink its window (launch/cluster steers each flow to one core to "
+        + "prevent it; check `nstat` in a host for TcpRetransSegs and TCPSACKReorder)"
     case ("cluster", .normStatistics, true):
       return "latency-bound TCP messages: the first message after the compute pays the wake-up "
-        + "of the receiving side, which back-to-back benchmark calls never do"
+        + "of the receiving side and, with more ranks than cores, a wait for a core, which "
+        + "back-to-back benchmark calls never do"
     case (_, _, false):
       return "the step's single call ran faster than back-to-back benchmark calls (queues and "
         + "links start idle after the compute)"
