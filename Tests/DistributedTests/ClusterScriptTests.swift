@@ -63,6 +63,22 @@ final class ClusterScriptTests: XCTestCase {
     let shaping = try runProcess(tc, ["-n", "ddpc1", "qdisc", "show", "dev", "eth0"])
     XCTAssertTrue(
       shaping.stdout.contains("tbf") && shaping.stdout.contains("1Gbit"), shaping.stdout)
+    // 64 KiB of burst at 1 Gbit/s (0.5 ms would be 62,500 bytes), not milliseconds of it.
+    XCTAssertTrue(
+      shaping.stdout.contains("burst 64Kb") || shaping.stdout.contains("burst 65"),
+      shaping.stdout)
+    // No slow start after idle, and receive packet steering on both ends of the veth.
+    let sysctl = try runProcess(
+      ip, ["netns", "exec", "ddpc1", "sysctl", "-n", "net.ipv4.tcp_slow_start_after_idle"])
+    XCTAssertEqual(sysctl.stdout.trimmingCharacters(in: .whitespacesAndNewlines), "0")
+    let inside = try runProcess(
+      ip, ["netns", "exec", "ddpc1", "cat", "/sys/class/net/eth0/queues/rx-0/rps_cpus"])
+    let outside = try String(
+      contentsOfFile: "/sys/class/net/ddpcv1/queues/rx-0/rps_cpus", encoding: .utf8)
+    for mask in [inside.stdout, outside] {
+      let bits = Int(mask.trimmingCharacters(in: .whitespacesAndNewlines), radix: 16) ?? 0
+      XCTAssertEqual(bits.nonzeroBitCount, ProcessInfo.processInfo.activeProcessorCount, mask)
+    }
 
     let again = try cluster(["up", "2"])
     XCTAssertEqual(again.status, 1)
