@@ -1,5 +1,4 @@
 import Foundation
-import Training
 import XCTest
 
 /// Parameters after training with W workers differ from 1 worker only by float summation
@@ -44,34 +43,6 @@ final class DistributedTrainingTests: XCTestCase {
     return path
   }
 
-  /// Trains with `workers` ranks (a plain process for 1) and returns the final parameters and
-  /// summary.json; with several workers, checks that the job confirmed identical parameters on
-  /// every rank.
-  func train(_ config: String, workers: Int) throws -> ([String: [Float]], [String: Any]) {
-    let out = work.appendingPathComponent("run-\(UUID().uuidString)").path
-    let arguments = ["train", "--config", config, "--out", out]
-    let outcome =
-      workers == 1
-      ? try runDDP(arguments)
-      : try runMPI(["-np", "\(workers)", ddpExecutable] + arguments)
-    XCTAssertEqual(outcome.status, 0, outcome.stderr)
-    if workers > 1 {
-      XCTAssertTrue(
-        outcome.stdout.contains("parameters identical on all \(workers) workers"), outcome.stdout)
-    }
-    let checkpoint = try XCTUnwrap(Checkpoint.newestIntact(inDirectory: out))
-    let loaded = try Checkpoint.read(path: checkpoint)
-    var parameters: [String: [Float]] = [:]
-    for entry in loaded.parameters.layout.entries {
-      parameters[entry.name] = Array(loaded.parameters.values(entry.name) ?? [])
-    }
-    let summary = try XCTUnwrap(
-      JSONSerialization.jsonObject(
-        with: Data(contentsOf: URL(fileURLWithPath: out + "/summary.json")))
-        as? [String: Any])
-    return (parameters, summary)
-  }
-
   /// Parameters whose true gradient is zero under BatchNorm: the output-projection biases add a
   /// per-channel constant that every following BatchNorm removes, and the key bias shifts all
   /// scores of a query alike, which softmax ignores. Their computed gradients are rounding noise,
@@ -79,34 +50,20 @@ final class DistributedTrainingTests: XCTestCase {
   /// they are compared by nothing but being finite.
   static let gradientFree = ["attn.proj.bias", "mlp.proj.bias", "attn.qkv.bias"]
 
-  func largestDifference(
-    _ a: [String: [Float]], _ b: [String: [Float]], skipping skipped: [String] = []
-  ) -> Float {
-    var worst: Float = 0
-    for (name, values) in a where !skipped.contains(where: { name.hasSuffix($0) }) {
-      for (x, y) in zip(values, b[name] ?? []) { worst = max(worst, abs(x - y)) }
-    }
-    return worst
-  }
-
-  func normStats(_ summary: [String: Any]) -> [String: Any] {
-    ((summary["comm"] as? [String: Any])?["norm_stats"] as? [String: Any]) ?? [:]
-  }
-
   /// LayerNorm, RMSNorm and SyncBatchNorm: 2, 3 and 4 workers match 1 worker; the first two send
   /// no norm statistics, SyncBatchNorm sends exactly 2 all-reduces per norm layer per step.
   func testWorkersMatchOneWorker() throws {
     for (norm, placement) in [("layernorm", "pre"), ("rmsnorm", "post"), ("syncbatchnorm", "pre")] {
       let path = try config(norm: norm, placement: placement)
-      let (single, _) = try train(path, workers: 1)
+      let (single, _) = try trainAndRead(path, workers: 1, in: work)
       for workers in [2, 3, 4] {
-        let (parallel, summary) = try train(path, workers: workers)
+        let (parallel, summary) = try trainAndRead(path, workers: workers, in: work)
         let skipped = norm == "syncbatchnorm" ? Self.gradientFree : []
         let difference = largestDifference(single, parallel, skipping: skipped)
         XCTAssertLessThan(difference, summationOrderTolerance, "\(norm) with \(workers) workers")
         XCTAssertTrue(parallel.values.allSatisfy { $0.allSatisfy(\.isFinite) })
         XCTAssertEqual(summary["workers"] as? Int, workers)
-        let stats = normStats(summary)
+        let stats = collectiveCounters(summary, "norm_stats")
         if norm == "syncbatchnorm" {
           let layers = 2 * 2 + 1  // two per block, plus norm_f
           XCTAssertEqual(stats["calls"] as? Int, 2 * layers * 10, "\(workers) workers")
@@ -131,12 +88,12 @@ final class DistributedTrainingTests: XCTestCase {
         try String(contentsOfFile: path, encoding: .utf8)
         + "\n[distributed]\nbucket_mb = 0.02\noverlap = \(overlap)\n"
       try text.write(toFile: config, atomically: true, encoding: .utf8)
-      let (parameters, summary) = try train(config, workers: 2)
+      let (parameters, summary) = try trainAndRead(config, workers: 2, in: work)
       results.append(parameters)
-      let gradients = (summary["comm"] as? [String: Any])?["gradients"] as? [String: Any]
+      let gradients = collectiveCounters(summary, "gradients")
       let count = parameters.values.reduce(0) { $0 + $1.count }
-      XCTAssertEqual(gradients?["bytes"] as? Int, 10 * count * 4, "overlap \(overlap)")
-      XCTAssertGreaterThan(gradients?["calls"] as? Int ?? 0, 10, "several buckets per step")
+      XCTAssertEqual(gradients["bytes"] as? Int, 10 * count * 4, "overlap \(overlap)")
+      XCTAssertGreaterThan(gradients["calls"] as? Int ?? 0, 10, "several buckets per step")
     }
     XCTAssertEqual(results[0], results[1])
   }
@@ -189,8 +146,8 @@ final class DistributedTrainingTests: XCTestCase {
   /// worker count, and the test shows by how much.
   func testLocalBatchNormDiffers() throws {
     let path = try config(norm: "batchnorm", placement: "pre")
-    let (single, _) = try train(path, workers: 1)
-    let (parallel, _) = try train(path, workers: 2)
+    let (single, _) = try trainAndRead(path, workers: 1, in: work)
+    let (parallel, _) = try trainAndRead(path, workers: 2, in: work)
     let difference = largestDifference(single, parallel, skipping: Self.gradientFree)
     print("local batchnorm, 2 workers vs 1: largest parameter difference \(difference)")
     XCTAssertGreaterThan(difference, 100 * summationOrderTolerance)

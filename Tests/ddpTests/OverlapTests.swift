@@ -1,5 +1,4 @@
 import Foundation
-import Training
 import XCTest
 
 /// `distributed.overlap = true` with buckets small enough that most of them are reduced by the
@@ -46,47 +45,6 @@ final class OverlapTests: XCTestCase {
     return path
   }
 
-  /// Trains with `workers` ranks (a plain process for 1); returns the final parameters by name
-  /// and the gradient counters of summary.json.
-  func train(_ config: String, workers: Int) throws -> ([String: [Float]], [String: Any]) {
-    let out = work.appendingPathComponent("run-\(UUID().uuidString)").path
-    let arguments = ["train", "--config", config, "--out", out]
-    let outcome =
-      workers == 1
-      ? try runDDP(arguments)
-      : try runMPI(["-np", "\(workers)", ddpExecutable] + arguments)
-    XCTAssertEqual(outcome.status, 0, outcome.stderr)
-    if workers > 1 {
-      XCTAssertTrue(
-        outcome.stdout.contains("parameters identical on all \(workers) workers"), outcome.stdout)
-    }
-    let loaded = try Checkpoint.read(
-      path: try XCTUnwrap(Checkpoint.newestIntact(inDirectory: out)))
-    var parameters: [String: [Float]] = [:]
-    for entry in loaded.parameters.layout.entries {
-      parameters[entry.name] = Array(loaded.parameters.values(entry.name) ?? [])
-    }
-    let summary = try XCTUnwrap(
-      JSONSerialization.jsonObject(
-        with: Data(contentsOf: URL(fileURLWithPath: out + "/summary.json")))
-        as? [String: Any])
-    let gradients = (summary["comm"] as? [String: Any])?["gradients"] as? [String: Any]
-    return (parameters, gradients ?? [:])
-  }
-
-  /// The largest absolute difference over the parameters of both runs, except those named
-  /// with a suffix in `skipped`.
-  func largestDifference(
-    _ a: [String: [Float]], _ b: [String: [Float]], skipping skipped: [String] = []
-  ) -> Float {
-    var worst: Float = 0
-    for (name, values) in a where !skipped.contains(where: { name.hasSuffix($0) }) {
-      XCTAssertEqual(values.count, b[name]?.count, name)
-      for (x, y) in zip(values, b[name] ?? []) { worst = max(worst, abs(x - y)) }
-    }
-    return worst
-  }
-
   /// LayerNorm with 2, 3 and 4 workers and SyncBatchNorm with 2 and 3 (its statistics
   /// all-reduces run on the main thread while the background thread reduces buckets) match one
   /// worker within summation order, and every step moves exactly the parameter bytes in
@@ -94,10 +52,11 @@ final class OverlapTests: XCTestCase {
   func testOverlappedBucketsMatchOneWorker() throws {
     for (norm, counts) in [("layernorm", [2, 3, 4]), ("syncbatchnorm", [2, 3])] {
       let path = try config(norm: norm)
-      let (single, _) = try train(path, workers: 1)
+      let (single, _) = try trainAndRead(path, workers: 1, in: work)
       let parameterCount = single.values.reduce(0) { $0 + $1.count }
       for workers in counts {
-        let (parallel, gradients) = try train(path, workers: workers)
+        let (parallel, summary) = try trainAndRead(path, workers: workers, in: work)
+        let gradients = collectiveCounters(summary, "gradients")
         let skipped = norm == "syncbatchnorm" ? DistributedTrainingTests.gradientFree : []
         let difference = largestDifference(single, parallel, skipping: skipped)
         XCTAssertLessThan(difference, summationOrderTolerance, "\(norm), \(workers) workers")
@@ -108,14 +67,21 @@ final class OverlapTests: XCTestCase {
     }
   }
 
-  /// A rank killed while the others' background threads are in their all-reduces ends the
-  /// whole job within 10 s with a non-zero status: no thread keeps a survivor alive.
-  func testKilledWorkerEndsOverlappedJob() throws {
+  /// Starts a 2-worker LayerNorm job of 100,000 steps (checkpoints every 20) into `work/name`
+  /// and returns once its step-40 checkpoint exists: the reduction threads are busy by then.
+  func startLongJobPastStep40(named name: String) throws -> (job: BackgroundJob, out: String) {
     let path = try config(norm: "layernorm", steps: 100_000)
-    let out = work.appendingPathComponent("killed").path
+    let out = work.appendingPathComponent(name).path
     let job = try BackgroundJob(
       workers: 2, arguments: ["train", "--config", path, "--out", out], folder: work)
     XCTAssertTrue(waitUntil { checkpointSteps(out).contains(40) }, job.stderr)
+    return (job, out)
+  }
+
+  /// A rank killed while the others' background threads are in their all-reduces ends the
+  /// whole job within 10 s with a non-zero status: no thread keeps a survivor alive.
+  func testKilledWorkerEndsOverlappedJob() throws {
+    let (job, _) = try startLongJobPastStep40(named: "killed")
     kill(try XCTUnwrap(job.pid(ofRank: 1)), SIGKILL)
     let ended = try XCTUnwrap(job.wait(timeout: 30), "the job hung after a worker died")
     XCTAssertNotEqual(ended.status, 0)
@@ -125,11 +91,7 @@ final class OverlapTests: XCTestCase {
   /// SIGTERM to mpirun while the ranks' reduction threads run: whichever thread of a rank
   /// takes the signal, the step finishes, a checkpoint is written and the job ends within 10 s.
   func testPreemptionStopsOverlappedJobWithACheckpoint() throws {
-    let path = try config(norm: "layernorm", steps: 100_000)
-    let out = work.appendingPathComponent("preempted").path
-    let job = try BackgroundJob(
-      workers: 2, arguments: ["train", "--config", path, "--out", out], folder: work)
-    XCTAssertTrue(waitUntil { checkpointSteps(out).contains(40) }, job.stderr)
+    let (job, out) = try startLongJobPastStep40(named: "preempted")
     kill(job.process.processIdentifier, SIGTERM)
     let ended = try XCTUnwrap(job.wait(timeout: 30), "the job did not stop")
     XCTAssertLessThan(ended.seconds, 10)

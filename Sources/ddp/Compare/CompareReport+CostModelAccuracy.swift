@@ -29,8 +29,8 @@ struct CostModelCheck: Equatable {
         + "gradients the backward has just written through the cache, so the shared-memory "
         + "copies run slower than fitted"
     case ("shm", .normStatistics, true):
-      return "messages of about 1 KB are pure latency: α ≈ 1 µs back to back, but inside a step "
-        + "each call follows a barrier on cores busy with the other ranks' compute, so its "
+      return "messages of about 1 KB are pure latency: α under 1 µs back to back, but inside a "
+        + "step each call follows a barrier on cores busy with the other ranks' compute, so its "
         + "time is scheduling rather than α"
     case ("cluster", .gradients, true):
       return "TCP over the shaped link had slow steps: packets delivered out of order make TCP "
@@ -86,8 +86,6 @@ extension CompareResults {
   func costModelSummary() -> [String] {
     let checks = costModelChecks()
     var lines: [String] = []
-    let transports = CompareOrder.sorted(
-      Array(Set(checks.map(\.point.transport))), ["shm", "cluster"])
     for transport in transports {
       for collective in [CostModelCheck.Collective.gradients, .normStatistics] {
         let group = checks.filter {

@@ -2,12 +2,23 @@ import Foundation
 
 /// The step-time and scaling charts of the report.
 extension CompareResults {
+  /// `chart(transport, mode)` for every transport and mode of the sweep, in report order,
+  /// leaving out those with no chart (no points).
+  func chartPerTransportAndMode(_ chart: (_ transport: String, _ mode: String) -> String?)
+    -> [String]
+  {
+    transports.flatMap { transport in modes.compactMap { chart(transport, $0) } }
+  }
+
+  /// The points measured on `transport` in `mode`.
+  func points(transport: String, mode: String) -> [ComparePoint] {
+    points.filter { $0.transport == transport && $0.mode == mode }
+  }
+
   // MARK: - Step time
 
   func stepTimeSection() -> String {
-    let charts = transports.flatMap { transport in
-      modes.compactMap { stepTimeChart(transport: transport, mode: $0) }
-    }
+    let charts = chartPerTransportAndMode(stepTimeChart)
     return CompareReportStyle.section(
       "Where the time of a step goes",
       caption: "Median milliseconds per optimizer step, split into computation, the gradient "
@@ -18,7 +29,7 @@ extension CompareResults {
   }
 
   func stepTimeChart(transport: String, mode: String) -> String? {
-    let selected = points.filter { $0.transport == transport && $0.mode == mode }
+    let selected = points(transport: transport, mode: mode)
     guard !selected.isEmpty else { return nil }
     let norms = CompareOrder.sorted(selected.map(\.norm), CompareOrder.norms)
     let workers = Set(selected.map(\.workers)).sorted()
@@ -63,9 +74,7 @@ extension CompareResults {
   // MARK: - Scaling
 
   func scalingSection() -> String {
-    let charts = transports.flatMap { transport in
-      modes.compactMap { scalingChart(transport: transport, mode: $0) }
-    }
+    let charts = chartPerTransportAndMode(scalingChart)
     return CompareReportStyle.section(
       "Throughput as workers are added",
       caption: "Tokens per second over all workers. Strong scaling keeps the global batch, so "
@@ -75,7 +84,7 @@ extension CompareResults {
   }
 
   func scalingChart(transport: String, mode: String) -> String? {
-    let selected = points.filter { $0.transport == transport && $0.mode == mode }
+    let selected = points(transport: transport, mode: mode)
     guard !selected.isEmpty else { return nil }
     let workers = Set(selected.map(\.workers)).sorted()
     let oneWorker = selected.filter { $0.workers == 1 }.map(\.tokensPerSecond)
