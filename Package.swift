@@ -9,6 +9,23 @@ let numericFlags: [SwiftSetting] = [
   .unsafeFlags(["-Ounchecked", "-target-cpu", "native"], .when(configuration: .release))
 ]
 
+// The module graph is the architecture (README, "Architecture"): each line below is one concept,
+// and its dependencies are everything it may import.
+//
+//   Support      POSIX files (regular-file checks, reads, one atomic write), clock, FNV-1a,
+//                random numbers, message text                                  (no dependency)
+//   Config       TOML, --set, validation, config errors: the only TOMLKit importer  -> Support
+//   Kernels      free functions over Float buffers, forward beside backward     -> CBLAS, Support
+//   Models       norm / attention / placement types, layouts, the model, generation
+//                                                                  -> Kernels, Config, Support
+//   Datasets     tokenizer, corpus readers, sharding, shuffling                     -> Support
+//   Distributed  Communicator, MPI and single-process, accounting, all-reduce cost  -> CMPI, Support
+//   Training     trainer, optimizer, schedule, checkpoints, the session loop, benchmarks
+//                                              -> Models, Datasets, Distributed, Config, Kernels
+//   Reports      Codable results, tables, SVG charts, HTML / Markdown, cost-model checks
+//                                                        -> Training, Distributed, Config, Support
+//   Experiments  sweeps of real jobs (the compare sweep, the job launcher)   -> Reports, Training
+//   ddp          thin swift-argument-parser commands                               -> everything
 let package = Package(
   name: "ddp",
   products: [
@@ -25,31 +42,47 @@ let package = Package(
     .systemLibrary(name: "CMPI", pkgConfig: "ompi-c", providers: [.apt(["libopenmpi-dev"])]),
 
     // MARK: - Implementation
-    .target(name: "Kernels", dependencies: ["CBLAS"], swiftSettings: numericFlags),
+    .target(name: "Support"),
     .target(
-      name: "Models",
-      dependencies: ["Kernels", .product(name: "TOMLKit", package: "TOMLKit")],
-      swiftSettings: numericFlags),
-    .target(name: "Datasets", dependencies: ["Models"]),
-    .target(name: "Distributed", dependencies: ["CMPI", "Models"]),
+      name: "Config",
+      dependencies: ["Support", .product(name: "TOMLKit", package: "TOMLKit")]),
+    .target(name: "Kernels", dependencies: ["CBLAS", "Support"], swiftSettings: numericFlags),
     .target(
-      name: "Training", dependencies: ["Models", "Kernels", "Datasets", "Distributed"],
+      name: "Models", dependencies: ["Kernels", "Config", "Support"],
       swiftSettings: numericFlags),
+    .target(name: "Datasets", dependencies: ["Support"]),
+    .target(name: "Distributed", dependencies: ["CMPI", "Support"]),
+    .target(
+      name: "Training",
+      dependencies: ["Models", "Kernels", "Datasets", "Distributed", "Config", "Support"],
+      swiftSettings: numericFlags),
+    .target(name: "Reports", dependencies: ["Training", "Distributed", "Config", "Support"]),
+    .target(
+      name: "Experiments",
+      dependencies: ["Reports", "Training", "Distributed", "Config", "Support"]),
     .executableTarget(
       name: "ddp",
       dependencies: [
-        "Models", "Training", "Kernels", "Datasets", "Distributed",
+        "Support", "Config", "Kernels", "Models", "Datasets", "Distributed", "Training",
+        "Reports", "Experiments",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
 
     // MARK: - Tests
     .target(name: "TestSupport", path: "Tests/TestSupport"),
+    .testTarget(name: "SupportTests", dependencies: ["Support"]),
+    .testTarget(name: "ConfigTests", dependencies: ["Config", "Support"]),
     .testTarget(name: "KernelsTests", dependencies: ["Kernels", "TestSupport"]),
     .testTarget(
-      name: "ModelsTests", dependencies: ["Models", "Kernels", "Training", "TestSupport"]),
-    .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Models"]),
-    .testTarget(name: "TrainingTests", dependencies: ["Training", "Models", "TestSupport"]),
-    .testTarget(name: "DistributedTests", dependencies: ["Distributed"]),
-    .testTarget(name: "ddpTests", dependencies: ["ddp", "Training"]),
+      name: "ModelsTests",
+      dependencies: ["Models", "Config", "Kernels", "Training", "Support", "TestSupport"]),
+    .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Support"]),
+    .testTarget(
+      name: "TrainingTests",
+      dependencies: ["Training", "Models", "Config", "Distributed", "Support", "TestSupport"]),
+    .testTarget(name: "DistributedTests", dependencies: ["Distributed", "Support"]),
+    .testTarget(
+      name: "ddpTests",
+      dependencies: ["ddp", "Training", "Reports", "Experiments", "Config", "Support"]),
   ]
 )

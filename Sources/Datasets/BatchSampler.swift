@@ -1,4 +1,4 @@
-import Models
+import Support
 
 /// Draws random training windows from a token stream with a seeded generator, reproducibly and
 /// resumably, and gives each worker its shard of every global batch.

@@ -1,3 +1,5 @@
+import Support
+
 /// Reads a corpus path into documents: the files it names, each checked to be text and cut
 /// into documents.
 ///
@@ -26,7 +28,7 @@ public enum CorpusReader {
   public static func documents(of files: [String], corpus path: String) throws -> [[UInt8]] {
     var documents: [[UInt8]] = []
     for file in files {
-      let bytes = try FileSystem.contents(of: file)
+      let bytes = try DataError.reading { try FileSystem.contents(of: file) }
       try TextCheck.requireText(bytes, path: file)
       documents += Documents.split(bytes, onlyFile: files.count == 1)
     }
@@ -37,18 +39,18 @@ public enum CorpusReader {
   /// The files `path` stands for: itself when it is a file, or the usable files of a
   /// directory sorted by name.
   public static func textFiles(at path: String) throws -> [String] {
-    switch try FileSystem.kind(of: path) {
+    switch try DataError.reading({ try FileSystem.kind(of: path) }) {
     case .file:
       return [path]
     case .other:
       throw DataError("\(DataError.quoted(path)) is neither a file nor a directory")
     case .directory:
-      let names = try FileSystem.entries(of: path).filter { name in
+      let names = try DataError.reading { try FileSystem.entries(of: path) }.filter { name in
         !name.hasPrefix(".") && !skippedSuffixes.contains { name.hasSuffix($0) }
       }
       let sorted = names.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
-      let files = try sorted.map { FileSystem.join(path, $0) }.filter {
-        try FileSystem.kind(of: $0) == .file
+      let files = try sorted.map { FileSystem.join(path, $0) }.filter { file in
+        try DataError.reading { try FileSystem.kind(of: file) } == .file
       }
       guard !files.isEmpty else { throw DataError.noTextFiles(path) }
       return files

@@ -1,15 +1,14 @@
-import Models
-
-#if canImport(Glibc)
-  import Glibc
-#endif
+import Support
 
 /// The messages of ``DataError``, in one place so that every refusal reads alike: one line,
 /// naming the path (quoted, control characters escaped) and the problem.
 extension DataError {
-  /// `cannot read "PATH": REASON`, with the system's reason for `errno` code `code`.
-  static func unreadable(_ path: String, code: Int32) -> DataError {
-    DataError("cannot read \(quoted(path)): \(String(cString: strerror(code)))")
+  /// Runs a file operation of ``FileSystem``, its ``FileError`` (`cannot read "PATH": REASON`)
+  /// becoming a `DataError`.
+  static func reading<T>(_ operation: () throws -> T) throws -> T {
+    do { return try operation() } catch let error as FileError {
+      throw DataError(error.description)
+    }
   }
 
   /// A directory in which no file is usable as text.

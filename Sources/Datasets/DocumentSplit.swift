@@ -1,4 +1,4 @@
-import Models
+import Support
 
 /// Decides which documents are held out for validation: by a hash of each document's bytes,
 /// so the split is deterministic, independent of the run's seed and of file order, and equal

@@ -1,3 +1,5 @@
+import Support
+
 #if canImport(Glibc)
   import Glibc
 #endif
@@ -73,9 +75,9 @@ public func measureAllReduce(
       nanosleep(&pause, nil)
       communicator.barrier(category: .control)
     }
-    let start = WallClock.now()
+    let start = monotonicSeconds()
     communicator.allReduceSum(buffer, count: count, category: category)
-    callSeconds.append(WallClock.now() - start)
+    callSeconds.append(monotonicSeconds() - start)
     communicator.barrier(category: .control)
   }
 

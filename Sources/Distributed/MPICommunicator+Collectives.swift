@@ -1,4 +1,5 @@
 internal import CMPI
+import Support
 
 #if canImport(Glibc)
   import Glibc
@@ -22,9 +23,9 @@ extension MPICommunicator {
     _ buffer: UnsafeMutablePointer<T>, count: Int, type: MPI_Datatype, category: CollectiveCategory
   ) {
     let n = mpiCount(count, "MPI_Allreduce")
-    let start = WallClock.now()
+    let start = monotonicSeconds()
     let code = MPI_Allreduce(cmpi_in_place(), buffer, n, type, cmpi_sum(), world)
-    let seconds = WallClock.now() - start
+    let seconds = monotonicSeconds() - start
     check(code, "MPI_Allreduce")
     accounting.record(category, bytes: count * MemoryLayout<T>.stride, seconds: seconds)
   }
@@ -33,9 +34,9 @@ extension MPICommunicator {
     _ buffer: UnsafeMutableRawPointer, bytes: Int, root: Int, category: CollectiveCategory
   ) {
     let n = mpiCount(bytes, "MPI_Bcast")
-    let start = WallClock.now()
+    let start = monotonicSeconds()
     let code = MPI_Bcast(buffer, n, cmpi_byte(), Int32(clamping: root), world)
-    let seconds = WallClock.now() - start
+    let seconds = monotonicSeconds() - start
     check(code, "MPI_Bcast")
     accounting.record(category, bytes: bytes, seconds: seconds)
   }
@@ -45,18 +46,18 @@ extension MPICommunicator {
     category: CollectiveCategory
   ) {
     let n = mpiCount(bytes, "MPI_Allgather")
-    let start = WallClock.now()
+    let start = monotonicSeconds()
     let code = MPI_Allgather(send, n, cmpi_byte(), receive, n, cmpi_byte(), world)
-    let seconds = WallClock.now() - start
+    let seconds = monotonicSeconds() - start
     check(code, "MPI_Allgather")
     accounting.record(category, bytes: bytes, seconds: seconds)
   }
 
   public func barrier(category: CollectiveCategory) {
     precondition(!isFinalized, "MPI_Barrier after MPI_Finalize")
-    let start = WallClock.now()
+    let start = monotonicSeconds()
     let code = MPI_Barrier(world)
-    let seconds = WallClock.now() - start
+    let seconds = monotonicSeconds() - start
     check(code, "MPI_Barrier")
     accounting.record(category, bytes: 0, seconds: seconds)
   }
@@ -73,10 +74,10 @@ extension MPICommunicator {
       return PendingReduction(category: category, count: count, request: nil, ticket: ticket)
     }
     var request: MPI_Request? = cmpi_request_null()
-    let start = WallClock.now()
+    let start = monotonicSeconds()
     let code = MPI_Iallreduce(
       cmpi_in_place(), buffer, n, cmpi_float(), cmpi_sum(), world, &request)
-    let seconds = WallClock.now() - start
+    let seconds = monotonicSeconds() - start
     check(code, "MPI_Iallreduce")
     accounting.record(category, bytes: bytes, seconds: seconds)
     return PendingReduction(category: category, count: count, request: request)
@@ -90,9 +91,9 @@ extension MPICommunicator {
     }
     var request: MPI_Request? = reduction.request
     var flag: Int32 = 0
-    let start = WallClock.now()
+    let start = monotonicSeconds()
     let code = MPI_Test(&request, &flag, cmpi_status_ignore())
-    let seconds = WallClock.now() - start
+    let seconds = monotonicSeconds() - start
     check(code, "MPI_Test")
     accounting.addWaiting(reduction.category, seconds: seconds)
     reduction.request = request
@@ -102,7 +103,7 @@ extension MPICommunicator {
 
   public func wait(_ reduction: PendingReduction) {
     guard !reduction.isCompleted else { return }
-    let start = WallClock.now()
+    let start = monotonicSeconds()
     if let ticket = reduction.ticket, let reductionThread {
       reductionThread.wait(ticket)
     } else {
@@ -110,7 +111,7 @@ extension MPICommunicator {
       check(MPI_Wait(&request, cmpi_status_ignore()), "MPI_Wait")
       reduction.request = request
     }
-    accounting.addWaiting(reduction.category, seconds: WallClock.now() - start)
+    accounting.addWaiting(reduction.category, seconds: monotonicSeconds() - start)
     reduction.isCompleted = true
   }
 

@@ -1,4 +1,5 @@
 internal import CMPI
+import Support
 
 #if canImport(Glibc)
   import Glibc

@@ -1,4 +1,5 @@
 import CBLAS
+import Support
 
 // Shapes: N = rows (B*T tokens), IC = input channels, OC = output channels.
 

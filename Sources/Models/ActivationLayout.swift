@@ -1,3 +1,4 @@
+import Config
 import Kernels
 
 /// Pointers into the activation allocation for one norm application: its output and the

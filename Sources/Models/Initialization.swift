@@ -1,3 +1,5 @@
+import Support
+
 /// Fills parameters and buffers as DESIGN.md section 3 specifies: weights normal(0, 0.02), the
 /// two `proj` weights of each block normal(0, 0.02/√(2L)) (GPT-2's scaling of residual
 /// projections), biases 0, norm weights 1; BatchNorm running mean 0 and running variance 1.

@@ -1,3 +1,5 @@
+import Config
+
 /// Offsets of one norm layer's tensors: weight and bias in the parameters, running statistics
 /// in the buffers. Absent tensors are nil (RMSNorm has no bias; only BatchNorm has running
 /// statistics; `none` has nothing).

@@ -1,3 +1,4 @@
+import Config
 import Kernels
 
 // Shapes: B = sequences per micro-batch, T = context, C = d_model, H = heads, L = layers,

@@ -1,3 +1,7 @@
+import Experiments
+import Reports
+import Training
+
 #if canImport(Glibc)
   import Glibc
 #endif

@@ -1,4 +1,7 @@
 import ArgumentParser
+import Experiments
+import Reports
+import Training
 
 /// `ddp bench`: performance measurements.
 struct Bench: ParsableCommand {

@@ -1,6 +1,10 @@
 import ArgumentParser
 import Distributed
+import Experiments
 import Foundation
+import Reports
+import Support
+import Training
 
 /// `ddp bench allreduce`: MPI_Allreduce latency and bus bandwidth by message size.
 ///
@@ -102,9 +106,9 @@ struct BenchAllReduce: ParsableCommand {
   func run() throws {
     let communicator = makeWorldCommunicator()
     if let problem = problem() {
-      if communicator.isRoot { printError("ddp: \(problem)") }
+      if communicator.isRoot { writeErrorLine("ddp: \(problem)") }
       communicator.finalize()
-      throw ExitCode(2)
+      throw ExitStatus(2)
     }
     if let failRank, failRank == communicator.rank {
       // A test hook: an invalid root makes MPI fail on this rank alone.
@@ -142,12 +146,12 @@ struct BenchAllReduce: ParsableCommand {
     if communicator.isRoot, !wrong.isEmpty {
       let list = wrong.map { "\($0.bytes)" }.joined(separator: ", ")
       let workers = communicator.size
-      printError(
+      writeErrorLine(
         "ddp: MPI_Allreduce gave wrong sums at \(list) bytes "
           + "(every element must be \(workers * (workers + 1) / 2))")
     }
     communicator.finalize()
-    if !wrong.isEmpty { throw ExitCode(1) }
+    if !wrong.isEmpty { throw ExitStatus(1) }
   }
 
   /// Prints the table and the JSON line (rank 0 only).

@@ -1,8 +1,12 @@
 import ArgumentParser
+import Config
 import Distributed
+import Experiments
 import Foundation
 import Kernels
 import Models
+import Reports
+import Support
 import Training
 
 /// `ddp bench [model] --config FILE`: times full training steps of a config on this process.
@@ -39,7 +43,7 @@ struct BenchModel: ParsableCommand {
 
   func run() throws {
     setBLASThreads(threads)
-    let run = try loadOrExit { try RunConfig.load(path: config, overrides: overrides) }
+    let run = try reportingInputErrors { try RunConfig.load(path: config, overrides: overrides) }
     if MPICommunicator.detectMPILaunch() {
       let communicator = MPICommunicator()
       if communicator.size > 1 {
@@ -55,7 +59,9 @@ struct BenchModel: ParsableCommand {
     }
     let m = run.model
     let batch = run.train.batch / run.train.gradAccum
-    let model = try loadOrExit { try Transformer(config: m, batch: batch, seed: run.train.seed) }
+    let model = try reportingInputErrors {
+      try Transformer(config: m, batch: batch, seed: run.train.seed)
+    }
     let optimizer = AdamW(
       layout: model.layout.parameters, beta1: Float(run.train.beta1),
       beta2: Float(run.train.beta2), weightDecay: Float(run.train.weightDecay))
@@ -178,5 +184,3 @@ struct BenchReport: Codable {
     return String(decoding: try encoder.encode(self), as: UTF8.self)
   }
 }
-
-func fmt(_ x: Double, _ digits: Int) -> String { String(format: "%.\(digits)f", x) }

@@ -1,11 +1,15 @@
 import ArgumentParser
+import Experiments
 import Foundation
+import Reports
+import Support
+import Training
 
 /// How the command line's own errors end the program: `--help` prints to standard output with
 /// exit 0; a usage error (unknown option, missing or invalid value) is one line on standard
 /// error, `ddp: <problem> (see 'ddp <command> --help')`, with exit code 2, printed by rank 0
 /// alone under `mpirun` (every rank parses the same arguments, so every rank fails alike and
-/// none waits for the others); an `ExitCode` thrown by a command ends with that code, its
+/// none waits for the others); an `ExitStatus` (Support) or `ExitCode` thrown by a command ends with that code, its
 /// message already printed.
 enum CommandLineErrors {
   static func run(_ root: DDP.Type) -> Never {
@@ -13,6 +17,8 @@ enum CommandLineErrors {
       var command = try root.parseAsRoot()
       try command.run()
       exit(0)
+    } catch let status as ExitStatus {
+      exit(status.code)
     } catch let exitCode as ExitCode {
       exit(exitCode.rawValue)
     } catch {
@@ -21,24 +27,15 @@ enum CommandLineErrors {
         print(root.fullMessage(for: error))
         exit(0)
       }
-      if isRankZero {
+      if isLaunchedRankZero {
         let message =
           root.message(for: error)
           .split(separator: "\n").first.map(String.init) ?? "\(error)"
         let help = helpHint(CommandLine.arguments.dropFirst())
-        printError("ddp: " + message.replacingOccurrences(of: "Error: ", with: "") + help)
+        writeErrorLine("ddp: " + message.replacingOccurrences(of: "Error: ", with: "") + help)
       }
       exit(code == .validationFailure ? 2 : code.rawValue)
     }
-  }
-
-  /// True outside mpirun and on rank 0 under it (read from OpenMPI's environment, before MPI
-  /// is initialized).
-  static var isRankZero: Bool {
-    guard let rank = ProcessInfo.processInfo.environment["OMPI_COMM_WORLD_RANK"] else {
-      return true
-    }
-    return rank == "0"
   }
 
   /// ` (see 'ddp train --help')` for the subcommand named in `arguments`, or `ddp --help`.

@@ -1,4 +1,7 @@
 import ArgumentParser
+import Experiments
+import Reports
+import Training
 
 /// The `ddp` command: a data-parallel Transformer trainer on MPI and OpenBLAS.
 struct DDP: ParsableCommand {

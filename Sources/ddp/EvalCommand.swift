@@ -1,8 +1,12 @@
 import ArgumentParser
+import Config
 import Datasets
+import Experiments
 import Foundation
 import Kernels
 import Models
+import Reports
+import Support
 import Training
 
 /// `ddp eval`: the mean loss of a checkpoint over a corpus, as one JSON line.
@@ -30,9 +34,11 @@ struct EvalCommand: ParsableCommand {
 
   func run() throws {
     setBLASThreads(1)
-    let loaded = try loadOrExit { try CheckpointIO.loadModel(from: checkpoint, batch: batch) }
+    let loaded = try reportingInputErrors {
+      try CheckpointIO.loadModel(from: checkpoint, batch: batch)
+    }
     let context = loaded.run.model.context
-    let tokens: [UInt8] = try loadOrExit {
+    let tokens: [UInt8] = try reportingInputErrors {
       if let data {
         let all = try Corpus.loadWhole(path: data)
         guard all.count > context else {

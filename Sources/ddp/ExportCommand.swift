@@ -1,6 +1,10 @@
 import ArgumentParser
+import Config
+import Experiments
 import Foundation
 import Models
+import Reports
+import Support
 import Training
 
 /// `ddp export`: writes a checkpoint's weights as safetensors for other tools.
@@ -21,7 +25,7 @@ struct ExportCommand: ParsableCommand {
   @Option(help: "The .safetensors file to write.") var output: String
 
   func run() throws {
-    let loaded = try loadOrExit { try CheckpointIO.loadModel(from: checkpoint, batch: 1) }
+    let loaded = try reportingInputErrors { try CheckpointIO.loadModel(from: checkpoint, batch: 1) }
     let m = loaded.run.model
     let config: [String: Any] = [
       "vocab_size": m.vocabSize, "d_model": m.dModel, "n_heads": m.nHeads,
@@ -30,7 +34,7 @@ struct ExportCommand: ParsableCommand {
       "tokenizer": m.tokenizer,
     ]
     let json = try JSONSerialization.data(withJSONObject: config, options: [.sortedKeys])
-    try loadOrExit {
+    try reportingInputErrors {
       try SafeTensors.write(
         [loaded.model.parameters, loaded.model.buffers],
         metadata: ["config": String(decoding: json, as: UTF8.self), "format": "pt"],

@@ -1,7 +1,11 @@
 import ArgumentParser
+import Config
 import Distributed
+import Experiments
 import Foundation
 import Models
+import Reports
+import Support
 import Training
 
 /// `ddp model-cost`: predicted communication per optimizer step for worker counts and model
@@ -49,9 +53,9 @@ struct ModelCostCommand: ParsableCommand {
   }
 
   func run() throws {
-    let run = try loadOrExit { try RunConfig.load(path: config, overrides: overrides) }
+    let run = try reportingInputErrors { try RunConfig.load(path: config, overrides: overrides) }
     let counts = try parseWorkerCounts(workers)
-    let (model, source) = try loadOrExit { try costModel() }
+    let (model, source) = try reportingInputErrors { try costModel() }
     let algorithms = AllReduceAlgorithms(twoWorkers: model)
     var syncRun = run
     syncRun.model.norm = .syncbatchnorm

@@ -1,8 +1,13 @@
 import ArgumentParser
+import Config
 import Datasets
+import Experiments
 import Foundation
 import Kernels
 import Models
+import Reports
+import Support
+import Training
 
 /// `ddp sample`: generates text from a checkpoint.
 struct SampleCommand: ParsableCommand {
@@ -35,7 +40,7 @@ struct SampleCommand: ParsableCommand {
 
   func run() throws {
     setBLASThreads(1)
-    let loaded = try loadOrExit { try CheckpointIO.loadModel(from: checkpoint, batch: 1) }
+    let loaded = try reportingInputErrors { try CheckpointIO.loadModel(from: checkpoint, batch: 1) }
     let generator = Generator(model: loaded.model)
     let context = loaded.model.config.context
     var rng = RandomNumbers(seed: seed)

@@ -1,9 +1,13 @@
 import ArgumentParser
+import Config
 import Datasets
 import Distributed
+import Experiments
 import Foundation
 import Kernels
 import Models
+import Reports
+import Support
 import Training
 
 /// `ddp train`: trains a model from a config and writes a run directory.
@@ -46,13 +50,15 @@ struct TrainCommand: ParsableCommand {
   func run() throws {
     setBLASThreads(threads)
     let communicator = makeWorldCommunicator()
-    let session = try TrainingSession.prepare(self, communicator: communicator)
+    let request = TrainingRequest(
+      configPath: config, overrides: overrides, runDirectory: runDirectoryPath(), resume: resume)
+    let session = try TrainingSession.prepare(request, communicator: communicator)
     do {
       try session.train(stopAt: stopAt)
     } catch let failure as AgreedFailure {
-      if communicator.rank == 0 { printError("ddp: \(failure)") }
+      if communicator.rank == 0 { writeErrorLine("ddp: \(failure)") }
       communicator.finalize()
-      throw ExitCode(1)
+      throw ExitStatus(1)
     } catch {
       communicator.abort(message: "ddp: \(error)", code: 2)
     }

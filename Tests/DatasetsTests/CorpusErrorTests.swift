@@ -1,5 +1,5 @@
 import Datasets
-import Models
+import Support
 import XCTest
 
 #if canImport(Glibc)

@@ -1,3 +1,4 @@
+import Config
 import Kernels
 import Models
 import TestSupport

@@ -1,5 +1,6 @@
 import Foundation
 import Models
+import Support
 import Training
 import XCTest
 

@@ -1,3 +1,4 @@
+import Config
 import Distributed
 import Models
 import Training

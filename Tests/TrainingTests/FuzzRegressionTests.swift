@@ -1,5 +1,7 @@
+import Config
 import Foundation
 import Models
+import Support
 import TestSupport
 import Training
 import XCTest

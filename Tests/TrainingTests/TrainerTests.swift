@@ -1,3 +1,4 @@
+import Config
 import Models
 import Training
 import XCTest

@@ -1,7 +1,7 @@
+import Experiments
 import Foundation
+import Reports
 import XCTest
-
-@testable import ddp
 
 #if canImport(FoundationXML)
   import FoundationXML

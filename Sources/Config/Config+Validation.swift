@@ -1,0 +1,83 @@
+import Support
+
+extension RunConfig {
+  /// Checks every value is possible, throwing a ``ConfigError`` for the first one that is not.
+  ///
+  /// `load` calls this after applying the overrides; call it yourself on a configuration built
+  /// in code. A configuration that passes writes a ``tomlText`` that loads back equal.
+  public func validate() throws {
+    let tokenizers = ["byte"]
+    guard tokenizers.contains(model.tokenizer) else {
+      throw ConfigError.notAChoice(
+        key: "model.tokenizer", value: MessageText.quoted(model.tokenizer), noun: "a tokenizer",
+        accepted: tokenizers)
+    }
+    let positive: [(String, Int)] = [
+      ("model.d_model", model.dModel), ("model.n_heads", model.nHeads),
+      ("model.n_layers", model.nLayers), ("model.context", model.context),
+      ("train.steps", train.steps), ("train.batch", train.batch),
+      ("train.grad_accum", train.gradAccum), ("train.eval_batches", train.evalBatches),
+      ("train.keep_checkpoints", train.keepCheckpoints),
+    ]
+    for (key, value) in positive {
+      try require(value > 0, key, .int(value), "an integer > 0")
+    }
+    let nonNegative: [(String, Int)] = [
+      ("train.warmup", train.warmup), ("train.eval_every", train.evalEvery),
+      ("train.checkpoint_every", train.checkpointEvery),
+      ("distributed.check_every", distributed.checkEvery),
+    ]
+    for (key, value) in nonNegative {
+      try require(value >= 0, key, .int(value), "an integer >= 0")
+    }
+    try require(
+      model.dModel % model.nHeads == 0, "model.d_model", .int(model.dModel),
+      "a multiple of model.n_heads = \(model.nHeads)")
+    try require(
+      train.batch % train.gradAccum == 0, "train.batch", .int(train.batch),
+      "a multiple of train.grad_accum = \(train.gradAccum)")
+    guard train.seed <= UInt64(Int.max) else {
+      throw ConfigError.invalidValue(
+        key: "train.seed", value: String(train.seed), expected: ConfigField.seedRange)
+    }
+    try validateRates()
+  }
+
+  /// The floating-point keys: learning rates, AdamW, clipping, split and bucket size.
+  private func validateRates() throws {
+    let lr = train.lr
+    try require(lr.isFinite && lr > 0, "train.lr", .double(lr), "a finite number > 0")
+    try require(
+      train.minLR.isFinite && train.minLR >= 0, "train.min_lr", .double(train.minLR),
+      "a finite number >= 0")
+    try require(
+      train.minLR <= lr, "train.min_lr", .double(train.minLR),
+      "a number <= train.lr = \(ConfigValue.double(lr).toml)")
+    let nonNegative: [(String, Double)] = [
+      ("train.weight_decay", train.weightDecay), ("train.clip", train.clip),
+    ]
+    for (key, value) in nonNegative {
+      try require(value.isFinite && value >= 0, key, .double(value), "a finite number >= 0")
+    }
+    for (key, value) in [("train.beta1", train.beta1), ("train.beta2", train.beta2)] {
+      try require(value >= 0 && value < 1, key, .double(value), "a number in [0, 1)")
+    }
+    let fraction = data.valFraction
+    try require(
+      fraction > 0 && fraction < 1, "data.val_fraction", .double(fraction),
+      "a number in (0, 1), exclusive")
+    try require(!data.path.isEmpty, "data.path", .string(data.path), "a non-empty path")
+    let bucket = distributed.bucketMB
+    try require(
+      bucket.isFinite && bucket > 0, "distributed.bucket_mb", .double(bucket),
+      "a finite number > 0")
+  }
+
+  private func require(
+    _ condition: Bool, _ key: String, _ value: ConfigValue, _ expected: String
+  ) throws {
+    guard condition else {
+      throw ConfigError.invalidValue(key: key, value: value.toml, expected: expected)
+    }
+  }
+}

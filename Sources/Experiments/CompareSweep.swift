@@ -1,0 +1,267 @@
+import Config
+import Distributed
+import Foundation
+import Kernels
+import Models
+import Reports
+import Support
+import Training
+
+/// The points of a `ddp compare` sweep, run one `mpirun` job each, and what they measured.
+public struct CompareSweep {
+  public let run: RunConfig
+  public let configPath: String
+  public let overrides: [String]
+  public let workers: [Int]
+  public let norms: [NormKind]
+  public let modes: [ScalingMode]
+  public let steps: Int
+  public let warmup: Int
+  public let tolerance: Double
+  public let launchers: [JobLauncher]
+  public let folder: String
+
+  public init(
+    run: RunConfig, configPath: String, overrides: [String], workers: [Int], norms: [NormKind],
+    modes: [ScalingMode], steps: Int, warmup: Int, tolerance: Double, launchers: [JobLauncher],
+    folder: String
+  ) {
+    (self.run, self.configPath, self.overrides, self.workers, self.norms) =
+      (run, configPath, overrides, workers, norms)
+    (self.modes, self.steps, self.warmup, self.tolerance, self.launchers, self.folder) =
+      (modes, steps, warmup, tolerance, launchers, folder)
+  }
+
+  /// One job: a transport, a mode, a norm and a worker count.
+  public struct Point {
+    public var launcher: JobLauncher
+    public var mode: ScalingMode
+    public var norm: NormKind
+    public var workers: Int
+    public var name: String {
+      "\(launcher.transport.rawValue)-\(mode.rawValue)-\(norm.rawValue)-\(workers)w"
+    }
+  }
+
+  public var points: [Point] {
+    launchers.flatMap { launcher in
+      modes.flatMap { mode in
+        norms.flatMap { norm in
+          workers.map { Point(launcher: launcher, mode: mode, norm: norm, workers: $0) }
+        }
+      }
+    }
+  }
+
+  /// Sequences per optimizer step over all workers at a point.
+  public func globalBatch(_ point: Point) -> Int {
+    point.mode == .strong ? run.train.batch : run.train.batch * point.workers
+  }
+
+  /// Refuses sweeps that cannot run before any job starts: a batch that does not divide, an
+  /// output folder that already holds results.
+  public func check() throws {
+    let accumulation = run.train.gradAccum
+    if modes.contains(.strong) {
+      for count in workers where run.train.batch % (count * accumulation) != 0 {
+        throw RunError(
+          "train.batch = \(run.train.batch) does not divide among \(count) workers x "
+            + "train.grad_accum = \(accumulation) (strong scaling keeps the global batch)")
+      }
+    }
+    if run.train.batch % accumulation != 0 {
+      throw RunError(
+        "train.batch = \(run.train.batch) does not divide by train.grad_accum = \(accumulation)")
+    }
+    if FileManager.default.fileExists(atPath: folder + "/results.json") {
+      throw RunError("\"\(folder)\" already holds results.json; choose another --out")
+    }
+    do {
+      try FileManager.default.createDirectory(
+        atPath: folder + "/points", withIntermediateDirectories: true)
+    } catch {
+      throw RunError("cannot create \"\(folder)\": \(error.localizedDescription)")
+    }
+  }
+
+  /// Runs the all-reduce fits and every point, in order, printing one line per job.
+  public func measure() throws -> CompareResults {
+    let all = points
+    var fits: [AllReduceFit] = []
+    for launcher in launchers {
+      for count in Set([2] + workers.filter { $0 > 1 }).sorted() {
+        fits.append(try fitAllReduce(launcher, workers: count))
+      }
+    }
+    var measured: [ComparePoint] = []
+    var parameters: [String: CheckpointTensors] = [:]
+    for (index, point) in all.enumerated() {
+      let began = monotonicSeconds()
+      let directory = try train(point)
+      let measurement = try RunMeasurement(directory: directory)
+      var result = summarize(point, measurement)
+      let fitHere = fits.first {
+        $0.transport == point.launcher.transport.rawValue && $0.workers == point.workers
+      }
+      if point.workers > 1, let fitHere {
+        var pointRun = run
+        pointRun.model.norm = point.norm
+        pointRun.train.batch = globalBatch(point)
+        let prediction = CommunicationPrediction(
+          run: pointRun, workers: point.workers,
+          fitAtWorkers: AllReduceCostModel(alpha: fitHere.alpha, beta: fitHere.beta))
+        result.predictedGradientMs = prediction.gradientSeconds * 1e3
+        result.predictedNormStatsMs = prediction.normStatisticsSeconds * 1e3
+      }
+      let baseKey = "\(point.launcher.transport.rawValue)-\(point.mode.rawValue)-\(point.norm)"
+      if let one = measured.first(where: {
+        $0.transport == result.transport && $0.mode == result.mode && $0.norm == result.norm
+          && $0.workers == 1
+      }) {
+        result.scalingEfficiency =
+          result.tokensPerSecond / (Double(point.workers) * one.tokensPerSecond)
+      }
+      if point.mode == .strong {
+        let final = try measurement.finalParameters()
+        if point.workers == 1 {
+          parameters[baseKey] = final
+        } else if let reference = parameters[baseKey] {
+          let difference = parityDifference(
+            final, reference,
+            batchStatistics: point.norm == .batchnorm
+              || point.norm == .syncbatchnorm)
+          result.parityMaxDifference = difference
+          result.matchesOneWorker = difference <= tolerance
+        }
+      }
+      measured.append(result)
+      print(progressLine(index: index, of: all.count, point, result, monotonicSeconds() - began))
+      fflush(nil)
+    }
+    let layout = ModelLayout(run.model)
+    var syncModel = run.model
+    syncModel.norm = .syncbatchnorm
+    return CompareResults(
+      config: configPath, overrides: overrides, steps: steps, warmup: warmup,
+      parityTolerance: tolerance, layers: run.model.nLayers, dModel: run.model.dModel,
+      context: run.model.context, parameters: layout.parameters.totalCount,
+      normLayers: ModelLayout(syncModel).normLayerCount,
+      date: ISO8601DateFormatter().string(from: Date()), host: ProcessInfo.processInfo.hostName,
+      cores: ProcessInfo.processInfo.activeProcessorCount, fits: fits, points: measured)
+  }
+
+  /// `[5/24] shm strong syncbatchnorm 2 workers: 41.2 ms/step, ...`
+  public func progressLine(
+    index: Int, of total: Int, _ point: Point, _ result: ComparePoint, _ seconds: Double
+  ) -> String {
+    let plural = point.workers == 1 ? "" : "s"
+    let head =
+      "[\(index + 1)/\(total)] \(point.launcher.transport.rawValue) \(point.mode.rawValue) "
+      + "\(point.norm.rawValue) \(point.workers) worker\(plural)"
+    let times =
+      "\(fmt(result.stepMs, 1)) ms/step, gradients \(fmt(result.gradientWaitMs, 2)) ms, "
+      + "norm statistics \(fmt(result.normStatsWaitMs, 2)) ms "
+      + "(\(Int(result.normStatsCallsPerStep)) calls)"
+      + (result.predictedNormStatsMs.map { pred in
+        ", transfer/predicted: gradients \(fmt(result.gradientTransferMs ?? 0, 2))/"
+          + "\(fmt(result.predictedGradientMs ?? 0, 2)), norm statistics "
+          + "\(fmt(result.normStatsTransferMs ?? 0, 2))/\(fmt(pred, 2)) ms"
+      } ?? "")
+    let parity = result.parityMaxDifference.map { ", max |Δθ| vs 1 worker \(sci($0))" } ?? ""
+    return head + ": " + times + parity + " [\(fmt(seconds, 1)) s]"
+  }
+
+  /// Trains one point in `FOLDER/points/NAME/run`, returning that run directory.
+  public func train(_ point: Point) throws -> String {
+    let pointFolder = "\(folder)/points/\(point.name)"
+    try? FileManager.default.removeItem(atPath: pointFolder)
+    try FileManager.default.createDirectory(
+      atPath: pointFolder, withIntermediateDirectories: true)
+    let arguments =
+      ["train", "--config", configPath] + overrides.flatMap { ["--set", $0] } + [
+        "--set", "model.norm=\(point.norm.rawValue)",
+        "--set", "train.batch=\(globalBatch(point))",
+        "--set", "train.steps=\(steps)",
+        "--set", "train.checkpoint_every=0",
+        "--set", "train.keep_checkpoints=1",
+        "--set", "distributed.timing_barriers=true",
+        "--out", pointFolder + "/run",
+      ]
+    let log = pointFolder + "/train.log"
+    try expectSuccess(
+      point.launcher.run(
+        workers: point.workers, arguments: arguments, log: log, silentLimit: 45),
+      job: "\(point.name) (\(point.workers) workers)", log: log)
+    return pointFolder + "/run"
+  }
+
+  /// Fits t(n) = α + β·n with `ddp bench allreduce` on `workers` ranks of a transport, up to
+  /// the next power of two above the gradient's size.
+  public func fitAllReduce(_ launcher: JobLauncher, workers count: Int) throws -> AllReduceFit {
+    let transport = launcher.transport.rawValue
+    let log = "\(folder)/points/allreduce-\(transport)-\(count)w.log"
+    let gradientBytes = ModelLayout(run.model).parameters.totalCount * 4
+    var maxBytes = 4
+    while maxBytes < gradientBytes { maxBytes *= 2 }
+    let began = monotonicSeconds()
+    try expectSuccess(
+      launcher.run(
+        workers: count, arguments: ["bench", "allreduce", "--max-bytes", "\(maxBytes)"],
+        log: log),
+      job: "all-reduce benchmark (\(transport), \(count) workers)", log: log)
+    let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+    let record = text.split(separator: "\n").last {
+      $0.hasPrefix("{") && $0.contains("alpha_us")
+    }.flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+    guard let record, let alpha = record["alpha_us"] as? Double,
+      let beta = record["beta_ns_per_byte"] as? Double
+    else { throw RunError("the all-reduce benchmark printed no fit; see \(log)") }
+    print(
+      "all-reduce fit, \(transport), \(count) workers: α = \(fmt(alpha, 2)) µs, β = "
+        + "\(fmt(beta, 4)) ns/byte [\(fmt(monotonicSeconds() - began, 1)) s]")
+    return AllReduceFit(
+      transport: transport, workers: count, alpha: alpha * 1e-6, beta: beta * 1e-9)
+  }
+
+  /// Throws with the job's last error line when it failed or hung.
+  public func expectSuccess(_ status: Int32?, job: String, log: String) throws {
+    guard status != 0 else { return }
+    let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+    let reason =
+      text.split(separator: "\n").last { $0.hasPrefix("ddp:") || $0.contains(": ddp:") }
+      .map(String.init) ?? "exit status \(status.map(String.init) ?? "?")"
+    guard status != nil else {
+      throw RunError("\(job) ran past --timeout and was killed; see \(log)")
+    }
+    throw RunError("\(job) failed: \(reason); see \(log)")
+  }
+
+  /// The figures of one finished point, medians over the steps after warm-up.
+  public func summarize(_ point: Point, _ m: RunMeasurement) -> ComparePoint {
+    let stepMs = m.median(afterWarmup: warmup) { $0.seconds } * 1e3
+    let gradients = m.median(afterWarmup: warmup) { $0.seconds("gradients") } * 1e3
+    let normStats = m.median(afterWarmup: warmup) { $0.seconds("norm_stats") } * 1e3
+    let control = m.median(afterWarmup: warmup) { $0.seconds("control") } * 1e3
+    let tokens = Double(globalBatch(point) * run.model.context)
+    return ComparePoint(
+      transport: point.launcher.transport.rawValue, mode: point.mode.rawValue,
+      norm: point.norm.rawValue, workers: point.workers, globalBatch: globalBatch(point),
+      stepMs: stepMs, computeMs: max(0, stepMs - gradients - normStats - control),
+      gradientWaitMs: gradients, normStatsWaitMs: normStats, controlWaitMs: control,
+      gradientCallsPerStep: m.mean(afterWarmup: warmup) { $0.calls("gradients") },
+      gradientBytesPerStep: m.mean(afterWarmup: warmup) { $0.bytes("gradients") },
+      normStatsCallsPerStep: m.mean(afterWarmup: warmup) { $0.calls("norm_stats") },
+      normStatsBytesPerStep: m.mean(afterWarmup: warmup) { $0.bytes("norm_stats") },
+      tokensPerSecond: tokens / (stepMs / 1e3), scalingEfficiency: nil,
+      lossCurve: m.steps.map(\.loss), finalLoss: m.steps.last?.loss ?? .nan,
+      parityMaxDifference: nil, matchesOneWorker: nil, predictedGradientMs: nil,
+      predictedNormStatsMs: nil,
+      gradientTransferMs: point.workers > 1
+        ? m.median(afterWarmup: warmup) { $0.leastWait["gradients"] ?? 0 } * 1e3 : nil,
+      normStatsTransferMs: point.workers > 1
+        ? m.median(afterWarmup: warmup) { $0.leastWait["norm_stats"] ?? 0 } * 1e3 : nil)
+  }
+}
+
+/// `x` in scientific notation with two significant decimals.
+public func sci(_ x: Double) -> String { String(format: "%.2e", x) }

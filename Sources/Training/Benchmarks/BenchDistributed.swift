@@ -1,0 +1,134 @@
+import ArgumentParser
+import Config
+import Distributed
+import Foundation
+import Kernels
+import Models
+import Support
+import Training
+
+/// `ddp bench` under `mpirun -np N`: training steps of a config over N workers against one
+/// worker with the same global batch, and the gradient all-reduce against a bare
+/// `MPI_Allreduce` of the same size, measured in the same job.
+///
+/// ```
+/// tokens/s (N workers)  = batch · context / median step time
+/// scaling efficiency    = tokens/s (N) / (N · tokens/s (1))
+/// all-reduce rate ratio = bare MPI_Allreduce seconds / bucketed gradient all-reduce seconds
+/// ```
+/// The one-worker figure is measured by rank 0 alone first (the other ranks wait), so on a
+/// machine with fewer cores than ranks it is the cleaner of the two.
+public struct DistributedBench {
+  public let run: RunConfig
+  public let communicator: any Communicator
+  public let steps: Int
+  public let warmup: Int
+
+  public func measure() throws {
+    let (t, workers) = (run.model.context, communicator.size)
+    var rng = RandomNumbers(seed: run.train.seed)
+    let tokens = (0..<200_000).map { _ in UInt8(rng.nextInt(below: 256)) }
+    var single = Double.nan
+    if communicator.rank == 0 {
+      let trainer = try Trainer(run: run, trainTokens: tokens)
+      single = medianStep(trainer)
+    }
+    communicator.barrier(category: .control)
+    let trainer = try Trainer(run: run, trainTokens: tokens, communicator: communicator)
+    let before = communicator.accounting.snapshot()
+    let seconds = medianStep(trainer)
+    let perStep = communicator.accounting.snapshot().subtracting(before)[.gradients]
+    let (bucketed, bare) = timeAgainstBareAllReduce(trainer)
+    guard communicator.rank == 0 else { return }
+    let tokensPerStep = Double(run.train.batch * t)
+    let report: [String: Any] = [
+      "workers": workers, "ms_per_step": seconds * 1e3,
+      "tokens_per_second": tokensPerStep / seconds,
+      "single_worker_tokens_per_second": tokensPerStep / single,
+      "scaling_efficiency": single / seconds / Double(workers),
+      "gradient_bytes_per_step": perStep.bytes / (steps + warmup),
+      "gradient_calls_per_step": Double(perStep.calls) / Double(steps + warmup),
+      "gradient_wait_ms_per_step": perStep.seconds / Double(steps + warmup) * 1e3,
+      "bucketed_allreduce_ms": bucketed * 1e3, "bare_allreduce_ms": bare * 1e3,
+      "allreduce_rate_ratio": bare / bucketed, "overlap": run.distributed.overlap,
+      "bucket_mb": run.distributed.bucketMB,
+    ]
+    let rows: [(String, String)] = [
+      ("workers", "\(workers)"),
+      ("ms/step (median)", fmt(seconds * 1e3, 1)),
+      ("tokens/s, all workers", fmt(tokensPerStep / seconds, 0)),
+      ("tokens/s, one worker (same global batch)", fmt(tokensPerStep / single, 0)),
+      ("scaling efficiency", fmt(100 * single / seconds / Double(workers), 1) + "%"),
+      ("gradient all-reduce MB/step", fmt(Double(perStep.bytes) / Double(steps + warmup) / 1e6, 3)),
+      ("waiting on gradients ms/step", fmt(perStep.seconds / Double(steps + warmup) * 1e3, 2)),
+      ("bucketed / bare all-reduce ms", fmt(bucketed * 1e3, 2) + " / " + fmt(bare * 1e3, 2)),
+      ("all-reduce rate vs bare MPI_Allreduce", fmt(100 * bare / bucketed, 1) + "%"),
+    ]
+    let width = rows.map(\.0.count).max() ?? 0
+    print(
+      rows.map { $0.0.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + $0.1 }
+        .joined(separator: "\n"))
+    let json = try JSONSerialization.data(withJSONObject: report, options: [.sortedKeys])
+    print(String(decoding: json, as: UTF8.self))
+  }
+
+  /// Seconds of the bucketed gradient all-reduce and of one bare all-reduce of the same bytes:
+  /// `pairs` of the two, each after a barrier (so rank skew is not counted), alternating which
+  /// goes first (so neither always meets a warmer cache); median per rank, mean over ranks.
+  public func timeAgainstBareAllReduce(_ trainer: Trainer, pairs: Int = 9) -> (Double, Double) {
+    let count = trainer.model.parameterCount
+    let buffer = allocateFloats(count)  // huge pages, like the gradients
+    defer { deallocateFloats(buffer) }
+    buffer.initialize(repeating: 0, count: count)
+    communicator.allReduceSum(buffer, count: count, category: .gradients)  // warm-up
+    func timeBare() -> Double {
+      communicator.barrier(category: .control)
+      let start = monotonicSeconds()
+      communicator.allReduceSum(buffer, count: count, category: .gradients)
+      return monotonicSeconds() - start
+    }
+    func timeBucketed() -> Double {
+      communicator.barrier(category: .control)
+      return trainer.timeGradientReduction()
+    }
+    var (bucketed, bare) = ([Double](), [Double]())
+    for pair in 0..<pairs {
+      if pair % 2 == 0 {
+        bucketed.append(timeBucketed())
+        bare.append(timeBare())
+      } else {
+        bare.append(timeBare())
+        bucketed.append(timeBucketed())
+      }
+    }
+    let medians = communicator.allGather(
+      [bucketed.sorted()[pairs / 2], bare.sorted()[pairs / 2]], category: .control)
+    let ranks = Double(medians.count)
+    return (
+      medians.map { $0[0] }.reduce(0, +) / ranks, medians.map { $0[1] }.reduce(0, +) / ranks
+    )
+  }
+
+  /// Median seconds of `steps` training steps after `warmup` untimed ones.
+  public func medianStep(_ trainer: Trainer) -> Double {
+    var times: [Double] = []
+    for i in 0..<(warmup + steps) {
+      let start = monotonicSeconds()
+      _ = trainer.trainStep()
+      if i >= warmup { times.append(monotonicSeconds() - start) }
+    }
+    return times.sorted()[times.count / 2]
+  }
+
+  public init(
+    run: RunConfig,
+    communicator: any Communicator,
+    steps: Int,
+    warmup: Int
+  ) {
+    self.run = run
+    self.communicator = communicator
+    self.steps = steps
+    self.warmup = warmup
+  }
+}

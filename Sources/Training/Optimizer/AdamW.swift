@@ -1,0 +1,89 @@
+import Config
+import Kernels
+import Models
+
+/// AdamW: Adam with decoupled weight decay and bias correction, over one flat parameter buffer.
+///
+/// ```
+/// g ← gradScale · g
+/// m ← β₁·m + (1 − β₁)·g,          v ← β₂·v + (1 − β₂)·g²
+/// m̂ = m / (1 − β₁ᵗ),              v̂ = v / (1 − β₂ᵗ)
+/// θ ← θ − lr·(m̂ / (√v̂ + ε) + λ·θ)     (λ = 0 for vectors: norm weights, biases)
+/// ```
+/// computed as `θ·(1 − lr·λ) − (lr / (1 − β₁ᵗ))·m / (√(v / (1 − β₂ᵗ)) + ε)`, one division and
+/// one square root per element: the update streams seven arrays and is bound by memory.
+///
+/// ### References
+/// I. Loshchilov, F. Hutter, "Decoupled Weight Decay Regularization", ICLR 2019.
+public final class AdamW {
+  public var beta1: Float
+  public var beta2: Float
+  public var weightDecay: Float
+  public var epsilon: Float = 1e-8
+  /// First and second moments, laid out as the parameters.
+  public let firstMoment: FlatTensors
+  public let secondMoment: FlatTensors
+  /// Updates taken so far (t in the bias correction).
+  public var step = 0
+
+  public init(layout: TensorLayout, beta1: Float, beta2: Float, weightDecay: Float) {
+    self.beta1 = beta1
+    self.beta2 = beta2
+    self.weightDecay = weightDecay
+    firstMoment = FlatTensors(layout: layout)
+    secondMoment = FlatTensors(layout: layout)
+  }
+
+  /// Applies one update to `parameters` from `gradients` (scaled by `gradScale`, the clipping
+  /// factor) with learning rate `lr`.
+  public func update(
+    parameters: FlatTensors, gradients: FlatTensors, lr: Float, gradScale: Float = 1
+  ) {
+    step += 1
+    let stepSize = lr / (1 - Float(Double(beta1).power(step)))
+    let secondScale = 1 / (1 - Float(Double(beta2).power(step)))
+    let (b1, b2, eps) = (beta1, beta2, epsilon)
+    for entry in parameters.layout.entries {
+      let shrink = 1 - lr * (entry.isVector ? 0 : weightDecay)  // decoupled decay: θ·(1 − lr·λ)
+      let p = parameters[entry.offset]
+      let g = gradients[entry.offset]
+      let m = firstMoment[entry.offset]
+      let v = secondMoment[entry.offset]
+      let count = entry.count
+      var i = 0
+      // Whole vectors: the update is bound by memory once the square root is one instruction.
+      while i + vectorWidth <= count {
+        let grad = loadVector(g + i) * gradScale
+        let mi = b1 * loadVector(m + i) + (1 - b1) * grad
+        let vi = b2 * loadVector(v + i) + (1 - b2) * grad * grad
+        storeVector(mi, m + i)
+        storeVector(vi, v + i)
+        let pi = loadVector(p + i)
+        storeVector(pi * shrink - stepSize * mi / (squareRootVector(vi * secondScale) + eps), p + i)
+        i += vectorWidth
+      }
+      while i < count {
+        let grad = g[i] * gradScale
+        let mi = b1 * m[i] + (1 - b1) * grad
+        let vi = b2 * v[i] + (1 - b2) * grad * grad
+        m[i] = mi
+        v[i] = vi
+        p[i] = p[i] * shrink - stepSize * mi / ((vi * secondScale).squareRoot() + eps)
+        i += 1
+      }
+    }
+  }
+}
+
+extension Double {
+  /// `self` raised to a non-negative integer power by repeated squaring.
+  func power(_ n: Int) -> Double {
+    var (result, base, e) = (1.0, self, n)
+    while e > 0 {
+      if e & 1 == 1 { result *= base }
+      base *= base
+      e >>= 1
+    }
+    return result
+  }
+}

@@ -1,0 +1,68 @@
+import Config
+import Datasets
+import Foundation
+import Models
+import Support
+import Training
+
+/// Glue between a `Trainer` and checkpoint files: what a checkpoint holds and how a run or a
+/// command is restored from one.
+public enum CheckpointIO {
+  /// Writes the trainer's full state as `checkpoint-<step>.ckpt` in `directory` (atomically)
+  /// and removes all but the newest `keep`.
+  public static func save(_ trainer: Trainer, in directory: String, keep: Int) throws {
+    let metadata = CheckpointMetadata(
+      configTOML: trainer.run.tomlText, step: trainer.step,
+      optimizerStep: trainer.optimizer.step,
+      sampler: RandomNumbers(state: trainer.sampler.state), workers: trainer.communicator.size)
+    let model = trainer.model
+    try Checkpoint.write(
+      metadata: metadata, parameters: model.parameters, buffers: model.buffers,
+      firstMoment: trainer.optimizer.firstMoment, secondMoment: trainer.optimizer.secondMoment,
+      to: directory + "/" + Checkpoint.fileName(step: trainer.step),
+      afterGroup: FaultInjection.fromEnvironment.checkpointHook(step: trainer.step))
+    _ = try Checkpoint.prune(directory: directory, keep: keep)
+  }
+
+  /// Restores parameters, buffers, AdamW state, step and data position from `path`.
+  public static func restore(_ trainer: Trainer, from path: String) throws {
+    let loaded = try Checkpoint.read(path: path)
+    let model = trainer.model
+    try loaded.load(
+      parameters: model.parameters, buffers: model.buffers,
+      firstMoment: trainer.optimizer.firstMoment, secondMoment: trainer.optimizer.secondMoment)
+    trainer.step = loaded.metadata.step
+    trainer.optimizer.step = loaded.metadata.optimizerStep
+    trainer.sampler = BatchSampler(
+      tokens: trainer.sampler.tokens, context: trainer.sampler.context,
+      state: loaded.metadata.sampler.state)
+  }
+
+  /// The checkpoint file `path` names: itself, or a run directory's newest intact checkpoint.
+  public static func resolve(_ path: String) throws -> String {
+    var isDirectory: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+      throw CheckpointError("cannot read \"\(path)\": No such file or directory")
+    }
+    guard isDirectory.boolValue else { return path }
+    return try Checkpoint.requireNewestIntact(inDirectory: path)
+  }
+
+  /// A model for inference from a checkpoint file or run directory, with micro-batch `batch`.
+  public static func loadModel(from path: String, batch: Int) throws -> (
+    run: RunConfig, model: Transformer, path: String
+  ) {
+    let file = try resolve(path)
+    let loaded = try Checkpoint.read(path: file)
+    let run = try RunConfig.load(tomlText: loaded.metadata.configTOML)
+    let model = try Transformer(config: run.model, batch: batch, seed: run.train.seed)
+    let moments = (
+      FlatTensors(layout: model.layout.parameters),
+      FlatTensors(layout: model.layout.parameters)
+    )
+    try loaded.load(
+      parameters: model.parameters, buffers: model.buffers, firstMoment: moments.0,
+      secondMoment: moments.1)
+    return (run, model, file)
+  }
+}

@@ -1,0 +1,44 @@
+import Config
+import Foundation
+import Models
+
+/// Faults a test can ask a run to suffer, through environment variables, so the failure paths
+/// run in real processes at a chosen moment. Unset (the normal case), nothing changes.
+///
+/// - `DDP_FAULT_CHECKPOINT_PAUSE=STEP:SECONDS`: rank 0 sleeps in the middle of writing the
+///   checkpoint of step STEP (after the parameters, before the moments), so a test can kill it
+///   there.
+/// - `DDP_FAULT_DIVERGE=RANK:STEP`: after optimizer step STEP, rank RANK nudges one parameter
+///   by one ulp, as a silent hardware fault would; `distributed.check_every` must catch it.
+public struct FaultInjection: Sendable {
+  public var checkpointPause: (step: Int, seconds: Double)?
+  public var divergence: (rank: Int, step: Int)?
+
+  public static let fromEnvironment: FaultInjection = {
+    let environment = ProcessInfo.processInfo.environment
+    var faults = FaultInjection()
+    if let text = environment["DDP_FAULT_CHECKPOINT_PAUSE"] {
+      let parts = text.split(separator: ":")
+      if parts.count == 2, let step = Int(parts[0]), let seconds = Double(parts[1]) {
+        faults.checkpointPause = (step, seconds)
+      }
+    }
+    if let text = environment["DDP_FAULT_DIVERGE"] {
+      let parts = text.split(separator: ":").compactMap { Int($0) }
+      if parts.count == 2 { faults.divergence = (parts[0], parts[1]) }
+    }
+    return faults
+  }()
+
+  /// The `afterGroup` hook of `Checkpoint.write` for the checkpoint of `step`, or nil.
+  public func checkpointHook(step: Int) -> ((Int) -> Void)? {
+    guard let pause = checkpointPause, pause.step == step else { return nil }
+    return { group in if group == 0 { Thread.sleep(forTimeInterval: pause.seconds) } }
+  }
+
+  /// Applies `DDP_FAULT_DIVERGE` after `step` on `rank`.
+  public func afterStep(_ step: Int, rank: Int, parameters: FlatTensors) {
+    guard let divergence, divergence.rank == rank, divergence.step == step else { return }
+    parameters.pointer[0] = parameters.pointer[0].nextUp
+  }
+}

@@ -1,0 +1,78 @@
+import Foundation
+import Support
+import Training
+
+/// The folder a training run writes: `config.toml` (the fully resolved config),
+/// `metrics.jsonl` (one JSON object per logged step), checkpoints, and `summary.json`.
+///
+/// Created only after the config, data and model have been checked, so bad input never leaves
+/// a half-made run directory behind.
+public struct RunDirectory {
+  public let path: String
+  private let metrics: FileHandle
+
+  /// Creates `path` (which must not hold a run yet unless `resuming`) and writes the config.
+  public init(path: String, configTOML: String, resuming: Bool) throws {
+    self.path = path
+    let manager = FileManager.default
+    let configPath = path + "/config.toml"
+    if resuming {
+      guard manager.fileExists(atPath: configPath) else {
+        throw RunError("--resume: \"\(path)\" is not a run directory (no config.toml)")
+      }
+      // Half-written checkpoints of a writer that died (never renamed into place).
+      for removed in Checkpoint.removeAbandonedTemporaries(inDirectory: path) {
+        print("ddp train: removed \(removed), a checkpoint its writer did not finish")
+      }
+    } else {
+      if manager.fileExists(atPath: configPath) {
+        throw RunError(
+          "run directory \"\(path)\" already holds a run; use --resume to continue it or "
+            + "--out to choose another")
+      }
+      do {
+        try manager.createDirectory(atPath: path, withIntermediateDirectories: true)
+        try AtomicFile.write(text: configTOML, to: configPath)
+      } catch {
+        throw RunError("cannot create run directory \"\(path)\": \(error.localizedDescription)")
+      }
+    }
+    let metricsPath = path + "/metrics.jsonl"
+    if !manager.fileExists(atPath: metricsPath) {
+      manager.createFile(atPath: metricsPath, contents: nil)
+    }
+    guard let handle = FileHandle(forWritingAtPath: metricsPath) else {
+      throw RunError("cannot write \"\(metricsPath)\"")
+    }
+    handle.seekToEndOfFile()
+    metrics = handle
+  }
+
+  /// Appends one JSON line to metrics.jsonl (NaN and infinities as null).
+  public func log(_ record: [String: Any]) {
+    guard
+      let data = try? JSONSerialization.data(
+        withJSONObject: jsonSafe(record), options: [.sortedKeys])
+    else { return }
+    metrics.write(data + Data("\n".utf8))
+  }
+
+  public func writeSummary(_ summary: [String: Any]) throws {
+    let data = try JSONSerialization.data(
+      withJSONObject: jsonSafe(summary), options: [.sortedKeys, .prettyPrinted])
+    try AtomicFile.write(
+      text: String(decoding: data, as: UTF8.self) + "\n", to: path + "/summary.json",
+      failure: { RunError($0.description) })
+  }
+}
+
+/// `value` with every non-finite number replaced by null, which JSON can hold.
+public func jsonSafe(_ value: Any) -> Any {
+  switch value {
+  case let number as Double: number.isFinite ? number : NSNull()
+  case let number as Float: number.isFinite ? number : NSNull()
+  case let dictionary as [String: Any]: dictionary.mapValues(jsonSafe)
+  case let array as [Any]: array.map(jsonSafe)
+  default: value
+  }
+}

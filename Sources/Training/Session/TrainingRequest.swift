@@ -1,0 +1,17 @@
+/// What a user asked `ddp train` to do, as the training session needs it (the command line
+/// parses it; nothing here knows about argument parsing).
+public struct TrainingRequest: Sendable {
+  /// The TOML config; nil with `resume`, which uses the run's own `config.toml`.
+  public var configPath: String?
+  /// `--set key=value` overrides, applied after the file.
+  public var overrides: [String]
+  /// The run directory to write (or, with `resume`, to continue).
+  public var runDirectory: String
+  /// Continue the run in `runDirectory` from its newest intact checkpoint.
+  public var resume: Bool
+
+  public init(configPath: String?, overrides: [String], runDirectory: String, resume: Bool) {
+    (self.configPath, self.overrides, self.runDirectory, self.resume) =
+      (configPath, overrides, runDirectory, resume)
+  }
+}

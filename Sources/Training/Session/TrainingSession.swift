@@ -1,0 +1,265 @@
+import ArgumentParser
+import Config
+import Datasets
+import Distributed
+import Foundation
+import Kernels
+import Models
+import Support
+import Training
+
+/// A training run from start (or resume) to summary, on every worker: data, trainer, run
+/// directory (rank 0), the loop with evaluation, checkpoints, metrics and progress (rank 0).
+public final class TrainingSession {
+  public let run: RunConfig
+  public let corpus: Corpus
+  public let trainer: Trainer
+  /// The run directory, on rank 0 only: other ranks write nothing.
+  public let directory: RunDirectory?
+  public let path: String
+  public let validation: ValidationWindows
+  /// The validation windows evaluated during training, spread over the split.
+  public let evaluationWindows: [Int]
+  public var communicator: any Communicator { trainer.communicator }
+
+  public init(
+    run: RunConfig, corpus: Corpus, trainer: Trainer, directory: RunDirectory?, path: String
+  ) {
+    (self.run, self.corpus, self.trainer, self.directory, self.path) =
+      (run, corpus, trainer, directory, path)
+    validation = ValidationWindows(tokens: corpus.validation, context: run.model.context)
+    evaluationWindows = Evaluator.evenlySpaced(
+      run.train.evalBatches * run.train.batch / run.train.gradAccum, of: validation.count)
+  }
+
+  /// Checks everything (config, data, model, checkpoint) before the run directory is touched.
+  /// Every rank checks; the first failure anywhere ends all ranks (see `agree`).
+  public static func prepare(_ request: TrainingRequest, communicator: any Communicator) throws
+    -> TrainingSession
+  {
+    let path = request.runDirectory
+    let (run, corpus, trainer) = try agree(communicator) {
+      () throws -> (RunConfig, Corpus, Trainer) in
+      let run = try loadConfig(request)
+      let corpus = try Corpus.load(path: run.data.path, valFraction: run.data.valFraction)
+      try corpus.check(context: run.model.context)
+      let trainer = try Trainer(run: run, trainTokens: corpus.train, communicator: communicator)
+      if request.resume {
+        let checkpoint = try Checkpoint.requireNewestIntact(inDirectory: path)
+        try CheckpointIO.restore(trainer, from: checkpoint)
+      }
+      return (run, corpus, trainer)
+    }
+    try agree(communicator) { try checkSameConfig(run, communicator) }
+    trainer.broadcastState()
+    let directory = try agree(communicator) { () throws -> RunDirectory? in
+      guard communicator.rank == 0 else { return nil }
+      return try RunDirectory(path: path, configTOML: run.tomlText, resuming: request.resume)
+    }
+    return TrainingSession(
+      run: run, corpus: corpus, trainer: trainer, directory: directory, path: path)
+  }
+
+  /// The config a fresh run reads from `configPath`; a resumed run reads the run's own
+  /// `config.toml`, and a `configPath` given with `resume` must resolve to the same config.
+  public static func loadConfig(_ request: TrainingRequest) throws -> RunConfig {
+    let path = request.runDirectory
+    let own = path + "/config.toml"
+    guard request.resume else {
+      return try RunConfig.load(path: request.configPath ?? own, overrides: request.overrides)
+    }
+    let saved = try RunConfig.load(path: own, overrides: request.overrides)
+    if let config = request.configPath {
+      let given = try RunConfig.load(path: config, overrides: request.overrides)
+      guard given == saved else {
+        throw RunError(
+          "--resume: \"\(config)\" differs from the run's own config.toml in \"\(path)\"; "
+            + "drop --config to use the run's")
+      }
+    }
+    return saved
+  }
+
+  /// Refuses to start when the ranks resolved different configs (a different file or --set).
+  public static func checkSameConfig(_ run: RunConfig, _ communicator: any Communicator) throws {
+    guard communicator.size > 1 else { return }
+    let hashes = communicator.allGather([FNV1a64.hash(run.tomlText.utf8)], category: .control)
+    if let odd = hashes.firstIndex(where: { $0 != hashes[0] }) {
+      throw RunError(
+        "rank \(odd) resolved a different config from rank 0 (check --config and --set on "
+          + "every rank)")
+    }
+  }
+
+  /// Trains to `train.steps`, or stops with a checkpoint after step `stopAt`.
+  public func train(stopAt: Int? = nil) throws {
+    let steps = run.train.steps
+    let start = trainer.step
+    let root = communicator.rank == 0
+    var progress = ProgressReporter(totalSteps: steps, enabled: root)
+    progress.note(
+      start == 0
+        ? "ddp train: \(trainer.model.parameterCount) parameters, \(communicator.size) "
+          + "worker\(communicator.size == 1 ? "" : "s"), \(corpus.train.count) train / "
+          + "\(corpus.validation.count) validation tokens, run directory \(path)"
+        : "ddp train: resuming \(path) at step \(start) of \(steps)")
+    let began = monotonicSeconds()
+    var lastTrainLoss = Double.nan
+    var lastValidationLoss = Double.nan
+    var tokens = 0
+    PreemptionSignals.install()
+    while trainer.step < steps {
+      let stepStart = monotonicSeconds()
+      let before = communicator.accounting.snapshot()
+      let stats = trainer.trainStep(stopRequested: PreemptionSignals.received != 0)
+      let now = monotonicSeconds()
+      let step = trainer.step
+      tokens += stats.tokens * communicator.size
+      if stats.nonFinite {
+        let what =
+          "the loss or gradient is not finite (loss \(stats.loss), grad norm \(stats.gradNorm))"
+        guard run.train.skipNonFinite else {
+          throw AgreedFailure(
+            "step \(step): \(what); stopped without updating, the newest checkpoint holds the "
+              + "last good state (set train.skip_nonfinite = true to skip such steps)")
+        }
+        progress.note("step \(step): \(what); step skipped, parameters unchanged")
+      } else {
+        lastTrainLoss = stats.loss
+      }
+      FaultInjection.fromEnvironment.afterStep(
+        step, rank: communicator.rank, parameters: trainer.model.parameters)
+      try checkConsistency(step: step)
+      var record: [String: Any] = [
+        "step": step, "loss": stats.loss, "lr": stats.learningRate,
+        "grad_norm": stats.gradNorm, "step_seconds": now - stepStart,
+        "tokens_per_s": Double(stats.tokens * communicator.size) / max(now - stepStart, 1e-9),
+        "comm": communicator.accounting.snapshot().subtracting(before).dictionary,
+        "least_wait_seconds": [
+          "gradients": stats.leastGradientWait, "norm_stats": stats.leastNormStatisticsWait,
+        ],
+      ]
+      if stats.nonFinite { record["skipped"] = true }
+      let stopping = step == stopAt || stats.stopRequested
+      let last = step == steps || stopping
+      let evaluating = run.train.evalEvery > 0 && step % run.train.evalEvery == 0 || last
+      let checkpointing =
+        run.train.checkpointEvery > 0 && step % run.train.checkpointEvery == 0 || last
+      // Local BatchNorm statistics differ per rank: one average serves both.
+      if evaluating || checkpointing { trainer.averageRunningStatistics() }
+      if evaluating && root {
+        lastValidationLoss = evaluate()
+        record["eval_loss"] = lastValidationLoss
+        progress.note(
+          "step \(step): train loss \(fmt(stats.loss, 4)), validation loss "
+            + "\(fmt(lastValidationLoss, 4))")
+      }
+      directory?.log(record)
+      if checkpointing, let directory {
+        do {
+          try CheckpointIO.save(trainer, in: directory.path, keep: run.train.keepCheckpoints)
+        } catch {
+          communicator.abort(message: "ddp: \(error)", code: 1)
+        }
+      }
+      progress.update(
+        step: step, loss: stats.loss, tokensPerSecond: Double(tokens) / (now - began),
+        elapsed: now - began, stepsThisSession: step - start)
+      if stopping {
+        progress.finish()
+        let reason =
+          stats.stopRequested
+          ? "stopped by \(PreemptionSignals.receivedName ?? "a signal to another worker")"
+          : "stopped"
+        progress.note(
+          "ddp train: \(reason) after step \(step) with a checkpoint; continue with: "
+            + "ddp train --out \(path) --resume")
+        return
+      }
+    }
+    progress.finish()
+    try finish(
+      trainLoss: lastTrainLoss, validationLoss: lastValidationLoss, tokens: tokens,
+      seconds: monotonicSeconds() - began)
+  }
+
+  /// Every `distributed.check_every` steps, compares the workers' parameter checksums: a
+  /// difference means they diverged silently (a bad node, a lost message), and the run stops
+  /// before it checkpoints a model only one rank holds.
+  public func checkConsistency(step: Int) throws {
+    let every = run.distributed.checkEvery
+    guard every > 0, communicator.size > 1, step % every == 0 else { return }
+    let checksums = trainer.stateChecksums()
+    if let odd = checksums.firstIndex(where: { $0 != checksums[0] }) {
+      throw AgreedFailure(
+        "step \(step): rank \(odd)'s parameters differ from rank 0's (checksums "
+          + "\(String(checksums[odd], radix: 16)) and \(String(checksums[0], radix: 16))); the "
+          + "workers diverged, stopping without a checkpoint")
+    }
+  }
+
+  /// summary.json and the closing lines, with the communication table, on rank 0, after
+  /// checking that every rank holds the same parameters.
+  public func finish(trainLoss: Double, validationLoss: Double, tokens: Int, seconds: Double) throws
+  {
+    let checksums = trainer.stateChecksums()
+    if let odd = checksums.firstIndex(where: { $0 != checksums[0] }) {
+      throw AgreedFailure(
+        "rank \(odd)'s parameters differ from rank 0's at the end of training (checksums "
+          + "\(String(checksums[odd], radix: 16)) and \(String(checksums[0], radix: 16)))")
+    }
+    let comm = communicator.accounting.snapshot()
+    guard let directory else { return }
+    let summary: [String: Any] = [
+      "steps": trainer.step, "final_train_loss": trainLoss, "final_val_loss": validationLoss,
+      "wall_seconds": seconds, "tokens_per_s": Double(tokens) / max(seconds, 1e-9),
+      "peak_memory_mb": Double(peakResidentBytes() ?? 0) / 1e6,
+      "workers": communicator.size, "parameters": trainer.model.parameterCount,
+      "comm": comm.dictionary,
+    ]
+    try directory.writeSummary(summary)
+    print(comm.table())
+    if communicator.size > 1 {
+      print(
+        "ddp train: parameters identical on all \(communicator.size) workers (checksum "
+          + "\(String(checksums[0], radix: 16)))")
+    }
+    print(
+      "ddp train: done, \(trainer.step) steps, validation loss \(fmt(validationLoss, 4)) "
+        + "nats/byte; \(directory.path)/summary.json")
+  }
+
+  /// Validation loss over `eval_batches` batches of windows spread over the split.
+  public func evaluate() -> Double {
+    Evaluator.loss(of: trainer.model, windows: validation, indices: evaluationWindows).loss
+  }
+}
+
+/// A failure every rank detects alike (the values checked were reduced over the workers first):
+/// rank 0 reports it and every rank exits with code 1, without MPI_Abort.
+public struct AgreedFailure: Error, CustomStringConvertible {
+  public let description: String
+  public init(_ message: String) { description = message }
+}
+
+/// Runs `body` on every rank and ends all ranks together when any of them failed: rank 0
+/// reports its own error, or, when it had none, the failing rank reports `rank N: ...`. Every
+/// rank then exits with code 2, so bad input never leaves some ranks waiting in a collective.
+public func agree<T>(_ communicator: any Communicator, _ body: () throws -> T) throws -> T {
+  var result: Result<T, any Error>
+  do { result = .success(try body()) } catch { result = .failure(error) }
+  guard communicator.size > 1 else { return try reportingInputErrors { try result.get() } }
+  let failed: Double = if case .failure = result { 1 } else { 0 }
+  var flags = [failed, communicator.rank == 0 ? failed : 0]
+  communicator.allReduceSum(&flags, category: .control)
+  guard flags[0] > 0 else { return try result.get() }
+  if case .failure(let error) = result {
+    if communicator.rank == 0 {
+      writeErrorLine("ddp: \(error)")
+    } else if flags[1] == 0 {
+      writeErrorLine("rank \(communicator.rank): ddp: \(error)")
+    }
+  }
+  communicator.finalize()
+  throw ExitStatus(2)
+}

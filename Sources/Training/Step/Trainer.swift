@@ -1,0 +1,227 @@
+import Config
+import Datasets
+import Distributed
+import Kernels
+import Models
+import Support
+
+/// Figures of one optimizer step.
+public struct StepStatistics: Sendable {
+  /// Mean training loss over the step's micro-batches (nats per token).
+  public var loss: Double
+  /// Global L2 norm of the gradient before clipping.
+  public var gradNorm: Double
+  public var learningRate: Double
+  /// Tokens this process trained on in the step.
+  public var tokens: Int
+  /// The communication of this step without the load imbalance: the worker that arrives last
+  /// at a collective waits only for the transfer. Gradients: the least total wait over the
+  /// workers; norm statistics: the sum over the step's calls of each call's least wait over
+  /// the workers (0 for one worker).
+  public var leastGradientWait: Double = 0
+  public var leastNormStatisticsWait: Double = 0
+  /// The loss or the gradient held NaN or Inf, so no update was made (the same on every worker:
+  /// both are reduced over the workers before the check).
+  public var nonFinite = false
+  /// Some worker asked to stop after this step (every worker gets the same answer).
+  public var stopRequested = false
+}
+
+/// One worker's training state and its step: its shard of every global batch, gradient
+/// accumulation, the gradient all-reduce, global-norm clipping, the schedule and AdamW.
+///
+/// ```
+/// for each of grad_accum micro-batches:  forward, backward with loss scale 1/(W·grad_accum)
+/// g ← Σ_workers g                           (one all-reduce, after the last micro-batch)
+/// g ← g · min(1, clip / ‖g‖)
+/// θ ← AdamW(θ, g, lr(step))
+/// ```
+/// With W workers each micro-batch holds batch / (W·grad_accum) sequences; the sum of the
+/// workers' scaled gradients is the gradient of the mean loss over the global batch, so every
+/// rank applies the update one worker would (DESIGN.md section 4).
+/// Everything a step reads from (parameters, moments, step, sampler state) is what a checkpoint
+/// stores, so a resumed run continues bit for bit.
+public final class Trainer {
+  public let run: RunConfig
+  public let model: Transformer
+  public let optimizer: AdamW
+  public let schedule: LearningRateSchedule
+  public var sampler: BatchSampler
+  /// Optimizer steps completed.
+  public var step = 0
+  /// Sequences per micro-batch on this worker.
+  public let microBatch: Int
+  public let communicator: any Communicator
+  let inputs: UnsafeMutablePointer<Int32>
+  let targets: UnsafeMutablePointer<Int32>
+  let buckets: GradientBuckets
+  /// BatchNorm running statistics before the step, restored when the step is not finite.
+  let buffersBeforeStep: FlatTensors
+
+  /// Builds the model and optimizer for `run` on one worker, drawing training windows from
+  /// `trainTokens`.
+  ///
+  /// - Throws: `ModelError` for impossible shapes.
+  public init(
+    run: RunConfig, trainTokens: [UInt8],
+    communicator: any Communicator = SingleProcessCommunicator()
+  ) throws {
+    self.run = run
+    self.communicator = communicator
+    let shares = communicator.size * run.train.gradAccum
+    guard run.train.batch % shares == 0 else {
+      throw ModelError(
+        "train.batch = \(run.train.batch) does not divide among \(communicator.size) workers x "
+          + "train.grad_accum = \(run.train.gradAccum); use a multiple of \(shares)")
+    }
+    microBatch = run.train.batch / shares
+    model = try Transformer(config: run.model, batch: microBatch, seed: run.train.seed)
+    if run.model.norm == .syncbatchnorm, communicator.size > 1 {
+      model.statisticsExchange = StatisticsExchange(
+        communicator, timingBarrier: run.distributed.timingBarriers)
+    }
+    optimizer = AdamW(
+      layout: model.layout.parameters, beta1: Float(run.train.beta1),
+      beta2: Float(run.train.beta2), weightDecay: Float(run.train.weightDecay))
+    schedule = LearningRateSchedule(
+      peak: run.train.lr, minimum: run.train.minLR, warmup: run.train.warmup,
+      steps: run.train.steps, shape: run.train.schedule == .cosine ? .cosine : .constant)
+    // The data generator is seeded apart from initialization, so both can be reasoned about.
+    sampler = BatchSampler(
+      tokens: trainTokens, context: run.model.context,
+      seed: run.train.seed &+ 0x9E37_79B9)
+    buckets = GradientBuckets(
+      model: model, communicator: communicator, bucketMB: run.distributed.bucketMB)
+    buffersBeforeStep = FlatTensors(layout: model.layout.buffers)
+    let n = microBatch * run.model.context
+    inputs = .allocate(capacity: n)
+    inputs.initialize(repeating: 0, count: n)
+    targets = .allocate(capacity: n)
+    targets.initialize(repeating: 0, count: n)
+  }
+
+  deinit {
+    inputs.deallocate()
+    targets.deallocate()
+  }
+
+  /// Runs optimizer step `step` and advances it.
+  ///
+  /// A step whose loss or gradient norm is not finite updates nothing (parameters and moments
+  /// stay as they were, so no checkpoint can hold NaN) and says so in `nonFinite`; the caller
+  /// stops or carries on. `stopRequested` (this worker's wish to stop after the step) is
+  /// combined over the workers in the step's own gather, at no extra collective.
+  public func trainStep(stopRequested: Bool = false) -> StepStatistics {
+    let accumulation = run.train.gradAccum
+    let workers = communicator.size
+    model.zeroGradients()
+    buffersBeforeStep.copy(from: model.buffers)
+    let before = communicator.accounting.snapshot()
+    communicator.accounting.startLog(.normStats)
+    var loss: Double = 0
+    var leastWaits = [0.0, 0.0]
+    var stopping = stopRequested
+    for micro in 0..<accumulation {
+      sampler.nextBatch(
+        globalBatch: microBatch * workers, rank: communicator.rank, workers: workers,
+        inputs: inputs, targets: targets)
+      loss += Double(model.forward(tokens: inputs, targets: targets, training: true))
+      // Only the last micro-batch communicates; with overlap its buckets start mid-backward.
+      let overlap = workers > 1 && micro == accumulation - 1 && run.distributed.overlap
+      model.backward(
+        lossScale: 1 / Float(accumulation * workers),
+        onBlockDone: overlap ? { [buckets] in buckets.blockDone($0) } : nil)
+    }
+    if workers > 1 {
+      if run.distributed.timingBarriers { communicator.barrier(category: .control) }
+      buckets.finish()
+      // One small gather serves the mean loss (summed in rank order, so every rank computes
+      // the same mean) and the least waits; every rank made the same norm-statistics calls.
+      let waited = communicator.accounting.snapshot().subtracting(before)
+      let all = communicator.allGather(
+        [loss, stopRequested ? 1 : 0, waited[.gradients].seconds]
+          + communicator.accounting.loggedCalls, category: .control)
+      loss = all.map { $0[0] }.reduce(0, +) / Double(workers)
+      stopping = all.contains { $0[1] != 0 }
+      leastWaits[0] = all.map { $0[2] }.min() ?? 0
+      for call in 3..<all[0].count { leastWaits[1] += all.map { $0[call] }.min() ?? 0 }
+    }
+    let norm = gradientNorm(model.gradients)
+    let lr = schedule.rate(at: step)
+    let finite = loss.isFinite && norm.isFinite
+    if finite {
+      optimizer.update(
+        parameters: model.parameters, gradients: model.gradients, lr: Float(lr),
+        gradScale: clippingScale(norm: norm, maxNorm: run.train.clip))
+    } else {
+      model.buffers.copy(from: buffersBeforeStep)
+    }
+    step += 1
+    return StepStatistics(
+      loss: loss / Double(accumulation), gradNorm: norm, learningRate: lr,
+      tokens: accumulation * microBatch * run.model.context,
+      leastGradientWait: leastWaits[0], leastNormStatisticsWait: leastWaits[1],
+      nonFinite: !finite, stopRequested: stopping)
+  }
+
+  /// Makes every rank's state rank 0's: parameters, buffers, AdamW moments (a broadcast, so a
+  /// resumed or freshly seeded run starts identical everywhere).
+  public func broadcastState() {
+    guard communicator.size > 1 else { return }
+    for tensors in [
+      model.parameters, model.buffers, optimizer.firstMoment, optimizer.secondMoment,
+    ] where tensors.count > 0 {
+      communicator.broadcast(
+        tensors.pointer, bytes: tensors.count * MemoryLayout<Float>.stride, root: 0,
+        category: .control)
+    }
+  }
+
+  /// Seconds to sum the current gradient buffer over the workers bucket by bucket, with
+  /// nothing to overlap: the gradient all-reduce on its own, for benchmarks. Changes the
+  /// gradients (they are summed).
+  public func timeGradientReduction() -> Double {
+    let start = monotonicSeconds()
+    buckets.finish()
+    return monotonicSeconds() - start
+  }
+
+  /// FNV-1a 64 of the parameter and buffer bytes on every rank (rank order), to check that the
+  /// workers hold the same model.
+  public func stateChecksums() -> [UInt64] {
+    var fnv = FNV1a64()
+    for tensors in [model.parameters, model.buffers] {
+      fnv.update(
+        UnsafeRawBufferPointer(
+          start: tensors.pointer, count: tensors.count * MemoryLayout<Float>.stride))
+    }
+    return communicator.allGather([fnv.value], category: .control).map { $0[0] }
+  }
+
+  /// Averages local BatchNorm running statistics over the workers (they differ per rank), before
+  /// evaluation, checkpoints and export; accounted as norm statistics.
+  public func averageRunningStatistics() {
+    guard communicator.size > 1, model.buffers.count > 0, run.model.norm == .batchnorm else {
+      return
+    }
+    communicator.allReduceSum(
+      model.buffers.pointer, count: model.buffers.count, category: .normStats)
+    let scale = 1 / Float(communicator.size)
+    for i in 0..<model.buffers.count { model.buffers.pointer[i] *= scale }
+  }
+}
+
+/// SyncBatchNorm's statistics exchange over a communicator (after a barrier with
+/// `distributed.timing_barriers`, so the all-reduce's seconds are communication alone).
+final class StatisticsExchange: NormStatisticsExchange {
+  let communicator: any Communicator
+  let timingBarrier: Bool
+  init(_ communicator: any Communicator, timingBarrier: Bool) {
+    self.communicator = communicator
+    self.timingBarrier = timingBarrier
+  }
+  func sumAcrossWorkers(_ values: UnsafeMutablePointer<Float>, count: Int) {
+    if timingBarrier { communicator.barrier(category: .control) }
+    communicator.allReduceSum(values, count: count, category: .normStats)
+  }
+}

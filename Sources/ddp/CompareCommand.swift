@@ -1,0 +1,143 @@
+import ArgumentParser
+import Config
+import Distributed
+import Experiments
+import Foundation
+import Models
+import Reports
+import Support
+import Training
+
+/// `ddp compare`: what each normalization costs across data-parallel workers, measured.
+///
+/// Runs one real `mpirun` job per point of workers × norms × modes (strong scaling: the global
+/// batch fixed; weak scaling: the batch per worker fixed) on each transport, and the all-reduce
+/// benchmark that calibrates the cost model; writes `results.json`, `report.html` and prints a
+/// Markdown table.
+struct CompareCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "compare",
+    abstract: "Sweep worker counts x norms and report what each norm costs in communication.",
+    discussion: """
+      Run it outside mpirun: it launches one `mpirun -np N ddp train` job per point (and \
+      `ddp bench allreduce` jobs for the cost model), each rank on one OpenBLAS thread. In \
+      strong scaling train.batch is the global batch; in weak scaling it is the batch of each \
+      worker. With --cluster the sweep runs again on the network-namespace cluster of \
+      `launch/cluster up N` (MPI over TCP), beside shared memory.
+
+      Example:
+        ddp compare --config configs/compare.toml --out runs/compare
+        ddp compare --workers 1,2 --norms layernorm,syncbatchnorm --modes strong --steps 10
+      """)
+
+  @Option(help: "TOML run configuration.") var config = "configs/compare.toml"
+  @Option(name: .customLong("set"), help: "Override a key, e.g. --set model.n_layers=2.")
+  var overrides: [String] = []
+  @Option(help: "Worker counts, comma-separated.") var workers = "1,2,4"
+  @Option(help: "Norms, comma-separated.") var norms = "layernorm,rmsnorm,batchnorm,syncbatchnorm"
+  @Option(help: "Scaling modes, comma-separated: strong, weak.") var modes = "strong,weak"
+  @Option(help: "Optimizer steps per point (60: the cluster's slow TCP steps stay a minority).")
+  var steps = 60
+  @Option(help: "Leading steps left out of the medians.") var warmup = 5
+  @Option(help: "Output folder (default: runs/compare-TIMESTAMP).") var out: String?
+  @Flag(help: "Also run every point on the cluster of `launch/cluster up` (MPI over TCP).")
+  var cluster = false
+  @Option(help: "Largest parameter difference from 1 worker still counted as a match.")
+  var tolerance = 1e-4
+  @Option(help: "Seconds before a job counts as hung and is killed.") var timeout = 300.0
+
+  func validate() throws {
+    let counts = try parseWorkerCounts(workers)
+    guard Set(counts).count == counts.count else {
+      throw ValidationError("--workers lists a count twice: \"\(workers)\"")
+    }
+    _ = try parsedNorms()
+    _ = try parsedModes()
+    guard steps > 0 else { throw ValidationError("--steps must be positive, got \(steps)") }
+    guard warmup >= 0, warmup < steps else {
+      throw ValidationError("--warmup must be ≥ 0 and below --steps (\(steps)), got \(warmup)")
+    }
+    guard tolerance > 0, timeout > 0 else {
+      throw ValidationError("--tolerance and --timeout must be positive")
+    }
+  }
+
+  func parsedNorms() throws -> [NormKind] {
+    try norms.split(separator: ",", omittingEmptySubsequences: false).map { name in
+      guard let norm = NormKind(rawValue: String(name)) else {
+        throw ValidationError(
+          "--norms: unknown norm \"\(name)\" (choose from "
+            + NormKind.allCases.map(\.rawValue).joined(separator: ", ") + ")")
+      }
+      return norm
+    }
+  }
+
+  func parsedModes() throws -> [ScalingMode] {
+    try modes.split(separator: ",", omittingEmptySubsequences: false).map { name in
+      guard let mode = ScalingMode(rawValue: String(name)) else {
+        throw ValidationError("--modes: unknown mode \"\(name)\" (choose from strong, weak)")
+      }
+      return mode
+    }
+  }
+
+  func run() throws {
+    if MPICommunicator.detectMPILaunch() {
+      writeErrorLine("ddp: run ddp compare without mpirun; it launches its own mpirun jobs")
+      throw ExitStatus(2)
+    }
+    let counts = try parseWorkerCounts(workers).sorted()
+    let sweep = try reportingInputErrors { () throws -> CompareSweep in
+      let run = try RunConfig.load(path: config, overrides: overrides)
+      let executable = JobLauncher.currentExecutable
+      var transports = [
+        JobLauncher(
+          transport: .shm, executable: executable, clusterScript: nil, timeout: timeout)
+      ]
+      if cluster {
+        guard let script = JobLauncher.findClusterScript(from: executable) else {
+          throw RunError(
+            "--cluster: launch/cluster not found above \(executable); set DDP_CLUSTER_SCRIPT")
+        }
+        transports.append(
+          JobLauncher(
+            transport: .cluster, executable: executable, clusterScript: script,
+            timeout: timeout))
+      }
+      let sweep = CompareSweep(
+        run: run, configPath: config, overrides: overrides, workers: counts,
+        norms: try parsedNorms(), modes: try parsedModes(), steps: steps, warmup: warmup,
+        tolerance: tolerance, launchers: transports,
+        folder: out ?? "runs/compare-" + timestamp())
+      try sweep.check()
+      return sweep
+    }
+    let results: CompareResults
+    do { results = try sweep.measure() } catch {
+      writeErrorLine("ddp: \(error)")
+      throw ExitStatus(1)
+    }
+    let folder = sweep.folder
+    try AtomicFile.write(
+      text:
+        String(decoding: try results.encoded(), as: UTF8.self) + "\n",
+      to: folder + "/results.json")
+    try AtomicFile.write(text: results.html(), to: folder + "/report.html")
+    print(results.markdownTable())
+    let accuracy = results.costModelSummary()
+    if !accuracy.isEmpty {
+      print("\nCost model (predicted vs measured communication; causes of misses in the report):")
+      for line in accuracy { print("- " + line) }
+    }
+    print("ddp compare: \(folder)/results.json, report: \(folder)/report.html")
+  }
+}
+
+/// YYYYmmdd-HHMMSS in UTC.
+func timestamp() -> String {
+  let formatter = DateFormatter()
+  formatter.dateFormat = "yyyyMMdd-HHmmss"
+  formatter.timeZone = TimeZone(identifier: "UTC")
+  return formatter.string(from: Date())
+}

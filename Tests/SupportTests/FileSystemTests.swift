@@ -1,0 +1,76 @@
+import Foundation
+import Support
+import XCTest
+
+/// The one file layer: atomic writes replace what is there, reads refuse anything but a
+/// regular file before reading a byte (a FIFO would block), directory listings are sorted.
+final class FileSystemTests: XCTestCase {
+  var folder = ""
+
+  override func setUpWithError() throws {
+    folder = NSTemporaryDirectory() + "support-\(UUID().uuidString)"
+    try FileSystem.createDirectories(folder + "/a/b")
+  }
+
+  override func tearDownWithError() throws {
+    try? FileManager.default.removeItem(atPath: folder)
+  }
+
+  /// Writing over an existing file (a resumed run's summary.json) replaces it and leaves no
+  /// temporary file: the Foundation write this replaced failed there.
+  func testAtomicWriteReplacesAnExistingFile() throws {
+    let path = folder + "/summary.json"
+    for text in ["first\n", "second, longer\n", ""] {
+      try AtomicFile.write(text: text, to: path)
+      XCTAssertEqual(String(decoding: try FileSystem.contents(of: path), as: UTF8.self), text)
+    }
+    XCTAssertEqual(try FileSystem.entries(of: folder), ["a", "summary.json"])
+  }
+
+  /// A body that throws leaves neither the file nor its temporary behind.
+  func testAtomicWriteThatFailsLeavesNothing() throws {
+    struct Stop: Error {}
+    let path = folder + "/partial"
+    XCTAssertThrowsError(
+      try AtomicFile.write(to: path) { file in
+        try file.write(Array("half".utf8))
+        throw Stop()
+      })
+    XCTAssertEqual(try FileSystem.entries(of: folder), ["a"])
+  }
+
+  /// A write into a missing directory names the temporary path and the system's reason.
+  func testAtomicWriteIntoMissingDirectoryNamesThePath() {
+    let path = folder + "/missing/file"
+    XCTAssertThrowsError(try AtomicFile.write(text: "x", to: path)) { error in
+      XCTAssertEqual(
+        "\(error)",
+        "cannot create \"\(path).tmp-\(getpid())\": No such file or directory")
+    }
+  }
+
+  /// FIFOs, devices and directories are refused at once, by kind, not read.
+  func testReadsRefuseWhatIsNotARegularFile() throws {
+    let fifo = folder + "/fifo"
+    XCTAssertEqual(mkfifo(fifo, 0o600), 0)
+    for (path, reason) in [
+      (fifo, "not a regular file"), ("/dev/null", "not a regular file"),
+      (folder + "/a", "it is a directory, not a file"),
+      (folder + "/none", "No such file or directory"),
+    ] {
+      XCTAssertThrowsError(try FileSystem.contents(of: path)) { error in
+        XCTAssertEqual("\(error)", "cannot read \"\(path)\": \(reason)")
+      }
+    }
+    XCTAssertEqual(FileSystem.existingKind(of: fifo), .other)
+    XCTAssertNil(FileSystem.existingKind(of: folder + "/none"))
+  }
+
+  /// Entries come back sorted by their bytes, without `.` and `..`.
+  func testEntriesAreSortedByBytes() throws {
+    try FileSystem.createDirectories(folder + "/c")
+    for name in ["b", "B", "a", "é"] { try AtomicFile.write(text: name, to: folder + "/c/" + name) }
+    XCTAssertEqual(try FileSystem.entries(of: folder + "/c"), ["B", "a", "b", "é"])
+    XCTAssertEqual(try FileSystem.entries(of: folder + "/a"), ["b"])
+  }
+}
