@@ -24,11 +24,16 @@ public final class AtomicFile {
 
   /// Writes `path` atomically with `body`. Errors are ``FileError``s passed through `failure`,
   /// which lets each caller report them as its own kind of error.
+  ///
+  /// - Parameter replacing: when false, the file is put in place with `link(2)`, which fails
+  ///   if `path` exists (`cannot create "PATH": File exists`): of two writers racing for one
+  ///   name exactly one wins, and nothing already there is replaced.
   public static func write(
-    to path: String, failure: @escaping (FileError) -> any Error = { $0 },
+    to path: String, replacing: Bool = true,
+    failure: @escaping (FileError) -> any Error = { $0 },
     _ body: (AtomicFile) throws -> Void
   ) throws {
-    let file = try AtomicFile(path: path, failure: failure)
+    let file = try AtomicFile(path: path, replacing: replacing, failure: failure)
     do {
       try body(file)
       try file.commit()
@@ -38,15 +43,20 @@ public final class AtomicFile {
     }
   }
 
-  /// Writes `text` (UTF-8) to `path` atomically, replacing a regular file already there.
+  /// Writes `text` (UTF-8) to `path` atomically, replacing a file already there unless
+  /// `replacing` is false.
   public static func write(
-    text: String, to path: String, failure: @escaping (FileError) -> any Error = { $0 }
+    text: String, to path: String, replacing: Bool = true,
+    failure: @escaping (FileError) -> any Error = { $0 }
   ) throws {
-    try write(to: path, failure: failure) { try $0.write(Array(text.utf8)) }
+    try write(to: path, replacing: replacing, failure: failure) { try $0.write(Array(text.utf8)) }
   }
 
-  private init(path: String, failure: @escaping (FileError) -> any Error) throws {
+  private let replacing: Bool
+
+  private init(path: String, replacing: Bool, failure: @escaping (FileError) -> any Error) throws {
     self.path = path
+    self.replacing = replacing
     self.failure = failure
     temporaryPath = path + ".tmp-\(getpid())"
     descriptor = open(temporaryPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
@@ -89,10 +99,17 @@ public final class AtomicFile {
     let closed = close(descriptor)
     descriptor = -1
     guard closed == 0 else { throw failure(FileError("close", temporaryPath, code: errno)) }
-    guard rename(temporaryPath, path) == 0 else {
-      let code = errno
-      throw failure(
-        FileError("rename \(MessageText.quoted(temporaryPath)) to", path, code: code))
+    if replacing {
+      guard rename(temporaryPath, path) == 0 else {
+        let code = errno
+        throw failure(
+          FileError("rename \(MessageText.quoted(temporaryPath)) to", path, code: code))
+      }
+    } else {
+      guard link(temporaryPath, path) == 0 else {
+        throw failure(FileError("create", path, code: errno))
+      }
+      unlink(temporaryPath)
     }
     // The file is complete under its final name; a failed directory sync only weakens
     // durability across a power loss, and some file systems do not support it (EINVAL).

@@ -11,14 +11,17 @@ public struct FileError: Error, CustomStringConvertible, Equatable {
   public let path: String
   /// The system's reason (`strerror`), or a reason of ours such as `not a regular file`.
   public let reason: String
+  /// The system's `errno` code, when the system gave the reason.
+  public let code: Int32?
 
   public init(_ operation: String, _ path: String, reason: String) {
-    (self.operation, self.path, self.reason) = (operation, path, reason)
+    (self.operation, self.path, self.reason, code) = (operation, path, reason, nil)
   }
 
   /// The failure of `operation` on `path` with the system's `errno` code.
   public init(_ operation: String, _ path: String, code: Int32) {
-    self.init(operation, path, reason: systemErrorText(code))
+    (self.operation, self.path, reason, self.code) =
+      (operation, path, systemErrorText(code), code)
   }
 
   public var description: String {

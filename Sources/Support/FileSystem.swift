@@ -24,6 +24,28 @@ public enum FileSystem {
     return kind(mode: info.st_mode)
   }
 
+  /// Refuses `path` as a file to write unless nothing is there, or, with `replacing`, a regular
+  /// file is: a device, FIFO, socket, directory or symbolic link is never written over (a
+  /// rename would replace the device node or the link itself), and an existing file only when
+  /// asked.
+  ///
+  /// - Throws: ``FileError``, e.g. `cannot write "out.bin": it exists (use --force to replace
+  ///   it)`; `hint` names how the caller's user asks to replace a file.
+  public static func requireWritableTarget(_ path: String, replacing: Bool, hint: String) throws {
+    var info = stat()
+    guard lstat(path, &info) == 0 else { return }  // nothing there (or nothing we can see)
+    switch info.st_mode & S_IFMT {
+    case S_IFREG:
+      if !replacing { throw FileError("write", path, reason: "it exists (\(hint) to replace it)") }
+    case S_IFLNK:
+      throw FileError("write", path, reason: "it is a symbolic link; give the file it points to")
+    case S_IFDIR:
+      throw FileError("write", path, reason: "it is a directory")
+    default:
+      throw FileError("write", path, reason: "it is not a regular file (a device, FIFO or socket)")
+    }
+  }
+
   static func kind(mode: mode_t) -> Kind {
     switch mode & S_IFMT {
     case S_IFREG: .file
@@ -51,34 +73,10 @@ public enum FileSystem {
     }
   }
 
-  /// Every byte of the regular file at `path`.
-  ///
-  /// Opened without blocking (a FIFO with no writer would block `open` itself) and refused
-  /// unless `fstat` says it is a regular file.
+  /// Every byte of the regular file at `path` (see ``RegularFile``: anything else is refused
+  /// before a byte is read).
   public static func contents(of path: String) throws -> [UInt8] {
-    let descriptor = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
-    guard descriptor >= 0 else { throw FileError("read", path, code: errno) }
-    defer { close(descriptor) }
-    var info = stat()
-    guard fstat(descriptor, &info) == 0 else { throw FileError("read", path, code: errno) }
-    switch kind(mode: info.st_mode) {
-    case .file: break
-    case .directory: throw FileError("read", path, reason: "it is a directory, not a file")
-    case .other: throw FileError("read", path, reason: "not a regular file")
-    }
-    let chunk = 1 << 16
-    var bytes: [UInt8] = []
-    bytes.reserveCapacity(Int(info.st_size))
-    var buffer = [UInt8](repeating: 0, count: chunk)
-    while true {
-      let count = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, chunk) }
-      if count < 0 {
-        if errno == EINTR { continue }
-        throw FileError("read", path, code: errno)
-      }
-      if count == 0 { return bytes }
-      bytes += buffer[0..<count]
-    }
+    try RegularFile(path: path).readAll()
   }
 
   /// `directory` joined with `name` by one `/`.
@@ -94,7 +92,11 @@ public enum FileSystem {
 
   /// Creates `path` and its missing parents (`mkdir -p`).
   public static func createDirectories(_ path: String) throws {
-    if existingKind(of: path) == .directory { return }
+    switch existingKind(of: path) {
+    case .directory: return
+    case .file, .other: throw FileError("create", path, reason: "it exists and is not a directory")
+    case nil: break
+    }
     let parent = directoryPart(of: path)
     if parent != path && parent != "." && parent != "/" { try createDirectories(parent) }
     guard mkdir(path, 0o755) == 0 || (errno == EEXIST && existingKind(of: path) == .directory)

@@ -17,14 +17,24 @@ struct ExportCommand: ParsableCommand {
       (out, in) layout for linear weights, BatchNorm running statistics included) and the \
       model config as JSON in the header's __metadata__["config"].
 
+      The output is written to a temporary file and renamed into place. An existing file is \
+      replaced only with --force; a directory, symbolic link, FIFO or device is never written \
+      over.
+
       Example:
         ddp export --checkpoint runs/fortunes --output fortunes.safetensors
       """)
 
   @Option(help: "Checkpoint file or run directory.") var checkpoint: String
   @Option(help: "The .safetensors file to write.") var output: String
+  @Flag(help: "Replace --output if it is an existing regular file.") var force = false
 
   func run() throws {
+    try reportingInputErrors {
+      do {
+        try FileSystem.requireWritableTarget(output, replacing: force, hint: "use --force")
+      } catch let error as FileError { throw SafeTensorsError(error.description) }
+    }
     let loaded = try reportingInputErrors { try CheckpointIO.loadModel(from: checkpoint, batch: 1) }
     let m = loaded.run.model
     let config: [String: Any] = [
@@ -38,7 +48,7 @@ struct ExportCommand: ParsableCommand {
       try SafeTensors.write(
         [loaded.model.parameters, loaded.model.buffers],
         metadata: ["config": String(decoding: json, as: UTF8.self), "format": "pt"],
-        to: output)
+        to: output, replacing: force)
     }
     print("ddp export: \(loaded.path) → \(output)")
   }

@@ -16,10 +16,12 @@ struct SampleCommand: ParsableCommand {
     abstract: "Generate text from a trained checkpoint.",
     discussion: """
       PATH may be a checkpoint file or a run directory (its newest intact checkpoint). Tokens \
-      are drawn from the model's distribution raised to 1/temperature (0 = always the most \
-      likely byte). The model runs one token at a time (a key/value cache for softmax \
-      attention, the recurrent state for linear and fastweight attention); when its context is \
-      full it starts over from the last half of the text.
+      are drawn from softmax(log p / temperature), computed in log space so that a small \
+      temperature tends to the most likely byte (0 = always the most likely byte). The model \
+      runs one token at a time (a key/value cache for softmax attention, the recurrent state \
+      for linear and fastweight attention); when its context is full it starts over from the \
+      last half of the text. Text is printed as it is generated, at most \(Self.maximumTokens) \
+      bytes per call.
 
       Example:
         ddp sample --checkpoint runs/fortunes --prompt "The " --tokens 300 --temperature 0.8
@@ -27,14 +29,21 @@ struct SampleCommand: ParsableCommand {
 
   @Option(help: "Checkpoint file or run directory.") var checkpoint: String
   @Option(help: "Text to continue.") var prompt = ""
-  @Option(help: "Bytes to generate.") var tokens = 200
-  @Option(help: "Sampling temperature (0 = greedy).") var temperature = 0.8
+  /// The most bytes one call generates: about an hour at the speed of the small models here.
+  static let maximumTokens = 1_000_000
+
+  @Option(parsing: .unconditional, help: "Bytes to generate (1 to 1000000).") var tokens = 200
+  @Option(parsing: .unconditional, help: "Sampling temperature (0 = greedy).")
+  var temperature = 0.8
   @Option(help: "Random seed.") var seed: UInt64 = 1
 
   func validate() throws {
-    guard tokens > 0 else { throw ValidationError("--tokens must be positive, got \(tokens)") }
+    guard (1...Self.maximumTokens).contains(tokens) else {
+      throw ValidationError(
+        "--tokens must be between 1 and \(Self.maximumTokens), got \(tokens)")
+    }
     guard temperature >= 0, temperature.isFinite else {
-      throw ValidationError("--temperature must be ≥ 0, got \(temperature)")
+      throw ValidationError("--temperature must be a finite number ≥ 0, got \(temperature)")
     }
   }
 
@@ -53,30 +62,43 @@ struct SampleCommand: ParsableCommand {
       for token in text.suffix(keep) { probabilities = generator.step(token: token) }
     }
     refill(keep: context)
-    var generated: [Int32] = []
+    var output = ByteTokenizer.StreamingDecoder()
+    write(prompt)
     for _ in 0..<tokens {
       guard let p = probabilities else { break }
       let next = Int32(draw(p, count: loaded.model.config.vocabSize, rng: &rng))
       text.append(next)
-      generated.append(next)
+      write(output.append(next))
       if generator.position == context {
         refill(keep: context / 2)
       } else {
         probabilities = generator.step(token: next)
       }
     }
-    print(prompt + ByteTokenizer.decode(generated))
+    write(output.finish() + "\n")
   }
 
-  /// A token index drawn from `p^(1/temperature)`, normalized; the most likely at 0.
+  /// Writes `text` to standard output at once (the run may be long; the reader sees it grow).
+  func write(_ text: String) {
+    guard !text.isEmpty else { return }
+    FileHandle.standardOutput.write(Data(text.utf8))
+  }
+
+  /// A token index drawn from softmax(log p / temperature): the weights
+  /// `exp((log p_i − max_j log p_j) / T)` stay in (0, 1] for any T > 0, where `p^(1/T)` would
+  /// underflow to 0 for every token below T ≈ 0.005. The most likely token at T = 0.
   func draw(_ p: UnsafePointer<Float>, count: Int, rng: inout RandomNumbers) -> Int {
-    guard temperature > 0 else { return (0..<count).max { p[$0] < p[$1] } ?? 0 }
-    let weights = (0..<count).map { Foundation.pow(Double(p[$0]), 1 / temperature) }
+    let best = (0..<count).max { p[$0] < p[$1] } ?? 0
+    guard temperature > 0 else { return best }
+    let top = Foundation.log(Double(p[best]))
+    let weights = (0..<count).map {
+      Foundation.exp((Foundation.log(Double(p[$0])) - top) / temperature)
+    }
     var u = rng.nextUniform() * weights.reduce(0, +)
     for (i, w) in weights.enumerated() {
       u -= w
       if u < 0 { return i }
     }
-    return count - 1
+    return best
   }
 }

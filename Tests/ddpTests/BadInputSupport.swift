@@ -39,6 +39,15 @@ final class BadInputFixture {
     try FileManager.default.createDirectory(
       atPath: path + "/no-text", withIntermediateDirectories: false)
     try trainValidRun()
+    // Paths that are not regular files, and a folder with another run's checkpoint only.
+    guard mkfifo(path + "/fifo", 0o600) == 0 else { throw FixtureError("cannot make a FIFO") }
+    try FileManager.default.createSymbolicLink(
+      atPath: path + "/link.safetensors", withDestinationPath: path + "/good.toml")
+    try FileManager.default.createDirectory(
+      atPath: path + "/foreign", withIntermediateDirectories: false)
+    try FileManager.default.copyItem(
+      atPath: path + "/valid/checkpoint-00000002.ckpt",
+      toPath: path + "/foreign/checkpoint-00000002.ckpt")
   }
 
   func remove() { try? FileManager.default.removeItem(at: work) }

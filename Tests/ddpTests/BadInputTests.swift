@@ -134,6 +134,56 @@ final class BadInputTests: XCTestCase {
       name: "checkpoint of another norm kind (batchnorm)",
       arguments: ["train", "--out", "$WORK/valid", "--resume", "--set", "model.norm=batchnorm"],
       expected: "written for a different model"),
+
+    // MARK: Paths that are not what they must be
+    BadInput(
+      name: "--out under a regular file",
+      arguments: good([]).map {
+        $0 == "$OUT" ? "$WORK/good.toml/run" : $0
+      }, expected: "\"$WORK/good.toml\": it exists and is not a directory"),
+    BadInput(
+      name: "--out holding another run's checkpoints",
+      arguments: ["train", "--config", "$WORK/good.toml", "--out", "$WORK/foreign"],
+      expected: "holds checkpoints of another run"),
+    BadInput(
+      name: "data that is a FIFO", arguments: good(["--set", "data.path=$WORK/fifo"]),
+      expected: "fifo\" is neither a file nor a directory"),
+    BadInput(
+      name: "eval of a FIFO checkpoint",
+      arguments: ["eval", "--checkpoint", "$WORK/fifo"], expected: "fifo\": not a regular file"),
+    BadInput(
+      name: "export over an existing file",
+      arguments: ["export", "--checkpoint", "$WORK/valid", "--output", "$WORK/good.toml"],
+      expected: "good.toml\": it exists (use --force to replace it)"),
+    BadInput(
+      name: "export over a FIFO",
+      arguments: ["export", "--checkpoint", "$WORK/valid", "--output", "$WORK/fifo", "--force"],
+      expected: "fifo\": it is not a regular file"),
+    BadInput(
+      name: "export over a device",
+      arguments: ["export", "--checkpoint", "$WORK/valid", "--output", "/dev/null", "--force"],
+      expected: "/dev/null\": it is not a regular file"),
+    BadInput(
+      name: "export over a symbolic link",
+      arguments: [
+        "export", "--checkpoint", "$WORK/valid", "--output", "$WORK/link.safetensors", "--force",
+      ], expected: "it is a symbolic link"),
+    BadInput(
+      name: "export into a directory",
+      arguments: ["export", "--checkpoint", "$WORK/valid", "--output", "$WORK/no-text", "--force"],
+      expected: "no-text\": it is a directory"),
+    BadInput(
+      name: "sample with negative --tokens",
+      arguments: ["sample", "--checkpoint", "$WORK/valid", "--tokens", "-5"],
+      expected: "--tokens must be between 1 and 1000000, got -5"),
+    BadInput(
+      name: "sample with 10^12 tokens",
+      arguments: ["sample", "--checkpoint", "$WORK/valid", "--tokens", "1000000000000"],
+      expected: "--tokens must be between 1 and 1000000, got 1000000000000"),
+    BadInput(
+      name: "sample at infinite temperature",
+      arguments: ["sample", "--checkpoint", "$WORK/valid", "--temperature", "inf"],
+      expected: "--temperature must be a finite number ≥ 0, got inf"),
   ]
 
   /// `ddp train` with the fixture's valid config and a fresh run directory, then `extra`.
@@ -158,10 +208,10 @@ final class BadInputTests: XCTestCase {
       for workers in [1, 2] {
         let out = fixture.path + "/out-\(index)-\(workers)"
         let arguments = fixture.arguments(of: input, out: out, config: config)
-        // A resumed run's directory exists already: it must be left as it was.
-        let resumed =
-          arguments.contains("--resume")
-          ? arguments.firstIndex(of: "--out").map { arguments[$0 + 1] } : nil
+        // A folder that exists already (a resumed run's, another run's) must be left as it was.
+        let resumed = arguments.firstIndex(of: "--out").map { arguments[$0 + 1] }.flatMap {
+          FileManager.default.fileExists(atPath: $0) ? $0 : nil
+        }
         let before = resumed.map(fixture.listing)
         let (outcome, seconds) = try runWorkers(workers, arguments)
         let label = "\(input.name), \(workers) worker\(workers == 1 ? "" : "s")"
@@ -176,8 +226,9 @@ final class BadInputTests: XCTestCase {
         if lines.count != 2 || lines[0].isEmpty || !lines[1].isEmpty {
           problems.append("standard error is \(lines.count - 1) lines, not one")
         }
-        if !outcome.stderr.contains(input.expected) {
-          problems.append("no \"\(input.expected)\" in the message")
+        let expected = input.expected.replacingOccurrences(of: "$WORK", with: fixture.path)
+        if !outcome.stderr.contains(expected) {
+          problems.append("no \"\(expected)\" in the message")
         }
         if FileManager.default.fileExists(atPath: out) { problems.append("created \(out)") }
         if let resumed, fixture.listing(resumed) != before { problems.append("changed \(resumed)") }

@@ -5,7 +5,6 @@ import Foundation
 import Kernels
 import Models
 import Support
-import Training
 
 /// `ddp bench` under `mpirun -np N`: training steps of a config over N workers against one
 /// worker with the same global batch, and the gradient all-reduce against a bare

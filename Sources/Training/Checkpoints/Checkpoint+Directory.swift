@@ -5,12 +5,14 @@ import Support
 #endif
 
 extension Checkpoint {
-  /// The checkpoints in `directory` (names made by ``fileName(step:)``), newest first; empty
-  /// when the directory cannot be read. Temporary `.tmp-PID` files are not listed.
+  /// The checkpoints in `directory` (regular files named by ``fileName(step:)``), newest
+  /// first; empty when the directory cannot be read. Temporary `.tmp-PID` files are not listed,
+  /// nor a directory, FIFO or device that merely carries a checkpoint's name.
   public static func list(inDirectory directory: String) -> [(step: Int, path: String)] {
     fileNames(inDirectory: directory)
       .compactMap { name in step(fromFileName: name).map { ($0, FileSystem.join(directory, name)) }
       }
+      .filter { FileSystem.existingKind(of: $0.1) == .file }
       .sorted { $0.0 != $1.0 ? $0.0 > $1.0 : $0.1 > $1.1 }
   }
 
@@ -22,14 +24,34 @@ extension Checkpoint {
     list(inDirectory: directory).first { (try? readMetadata(path: $0.path)) != nil }?.path
   }
 
-  /// Deletes all but the `keep` highest-step checkpoints in `directory` (`keep` below 1 counts
-  /// as 1: the newest checkpoint is never deleted).
+  /// Deletes the checkpoints older than the `keep` newest intact ones in `directory` (`keep`
+  /// below 1 counts as 1). Only intact checkpoints count: a damaged newest file never pushes
+  /// the last good one out, and damaged files newer than the oldest one kept stay for a person
+  /// to look at. Nothing is deleted unless `keep` intact checkpoints exist.
   ///
+  /// - Parameter written: a checkpoint the caller has just written and knows to be intact
+  ///   (it is not read again).
   /// - Returns: the deleted paths.
   /// - Throws: ``CheckpointError`` naming the first file that could not be deleted.
+  /// - Complexity: reads each checkpoint from the newest down to the `keep`-th intact one.
   @discardableResult
-  public static func prune(directory: String, keep: Int) throws -> [String] {
-    let doomed = list(inDirectory: directory).dropFirst(max(keep, 1)).map(\.path)
+  public static func prune(directory: String, keep: Int, written: String? = nil) throws
+    -> [String]
+  {
+    let checkpoints = list(inDirectory: directory)
+    var intact = 0
+    var oldestKept: Int?
+    for (index, checkpoint) in checkpoints.enumerated() {
+      if checkpoint.path == written || (try? readMetadata(path: checkpoint.path)) != nil {
+        intact += 1
+      }
+      if intact == max(keep, 1) {
+        oldestKept = index
+        break
+      }
+    }
+    guard let oldestKept else { return [] }
+    let doomed = checkpoints.dropFirst(oldestKept + 1).map(\.path)
     for path in doomed where unlink(path) != 0 && errno != ENOENT {
       throw CheckpointError("cannot delete \(quoted(path)): \(systemError())")
     }

@@ -124,39 +124,20 @@ extension ByteSource {
 
 /// A regular file opened for reading; closed when released.
 final class FileSource: ByteSource {
-  let size: Int
-  private let descriptor: Int32
-  private let path: String
+  private let file: RegularFile
   private let kind: FileKind
+  var size: Int { file.size }
 
   init(path: String, kind: FileKind) throws {
-    self.path = path
     self.kind = kind
-    descriptor = open(path, O_RDONLY | O_CLOEXEC)
-    guard descriptor >= 0 else { throw kind.error("cannot read \(quoted(path)): \(systemError())") }
-    var status = stat()
-    guard fstat(descriptor, &status) == 0 else {
-      let reason = systemError()
-      close(descriptor)
-      throw kind.error("cannot read \(quoted(path)): \(reason)")
+    do { file = try RegularFile(path: path) } catch let error as FileError {
+      throw kind.failure(error)
     }
-    guard status.st_mode & S_IFMT == S_IFREG else {
-      close(descriptor)
-      throw kind.error("cannot read \(quoted(path)): not a regular file")
-    }
-    size = Int(status.st_size)
   }
 
-  deinit { close(descriptor) }
-
   func read(into destination: UnsafeMutableRawPointer, count: Int, at offset: Int) throws {
-    var done = 0
-    while done < count {
-      let got = pread(descriptor, destination + done, min(count - done, 1 << 30), offset + done)
-      if got < 0 && errno == EINTR { continue }
-      if got < 0 { throw kind.error("cannot read \(quoted(path)): \(systemError())") }
-      if got == 0 { throw kind.error("\(quoted(path)) became shorter while being read") }
-      done += got
+    do { try file.read(into: destination, count: count, at: offset) } catch let error as FileError {
+      throw kind.failure(error)
     }
   }
 }

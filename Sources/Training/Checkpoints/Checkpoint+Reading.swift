@@ -42,17 +42,24 @@ extension Checkpoint {
   ///
   /// - Throws: ``CheckpointError``, e.g. `checkpoint: "run" holds no intact checkpoint:
   ///   "run/checkpoint-00000500.ckpt" is truncated (1000 bytes; its header describes 96256)`.
+  /// - Parameter skipped: told of each newer checkpoint passed over, with what is wrong with it
+  ///   (`"run/checkpoint-00000500.ckpt" is truncated (...)`), so a resume can say so.
   /// - Complexity: reads each checkpoint newer than the one returned, and that one.
-  public static func requireNewestIntact(inDirectory directory: String) throws -> String {
+  public static func requireNewestIntact(
+    inDirectory directory: String, skipped: (String) -> Void = { _ in }
+  ) throws -> String {
     let checkpoints = list(inDirectory: directory)
     var newestProblem: String?
+    var problems: [String] = []
     for (_, path) in checkpoints {
       do {
         _ = try readMetadata(path: path)
+        problems.forEach(skipped)
         return path
       } catch {
-        let text = "\(error)"
-        newestProblem = newestProblem ?? String(text.trimmingPrefix("checkpoint: "))
+        let problem = String("\(error)".trimmingPrefix("checkpoint: "))
+        newestProblem = newestProblem ?? problem
+        problems.append(problem)
       }
     }
     guard let newestProblem else {

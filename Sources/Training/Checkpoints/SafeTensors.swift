@@ -40,7 +40,7 @@ public enum SafeTensors {
   /// - Complexity: O(total size).
   public static func write(
     tensors: [(name: String, shape: [Int], data: UnsafePointer<Float>)],
-    metadata: [String: String], to path: String
+    metadata: [String: String], to path: String, replacing: Bool = true
   ) throws {
     var counts: [Int] = []
     var seen: Set<String> = []
@@ -61,7 +61,8 @@ public enum SafeTensors {
     }
     let header = self.header(
       tensors: zip(tensors, counts).map { ($0.name, $0.shape, $1) }, metadata: metadata)
-    try AtomicFile.write(to: path, failure: FileKind.safetensors.failure) { file in
+    try AtomicFile.write(to: path, replacing: replacing, failure: FileKind.safetensors.failure) {
+      file in
       try file.write(UInt64(header.count))
       try file.write(header)
       for (tensor, count) in zip(tensors, counts) {
@@ -73,7 +74,7 @@ public enum SafeTensors {
   /// Writes every tensor of `groups` (e.g. a model's parameters, then its buffers), each in
   /// layout order, as ``write(tensors:metadata:to:)``.
   public static func write(
-    _ groups: [FlatTensors], metadata: [String: String], to path: String
+    _ groups: [FlatTensors], metadata: [String: String], to path: String, replacing: Bool = true
   ) throws {
     let tensors = groups.flatMap { group in
       group.layout.entries.map {
@@ -81,7 +82,7 @@ public enum SafeTensors {
       }
     }
     try withExtendedLifetime(groups) {
-      try write(tensors: tensors, metadata: metadata, to: path)
+      try write(tensors: tensors, metadata: metadata, to: path, replacing: replacing)
     }
   }
 

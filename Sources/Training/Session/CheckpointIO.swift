@@ -3,25 +3,24 @@ import Datasets
 import Foundation
 import Models
 import Support
-import Training
 
 /// Glue between a `Trainer` and checkpoint files: what a checkpoint holds and how a run or a
 /// command is restored from one.
 public enum CheckpointIO {
   /// Writes the trainer's full state as `checkpoint-<step>.ckpt` in `directory` (atomically)
-  /// and removes all but the newest `keep`.
+  /// and removes those older than the newest `keep` intact ones.
   public static func save(_ trainer: Trainer, in directory: String, keep: Int) throws {
     let metadata = CheckpointMetadata(
       configTOML: trainer.run.tomlText, step: trainer.step,
       optimizerStep: trainer.optimizer.step,
       sampler: RandomNumbers(state: trainer.sampler.state), workers: trainer.communicator.size)
     let model = trainer.model
+    let path = directory + "/" + Checkpoint.fileName(step: trainer.step)
     try Checkpoint.write(
       metadata: metadata, parameters: model.parameters, buffers: model.buffers,
       firstMoment: trainer.optimizer.firstMoment, secondMoment: trainer.optimizer.secondMoment,
-      to: directory + "/" + Checkpoint.fileName(step: trainer.step),
-      afterGroup: FaultInjection.fromEnvironment.checkpointHook(step: trainer.step))
-    _ = try Checkpoint.prune(directory: directory, keep: keep)
+      to: path, afterGroup: FaultInjection.fromEnvironment.checkpointHook(step: trainer.step))
+    _ = try Checkpoint.prune(directory: directory, keep: keep, written: path)
   }
 
   /// Restores parameters, buffers, AdamW state, step and data position from `path`.

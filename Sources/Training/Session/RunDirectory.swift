@@ -1,6 +1,5 @@
 import Foundation
 import Support
-import Training
 
 /// The folder a training run writes: `config.toml` (the fully resolved config),
 /// `metrics.jsonl` (one JSON object per logged step), checkpoints, and `summary.json`.
@@ -25,17 +24,7 @@ public struct RunDirectory {
         print("ddp train: removed \(removed), a checkpoint its writer did not finish")
       }
     } else {
-      if manager.fileExists(atPath: configPath) {
-        throw RunError(
-          "run directory \"\(path)\" already holds a run; use --resume to continue it or "
-            + "--out to choose another")
-      }
-      do {
-        try manager.createDirectory(atPath: path, withIntermediateDirectories: true)
-        try AtomicFile.write(text: configTOML, to: configPath)
-      } catch {
-        throw RunError("cannot create run directory \"\(path)\": \(error.localizedDescription)")
-      }
+      try Self.claim(path, configTOML: configTOML)
     }
     let metricsPath = path + "/metrics.jsonl"
     if !manager.fileExists(atPath: metricsPath) {
@@ -46,6 +35,30 @@ public struct RunDirectory {
     }
     handle.seekToEndOfFile()
     metrics = handle
+  }
+
+  /// Creates `path` for a fresh run and writes its `config.toml`, refusing a folder that holds
+  /// a run or another run's checkpoints (whose files this run would otherwise prune). The
+  /// config is put in place with `link(2)`, so of two runs started on one folder at once
+  /// exactly one claims it.
+  static func claim(_ path: String, configTOML: String) throws {
+    let configPath = path + "/config.toml"
+    let taken = RunError(
+      "run directory \(MessageText.quoted(path)) already holds a run; use --resume to continue "
+        + "it or --out to choose another")
+    if FileSystem.existingKind(of: configPath) != nil { throw taken }
+    if let newest = Checkpoint.list(inDirectory: path).first {
+      throw RunError(
+        "run directory \(MessageText.quoted(path)) holds checkpoints of another run (\(MessageText.quoted(newest.path))) but no config.toml; choose an empty --out"
+      )
+    }
+    do {
+      try FileSystem.createDirectories(path)
+      try AtomicFile.write(text: configTOML, to: configPath, replacing: false)
+    } catch let error as FileError {
+      if error.path == configPath && error.code == EEXIST { throw taken }
+      throw RunError("cannot create run directory \(MessageText.quoted(path)): \(error)")
+    }
   }
 
   /// Appends one JSON line to metrics.jsonl (NaN and infinities as null).

@@ -6,7 +6,6 @@ import Foundation
 import Kernels
 import Models
 import Support
-import Training
 
 /// A training run from start (or resume) to summary, on every worker: data, trainer, run
 /// directory (rank 0), the loop with evaluation, checkpoints, metrics and progress (rank 0).
@@ -45,7 +44,11 @@ public final class TrainingSession {
       try corpus.check(context: run.model.context)
       let trainer = try Trainer(run: run, trainTokens: corpus.train, communicator: communicator)
       if request.resume {
-        let checkpoint = try Checkpoint.requireNewestIntact(inDirectory: path)
+        let checkpoint = try Checkpoint.requireNewestIntact(inDirectory: path) { problem in
+          if communicator.rank == 0 {
+            print("ddp train: skipped a damaged checkpoint, resuming from an older one: \(problem)")
+          }
+        }
         try CheckpointIO.restore(trainer, from: checkpoint)
       }
       return (run, corpus, trainer)
