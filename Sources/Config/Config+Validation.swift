@@ -41,6 +41,13 @@ extension RunConfig {
         key: "train.seed", value: String(train.seed), expected: ConfigField.seedRange)
     }
     try validateRates()
+    guard footprint(microBatch: train.batch / train.gradAccum) != nil else {
+      throw ConfigError.impossibleSize(
+        "model.d_model = \(model.dModel), model.n_layers = \(model.nLayers), model.context = "
+          + "\(model.context), train.batch = \(train.batch) and train.eval_batches = "
+          + "\(train.evalBatches) give sizes that overflow 64-bit integers; no machine holds "
+          + "such a run")
+    }
   }
 
   /// The floating-point keys: learning rates, AdamW, clipping, split and bucket size.

@@ -24,6 +24,8 @@ public enum ConfigError: Error, Equatable, Sendable, CustomStringConvertible {
   case invalidValue(key: String, value: String, expected: String)
   /// A `--set` argument that is not `section.key=value`.
   case malformedOverride(text: String, reason: String)
+  /// Sizes that are each allowed but together overflow 64-bit integers.
+  case impossibleSize(String)
 
   /// The one-line message shown to the user, starting with `config: `.
   public var description: String {
@@ -58,6 +60,8 @@ public enum ConfigError: Error, Equatable, Sendable, CustomStringConvertible {
         + accepted.joined(separator: ", ")
     case .invalidValue(let key, let value, let expected):
       return "\(key) = \(value) is not allowed; expected \(expected)"
+    case .impossibleSize(let message):
+      return message
     case .malformedOverride(let text, let reason):
       let given = MessageText.quoted(text)
       return "--set \(given) is malformed: \(reason); expected section.key=value"

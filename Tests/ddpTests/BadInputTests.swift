@@ -135,6 +135,33 @@ final class BadInputTests: XCTestCase {
       arguments: ["train", "--out", "$WORK/valid", "--resume", "--set", "model.norm=batchnorm"],
       expected: "written for a different model"),
 
+    // MARK: Sizes that overflow or do not fit in memory (refused before any allocation)
+    BadInput(
+      name: "d_model of 2^62", arguments: good(["--set", "model.d_model=4611686018427387904"]),
+      expected: "overflow 64-bit integers"),
+    BadInput(
+      name: "batch of 2^62",
+      arguments: good(["--set", "train.batch=4611686018427387904"]),
+      expected: "overflow 64-bit integers"),
+    BadInput(
+      name: "eval_batches of Int.max",
+      arguments: good(["--set", "train.eval_batches=9223372036854775807"]),
+      expected: "overflow 64-bit integers"),
+    BadInput(
+      name: "d_model of 10^8", arguments: good(["--set", "model.d_model=100000000"]),
+      expected: "GB available"),
+    BadInput(
+      name: "a billion layers", arguments: good(["--set", "model.n_layers=1000000000"]),
+      expected: "GB available"),
+    BadInput(
+      name: "eval with a batch of 2^62",
+      arguments: ["eval", "--checkpoint", "$WORK/valid", "--batch", "4611686018427387904"],
+      expected: "overflow 64-bit integers"),
+    BadInput(
+      name: "eval with a batch of 10^8",
+      arguments: ["eval", "--checkpoint", "$WORK/valid", "--batch", "100000000"],
+      expected: "GB available"),
+
     // MARK: Paths that are not what they must be
     BadInput(
       name: "--out under a regular file",

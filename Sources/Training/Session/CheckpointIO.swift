@@ -54,6 +54,7 @@ public enum CheckpointIO {
     let file = try resolve(path)
     let loaded = try Checkpoint.read(path: file)
     let run = try RunConfig.load(tomlText: loaded.metadata.configTOML)
+    try MemoryCheck.require(run, microBatch: batch)
     let model = try Transformer(config: run.model, batch: batch, seed: run.train.seed)
     let moments = (
       FlatTensors(layout: model.layout.parameters),

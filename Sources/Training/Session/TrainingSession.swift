@@ -40,6 +40,8 @@ public final class TrainingSession {
     let (run, corpus, trainer) = try agree(communicator) {
       () throws -> (RunConfig, Corpus, Trainer) in
       let run = try loadConfig(request)
+      try MemoryCheck.require(
+        run, microBatch: run.train.batch / (communicator.size * run.train.gradAccum))
       let corpus = try Corpus.load(path: run.data.path, valFraction: run.data.valFraction)
       try corpus.check(context: run.model.context)
       let trainer = try Trainer(run: run, trainTokens: corpus.train, communicator: communicator)
@@ -102,7 +104,9 @@ public final class TrainingSession {
     var progress = ProgressReporter(totalSteps: steps, enabled: root)
     progress.note(
       start == 0
-        ? "ddp train: \(trainer.model.parameterCount) parameters, \(communicator.size) "
+        ? "ddp train: \(trainer.model.parameterCount) parameters, about "
+          + "\(MemoryCheck.gigabytes(run.footprint(microBatch: trainer.microBatch)?.bytes ?? 0)) "
+          + "GB per worker (estimated), \(communicator.size) "
           + "worker\(communicator.size == 1 ? "" : "s"), \(corpus.train.count) train / "
           + "\(corpus.validation.count) validation tokens, run directory \(path)"
         : "ddp train: resuming \(path) at step \(start) of \(steps)")

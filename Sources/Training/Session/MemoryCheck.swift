@@ -1,0 +1,45 @@
+import Config
+import Support
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// Refuses a run the machine cannot hold, before anything is allocated or created: the
+/// config's ``Footprint`` per worker against the memory available to the workers of this host
+/// (`MemAvailable` or the cgroup limit, shared by the ranks mpirun placed here).
+public enum MemoryCheck {
+  /// The footprint of one worker with micro-batches of `microBatch` sequences.
+  ///
+  /// - Throws: ``RunError`` naming the estimate and what is available when it does not fit,
+  ///   e.g. `run: needs about 39.2 GB per worker (...), but 2 workers on this machine have
+  ///   14.1 GB available between them; use a smaller model or micro-batch`.
+  @discardableResult
+  public static func require(_ run: RunConfig, microBatch: Int) throws -> Footprint {
+    guard let footprint = run.footprint(microBatch: max(microBatch, 1)) else {
+      throw RunError(
+        "the sizes of this run (micro-batch \(microBatch)) overflow 64-bit integers")
+    }
+    let workers = workersOnThisHost
+    guard let available = availableMemoryBytes() else { return footprint }
+    let needed = Double(footprint.bytes) * Double(workers)
+    if needed > Double(available) {
+      throw RunError(
+        "needs about \(gigabytes(footprint.bytes)) GB per worker (\(footprint.parameters) "
+          + "parameters, micro-batch \(microBatch)), but \(workers) worker"
+          + "\(workers == 1 ? "" : "s") on this machine \(workers == 1 ? "has" : "have") "
+          + "\(gigabytes(available)) GB available\(workers == 1 ? "" : " between them"); use a "
+          + "smaller model or micro-batch")
+    }
+    return footprint
+  }
+
+  /// Ranks mpirun started on this host (`OMPI_COMM_WORLD_LOCAL_SIZE`), 1 outside mpirun.
+  static var workersOnThisHost: Int {
+    getenv("OMPI_COMM_WORLD_LOCAL_SIZE").flatMap { Int(String(cString: $0)) }.map {
+      max($0, 1)
+    } ?? 1
+  }
+
+  static func gigabytes(_ bytes: Int) -> String { fmt(Double(bytes) / 1e9, 1) }
+}
