@@ -109,8 +109,7 @@ struct ModelCostCommand: ParsableCommand {
       do {
         result = try AllReduceBenchResult.read(log: text, source: "\"\(fit)\"")
       } catch {
-        throw RunError(
-          "--fit: \"\(fit)\" does not end with the JSON line of `ddp bench allreduce` (\(error))")
+        throw RunError("--fit: \(error)")
       }
       if result.workers != 2 {
         throw RunError("--fit: \"\(fit)\" was measured with \(result.workers) workers; use 2")

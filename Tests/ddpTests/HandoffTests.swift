@@ -103,4 +103,30 @@ final class HandoffTests: XCTestCase {
       contentsOfFile: sweep.folder + "/points/\(point.name)/point.toml", encoding: .utf8)
     XCTAssertEqual(written, config.tomlText)
   }
+
+  /// `ddp model-cost --fit` reads the typed line of a `ddp bench allreduce` log, and names the
+  /// file, line and key when the line lacks one.
+  func testModelCostReadsTheBenchLine() throws {
+    let result = AllReduceBenchResult(
+      [], model: AllReduceCostModel(alpha: 12.5e-6, beta: 0.25e-9), workers: 2,
+      communication: CollectiveSnapshot(), checked: false)
+    let log = work.appendingPathComponent("allreduce.log").path
+    let line = try JSONStyle.line(result)
+    try ("# MPI_Allreduce table\n" + line + "\n").write(
+      toFile: log, atomically: true, encoding: .utf8)
+    let config = packageRoot.path + "/configs/compare.toml"
+    let outcome = try runDDP(["model-cost", "--config", config, "--workers", "2", "--fit", log])
+    XCTAssertEqual(outcome.status, 0, outcome.stderr)
+    XCTAssertTrue(
+      outcome.stdout.contains("α = 12.500 µs, β = 0.2500 ns/byte (fit from \(log))"),
+      outcome.stdout)
+
+    let broken = work.appendingPathComponent("broken.log").path
+    try ("# table\n" + line.replacingOccurrences(of: #""beta_ns_per_byte""#, with: #""beta""#) + "\n")
+      .write(toFile: broken, atomically: true, encoding: .utf8)
+    let failed = try runDDP(["model-cost", "--config", config, "--workers", "2", "--fit", broken])
+    XCTAssertNotEqual(failed.status, 0)
+    XCTAssertTrue(
+      failed.stderr.contains(#"--fit: "\#(broken)" line 2: no key "beta_ns_per_byte""#), failed.stderr)
+  }
 }
