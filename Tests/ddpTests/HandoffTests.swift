@@ -122,11 +122,12 @@ final class HandoffTests: XCTestCase {
       outcome.stdout)
 
     let broken = work.appendingPathComponent("broken.log").path
-    try ("# table\n" + line.replacingOccurrences(of: #""beta_ns_per_byte""#, with: #""beta""#) + "\n")
-      .write(toFile: broken, atomically: true, encoding: .utf8)
+    let renamed = line.replacingOccurrences(of: #""beta_ns_per_byte""#, with: #""beta""#)
+    try ("# table\n" + renamed + "\n").write(toFile: broken, atomically: true, encoding: .utf8)
     let failed = try runDDP(["model-cost", "--config", config, "--workers", "2", "--fit", broken])
     XCTAssertNotEqual(failed.status, 0)
     XCTAssertTrue(
-      failed.stderr.contains(#"--fit: "\#(broken)" line 2: no key "beta_ns_per_byte""#), failed.stderr)
+      failed.stderr.contains(#"--fit: "\#(broken)" line 2: no key "beta_ns_per_byte""#),
+      failed.stderr)
   }
 }
