@@ -83,6 +83,8 @@ let package = Package(
     .testTarget(name: "DistributedTests", dependencies: ["Distributed", "Support"]),
     .testTarget(
       name: "ddpTests",
-      dependencies: ["ddp", "Training", "Reports", "Experiments", "Config", "Support"]),
+      dependencies: [
+        "ddp", "Training", "Reports", "Experiments", "Distributed", "Config", "Support",
+      ]),
   ]
 )

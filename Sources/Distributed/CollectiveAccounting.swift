@@ -32,9 +32,6 @@ public struct CollectiveCounters: Equatable, Sendable {
       bytes: lhs.bytes - rhs.bytes,
       seconds: lhs.seconds - rhs.seconds)
   }
-
-  /// `{"calls": Int, "bytes": Int, "seconds": Double}`, for JSONSerialization.
-  public var dictionary: [String: Any] { ["calls": calls, "bytes": bytes, "seconds": seconds] }
 }
 
 /// The counters of every category at one moment, as `CollectiveAccounting.snapshot()` read them.
@@ -64,16 +61,6 @@ public struct CollectiveSnapshot: Equatable, Sendable {
       difference[category] = self[category] - earlier[category]
     }
     return difference
-  }
-
-  /// `{"gradients": {"calls", "bytes", "seconds"}, "norm_stats": {...}, "control": {...}}`: the
-  /// shape of summary.json's `"comm"` object, for JSONSerialization.
-  public var dictionary: [String: [String: Any]] {
-    var result: [String: [String: Any]] = [:]
-    for category in CollectiveCategory.allCases {
-      result[category.rawValue] = self[category].dictionary
-    }
-    return result
   }
 }
 

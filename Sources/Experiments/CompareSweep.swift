@@ -53,6 +53,21 @@ public struct CompareSweep {
     }
   }
 
+  /// The fully resolved config of a point's job: the sweep's config (file and `--set`) with the
+  /// point's norm and global batch, the sweep's step count, no intermediate checkpoints (one
+  /// at the end, for the parity column) and timing barriers. Written as the job's `point.toml`
+  /// and the input of the point's communication prediction.
+  public func config(_ point: Point) -> RunConfig {
+    var config = run
+    config.model.norm = point.norm
+    config.train.batch = globalBatch(point)
+    config.train.steps = steps
+    config.train.checkpointEvery = 0
+    config.train.keepCheckpoints = 1
+    config.distributed.timingBarriers = true
+    return config
+  }
+
   /// Sequences per optimizer step over all workers at a point.
   public func globalBatch(_ point: Point) -> Int {
     point.mode == .strong ? run.train.batch : run.train.batch * point.workers
@@ -104,11 +119,8 @@ public struct CompareSweep {
         $0.transport == point.launcher.transport.rawValue && $0.workers == point.workers
       }
       if point.workers > 1, let fitHere {
-        var pointRun = run
-        pointRun.model.norm = point.norm
-        pointRun.train.batch = globalBatch(point)
         let prediction = CommunicationPrediction(
-          run: pointRun, workers: point.workers,
+          run: config(point), workers: point.workers,
           fitAtWorkers: AllReduceCostModel(alpha: fitHere.alpha, beta: fitHere.beta))
         result.predictedGradientMs = prediction.gradientSeconds * 1e3
         result.predictedNormStatsMs = prediction.normStatisticsSeconds * 1e3
@@ -171,22 +183,20 @@ public struct CompareSweep {
     return head + ": " + times + parity + " [\(fmt(seconds, 1)) s]"
   }
 
-  /// Trains one point in `FOLDER/points/NAME/run`, returning that run directory.
+  /// Trains one point in `FOLDER/points/NAME/run` from its resolved config, written first as
+  /// `FOLDER/points/NAME/point.toml`; returns the run directory.
   public func train(_ point: Point) throws -> String {
     let pointFolder = "\(folder)/points/\(point.name)"
+    let pointConfig = pointFolder + "/point.toml"
     try? FileManager.default.removeItem(atPath: pointFolder)
-    try FileManager.default.createDirectory(
-      atPath: pointFolder, withIntermediateDirectories: true)
-    let arguments =
-      ["train", "--config", configPath] + overrides.flatMap { ["--set", $0] } + [
-        "--set", "model.norm=\(point.norm.rawValue)",
-        "--set", "train.batch=\(globalBatch(point))",
-        "--set", "train.steps=\(steps)",
-        "--set", "train.checkpoint_every=0",
-        "--set", "train.keep_checkpoints=1",
-        "--set", "distributed.timing_barriers=true",
-        "--out", pointFolder + "/run",
-      ]
+    do {
+      try FileManager.default.createDirectory(
+        atPath: pointFolder, withIntermediateDirectories: true)
+      try AtomicFile.write(text: config(point).tomlText, to: pointConfig)
+    } catch {
+      throw RunError("cannot write \"\(pointConfig)\": \(error)")
+    }
+    let arguments = ["train", "--config", pointConfig, "--out", pointFolder + "/run"]
     let log = pointFolder + "/train.log"
     try expectSuccess(
       point.launcher.run(
@@ -210,12 +220,13 @@ public struct CompareSweep {
         log: log),
       job: "all-reduce benchmark (\(transport), \(count) workers)", log: log)
     let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
-    let record = text.split(separator: "\n").last {
-      $0.hasPrefix("{") && $0.contains("alpha_us")
-    }.flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
-    guard let record, let alpha = record["alpha_us"] as? Double,
-      let beta = record["beta_ns_per_byte"] as? Double
-    else { throw RunError("the all-reduce benchmark printed no fit; see \(log)") }
+    let result: AllReduceBenchResult
+    do {
+      result = try AllReduceBenchResult.read(log: text, source: "\"\(log)\"")
+    } catch {
+      throw RunError("the all-reduce benchmark printed no fit: \(error)")
+    }
+    let (alpha, beta) = (result.alphaMicroseconds, result.betaNanosecondsPerByte)
     print(
       "all-reduce fit, \(transport), \(count) workers: α = \(fmt(alpha, 2)) µs, β = "
         + "\(fmt(beta, 4)) ns/byte [\(fmt(monotonicSeconds() - began, 1)) s]")
@@ -238,28 +249,28 @@ public struct CompareSweep {
 
   /// The figures of one finished point, medians over the steps after warm-up.
   public func summarize(_ point: Point, _ m: RunMeasurement) -> ComparePoint {
-    let stepMs = m.median(afterWarmup: warmup) { $0.seconds } * 1e3
-    let gradients = m.median(afterWarmup: warmup) { $0.seconds("gradients") } * 1e3
-    let normStats = m.median(afterWarmup: warmup) { $0.seconds("norm_stats") } * 1e3
-    let control = m.median(afterWarmup: warmup) { $0.seconds("control") } * 1e3
+    let stepMs = m.median(afterWarmup: warmup) { $0.stepSeconds } * 1e3
+    let gradients = m.median(afterWarmup: warmup) { $0.seconds(.gradients) } * 1e3
+    let normStats = m.median(afterWarmup: warmup) { $0.seconds(.normStats) } * 1e3
+    let control = m.median(afterWarmup: warmup) { $0.seconds(.control) } * 1e3
     let tokens = Double(globalBatch(point) * run.model.context)
     return ComparePoint(
       transport: point.launcher.transport.rawValue, mode: point.mode.rawValue,
       norm: point.norm.rawValue, workers: point.workers, globalBatch: globalBatch(point),
       stepMs: stepMs, computeMs: max(0, stepMs - gradients - normStats - control),
       gradientWaitMs: gradients, normStatsWaitMs: normStats, controlWaitMs: control,
-      gradientCallsPerStep: m.mean(afterWarmup: warmup) { $0.calls("gradients") },
-      gradientBytesPerStep: m.mean(afterWarmup: warmup) { $0.bytes("gradients") },
-      normStatsCallsPerStep: m.mean(afterWarmup: warmup) { $0.calls("norm_stats") },
-      normStatsBytesPerStep: m.mean(afterWarmup: warmup) { $0.bytes("norm_stats") },
+      gradientCallsPerStep: m.mean(afterWarmup: warmup) { $0.calls(.gradients) },
+      gradientBytesPerStep: m.mean(afterWarmup: warmup) { $0.bytes(.gradients) },
+      normStatsCallsPerStep: m.mean(afterWarmup: warmup) { $0.calls(.normStats) },
+      normStatsBytesPerStep: m.mean(afterWarmup: warmup) { $0.bytes(.normStats) },
       tokensPerSecond: tokens / (stepMs / 1e3), scalingEfficiency: nil,
       lossCurve: m.steps.map(\.loss), finalLoss: m.steps.last?.loss ?? .nan,
       parityMaxDifference: nil, matchesOneWorker: nil, predictedGradientMs: nil,
       predictedNormStatsMs: nil,
       gradientTransferMs: point.workers > 1
-        ? m.median(afterWarmup: warmup) { $0.leastWait["gradients"] ?? 0 } * 1e3 : nil,
+        ? m.median(afterWarmup: warmup) { $0.leastWait.gradients } * 1e3 : nil,
       normStatsTransferMs: point.workers > 1
-        ? m.median(afterWarmup: warmup) { $0.leastWait["norm_stats"] ?? 0 } * 1e3 : nil)
+        ? m.median(afterWarmup: warmup) { $0.leastWait.normStatistics } * 1e3 : nil)
   }
 }
 

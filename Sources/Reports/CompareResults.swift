@@ -1,4 +1,5 @@
 import Foundation
+import Support
 
 /// What `ddp compare` measured: one point per (transport, mode, norm, workers), written as
 /// `results.json` and read back by the report.
@@ -192,9 +193,8 @@ extension CompareResults {
   }
 
   public func encoded() throws -> Data {
-    let encoder = JSONEncoder()
+    let encoder = JSONStyle.encoder(pretty: true)
     encoder.keyEncodingStrategy = .convertToSnakeCase
-    encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
     return try encoder.encode(self)
   }
 }

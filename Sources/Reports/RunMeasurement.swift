@@ -1,50 +1,41 @@
 import Foundation
+import Support
 import Training
 
 /// What one finished `ddp train` run directory says about its steps: per-step times and
 /// collective counters from `metrics.jsonl`, and its final parameters.
 public struct RunMeasurement {
-  /// One line of metrics.jsonl.
-  public struct Step {
-    public var seconds: Double
-    public var loss: Double
-    /// Per category (`gradients`, `norm_stats`, `control`): calls, bytes, seconds this step.
-    public var comm: [String: (calls: Double, bytes: Double, seconds: Double)]
-    /// The least seconds any worker waited in `gradients` and `norm_stats` collectives.
-    public var leastWait: [String: Double]
-  }
-
-  public let steps: [Step]
+  /// The lines of metrics.jsonl, in order.
+  public let steps: [StepRecord]
   public let directory: String
 
+  /// Reads `directory/metrics.jsonl`.
+  ///
+  /// - Throws: `RunError` when the file cannot be read or holds no steps; `JSONReadError`
+  ///   naming the file, the line and the key when a line lacks a key or is not JSON.
   public init(directory: String) throws {
     self.directory = directory
     let path = directory + "/metrics.jsonl"
     guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
       throw RunError("cannot read \"\(path)\"")
     }
-    steps = try text.split(separator: "\n").map { line in
-      guard
-        let record = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
-        let seconds = record["step_seconds"] as? Double, let loss = record["loss"] as? Double,
-        let comm = record["comm"] as? [String: [String: Any]]
-      else { throw RunError("\"\(path)\" holds a line that is not a step record: \(line)") }
-      var counters: [String: (calls: Double, bytes: Double, seconds: Double)] = [:]
-      for (category, values) in comm {
-        counters[category] = (
-          (values["calls"] as? Double) ?? 0, (values["bytes"] as? Double) ?? 0,
-          (values["seconds"] as? Double) ?? 0
-        )
-      }
-      let leastWait = record["least_wait_seconds"] as? [String: Double] ?? [:]
-      return Step(seconds: seconds, loss: loss, comm: counters, leastWait: leastWait)
-    }
+    steps = try Self.steps(metrics: text, source: "\"\(path)\"")
     guard !steps.isEmpty else { throw RunError("\"\(path)\" holds no steps") }
+  }
+
+  /// The step records of metrics.jsonl text, one per non-empty line; errors name `source`
+  /// and the line number.
+  public static func steps(metrics text: String, source: String) throws -> [StepRecord] {
+    try text.split(separator: "\n", omittingEmptySubsequences: false).enumerated()
+      .filter { !$0.element.isEmpty }
+      .map { number, line in
+        try JSONStyle.decode(StepRecord.self, from: line, source: "\(source) line \(number + 1)")
+      }
   }
 
   /// The median of `figure` over the steps after the first `warmup` (all steps when there are
   /// no more).
-  public func median(afterWarmup warmup: Int, _ figure: (Step) -> Double) -> Double {
+  public func median(afterWarmup warmup: Int, _ figure: (StepRecord) -> Double) -> Double {
     let measured = steps.count > warmup ? Array(steps[warmup...]) : steps
     let values = measured.map(figure).sorted()
     let middle = values.count / 2
@@ -52,7 +43,7 @@ public struct RunMeasurement {
   }
 
   /// Mean of `figure` over the steps after the first `warmup`.
-  public func mean(afterWarmup warmup: Int, _ figure: (Step) -> Double) -> Double {
+  public func mean(afterWarmup warmup: Int, _ figure: (StepRecord) -> Double) -> Double {
     let measured = steps.count > warmup ? Array(steps[warmup...]) : steps
     return measured.map(figure).reduce(0, +) / Double(measured.count)
   }
@@ -64,12 +55,6 @@ public struct RunMeasurement {
     }
     return try Checkpoint.read(path: path).parameters
   }
-}
-
-extension RunMeasurement.Step {
-  public func seconds(_ category: String) -> Double { comm[category]?.seconds ?? 0 }
-  public func calls(_ category: String) -> Double { comm[category]?.calls ?? 0 }
-  public func bytes(_ category: String) -> Double { comm[category]?.bytes ?? 0 }
 }
 
 /// The parity column: the largest |θ_N − θ_1| over the parameters, leaving out for the

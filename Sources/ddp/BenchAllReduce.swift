@@ -184,30 +184,16 @@ struct BenchAllReduce: ParsableCommand {
       "fit of the least µs, t(n) = α + β·n (α: median ≤ 1 KiB, β: sizes ≥ 256 KiB): α = \(fixed(alpha * 1e6, 3)) µs, "
         + "β = \(fixed(beta * 1e9, 4)) ns/byte (1/β = \(fixed(beta > 0 ? 1 / beta / 1e9 : 0, 3))"
         + " GB/s), largest relative error \(fixed(fitError * 100, 1))%")
-
-    let rows = measurements.map { m in
-      let algbw = AllReduceCostModel.algorithmBandwidth(bytes: m.bytes, seconds: m.seconds)
-      let busbw = AllReduceCostModel.busBandwidth(
-        bytes: m.bytes, seconds: m.seconds, workers: workers)
-      return "{\"bytes\":\(m.bytes),\"iterations\":\(m.iterations),"
-        + "\"latency_us\":\(json(m.seconds * 1e6)),"
-        + "\"min_latency_us\":\(json(m.minimumSeconds * 1e6)),"
-        + "\"max_latency_us\":\(json(m.maximumSeconds * 1e6)),"
-        + "\"least_latency_us\":\(json(m.leastOverRanksSeconds * 1e6)),"
-        + "\"algbw_gbps\":\(json(algbw / 1e9)),\"busbw_gbps\":\(json(busbw / 1e9)),"
-        + "\"verified\":\(m.verified)}"
+    let result = AllReduceBenchResult(
+      measurements, model: model, workers: workers, communication: communication,
+      checked: checked)
+    // The JSON line last (AllReduceBenchResult: what `ddp compare` and `ddp model-cost --fit`
+    // read back).
+    do {
+      print(try JSONStyle.line(result))
+    } catch {
+      writeErrorLine("ddp: cannot encode the result: \(error)")
     }
-    let comm =
-      (try? JSONSerialization.data(
-        withJSONObject: communication.dictionary, options: [.sortedKeys]))
-      .map { String(decoding: $0, as: UTF8.self) } ?? "{}"
-    print(
-      "{\"workers\":\(workers),\"alpha_us\":\(json(alpha * 1e6)),"
-        + "\"beta_ns_per_byte\":\(json(beta * 1e9)),"
-        + "\"fit_max_relative_error\":\(json(fitError)),"
-        + "\"all_verified\":\(measurements.allSatisfy(\.verified)),"
-        + "\"collectives_checked\":\(checked),"
-        + "\"sizes\":[\(rows.joined(separator: ","))],\"comm\":\(comm)}")
   }
 }
 
@@ -220,6 +206,3 @@ private func pad(_ text: String, _ width: Int) -> String {
 private func fixed(_ value: Double, _ digits: Int) -> String {
   String(format: "%.\(digits)f", value)
 }
-
-/// `value` as a JSON number (null when not finite).
-private func json(_ value: Double) -> String { value.isFinite ? "\(value)" : "null" }

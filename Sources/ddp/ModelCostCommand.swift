@@ -105,19 +105,16 @@ struct ModelCostCommand: ParsableCommand {
       guard let text = try? String(contentsOfFile: fit, encoding: .utf8) else {
         throw RunError("--fit: cannot read \"\(fit)\"")
       }
-      let record = text.split(separator: "\n").last.flatMap {
-        try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+      let result: AllReduceBenchResult
+      do {
+        result = try AllReduceBenchResult.read(log: text, source: "\"\(fit)\"")
+      } catch {
+        throw RunError("--fit: \(error)")
       }
-      guard let record, let alpha = record["alpha_us"] as? Double,
-        let beta = record["beta_ns_per_byte"] as? Double
-      else {
-        throw RunError(
-          "--fit: \"\(fit)\" does not end with the JSON line of `ddp bench allreduce`")
+      if result.workers != 2 {
+        throw RunError("--fit: \"\(fit)\" was measured with \(result.workers) workers; use 2")
       }
-      if let workers = record["workers"] as? Int, workers != 2 {
-        throw RunError("--fit: \"\(fit)\" was measured with \(workers) workers; use 2")
-      }
-      return (AllReduceCostModel(alpha: alpha * 1e-6, beta: beta * 1e-9), "fit from \(fit)")
+      return (result.costModel, "fit from \(fit)")
     }
     if alphaUs != nil || betaNs != nil {
       guard let alphaUs, let betaNs else {

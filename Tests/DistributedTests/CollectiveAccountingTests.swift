@@ -1,5 +1,6 @@
 import Distributed
 import Foundation
+import Support
 import XCTest
 
 final class CollectiveAccountingTests: XCTestCase {
@@ -42,24 +43,31 @@ final class CollectiveAccountingTests: XCTestCase {
     XCTAssertEqual(step[.control], .zero)
   }
 
-  /// The dictionary has summary.json's "comm" shape and serializes to JSON.
-  func testDictionaryHasTheSummaryShape() throws {
+  /// The snapshot encodes as summary.json's "comm" object, one object per category, and reads
+  /// back equal.
+  func testSnapshotHasTheSummaryShape() throws {
     let accounting = CollectiveAccounting()
     accounting.record(.gradients, bytes: 4096, seconds: 0.5)
-    let dictionary = accounting.snapshot().dictionary
-    XCTAssertEqual(Set(dictionary.keys), ["gradients", "norm_stats", "control"])
-    for (_, counters) in dictionary {
-      XCTAssertEqual(Set(counters.keys), ["calls", "bytes", "seconds"])
-    }
-    XCTAssertEqual(dictionary["gradients"]?["calls"] as? Int, 1)
-    XCTAssertEqual(dictionary["gradients"]?["bytes"] as? Int, 4096)
-    XCTAssertEqual(dictionary["gradients"]?["seconds"] as? Double, 0.5)
-    XCTAssertEqual(dictionary["norm_stats"]?["calls"] as? Int, 0)
-    let json = try JSONSerialization.data(withJSONObject: dictionary, options: [.sortedKeys])
+    let snapshot = accounting.snapshot()
+    let json = try JSONStyle.line(snapshot)
     XCTAssertEqual(
-      String(decoding: json, as: UTF8.self),
+      json,
       #"{"control":{"bytes":0,"calls":0,"seconds":0},"gradients":{"bytes":4096,"calls":1,"#
         + #""seconds":0.5},"norm_stats":{"bytes":0,"calls":0,"seconds":0}}"#)
+    XCTAssertEqual(
+      try JSONStyle.decode(CollectiveSnapshot.self, from: json, source: "snapshot"), snapshot)
+  }
+
+  /// A category missing from a "comm" object is an error naming it, not zero counters.
+  func testSnapshotMissingACategoryFailsNamingIt() {
+    let json =
+      #"{"control":{"bytes":0,"calls":0,"seconds":0},"gradients":{"bytes":4096,"calls":1,"#
+      + #""seconds":0.5}}"#
+    XCTAssertThrowsError(
+      try JSONStyle.decode(CollectiveSnapshot.self, from: json, source: "\"x.json\"")
+    ) { error in
+      XCTAssertEqual("\(error)", #""x.json": no key "norm_stats""#)
+    }
   }
 }
 

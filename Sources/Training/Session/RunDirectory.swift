@@ -61,31 +61,16 @@ public struct RunDirectory {
     }
   }
 
-  /// Appends one JSON line to metrics.jsonl (NaN and infinities as null).
-  public func log(_ record: [String: Any]) {
-    guard
-      let data = try? JSONSerialization.data(
-        withJSONObject: jsonSafe(record), options: [.sortedKeys])
-    else { return }
-    metrics.write(data + Data("\n".utf8))
+  /// Appends one compact JSON line to metrics.jsonl (NaN and infinities as null).
+  public func log(_ record: StepRecord) {
+    guard let line = try? JSONStyle.line(record) else { return }
+    metrics.write(Data((line + "\n").utf8))
   }
 
-  public func writeSummary(_ summary: [String: Any]) throws {
-    let data = try JSONSerialization.data(
-      withJSONObject: jsonSafe(summary), options: [.sortedKeys, .prettyPrinted])
+  /// Writes summary.json, pretty-printed (replacing the one a resumed run wrote before).
+  public func writeSummary(_ summary: RunSummary) throws {
     try AtomicFile.write(
-      text: String(decoding: data, as: UTF8.self) + "\n", to: path + "/summary.json",
+      text: try JSONStyle.document(summary), to: path + "/summary.json",
       failure: { RunError($0.description) })
-  }
-}
-
-/// `value` with every non-finite number replaced by null, which JSON can hold.
-public func jsonSafe(_ value: Any) -> Any {
-  switch value {
-  case let number as Double: number.isFinite ? number : NSNull()
-  case let number as Float: number.isFinite ? number : NSNull()
-  case let dictionary as [String: Any]: dictionary.mapValues(jsonSafe)
-  case let array as [Any]: array.map(jsonSafe)
-  default: value
   }
 }

@@ -19,6 +19,9 @@ public final class TrainingSession {
   public let validation: ValidationWindows
   /// The validation windows evaluated during training, spread over the split.
   public let evaluationWindows: [Int]
+  /// Each step's communication without the load imbalance, for metrics.jsonl (attached to the
+  /// trainer on every rank: it rides on the step's gather).
+  public let leastWaits = LeastWaitObserver()
   public var communicator: any Communicator { trainer.communicator }
 
   public init(
@@ -29,6 +32,7 @@ public final class TrainingSession {
     validation = ValidationWindows(tokens: corpus.validation, context: run.model.context)
     evaluationWindows = Evaluator.evenlySpaced(
       run.train.evalBatches * run.train.batch / run.train.gradAccum, of: validation.count)
+    trainer.observer = leastWaits
   }
 
   /// Checks everything (config, data, model, checkpoint) before the run directory is touched.
@@ -137,16 +141,12 @@ public final class TrainingSession {
       FaultInjection.fromEnvironment.afterStep(
         step, rank: communicator.rank, parameters: trainer.model.parameters)
       try checkConsistency(step: step)
-      var record: [String: Any] = [
-        "step": step, "loss": stats.loss, "lr": stats.learningRate,
-        "grad_norm": stats.gradNorm, "step_seconds": now - stepStart,
-        "tokens_per_s": Double(stats.tokens * communicator.size) / max(now - stepStart, 1e-9),
-        "comm": communicator.accounting.snapshot().subtracting(before).dictionary,
-        "least_wait_seconds": [
-          "gradients": stats.leastGradientWait, "norm_stats": stats.leastNormStatisticsWait,
-        ],
-      ]
-      if stats.nonFinite { record["skipped"] = true }
+      var record = StepRecord(
+        step: step, loss: stats.loss, learningRate: stats.learningRate,
+        gradNorm: stats.gradNorm, stepSeconds: now - stepStart,
+        tokensPerSecond: Double(stats.tokens * communicator.size) / max(now - stepStart, 1e-9),
+        comm: communicator.accounting.snapshot().subtracting(before),
+        leastWait: leastWaits.waits, skipped: stats.nonFinite)
       let stopping = step == stopAt || stats.stopRequested
       let last = step == steps || stopping
       let evaluating = run.train.evalEvery > 0 && step % run.train.evalEvery == 0 || last
@@ -156,7 +156,7 @@ public final class TrainingSession {
       if evaluating || checkpointing { trainer.averageRunningStatistics() }
       if evaluating && root {
         lastValidationLoss = evaluate()
-        record["eval_loss"] = lastValidationLoss
+        record.evalLoss = lastValidationLoss
         progress.note(
           "step \(step): train loss \(fmt(stats.loss, 4)), validation loss "
             + "\(fmt(lastValidationLoss, 4))")
@@ -217,13 +217,11 @@ public final class TrainingSession {
     }
     let comm = communicator.accounting.snapshot()
     guard let directory else { return }
-    let summary: [String: Any] = [
-      "steps": trainer.step, "final_train_loss": trainLoss, "final_val_loss": validationLoss,
-      "wall_seconds": seconds, "tokens_per_s": Double(tokens) / max(seconds, 1e-9),
-      "peak_memory_mb": Double(peakResidentBytes() ?? 0) / 1e6,
-      "workers": communicator.size, "parameters": trainer.model.parameterCount,
-      "comm": comm.dictionary,
-    ]
+    let summary = RunSummary(
+      steps: trainer.step, finalTrainLoss: trainLoss, finalValidationLoss: validationLoss,
+      wallSeconds: seconds, tokensPerSecond: Double(tokens) / max(seconds, 1e-9),
+      peakMemoryMB: Double(peakResidentBytes() ?? 0) / 1e6, workers: communicator.size,
+      parameters: trainer.model.parameterCount, comm: comm)
     try directory.writeSummary(summary)
     print(comm.table())
     if communicator.size > 1 {

@@ -14,12 +14,6 @@ public struct StepStatistics: Sendable {
   public var learningRate: Double
   /// Tokens this process trained on in the step.
   public var tokens: Int
-  /// The communication of this step without the load imbalance: the worker that arrives last
-  /// at a collective waits only for the transfer. Gradients: the least total wait over the
-  /// workers; norm statistics: the sum over the step's calls of each call's least wait over
-  /// the workers (0 for one worker).
-  public var leastGradientWait: Double = 0
-  public var leastNormStatisticsWait: Double = 0
   /// The loss or the gradient held NaN or Inf, so no update was made (the same on every worker:
   /// both are reduced over the workers before the check).
   public var nonFinite = false
@@ -57,6 +51,8 @@ public final class Trainer {
   let buckets: GradientBuckets
   /// BatchNorm running statistics before the step, restored when the step is not finite.
   let buffersBeforeStep: FlatTensors
+  /// Watches every step's collectives (attached on every rank or on none).
+  public var observer: (any StepObserver)?
 
   /// Builds the model and optimizer for `run` on one worker, drawing training windows from
   /// `trainTokens`.
@@ -116,10 +112,8 @@ public final class Trainer {
     let workers = communicator.size
     model.zeroGradients()
     buffersBeforeStep.copy(from: model.buffers)
-    let before = communicator.accounting.snapshot()
-    communicator.accounting.startLog(.normStats)
+    observer?.stepBegins(communicator.accounting)
     var loss: Double = 0
-    var leastWaits = [0.0, 0.0]
     var stopping = stopRequested
     for micro in 0..<accumulation {
       sampler.nextBatch(
@@ -136,15 +130,13 @@ public final class Trainer {
       if run.distributed.timingBarriers { communicator.barrier(category: .control) }
       buckets.finish()
       // One small gather serves the mean loss (summed in rank order, so every rank computes
-      // the same mean) and the least waits; every rank made the same norm-statistics calls.
-      let waited = communicator.accounting.snapshot().subtracting(before)
+      // the same mean), the stop wish and the observer's figures.
       let all = communicator.allGather(
-        [loss, stopRequested ? 1 : 0, waited[.gradients].seconds]
-          + communicator.accounting.loggedCalls, category: .control)
+        [loss, stopRequested ? 1 : 0] + (observer?.figures(communicator.accounting) ?? []),
+        category: .control)
       loss = all.map { $0[0] }.reduce(0, +) / Double(workers)
       stopping = all.contains { $0[1] != 0 }
-      leastWaits[0] = all.map { $0[2] }.min() ?? 0
-      for call in 3..<all[0].count { leastWaits[1] += all.map { $0[call] }.min() ?? 0 }
+      observer?.gathered(all.map { Array($0.dropFirst(2)) })
     }
     let norm = gradientNorm(model.gradients)
     let lr = schedule.rate(at: step)
@@ -159,9 +151,8 @@ public final class Trainer {
     step += 1
     return StepStatistics(
       loss: loss / Double(accumulation), gradNorm: norm, learningRate: lr,
-      tokens: accumulation * microBatch * run.model.context,
-      leastGradientWait: leastWaits[0], leastNormStatisticsWait: leastWaits[1],
-      nonFinite: !finite, stopRequested: stopping)
+      tokens: accumulation * microBatch * run.model.context, nonFinite: !finite,
+      stopRequested: stopping)
   }
 
   /// Makes every rank's state rank 0's: parameters, buffers, AdamW moments (a broadcast, so a
