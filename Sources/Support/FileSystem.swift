@@ -79,6 +79,13 @@ public enum FileSystem {
     try RegularFile(path: path).readAll()
   }
 
+  /// Shortens the regular file at `path` to its first `length` bytes.
+  public static func truncate(_ path: String, toLength length: Int) throws {
+    guard Glibc.truncate(path, off_t(length)) == 0 else {
+      throw FileError("truncate", path, code: errno)
+    }
+  }
+
   /// `directory` joined with `name` by one `/`.
   public static func join(_ directory: String, _ name: String) -> String {
     directory.hasSuffix("/") ? directory + name : directory + "/" + name

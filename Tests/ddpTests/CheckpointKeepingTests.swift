@@ -31,6 +31,12 @@ final class CheckpointKeepingTests: XCTestCase {
       // file as the one to keep and deleted every intact checkpoint.
       let damaged = out + "/" + Checkpoint.fileName(step: 5)
       try Data("not a checkpoint".utf8).write(to: URL(fileURLWithPath: damaged))
+      // As a run killed after step 5 leaves metrics.jsonl: a record past the checkpoint and a
+      // partial line. The resume cuts both, so each step is logged once.
+      let metrics = try FileHandle(forWritingTo: URL(fileURLWithPath: out + "/metrics.jsonl"))
+      metrics.seekToEndOfFile()
+      metrics.write(Data("{\"step\":5,\"loss\":9}\n{\"step\":6,\"lo".utf8))
+      try metrics.close()
       let resumed = try runWorkers(
         workers, ["train", "--out", out, "--resume", "--set", "train.steps=6"]
       ).0
@@ -40,6 +46,7 @@ final class CheckpointKeepingTests: XCTestCase {
           && resumed.stdout.contains(damaged), resumed.stdout)
       // Step 5's good checkpoint replaced the damaged one; only intact files are kept.
       XCTAssertEqual(Checkpoint.list(inDirectory: out).map(\.step), [6])
+      XCTAssertEqual(try loggedSteps(out), Array(1...6))
       XCTAssertNotNil(Checkpoint.newestIntact(inDirectory: out))
       // The finished run extended once more: summary.json is rewritten, no temporary remains.
       let extended = try runWorkers(
@@ -50,10 +57,20 @@ final class CheckpointKeepingTests: XCTestCase {
         try JSONSerialization.jsonObject(
           with: Data(contentsOf: URL(fileURLWithPath: out + "/summary.json"))) as? [String: Any]
       XCTAssertEqual(summary?["steps"] as? Int, 7)
+      XCTAssertEqual(try loggedSteps(out), Array(1...7))
       let leftovers = try FileManager.default.contentsOfDirectory(atPath: out).filter {
         $0.contains(".tmp-")
       }
       XCTAssertEqual(leftovers, [])
+    }
+  }
+
+  /// The `step` of every line of the run's metrics.jsonl, in file order.
+  func loggedSteps(_ run: String) throws -> [Int] {
+    let text = try String(contentsOfFile: run + "/metrics.jsonl", encoding: .utf8)
+    return try text.split(separator: "\n").map { line in
+      let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+      return try XCTUnwrap(object?["step"] as? Int, String(line))
     }
   }
 }

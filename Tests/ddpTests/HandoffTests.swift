@@ -34,8 +34,8 @@ final class HandoffTests: XCTestCase {
     var second = record(step: 2, loss: .nan)
     second.skipped = true
     second.evalLoss = 2.25
-    directory.log(record(step: 1, loss: 3.5))
-    directory.log(second)
+    try directory.log(record(step: 1, loss: 3.5))
+    try directory.log(second)
     let measurement = try RunMeasurement(directory: path)
     XCTAssertEqual(measurement.steps.map(\.step), [1, 2])
     XCTAssertEqual(measurement.steps[0].loss, 3.5)

@@ -8,34 +8,56 @@ import Support
 /// a half-made run directory behind.
 public struct RunDirectory {
   public let path: String
-  private let metrics: FileHandle
+  private let metrics: AppendFile
 
   /// Creates `path` (which must not hold a run yet unless `resuming`) and writes the config.
-  public init(path: String, configTOML: String, resuming: Bool) throws {
+  ///
+  /// - Parameter resumedStep: with `resuming`, the step of the checkpoint the run continues
+  ///   from: `metrics.jsonl` is cut back to it (records of later steps, which the run is about
+  ///   to train again, and a partial last line left by a crash are dropped).
+  public init(path: String, configTOML: String, resuming: Bool, resumedStep: Int = 0) throws {
     self.path = path
-    let manager = FileManager.default
     let configPath = path + "/config.toml"
+    let metricsPath = path + "/metrics.jsonl"
     if resuming {
-      guard manager.fileExists(atPath: configPath) else {
+      guard FileSystem.existingKind(of: configPath) == .file else {
         throw RunError("--resume: \"\(path)\" is not a run directory (no config.toml)")
       }
       // Half-written checkpoints of a writer that died (never renamed into place).
       for removed in Checkpoint.removeAbandonedTemporaries(inDirectory: path) {
         print("ddp train: removed \(removed), a checkpoint its writer did not finish")
       }
+      try Self.trimMetrics(metricsPath, toStep: resumedStep)
     } else {
       try Self.claim(path, configTOML: configTOML)
     }
-    let metricsPath = path + "/metrics.jsonl"
-    if !manager.fileExists(atPath: metricsPath) {
-      manager.createFile(atPath: metricsPath, contents: nil)
+    do { metrics = try AppendFile(path: metricsPath) } catch let error as FileError {
+      throw RunError(error.description)
     }
-    guard let handle = FileHandle(forWritingAtPath: metricsPath) else {
-      throw RunError("cannot write \"\(metricsPath)\"")
-    }
-    handle.seekToEndOfFile()
-    metrics = handle
   }
+
+  /// Cuts `metrics.jsonl` before its first line that is partial (a crash mid-write), not a
+  /// record, or of a step after `step` (lines are in step order), in place with `truncate(2)`:
+  /// no second copy of the file is needed on a disk that may just have filled up.
+  static func trimMetrics(_ path: String, toStep step: Int) throws {
+    guard FileSystem.existingKind(of: path) != nil else { return }
+    do {
+      let bytes = try FileSystem.contents(of: path)
+      var start = 0
+      while let end = bytes[start...].firstIndex(of: UInt8(ascii: "\n")),
+        let record = try? JSONDecoder().decode(StepNumber.self, from: Data(bytes[start..<end])),
+        record.step <= step
+      {
+        start = end + 1
+      }
+      if start < bytes.count { try FileSystem.truncate(path, toLength: start) }
+    } catch let error as FileError {
+      throw RunError(error.description)
+    }
+  }
+
+  /// The one key of a metrics line that trimming reads.
+  private struct StepNumber: Decodable { var step: Int }
 
   /// Creates `path` for a fresh run and writes its `config.toml`, refusing a folder that holds
   /// a run or another run's checkpoints (whose files this run would otherwise prune). The
@@ -62,9 +84,12 @@ public struct RunDirectory {
   }
 
   /// Appends one compact JSON line to metrics.jsonl (NaN and infinities as null).
-  public func log(_ record: StepRecord) {
-    guard let line = try? JSONStyle.line(record) else { return }
-    metrics.write(Data((line + "\n").utf8))
+  ///
+  /// - Throws: ``RunError`` when the line cannot be written (a full disk): the run must stop.
+  public func log(_ record: StepRecord) throws {
+    do { try metrics.append(Array((try JSONStyle.line(record) + "\n").utf8)) } catch {
+      throw RunError("\(error)")
+    }
   }
 
   /// Writes summary.json, pretty-printed (replacing the one a resumed run wrote before).

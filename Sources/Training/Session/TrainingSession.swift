@@ -63,7 +63,9 @@ public final class TrainingSession {
     trainer.broadcastState()
     let directory = try agree(communicator) { () throws -> RunDirectory? in
       guard communicator.rank == 0 else { return nil }
-      return try RunDirectory(path: path, configTOML: run.tomlText, resuming: request.resume)
+      return try RunDirectory(
+        path: path, configTOML: run.tomlText, resuming: request.resume,
+        resumedStep: trainer.step)
     }
     return TrainingSession(
       run: run, corpus: corpus, trainer: trainer, directory: directory, path: path)
@@ -161,7 +163,9 @@ public final class TrainingSession {
           "step \(step): train loss \(fmt(stats.loss, 4)), validation loss "
             + "\(fmt(lastValidationLoss, 4))")
       }
-      directory?.log(record)
+      do { try directory?.log(record) } catch {
+        communicator.abort(message: "ddp: \(error)", code: 1)
+      }
       if checkpointing, let directory {
         do {
           try CheckpointIO.save(trainer, in: directory.path, keep: run.train.keepCheckpoints)
