@@ -60,7 +60,6 @@ extension CompareResults {
       ReportFormat.loss(point.finalLoss), ReportFormat.parity(point),
     ]
   }
-
 }
 
 /// The canonical order and display names of the sweep's transports, modes and norms.

@@ -37,7 +37,8 @@ enum BLASEnvironment {
       let line = String(decoding: cpuinfo, as: UTF8.self).split(separator: "\n")
         .first(where: { $0.hasPrefix("flags") })
     else { return nil }
-    return coreType(flags: Set(line.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)))
+    return coreType(
+      flags: Set(line.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)))
   }
 
   static func coreType(flags: Set<String>) -> String? {
