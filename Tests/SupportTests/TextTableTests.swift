@@ -11,9 +11,9 @@ final class TextTableTests: XCTestCase {
     XCTAssertEqual(
       table.text(),
       """
-      name           calls
-      gradients         40
-      control      1234567
+      name         calls
+      gradients       40
+      control    1234567
       """)
   }
 
@@ -26,7 +26,7 @@ final class TextTableTests: XCTestCase {
     table.append(["x", "1"])
     XCTAssertEqual(table.text(), "a        b\nx        1")
     table.append(["y", "1234567"])
-    XCTAssertEqual(table.text(), "a           b\nx           1\ny     1234567")
+    XCTAssertEqual(table.text(), "a          b\nx          1\ny    1234567")
   }
 
   func testLeftAlignedLastColumnHasNoTrailingSpacesAndMissingCellsAreEmpty() {
