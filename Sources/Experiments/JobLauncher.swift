@@ -63,9 +63,7 @@ public struct JobLauncher {
     let process = Process()
     var environment = ProcessInfo.processInfo.environment
     environment["OPENBLAS_NUM_THREADS"] = "1"
-    // The scripts add mpirun's flags (launch/mpirun-flags); a job past its time limit is
-    // killed at once, not after the 60 s they give a preempted rank.
-    let mpirunOptions = ["--mca", "odls_base_sigkill_timeout", "1", "--"]
+    // The scripts add mpirun's flags (launch/mpirun-flags); `--`: no mpirun options of ours.
     environment["DDP_EXECUTABLE"] = executable
     switch transport {
     case .shm:
@@ -73,11 +71,11 @@ public struct JobLauncher {
         throw RunError("launch/ddp not found above \(MessageText.quoted(executable))")
       }
       process.executableURL = URL(fileURLWithPath: script)
-      process.arguments = ["-np", "\(workers)"] + mpirunOptions + arguments
+      process.arguments = ["-np", "\(workers)", "--"] + arguments
     case .cluster:
       guard let clusterScript else { throw RunError("launch/cluster not found") }
       process.executableURL = URL(fileURLWithPath: clusterScript)
-      process.arguments = ["run", "-np", "\(workers)"] + mpirunOptions + arguments
+      process.arguments = ["run", "-np", "\(workers)", "--"] + arguments
     }
     process.environment = environment
     FileManager.default.createFile(atPath: log, contents: nil)
