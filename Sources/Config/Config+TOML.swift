@@ -128,19 +128,11 @@ extension RunConfig {
 
   /// Reads a whole file as UTF-8 text, with the system's reason when it cannot.
   static func readConfigFile(_ path: String) throws -> String {
-    guard let file = fopen(path, "rb") else {
-      throw ConfigError.unreadableFile(path: path, reason: String(cString: strerror(errno)))
-    }
-    defer { fclose(file) }
-    var bytes: [UInt8] = []
-    var chunk = [UInt8](repeating: 0, count: 1 << 16)
-    while true {
-      let count = fread(&chunk, 1, chunk.count, file)
-      bytes += chunk[..<count]
-      if count < chunk.count { break }
-    }
-    if ferror(file) != 0 {
-      throw ConfigError.unreadableFile(path: path, reason: String(cString: strerror(errno)))
+    let bytes: [UInt8]
+    do {
+      bytes = try FileSystem.contents(of: path)
+    } catch let error as FileError {
+      throw ConfigError.unreadableFile(path: path, reason: error.reason)
     }
     guard let text = String(validating: bytes, as: UTF8.self) else {
       throw ConfigError.unreadableFile(path: path, reason: "not UTF-8 text")

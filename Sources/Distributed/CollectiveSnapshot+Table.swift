@@ -1,4 +1,5 @@
 import Foundation
+import Support
 
 extension CollectiveSnapshot {
   /// The counters as a text table, one row per category and a total, for the end of a run:
@@ -10,15 +11,20 @@ extension CollectiveSnapshot {
   ///
   /// MB are 10⁶ bytes this rank contributed.
   public func table() -> String {
-    let header = "collective        calls          MB   seconds"
-    let rows =
-      CollectiveCategory.allCases.map { row($0.rawValue, self[$0]) } + [row("total", total)]
-    return ([header] + rows).joined(separator: "\n")
-  }
-
-  private func row(_ name: String, _ counters: CollectiveCounters) -> String {
-    name.padding(toLength: 12, withPad: " ", startingAt: 0)
-      + String(
-        format: "%11d %11.3f %9.3f", counters.calls, Double(counters.bytes) / 1e6, counters.seconds)
+    var table = TextTable([
+      .init("collective", minimumWidth: 12, gap: 0),
+      .init("calls", alignment: .right, minimumWidth: 11, gap: 0),
+      .init("MB", alignment: .right, minimumWidth: 11, gap: 1),
+      .init("seconds", alignment: .right, minimumWidth: 9, gap: 1),
+    ])
+    for (name, counters) in CollectiveCategory.allCases.map({ ($0.rawValue, self[$0]) }) + [
+      ("total", total)
+    ] {
+      table.append([
+        name, "\(counters.calls)", String(format: "%.3f", Double(counters.bytes) / 1e6),
+        String(format: "%.3f", counters.seconds),
+      ])
+    }
+    return table.text()
   }
 }

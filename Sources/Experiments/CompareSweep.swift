@@ -237,7 +237,7 @@ public struct CompareSweep {
   /// Throws with the job's last error line when it failed or hung.
   public func expectSuccess(_ status: Int32?, job: String, log: String) throws {
     guard status != 0 else { return }
-    let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+    let text = (try? FileSystem.contents(of: log)).map { String(decoding: $0, as: UTF8.self) } ?? ""
     let reason =
       text.split(separator: "\n").last { $0.hasPrefix("ddp:") || $0.contains(": ddp:") }
       .map(String.init) ?? "exit status \(status.map(String.init) ?? "?")"

@@ -8,8 +8,9 @@ import Training
 /// Starts `ddp` jobs of N workers on a transport and waits for them, with a time limit; what
 /// the job prints goes to a log file.
 ///
-/// - `shm`: `mpirun -np N` on this host (shared memory between ranks), with the root
-///   variables when root, `--oversubscribe` when N exceeds the cores and `--bind-to none`.
+/// - `shm`: `launch/ddp -np N -- ...`: `mpirun -np N` on this host (shared memory between
+///   ranks), with the flags of `launch/mpirun-flags` (the root variables when root,
+///   `--oversubscribe` when N exceeds the cores, `--bind-to none`).
 /// - `cluster`: `launch/cluster run -np N -- ...`, one rank per network-namespace host, MPI
 ///   over TCP (the cluster must be up with at least N hosts).
 ///
@@ -62,22 +63,18 @@ public struct JobLauncher {
     let process = Process()
     var environment = ProcessInfo.processInfo.environment
     environment["OPENBLAS_NUM_THREADS"] = "1"
-    if getuid() == 0 {
-      environment["OMPI_ALLOW_RUN_AS_ROOT"] = "1"
-      environment["OMPI_ALLOW_RUN_AS_ROOT_CONFIRM"] = "1"
-    }
+    // The scripts add mpirun's flags (launch/mpirun-flags); `--`: no mpirun options of ours.
+    environment["DDP_EXECUTABLE"] = executable
     switch transport {
     case .shm:
-      process.executableURL = URL(fileURLWithPath: try Self.find("mpirun"))
-      var options = ["-np", "\(workers)", "--bind-to", "none", "-x", "OPENBLAS_NUM_THREADS"]
-      if workers > ProcessInfo.processInfo.activeProcessorCount {
-        options.append("--oversubscribe")
+      guard let script = Self.findScript("launch/ddp", from: executable) else {
+        throw RunError("launch/ddp not found above \(MessageText.quoted(executable))")
       }
-      process.arguments = options + [executable] + arguments
+      process.executableURL = URL(fileURLWithPath: script)
+      process.arguments = ["-np", "\(workers)", "--"] + arguments
     case .cluster:
       guard let clusterScript else { throw RunError("launch/cluster not found") }
       process.executableURL = URL(fileURLWithPath: clusterScript)
-      environment["DDP_EXECUTABLE"] = executable
       process.arguments = ["run", "-np", "\(workers)", "--"] + arguments
     }
     process.environment = environment
@@ -109,16 +106,6 @@ public struct JobLauncher {
     return .finished(process.terminationStatus)
   }
 
-  /// The full path of `command` on PATH.
-  public static func find(_ command: String) throws -> String {
-    let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
-    for directory in path.split(separator: ":") {
-      let candidate = "\(directory)/\(command)"
-      if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-    }
-    throw RunError("\(command) not found on PATH; install OpenMPI (launch/setup)")
-  }
-
   /// This process's executable (after the OPENBLAS_CORETYPE re-exec: the real file).
   public static var currentExecutable: String {
     (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
@@ -130,10 +117,16 @@ public struct JobLauncher {
   /// or `$DDP_CLUSTER_SCRIPT`.
   public static func findClusterScript(from executable: String) -> String? {
     if let given = ProcessInfo.processInfo.environment["DDP_CLUSTER_SCRIPT"] { return given }
+    return findScript("launch/cluster", from: executable)
+  }
+
+  /// The first `script` (a path such as `launch/ddp`) found walking up from the executable's
+  /// folder.
+  public static func findScript(_ script: String, from executable: String) -> String? {
     var folder = URL(fileURLWithPath: executable).resolvingSymlinksInPath()
       .deletingLastPathComponent()
     while folder.path != "/" {
-      let candidate = folder.appendingPathComponent("launch/cluster").path
+      let candidate = folder.appendingPathComponent(script).path
       if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
       folder.deleteLastPathComponent()
     }

@@ -1,4 +1,5 @@
 import Foundation
+import Support
 
 extension CompareResults {
   /// The sweep as Markdown, for the terminal and the README: the headline (a few sentences
@@ -22,26 +23,12 @@ extension CompareResults {
       ("norm-stats bytes/step", true), ("gradient MB/step", true), ("tokens/s", true),
       ("efficiency", true), ("final loss", true), ("parity max \\|Δθ\\|", true),
     ]
-    let rows = orderedPoints.map(markdownCells)
-    let widths = columns.indices.map { column in
-      ([columns[column].title] + rows.map { $0[column] }).map(\.count).max() ?? 0
-    }
-    func line(_ cells: [String]) -> String {
-      let padded = cells.indices.map { column in
-        pad(cells[column], to: widths[column], right: columns[column].numeric)
-      }
-      return "| " + padded.joined(separator: " | ") + " |"
-    }
-    let rule = columns.indices.map { column in
-      columns[column].numeric
-        ? String(repeating: "-", count: widths[column] + 1) + ":"
-        : String(repeating: "-", count: widths[column] + 2)
-    }
-    let table =
-      [line(columns.map(\.title)), "|" + rule.joined(separator: "|") + "|"] + rows.map(line)
+    var table = TextTable(
+      columns.map { TextTable.Column($0.title, alignment: $0.numeric ? .right : .left) })
+    for point in orderedPoints { table.append(markdownCells(point)) }
     let headline = headline { "**\(CompareOrder.displayName(norm: $0))**" }.map { "- " + $0 }
       .joined(separator: "\n")
-    return headline + "\n\n" + table.joined(separator: "\n") + "\n"
+    return headline + "\n\n" + table.markdown() + "\n"
   }
 
   /// The points sorted by transport (shm, cluster), mode (strong, weak), norm (layernorm,
@@ -72,11 +59,6 @@ extension CompareResults {
       ReportFormat.grouped(point.tokensPerSecond), ReportFormat.percent(point.scalingEfficiency),
       ReportFormat.loss(point.finalLoss), ReportFormat.parity(point),
     ]
-  }
-
-  private func pad(_ text: String, to width: Int, right: Bool) -> String {
-    let fill = String(repeating: " ", count: max(0, width - text.count))
-    return right ? fill + text : text + fill
   }
 }
 

@@ -1,5 +1,7 @@
+import ArgumentParser
 import Experiments
 import Reports
+import Support
 import Training
 
 #if canImport(Glibc)
@@ -27,26 +29,34 @@ enum BLASEnvironment {
     // execv returns only on failure; carry on with whatever OpenBLAS chose.
   }
 
-  /// The OpenBLAS core type for this CPU's flags: SkylakeX with AVX-512 (F, BW, DQ, VL),
-  /// Haswell with AVX2 and FMA, otherwise nil (leave OpenBLAS's own choice).
+  /// The OpenBLAS core type for this CPU's flags (the first `flags` line of /proc/cpuinfo):
+  /// SkylakeX with AVX-512 (F, BW, DQ, VL), Haswell with AVX2 and FMA, otherwise nil (leave
+  /// OpenBLAS's own choice). `launch/test` asks for it with `ddp blas-coretype`.
   static func detectedCoreType() -> String? {
-    guard let file = fopen("/proc/cpuinfo", "r") else { return nil }
-    defer { fclose(file) }
-    var line: UnsafeMutablePointer<CChar>?
-    var capacity = 0
-    while getline(&line, &capacity, file) > 0 {
-      guard let line, strncmp(line, "flags", 5) == 0 else { continue }
-      let flags = Set(
-        String(cString: line).split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" })
-          .map(String.init))
-      free(line)
-      if flags.isSuperset(of: ["avx512f", "avx512bw", "avx512dq", "avx512vl"]) {
-        return "SkylakeX"
-      }
-      if flags.isSuperset(of: ["avx2", "fma"]) { return "Haswell" }
-      return nil
-    }
-    free(line)
+    guard let cpuinfo = try? FileSystem.contents(of: "/proc/cpuinfo"),
+      let line = String(decoding: cpuinfo, as: UTF8.self).split(separator: "\n")
+        .first(where: { $0.hasPrefix("flags") })
+    else { return nil }
+    return coreType(
+      flags: Set(line.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)))
+  }
+
+  static func coreType(flags: Set<String>) -> String? {
+    if flags.isSuperset(of: ["avx512f", "avx512bw", "avx512dq", "avx512vl"]) { return "SkylakeX" }
+    if flags.isSuperset(of: ["avx2", "fma"]) { return "Haswell" }
     return nil
+  }
+}
+
+/// `ddp blas-coretype` (hidden): prints the OpenBLAS core type `ddp` picks for this CPU, or
+/// nothing, so that `launch/test` sets the same `OPENBLAS_CORETYPE` for the test processes.
+struct BLASCoreTypeCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "blas-coretype",
+    abstract: "Print the OPENBLAS_CORETYPE ddp picks for this CPU (empty when none).",
+    shouldDisplay: false)
+
+  func run() {
+    print(BLASEnvironment.detectedCoreType() ?? "")
   }
 }

@@ -160,21 +160,26 @@ struct BenchAllReduce: ParsableCommand {
     communication: CollectiveSnapshot, checked: Bool
   ) {
     print("# MPI_Allreduce (sum, float, in place), \(workers) worker(s), osu_allreduce style")
-    print(
-      pad("bytes", 11) + pad("calls", 7) + pad("avg µs", 11) + pad("min µs", 11)
-        + pad("max µs", 11) + pad("least µs", 11) + pad("algbw GB/s", 12)
-        + pad("busbw GB/s", 12) + "  check")
+    // Right-aligned columns one space apart (osu_allreduce's layout), the check after two.
+    let numeric: [(title: String, width: Int)] = [
+      ("bytes", 10), ("calls", 6), ("avg µs", 10), ("min µs", 10), ("max µs", 10),
+      ("least µs", 10), ("algbw GB/s", 11), ("busbw GB/s", 11),
+    ]
+    var table = TextTable(
+      numeric.map { TextTable.Column($0.title, alignment: .right, minimumWidth: $0.width, gap: 1) }
+        + [TextTable.Column("check")])
     for m in measurements {
       let algbw = AllReduceCostModel.algorithmBandwidth(bytes: m.bytes, seconds: m.seconds)
       let busbw = AllReduceCostModel.busBandwidth(
         bytes: m.bytes, seconds: m.seconds, workers: workers)
-      print(
-        pad("\(m.bytes)", 11) + pad("\(m.iterations)", 7) + pad(fixed(m.seconds * 1e6, 2), 11)
-          + pad(fixed(m.minimumSeconds * 1e6, 2), 11) + pad(fixed(m.maximumSeconds * 1e6, 2), 11)
-          + pad(fixed(m.leastOverRanksSeconds * 1e6, 2), 11) + pad(fixed(algbw / 1e9, 3), 12)
-          + pad(fixed(busbw / 1e9, 3), 12)
-          + (m.verified ? "  ok" : "  WRONG (\(m.wrongElements) elements)"))
+      table.append([
+        "\(m.bytes)", "\(m.iterations)", fixed(m.seconds * 1e6, 2),
+        fixed(m.minimumSeconds * 1e6, 2), fixed(m.maximumSeconds * 1e6, 2),
+        fixed(m.leastOverRanksSeconds * 1e6, 2), fixed(algbw / 1e9, 3), fixed(busbw / 1e9, 3),
+        m.verified ? "ok" : "WRONG (\(m.wrongElements) elements)",
+      ])
     }
+    print(table.text())
     let sizes = measurements.map(\.bytes)
     let times = measurements.map(\.leastOverRanksSeconds)
     let alpha = model?.alpha ?? 0
@@ -195,11 +200,6 @@ struct BenchAllReduce: ParsableCommand {
       writeErrorLine("ddp: cannot encode the result: \(error)")
     }
   }
-}
-
-/// `text` right-aligned in `width` columns.
-private func pad(_ text: String, _ width: Int) -> String {
-  text.count >= width ? " " + text : String(repeating: " ", count: width - text.count) + text
 }
 
 /// `value` with `digits` decimals.

@@ -172,9 +172,7 @@ struct BenchReport: Codable {
       ("params+grads+AdamW+activations MB", fmt(needed, 1)),
       ("peak / needed", fmt(peakResidentMB / needed, 2) + "x"),
     ]
-    let width = rows.map(\.0.count).max() ?? 0
-    return rows.map { $0.0.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + $0.1 }
-      .joined(separator: "\n")
+    return TextTable.keyValue(rows)
   }
 
   func jsonLine() throws -> String {

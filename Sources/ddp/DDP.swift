@@ -16,6 +16,6 @@ struct DDP: ParsableCommand {
       """,
     subcommands: [
       TrainCommand.self, EvalCommand.self, SampleCommand.self, ExportCommand.self, Bench.self,
-      CompareCommand.self, ModelCostCommand.self,
+      CompareCommand.self, ModelCostCommand.self, BLASCoreTypeCommand.self,
     ])
 }

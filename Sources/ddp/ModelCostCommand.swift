@@ -71,14 +71,16 @@ struct ModelCostCommand: ParsableCommand {
       "workers", "grad calls", "grad MB", "grad ms", "syncBN calls", "syncBN KB", "syncBN ms",
       "syncBN/grad",
     ]
-    var rows: [[String]] = []
+    // Columns right-aligned under the header, two spaces apart.
+    var table = TextTable(
+      header.enumerated().map { TextTable.Column($1, alignment: .right, gap: $0 == 0 ? 0 : 2) })
     var lines: [String] = []
     for p in counts {
       let gradient = CommunicationPrediction(run: run, workers: p, algorithms: algorithms)
       let sync = CommunicationPrediction(run: syncRun, workers: p, algorithms: algorithms)
       let ratio =
         gradient.gradientSeconds > 0 ? sync.normStatisticsSeconds / gradient.gradientSeconds : 0
-      rows.append([
+      table.append([
         "\(p)", "\(gradient.gradientCalls)", fmt(Double(gradient.gradientBytes) / 1e6, 2),
         fmt(gradient.gradientSeconds * 1e3, 3), "\(sync.normStatisticsCalls)",
         fmt(Double(sync.normStatisticsBytes) / 1e3, 1), fmt(sync.normStatisticsSeconds * 1e3, 3),
@@ -95,7 +97,7 @@ struct ModelCostCommand: ParsableCommand {
       let data = try JSONSerialization.data(withJSONObject: record, options: [.sortedKeys])
       lines.append(String(decoding: data, as: UTF8.self))
     }
-    print(alignedTable(header: header, rows: rows))
+    print(table.text())
     print(lines.joined(separator: "\n"))
   }
 
@@ -138,15 +140,4 @@ func parseWorkerCounts(_ text: String) throws -> [Int] {
       "--workers takes positive whole numbers separated by commas, got \"\(text)\"")
   }
   return counts.map { $0! }
-}
-
-/// Columns right-aligned under a header, two spaces apart.
-func alignedTable(header: [String], rows: [[String]]) -> String {
-  let widths = header.indices.map { column in
-    ([header] + rows).map { $0[column].count }.max() ?? 0
-  }
-  return ([header] + rows).map { row in
-    zip(row, widths).map { String(repeating: " ", count: $1 - $0.count) + $0 }
-      .joined(separator: "  ")
-  }.joined(separator: "\n")
 }

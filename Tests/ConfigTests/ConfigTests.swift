@@ -291,9 +291,12 @@ final class ConfigTests: XCTestCase {
     let missing = dir.appendingPathComponent("missing.toml").path
     let binary = dir.appendingPathComponent("binary.toml").path
     try Data([0x5B, 0xFF, 0xFE, 0x5D]).write(to: URL(fileURLWithPath: binary))
+    // A FIFO with no writer would block a read forever: refused before reading.
+    let fifo = dir.appendingPathComponent("fifo.toml").path
+    XCTAssertEqual(mkfifo(fifo, 0o600), 0)
     let cases = [
-      (missing, "No such file or directory"), (dir.path, "Is a directory"),
-      (binary, "not UTF-8 text"),
+      (missing, "No such file or directory"), (dir.path, "it is a directory, not a file"),
+      (binary, "not UTF-8 text"), (fifo, "not a regular file"),
     ]
     for (path, reason) in cases {
       XCTAssertThrowsError(try RunConfig.load(path: path, overrides: [])) {

@@ -37,6 +37,37 @@ final class LaunchScriptTests: XCTestCase {
     XCTAssertFalse(outcome.stdout.contains("set -euo"), outcome.stdout)
   }
 
+  /// The flags of launch/mpirun-flags (shared with launch/cluster and `ddp compare`'s jobs),
+  /// read from a stand-in mpirun that prints its arguments: --oversubscribe past the cores,
+  /// --bind-to none unless given, the caller's OPENBLAS variables passed on with -x.
+  func testAddsTheSharedMpirunFlags() throws {
+    let folder = FileManager.default.temporaryDirectory
+      .appendingPathComponent("fake-mpirun-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: folder) }
+    let fake = folder.appendingPathComponent("mpirun").path
+    try "#!/bin/sh\necho \"$*\"\n".write(toFile: fake, atomically: true, encoding: .utf8)
+    XCTAssertEqual(chmod(fake, 0o755), 0)
+    let environment = [
+      "PATH": folder.path + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"),
+      "DDP_EXECUTABLE": "/bin/true", "OPENBLAS_NUM_THREADS": "3", "OPENBLAS_CORETYPE": "Haswell",
+    ]
+    let cores = ProcessInfo.processInfo.activeProcessorCount
+    let many = try runProcess(
+      "/bin/bash", [script, "-np", "\(cores + 1)", "bench"], environment: environment)
+    XCTAssertEqual(many.status, 0, many.stderr)
+    XCTAssertEqual(
+      many.stdout,
+      "-q -np \(cores + 1) --oversubscribe --bind-to none -x OPENBLAS_NUM_THREADS "
+        + "-x OPENBLAS_CORETYPE /bin/true bench\n")
+    let bound = try runProcess(
+      "/bin/bash", [script, "-np", "1", "--bind-to", "core", "--", "bench"],
+      environment: environment)
+    XCTAssertEqual(
+      bound.stdout,
+      "-q -np 1 -x OPENBLAS_NUM_THREADS -x OPENBLAS_CORETYPE --bind-to core /bin/true bench\n")
+  }
+
   /// Three workers (more than this 2-core machine has, so the script must add
   /// --oversubscribe), with an mpirun option passed through before `--`.
   func testRunsTheBenchmark() throws {

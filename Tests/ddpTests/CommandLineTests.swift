@@ -23,6 +23,16 @@ final class CommandLineTests: XCTestCase {
     batch = 4
     """
 
+  /// `launch/test` sets OPENBLAS_CORETYPE from this (ddp's own choice, one place): one of
+  /// the core types ddp picks from /proc/cpuinfo's flags, or nothing.
+  func testBLASCoreTypeIsOneOfThePickedOnes() throws {
+    let outcome = try run(["blas-coretype"])
+    XCTAssertEqual(outcome.status, 0, outcome.stderr)
+    XCTAssertTrue(["\n", "SkylakeX\n", "Haswell\n"].contains(outcome.stdout), outcome.stdout)
+    let help = try run(["--help"])
+    XCTAssertFalse(help.stdout.contains("blas-coretype"), "hidden from the help")
+  }
+
   func testBenchPrintsTableAndJSON() throws {
     let config = try writeConfig(tiny)
     let outcome = try run(["bench", "--config", config, "--steps", "2", "--warmup", "1"])

@@ -63,10 +63,7 @@ public struct DistributedBench {
       ("bucketed / bare all-reduce ms", fmt(bucketed * 1e3, 2) + " / " + fmt(bare * 1e3, 2)),
       ("all-reduce rate vs bare MPI_Allreduce", fmt(100 * bare / bucketed, 1) + "%"),
     ]
-    let width = rows.map(\.0.count).max() ?? 0
-    print(
-      rows.map { $0.0.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + $0.1 }
-        .joined(separator: "\n"))
+    print(TextTable.keyValue(rows))
     let json = try JSONSerialization.data(withJSONObject: report, options: [.sortedKeys])
     print(String(decoding: json, as: UTF8.self))
   }
