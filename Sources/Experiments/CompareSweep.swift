@@ -219,7 +219,7 @@ public struct CompareSweep {
         workers: count, arguments: ["bench", "allreduce", "--max-bytes", "\(maxBytes)"],
         log: log),
       job: "all-reduce benchmark (\(transport), \(count) workers)", log: log)
-    let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+    let text = (try? FileSystem.text(of: log)) ?? ""
     let result: AllReduceBenchResult
     do {
       result = try AllReduceBenchResult.read(log: text, source: "\"\(log)\"")

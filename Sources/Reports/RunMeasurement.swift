@@ -16,9 +16,8 @@ public struct RunMeasurement {
   public init(directory: String) throws {
     self.directory = directory
     let path = directory + "/metrics.jsonl"
-    guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-      throw RunError("cannot read \"\(path)\"")
-    }
+    let text: String
+    do { text = try FileSystem.text(of: path) } catch { throw RunError("\(error)") }
     steps = try Self.steps(metrics: text, source: "\"\(path)\"")
     guard !steps.isEmpty else { throw RunError("\"\(path)\" holds no steps") }
   }

@@ -79,6 +79,12 @@ public enum FileSystem {
     try RegularFile(path: path).readAll()
   }
 
+  /// The regular file at `path` as text (invalid UTF-8 shown as U+FFFD), for logs and JSON
+  /// hand-offs; refused as ``contents(of:)`` refuses.
+  public static func text(of path: String) throws -> String {
+    String(decoding: try contents(of: path), as: UTF8.self)
+  }
+
   /// Shortens the regular file at `path` to its first `length` bytes.
   public static func truncate(_ path: String, toLength length: Int) throws {
     guard Glibc.truncate(path, off_t(length)) == 0 else {

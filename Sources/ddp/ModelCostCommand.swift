@@ -104,9 +104,8 @@ struct ModelCostCommand: ParsableCommand {
   /// The two-worker α–β fit to predict from, and where it came from.
   func costModel() throws -> (AllReduceCostModel, String) {
     if let fit {
-      guard let text = try? String(contentsOfFile: fit, encoding: .utf8) else {
-        throw RunError("--fit: cannot read \"\(fit)\"")
-      }
+      let text: String
+      do { text = try FileSystem.text(of: fit) } catch { throw RunError("--fit: \(error)") }
       let result: AllReduceBenchResult
       do {
         result = try AllReduceBenchResult.read(log: text, source: "\"\(fit)\"")

@@ -1,4 +1,3 @@
-import ArgumentParser
 import Config
 import Distributed
 import Foundation

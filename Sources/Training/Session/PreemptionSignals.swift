@@ -8,7 +8,8 @@
 /// signal of the same kind ends the process at once (the default action is restored).
 ///
 /// Under `mpirun`, mpirun forwards SIGTERM and SIGINT to every rank and kills ranks still
-/// running `odls_base_sigkill_timeout` seconds later; `launch/ddp` raises that to 60 s.
+/// running `odls_base_sigkill_timeout` seconds later (OpenMPI's default; raising it would keep a job
+/// whose worker was SIGKILLed alive that long, its other ranks stuck in a collective).
 public enum PreemptionSignals {
   /// The signal received, or 0. Written only by the handler, read by the training loop.
   public nonisolated(unsafe) static var received: sig_atomic_t = 0

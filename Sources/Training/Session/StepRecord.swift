@@ -174,9 +174,8 @@ public struct RunSummary: Codable, Sendable {
   /// - Throws: `RunError` when the file cannot be read; `JSONReadError` naming the file and key
   ///   when a key is missing.
   public static func read(path: String) throws -> RunSummary {
-    guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-      throw RunError("cannot read \"\(path)\"")
-    }
+    let text: String
+    do { text = try FileSystem.text(of: path) } catch { throw RunError("\(error)") }
     return try JSONStyle.decode(RunSummary.self, from: text, source: "\"\(path)\"")
   }
 }

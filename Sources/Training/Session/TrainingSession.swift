@@ -1,4 +1,3 @@
-import ArgumentParser
 import Config
 import Datasets
 import Distributed
