@@ -128,8 +128,7 @@ public struct CompareSweep {
         } else if let reference = parameters[baseKey] {
           let difference = parityDifference(
             final, reference,
-            batchStatistics: point.norm == .batchnorm
-              || point.norm == .syncbatchnorm)
+            batchStatistics: point.norm.usesBatchStatistics)
           result.parityMaxDifference = difference
           result.matchesOneWorker = difference <= tolerance
         }

@@ -1,13 +1,11 @@
 import Config
 import Kernels
 
-/// Pointers into the activation allocation for one norm application: its output and the
-/// statistics the backward needs (mean, rstd: (B·T) per row for LayerNorm / RMSNorm, (C) per
-/// channel for BatchNorm, then BatchNorm's row count over all workers at `mean[C]`).
+/// One norm application: its output in the activation allocation and the norm itself, bound
+/// to its tensors and its saved statistics (those its `NormLayer` type declares).
 struct NormActivations {
   var out: UnsafeMutablePointer<Float>
-  var mean: UnsafeMutablePointer<Float>
-  var rstd: UnsafeMutablePointer<Float>
+  var layer: any NormLayer
 }
 
 /// Saved tensors of one attention sublayer. N = B·T rows.
@@ -44,13 +42,15 @@ struct ActivationPlan {
   init(_ m: ModelConfig, batch b: Int) {
     let (t, c, nh, l) = (m.context, m.dModel, m.nHeads, m.nLayers)
     let n = b * t
-    let statistics = max(n, c + 1)  // BatchNorm keeps its global row count after the C means
+    let saved = m.norm.layer.savedShapes(rows: n, channels: c)
+    func addNormStatistics(_ prefix: String) {
+      for t in saved { layout.add(prefix + ".norm." + t.name, t.shape) }
+    }
     for s in 0..<(2 * l) {
       layout.add("s\(s).input", [n, c])
       if m.placement != .pre { layout.add("s\(s).norm_input", [n, c]) }
       if m.placement == .pre { layout.add("s\(s).norm.out", [n, c]) }
-      layout.add("s\(s).norm.mean", [statistics])
-      layout.add("s\(s).norm.rstd", [statistics])
+      addNormStatistics("s\(s)")
       if s % 2 == 0 {
         layout.add("s\(s).qkv", [n, 3 * c])
         layout.add("s\(s).att", m.attention == .fastweight ? [0] : [b, nh, t, t])
@@ -70,8 +70,7 @@ struct ActivationPlan {
     }
     layout.add("final.input", [n, c])
     layout.add("final.norm.out", [n, c])
-    layout.add("final.norm.mean", [statistics])
-    layout.add("final.norm.rstd", [statistics])
+    addNormStatistics("final")
     if m.placement == .residual {
       layout.add("final.delta", [n, c])  // xd, the ResiDual stream of unnormalized sums
       layout.add("final.hidden", [n, c])  // xa + norm_f(xd)
@@ -95,6 +94,6 @@ struct ActivationPlan {
     scratchLayout.add("wide_b", [n, 4 * c])
     scratchLayout.add("beta_grad", [n, nh])
     scratchLayout.add("attention", [attention])
-    scratchLayout.add("norm_stats", [batchNormStatisticsCount(channels: c)])
+    scratchLayout.add("norm_stats", [m.norm.layer.scratchCount(channels: c)])
   }
 }

@@ -13,6 +13,8 @@ public final class Generator {
   public private(set) var position = 0
   let rows: FlatTensors
   let states: FlatTensors
+  /// The one-row evaluation scratch every norm borrows.
+  let normScratch: UnsafeMutablePointer<Float>
 
   public init(model: Transformer) {
     self.model = model
@@ -22,12 +24,12 @@ public final class Generator {
     for name in ["x", "delta", "normed", "y", "sum", "attention", "final"] { row.add(name, [c]) }
     row.add("qkv", [3 * c])
     row.add("hidden", [4 * c])
-    row.add("mean", [c + 1])
-    row.add("rstd", [c + 1])
+    row.add("norm", [m.norm.layer.rowScratchCount(channels: c)])
     row.add("scores", [t])
     row.add("beta", [nh])
     row.add("probabilities", [v])
     rows = FlatTensors(layout: row)
+    normScratch = rows.view("norm")
     var state = TensorLayout()
     for i in 0..<m.nLayers {
       switch m.attention {
@@ -64,26 +66,26 @@ public final class Generator {
     for s in 0..<(2 * m.nLayers) {
       switch m.placement {
       case .pre:  // x ← x + f(N(x))
-        normRow(model.norm(of: s), out: normed, inp: x)
+        normRow(model.sublayers[s].norm.layer, out: normed, inp: x)
         sublayerRow(s, inp: normed, y: y)
         accumulate(x, y, count: c)
       case .post:  // x ← N(x + f(x))
         sublayerRow(s, inp: x, y: y)
         residualForward(out: sum, a: x, b: y, count: c)
-        normRow(model.norm(of: s), out: x, inp: sum)
+        normRow(model.sublayers[s].norm.layer, out: x, inp: sum)
       case .residual:  // y = f(xa); xd ← xd + y; xa ← N(xa + y)
         sublayerRow(s, inp: x, y: y)
         accumulate(delta, y, count: c)
         residualForward(out: sum, a: x, b: y, count: c)
-        normRow(model.norm(of: s), out: x, inp: sum)
+        normRow(model.sublayers[s].norm.layer, out: x, inp: sum)
       }
     }
     let hidden = rows.view("final")
     switch m.placement {
-    case .pre: normRow(model.layout.normF!, out: hidden, inp: x)
+    case .pre: if let f = model.finalNorm { normRow(f.layer, out: hidden, inp: x) }
     case .post: hidden.update(from: x, count: c)
     case .residual:
-      normRow(model.layout.normF!, out: hidden, inp: delta)
+      if let f = model.finalNorm { normRow(f.layer, out: hidden, inp: delta) }
       accumulate(hidden, x, count: c)
     }
     let probabilities = rows.view("probabilities")
@@ -95,26 +97,11 @@ public final class Generator {
     return UnsafePointer(probabilities)
   }
 
-  /// The configured norm of one row in evaluation mode.
-  func normRow(_ n: NormOffsets, out: UnsafeMutablePointer<Float>, inp: UnsafeMutablePointer<Float>)
-  {
-    let c = model.config.dModel
-    let (p, mean, rstd) = (model.parameters, rows.view("mean"), rows.view("rstd"))
-    switch model.config.norm {
-    case .none:
-      out.update(from: inp, count: c)
-    case .layernorm:
-      layerNormForward(
-        out: out, mean: mean, rstd: rstd, inp: inp, weight: p[n.weight!], bias: p[n.bias!],
-        rows: 1, channels: c)
-    case .rmsnorm:
-      rmsNormForward(out: out, rstd: rstd, inp: inp, weight: p[n.weight!], rows: 1, channels: c)
-    case .batchnorm, .syncbatchnorm:
-      batchNormEvalForward(
-        out: out, rstdScratch: rstd, inp: inp, weight: p[n.weight!], bias: p[n.bias!],
-        runningMean: model.buffers[n.runningMean!], runningVar: model.buffers[n.runningVar!],
-        rows: 1, channels: c)
-    }
+  /// One norm application on one row, in evaluation mode (BatchNorm on running statistics).
+  func normRow(
+    _ norm: any NormLayer, out: UnsafeMutablePointer<Float>, inp: UnsafeMutablePointer<Float>
+  ) {
+    norm.evalRow(out: out, inp: inp, scratch: normScratch)
   }
 
   /// Sublayer `s` (attention or MLP of block s/2) on one row.

@@ -31,26 +31,28 @@ extension Transformer {
       let act = sublayers[s]
       switch config.placement {
       case .pre:  // x' = x + f(N(x))
-        normForward(norm(of: s), act.norm, inp: act.input)
+        normForward(act.norm, inp: act.input)
         sublayerForward(s, inp: act.norm.out, y: stream(after: s), residual: act.input)
       case .post:  // x' = N(x + f(x))
         sublayerForward(s, inp: act.input, y: act.normInput, residual: act.input)
-        normForward(norm(of: s), act.norm, inp: act.normInput)
+        normForward(act.norm, inp: act.normInput)
       case .residual:  // y = f(xa); xd' = xd + y; xa' = N(xa + y)
         sublayerForward(s, inp: act.input, y: y)
         accumulate(delta!, y, count: n * c)
         residualForward(out: act.normInput, a: act.input, b: y, count: n * c)
-        normForward(norm(of: s), act.norm, inp: act.normInput)
+        normForward(act.norm, inp: act.normInput)
       }
     }
     switch config.placement {
     case .pre:
-      normForward(layout.normF!, finalNorm, inp: finalInput)
+      if let finalNorm { normForward(finalNorm, inp: finalInput) }
     case .post:
       break
     case .residual:  // h = xa + N_f(xd)
-      normForward(layout.normF!, finalNorm, inp: delta!)
-      residualForward(out: hidden, a: finalInput, b: finalNorm.out, count: n * c)
+      if let finalNorm, let delta {
+        normForward(finalNorm, inp: delta)
+        residualForward(out: hidden, a: finalInput, b: finalNorm.out, count: n * c)
+      }
     }
     return crossEntropyForward(
       probs: probs, h: hidden, wte: p[layout.wte], targets: targets, rows: n, channels: c,
@@ -77,7 +79,7 @@ extension Transformer {
       crossEntropyBackward(
         dh: y, dwte: g[layout.wte], probs: probs, h: hidden, wte: p[layout.wte],
         targets: targets, dloss: lossScale, rows: n, channels: c, vocabulary: config.vocabSize)
-      normBackward(layout.normF!, finalNorm, inp: finalInput, dout: y, dinp: stream)
+      if let finalNorm { normBackward(finalNorm, inp: finalInput, dout: y, dinp: stream) }
     case .post:
       crossEntropyBackward(
         dh: stream, dwte: g[layout.wte], probs: probs, h: hidden, wte: p[layout.wte],
@@ -87,9 +89,9 @@ extension Transformer {
         dh: stream, dwte: g[layout.wte], probs: probs, h: hidden, wte: p[layout.wte],
         targets: targets, dloss: lossScale, rows: n, channels: c, vocabulary: config.vocabSize)
       delta.update(repeating: 0, count: n * c)
-      normBackward(
-        layout.normF!, finalNorm, inp: activations.view("final.delta"), dout: stream,
-        dinp: delta)
+      if let finalNorm {
+        normBackward(finalNorm, inp: activations.view("final.delta"), dout: stream, dinp: delta)
+      }
     }
 
     for s in sublayers.indices.reversed() {
@@ -98,13 +100,13 @@ extension Transformer {
       switch config.placement {
       case .pre:
         sublayerBackward(s, inp: act.norm.out, dy: stream, dinp: normGrad, overwriteInput: true)
-        normBackward(norm(of: s), act.norm, inp: act.input, dout: normGrad, dinp: stream)
+        normBackward(act.norm, inp: act.input, dout: normGrad, dinp: stream)
       case .post:
-        normBackward(norm(of: s), act.norm, inp: act.normInput, dout: stream, dinp: normGrad)
+        normBackward(act.norm, inp: act.normInput, dout: stream, dinp: normGrad)
         stream.update(from: normGrad, count: n * c)
         sublayerBackward(s, inp: act.input, dy: normGrad, dinp: stream)
       case .residual:
-        normBackward(norm(of: s), act.norm, inp: act.normInput, dout: stream, dinp: normGrad)
+        normBackward(act.norm, inp: act.normInput, dout: stream, dinp: normGrad)
         residualForward(out: y, a: normGrad, b: delta, count: n * c)
         stream.update(from: normGrad, count: n * c)
         sublayerBackward(s, inp: act.input, dy: y, dinp: stream)

@@ -141,9 +141,4 @@ extension Transformer {
       mlpBackward(s / 2, inp: inp, dy: dy, dinp: dinp, overwriteInput: overwriteInput)
     }
   }
-
-  /// The norm offsets of sublayer `s`.
-  func norm(of s: Int) -> NormOffsets {
-    s % 2 == 0 ? layout.blocks[s / 2].norm1 : layout.blocks[s / 2].norm2
-  }
 }

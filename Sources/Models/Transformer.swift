@@ -28,7 +28,8 @@ public final class Transformer {
   var attention: [AttentionActivations] = []
   var mlp: [MLPActivations] = []
   var finalInput: UnsafeMutablePointer<Float>
-  var finalNorm: NormActivations
+  /// `norm_f` (pre and residual placement), nil for post.
+  var finalNorm: NormActivations?
   /// The output hidden state h the head reads, (N, C).
   var hidden: UnsafeMutablePointer<Float>
   var probs: UnsafeMutablePointer<Float>
@@ -61,38 +62,49 @@ public final class Transformer {
     let a = activations
     let placement = config.placement
     let sublayerCount = 2 * config.nLayers
+    let (normType, normScratch) = (config.norm.layer, scratch.view("norm_stats"))
+    let (modelLayout, c) = (layout, config.dModel)
+    let (p, g, stored) = (parameters, gradients, buffers)
+    func bindNorm(_ name: String, saved: String) -> any NormLayer {
+      normType.init(
+        NormBinding(
+          name: name, savedName: saved, rows: n, channels: c, parameters: p, gradients: g,
+          buffers: stored, activations: a, scratch: normScratch))
+    }
     func streamInput(_ s: Int) -> UnsafeMutablePointer<Float> {
       a.view(s < sublayerCount ? "s\(s).input" : "final.input")
     }
     for s in 0..<sublayerCount {
-      let p = "s\(s)."
-      let input = a.view(p + "input")
+      let prefix = "s\(s)."
+      let input = a.view(prefix + "input")
       sublayers.append(
         SublayerActivations(
           input: input,
-          normInput: placement == .pre ? input : a.view(p + "norm_input"),
+          normInput: placement == .pre ? input : a.view(prefix + "norm_input"),
           norm: NormActivations(
-            out: placement == .pre ? a.view(p + "norm.out") : streamInput(s + 1),
-            mean: a.view(p + "norm.mean"), rstd: a.view(p + "norm.rstd"))))
+            out: placement == .pre ? a.view(prefix + "norm.out") : streamInput(s + 1),
+            layer: bindNorm(
+              s % 2 == 0 ? modelLayout.blocks[s / 2].norm1 : modelLayout.blocks[s / 2].norm2,
+              saved: prefix + "norm"))))
       if s % 2 == 0 {
         attention.append(
           AttentionActivations(
-            qkv: a.view(p + "qkv"), att: a.view(p + "att"), phi: a.view(p + "phi"),
-            betaLogits: a.view(p + "beta_logits"), fastWeight: a.view(p + "fast_weight"),
-            out: a.view(p + "attn_out")))
+            qkv: a.view(prefix + "qkv"), att: a.view(prefix + "att"), phi: a.view(prefix + "phi"),
+            betaLogits: a.view(prefix + "beta_logits"), fastWeight: a.view(prefix + "fast_weight"),
+            out: a.view(prefix + "attn_out")))
       } else {
         mlp.append(
           MLPActivations(
-            gelu: a.view(p + "gelu"),
-            geluDerivative: a.view(p + "gelu_derivative")))
+            gelu: a.view(prefix + "gelu"),
+            geluDerivative: a.view(prefix + "gelu_derivative")))
       }
     }
     finalInput = a.view("final.input")
-    finalNorm = NormActivations(
-      out: a.view("final.norm.out"), mean: a.view("final.norm.mean"),
-      rstd: a.view("final.norm.rstd"))
+    finalNorm = modelLayout.normF.map {
+      NormActivations(out: a.view("final.norm.out"), layer: bindNorm($0, saved: "final.norm"))
+    }
     switch placement {
-    case .pre: hidden = finalNorm.out
+    case .pre: hidden = a.view("final.norm.out")
     case .post: hidden = finalInput
     case .residual: hidden = a.view("final.hidden")
     }
