@@ -138,13 +138,11 @@ public struct CompareSweep {
       fflush(nil)
     }
     let layout = ModelLayout(run.model)
-    var syncModel = run.model
-    syncModel.norm = .syncbatchnorm
     return CompareResults(
       config: configPath, overrides: overrides, steps: steps, warmup: warmup,
       parityTolerance: tolerance, layers: run.model.nLayers, dModel: run.model.dModel,
       context: run.model.context, parameters: layout.parameters.totalCount,
-      normLayers: ModelLayout(syncModel).normLayerCount,
+      normLayers: layout.normLayerCount,
       date: ISO8601DateFormatter().string(from: Date()), host: ProcessInfo.processInfo.hostName,
       cores: ProcessInfo.processInfo.activeProcessorCount, fits: fits, points: measured)
   }

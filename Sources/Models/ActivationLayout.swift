@@ -8,13 +8,11 @@ struct NormActivations {
   var layer: any NormLayer
 }
 
-/// Saved tensors of one attention sublayer. N = B·T rows.
+/// Saved tensors of one attention sublayer. N = B·T rows. What the kind saves between qkv and
+/// out lives in its `AttentionMixer`, bound to its own saved tensors.
 struct AttentionActivations {
   var qkv: UnsafeMutablePointer<Float>  // (N, 3C)
-  var att: UnsafeMutablePointer<Float>  // (B, H, T, T) softmax P / linear A / fastweight masks
-  var phi: UnsafeMutablePointer<Float>  // (N, 2C) φ(q), φ(k) for the linear kinds
-  var betaLogits: UnsafeMutablePointer<Float>  // (N, H) fastweight
-  var fastWeight: UnsafeMutablePointer<Float>  // fastweight's own saved tensors
+  var mixer: any AttentionMixer
   var out: UnsafeMutablePointer<Float>  // (N, C) heads concatenated, input of proj
 }
 
@@ -53,15 +51,9 @@ struct ActivationPlan {
       addNormStatistics("s\(s)")
       if s % 2 == 0 {
         layout.add("s\(s).qkv", [n, 3 * c])
-        layout.add("s\(s).att", m.attention == .fastweight ? [0] : [b, nh, t, t])
-        layout.add("s\(s).phi", m.attention == .linear ? [n, 2 * c] : [0])
-        layout.add("s\(s).beta_logits", m.attention == .fastweight ? [n, nh] : [0])
-        let saved =
-          m.attention == .fastweight
-          ? fastWeightSavedCount(
-            batch: b, time: t,
-            channels: c, heads: nh) : 0
-        layout.add("s\(s).fast_weight", [saved])
+        for x in m.attention.mixer.savedShapes(batch: b, time: t, channels: c, heads: nh) {
+          layout.add("s\(s)." + x.name, x.shape)
+        }
         layout.add("s\(s).attn_out", [n, c])
       } else {
         layout.add("s\(s).gelu", [n, 4 * c])
@@ -78,13 +70,7 @@ struct ActivationPlan {
     layout.add("probs", [n, m.vocabSize])
 
     // Backward scratch, shared by all layers.
-    let hs = c / nh
-    let attention: Int
-    switch m.attention {
-    case .softmax: attention = softmaxAttentionScratchCount(time: t)
-    case .linear: attention = linearAttentionScratchCount(time: t, headSize: hs)
-    case .fastweight: attention = fastWeightScratchCount(time: t, headSize: hs)
-    }
+    let attention = m.attention.mixer.scratchCount(batch: b, time: t, channels: c, heads: nh)
     scratchLayout.add("y", [n, c])
     scratchLayout.add("stream", [n, c])
     scratchLayout.add("delta", [n, c])
@@ -92,7 +78,6 @@ struct ActivationPlan {
     scratchLayout.add("sublayer_grad", [n, c])
     scratchLayout.add("wide_a", [n, 4 * c])
     scratchLayout.add("wide_b", [n, 4 * c])
-    scratchLayout.add("beta_grad", [n, nh])
     scratchLayout.add("attention", [attention])
     scratchLayout.add("norm_stats", [m.norm.layer.scratchCount(channels: c)])
   }

@@ -15,6 +15,9 @@ public final class Generator {
   let states: FlatTensors
   /// The one-row evaluation scratch every norm borrows.
   let normScratch: UnsafeMutablePointer<Float>
+  /// Each block's attention state (KV cache or recurrent state), and the step's scratch.
+  let blockStates: [UnsafeMutablePointer<Float>]
+  let attentionScratch: UnsafeMutablePointer<Float>
 
   public init(model: Transformer) {
     self.model = model
@@ -25,24 +28,19 @@ public final class Generator {
     row.add("qkv", [3 * c])
     row.add("hidden", [4 * c])
     row.add("norm", [m.norm.layer.rowScratchCount(channels: c)])
-    row.add("scores", [t])
-    row.add("beta", [nh])
+    row.add(
+      "attention_scratch", [m.attention.mixer.rowScratchCount(context: t, channels: c, heads: nh)])
     row.add("probabilities", [v])
-    rows = FlatTensors(layout: row)
-    normScratch = rows.view("norm")
+    let rowTensors = FlatTensors(layout: row)
+    rows = rowTensors
+    normScratch = rowTensors.view("norm")
+    attentionScratch = rowTensors.view("attention_scratch")
     var state = TensorLayout()
-    for i in 0..<m.nLayers {
-      switch m.attention {
-      case .softmax:
-        state.add("h.\(i).keys", [t, c])
-        state.add("h.\(i).values", [t, c])
-      case .linear:
-        state.add("h.\(i).state", [linearAttentionStateCount(channels: c, heads: nh)])
-      case .fastweight:
-        state.add("h.\(i).state", [fastWeightStateCount(channels: c, heads: nh)])
-      }
-    }
-    states = FlatTensors(layout: state)
+    let stateCount = m.attention.mixer.stateCount(context: t, channels: c, heads: nh)
+    for i in 0..<m.nLayers { state.add("h.\(i).state", [stateCount]) }
+    let stateTensors = FlatTensors(layout: state)
+    states = stateTensors
+    blockStates = (0..<m.nLayers).map { stateTensors.view("h.\($0).state") }
   }
 
   /// Forgets the sequence: the next token goes to position 0.
@@ -107,7 +105,7 @@ public final class Generator {
   /// Sublayer `s` (attention or MLP of block s/2) on one row.
   func sublayerRow(_ s: Int, inp: UnsafeMutablePointer<Float>, y: UnsafeMutablePointer<Float>) {
     let m = model.config
-    let (c, nh, i) = (m.dModel, m.nHeads, s / 2)
+    let (c, i) = (m.dModel, s / 2)
     let (w, p) = (model.layout.blocks[i], model.parameters)
     guard s % 2 == 0 else {
       let hidden = rows.view("hidden")
@@ -124,23 +122,9 @@ public final class Generator {
     linearForward(
       out: qkv, inp: inp, weight: p[w.qkvWeight], bias: p[w.qkvBias], rows: 1, inChannels: c,
       outChannels: 3 * c)
-    switch m.attention {
-    case .softmax:
-      softmaxAttentionStep(
-        out: out, keys: states.view("h.\(i).keys"), values: states.view("h.\(i).values"),
-        scores: rows.view("scores"), qkv: qkv, position: position, channels: c, heads: nh)
-    case .linear:
-      linearAttentionStep(
-        out: out, state: states.view("h.\(i).state"), qkv: qkv, channels: c, heads: nh)
-    case .fastweight:
-      let beta = rows.view("beta")
-      linearForward(
-        out: beta, inp: inp, weight: p[w.betaWeight!], bias: p[w.betaBias!], rows: 1,
-        inChannels: c, outChannels: nh)
-      fastWeightAttentionStep(
-        out: out, state: states.view("h.\(i).state"), qkv: qkv, betaLogits: beta, channels: c,
-        heads: nh)
-    }
+    model.attention[i].mixer.step(
+      out: out, qkv: qkv, inp: inp, state: blockStates[i], scratch: attentionScratch,
+      position: position)
     linearForward(
       out: y, inp: out, weight: p[w.attnProjWeight], bias: p[w.attnProjBias], rows: 1,
       inChannels: c, outChannels: c)

@@ -6,7 +6,6 @@ public struct BlockOffsets: Sendable, Equatable {
   /// those their kind's `NormLayer` type declares.
   public var norm1 = "", norm2 = ""
   public var qkvWeight = 0, qkvBias = 0, attnProjWeight = 0, attnProjBias = 0
-  public var betaWeight: Int?, betaBias: Int?
   public var fcWeight = 0, fcBias = 0, mlpProjWeight = 0, mlpProjBias = 0
 }
 
@@ -35,9 +34,8 @@ public struct ModelLayout: Sendable, Equatable {
       b.qkvBias = parameters.add(p + "attn.qkv.bias", [3 * c])
       b.attnProjWeight = parameters.add(p + "attn.proj.weight", [c, c])
       b.attnProjBias = parameters.add(p + "attn.proj.bias", [c])
-      if m.attention == .fastweight {
-        b.betaWeight = parameters.add(p + "attn.beta.weight", [m.nHeads, c])
-        b.betaBias = parameters.add(p + "attn.beta.bias", [m.nHeads])
+      for t in m.attention.mixer.parameterShapes(channels: c, heads: m.nHeads) {
+        parameters.add(p + "attn." + t.name, t.shape)  // the kind's own (fastweight's β)
       }
       b.norm2 = addNorm(p + "norm_2", m.norm, c)
       b.fcWeight = parameters.add(p + "mlp.fc.weight", [4 * c, c])

@@ -71,6 +71,14 @@ public final class Transformer {
           name: name, savedName: saved, rows: n, channels: c, parameters: p, gradients: g,
           buffers: stored, activations: a, scratch: normScratch))
     }
+    let (mixerType, attentionScratch) = (config.attention.mixer, scratch.view("attention"))
+    func bindMixer(_ i: Int, saved: String) -> any AttentionMixer {
+      mixerType.init(
+        AttentionBinding(
+          name: "h.\(i).attn", savedName: saved, batch: batch, time: config.context,
+          channels: c, heads: config.nHeads, parameters: p, gradients: g, activations: a,
+          scratch: attentionScratch))
+    }
     func streamInput(_ s: Int) -> UnsafeMutablePointer<Float> {
       a.view(s < sublayerCount ? "s\(s).input" : "final.input")
     }
@@ -89,8 +97,7 @@ public final class Transformer {
       if s % 2 == 0 {
         attention.append(
           AttentionActivations(
-            qkv: a.view(prefix + "qkv"), att: a.view(prefix + "att"), phi: a.view(prefix + "phi"),
-            betaLogits: a.view(prefix + "beta_logits"), fastWeight: a.view(prefix + "fast_weight"),
+            qkv: a.view(prefix + "qkv"), mixer: bindMixer(s / 2, saved: "s\(s)"),
             out: a.view(prefix + "attn_out")))
       } else {
         mlp.append(
