@@ -40,14 +40,15 @@ struct ActivationPlan {
   init(_ m: ModelConfig, batch b: Int) {
     let (t, c, nh, l) = (m.context, m.dModel, m.nHeads, m.nLayers)
     let n = b * t
+    let order = m.placement.order
     let saved = m.norm.layer.savedShapes(rows: n, channels: c)
     func addNormStatistics(_ prefix: String) {
       for t in saved { layout.add(prefix + ".norm." + t.name, t.shape) }
     }
     for s in 0..<(2 * l) {
       layout.add("s\(s).input", [n, c])
-      if m.placement != .pre { layout.add("s\(s).norm_input", [n, c]) }
-      if m.placement == .pre { layout.add("s\(s).norm.out", [n, c]) }
+      if order.savesNormInput { layout.add("s\(s).norm_input", [n, c]) }
+      if order.savesNormOutput { layout.add("s\(s).norm.out", [n, c]) }
       addNormStatistics("s\(s)")
       if s % 2 == 0 {
         layout.add("s\(s).qkv", [n, 3 * c])
@@ -63,7 +64,7 @@ struct ActivationPlan {
     layout.add("final.input", [n, c])
     layout.add("final.norm.out", [n, c])
     addNormStatistics("final")
-    if m.placement == .residual {
+    if order.hasDeltaStream {
       layout.add("final.delta", [n, c])  // xd, the ResiDual stream of unnormalized sums
       layout.add("final.hidden", [n, c])  // xa + norm_f(xd)
     }

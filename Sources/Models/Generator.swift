@@ -24,7 +24,9 @@ public final class Generator {
     let m = model.config
     let (c, t, nh, v) = (m.dModel, m.context, m.nHeads, m.vocabSize)
     var row = TensorLayout()
-    for name in ["x", "delta", "normed", "y", "sum", "attention", "final"] { row.add(name, [c]) }
+    for name in ["x", "delta", "normed", "y", "sum", "sublayer", "attention", "final"] {
+      row.add(name, [c])
+    }
     row.add("qkv", [3 * c])
     row.add("hidden", [4 * c])
     row.add("norm", [m.norm.layer.rowScratchCount(channels: c)])
@@ -61,31 +63,22 @@ public final class Generator {
     let delta = rows.view("delta")
     delta.update(from: x, count: c)
     let (normed, y, sum) = (rows.view("normed"), rows.view("y"), rows.view("sum"))
+    // The model's placement order on one row: the stream x is updated in place.
+    let (order, steps) = (model.placement, GeneratorSteps(generator: self, count: c))
+    let streamDelta = order.hasDeltaStream ? delta : nil
     for s in 0..<(2 * m.nLayers) {
-      switch m.placement {
-      case .pre:  // x ← x + f(N(x))
-        normRow(model.sublayers[s].norm.layer, out: normed, inp: x)
-        sublayerRow(s, inp: normed, y: y)
-        accumulate(x, y, count: c)
-      case .post:  // x ← N(x + f(x))
-        sublayerRow(s, inp: x, y: y)
-        residualForward(out: sum, a: x, b: y, count: c)
-        normRow(model.sublayers[s].norm.layer, out: x, inp: sum)
-      case .residual:  // y = f(xa); xd ← xd + y; xa ← N(xa + y)
-        sublayerRow(s, inp: x, y: y)
-        accumulate(delta, y, count: c)
-        residualForward(out: sum, a: x, b: y, count: c)
-        normRow(model.sublayers[s].norm.layer, out: x, inp: sum)
-      }
+      order.forward(
+        s,
+        StreamSlots(
+          input: x, normInput: sum, normOut: order.savesNormOutput ? normed : x, next: x, y: y,
+          delta: streamDelta),
+        steps)
     }
     let hidden = rows.view("final")
-    switch m.placement {
-    case .pre: if let f = model.finalNorm { normRow(f.layer, out: hidden, inp: x) }
-    case .post: hidden.update(from: x, count: c)
-    case .residual:
-      if let f = model.finalNorm { normRow(f.layer, out: hidden, inp: delta) }
-      accumulate(hidden, x, count: c)
-    }
+    order.forwardEnd(
+      EndSlots(
+        input: x, delta: streamDelta, normOut: order.hasDeltaStream ? normed : hidden,
+        hidden: hidden), steps)
     let probabilities = rows.view("probabilities")
     linearForward(
       out: probabilities, inp: hidden, weight: p[model.layout.wte], bias: nil, rows: 1,
@@ -128,5 +121,29 @@ public final class Generator {
     linearForward(
       out: y, inp: out, weight: p[w.attnProjWeight], bias: p[w.attnProjBias], rows: 1,
       inChannels: c, outChannels: c)
+  }
+}
+
+/// The placement's forward steps on one row, in evaluation mode.
+struct GeneratorSteps: PlacementSteps {
+  let generator: Generator
+  let count: Int  // C
+
+  func sublayer(
+    _ s: Int, inp: UnsafeMutablePointer<Float>, y: UnsafeMutablePointer<Float>,
+    residual: UnsafeMutablePointer<Float>?
+  ) {
+    guard let residual else { return generator.sublayerRow(s, inp: inp, y: y) }
+    let f = generator.rows.view("sublayer")
+    generator.sublayerRow(s, inp: inp, y: f)
+    residualForward(out: y, a: residual, b: f, count: count)
+  }
+
+  func norm(_ s: Int, out: UnsafeMutablePointer<Float>, inp: UnsafeMutablePointer<Float>) {
+    generator.normRow(generator.model.sublayers[s].norm.layer, out: out, inp: inp)
+  }
+
+  func finalNorm(out: UnsafeMutablePointer<Float>, inp: UnsafeMutablePointer<Float>) {
+    if let norm = generator.model.finalNorm { generator.normRow(norm.layer, out: out, inp: inp) }
   }
 }

@@ -44,7 +44,7 @@ public struct ModelLayout: Sendable, Equatable {
       b.mlpProjBias = parameters.add(p + "mlp.proj.bias", [c])
       blocks.append(b)
     }
-    if m.placement != .post { normF = addNorm("norm_f", m.norm, c) }
+    if m.placement.hasFinalNorm { normF = addNorm("norm_f", m.norm, c) }
   }
 
   /// Adds the parameters and buffers the norm kind declares under `name` and returns `name`.

@@ -1,12 +1,14 @@
 extension Transformer {
-  /// Applies one norm application to (N, C) `inp`, writing `norm.out` and its saved statistics:
-  /// its training forward (statistics exchanged across workers when the kind exchanges them and
+  /// Applies one norm application to (N, C) `inp`, writing `out` and its saved statistics: its
+  /// training forward (statistics exchanged across workers when the kind exchanges them and
   /// `statisticsExchange` is set) or, in evaluation, its eval forward.
-  func normForward(_ norm: NormActivations, inp: UnsafeMutablePointer<Float>) {
+  func normForward(
+    _ norm: any NormLayer, out: UnsafeMutablePointer<Float>, inp: UnsafeMutablePointer<Float>
+  ) {
     if training {
-      norm.layer.forward(out: norm.out, inp: inp, exchange: statisticsExchange)
+      norm.forward(out: out, inp: inp, exchange: statisticsExchange)
     } else {
-      norm.layer.evalForward(out: norm.out, inp: inp)
+      norm.evalForward(out: out, inp: inp)
     }
   }
 
@@ -17,5 +19,13 @@ extension Transformer {
     dout: UnsafeMutablePointer<Float>, dinp: UnsafeMutablePointer<Float>
   ) {
     norm.layer.backward(dinp: dinp, dout: dout, inp: inp, exchange: statisticsExchange)
+  }
+
+  /// Backward of `norm_f`, when the placement has one.
+  func finalNormBackward(
+    inp: UnsafeMutablePointer<Float>, dout: UnsafeMutablePointer<Float>,
+    dinp: UnsafeMutablePointer<Float>
+  ) {
+    if let finalNorm { normBackward(finalNorm, inp: inp, dout: dout, dinp: dinp) }
   }
 }

@@ -34,6 +34,9 @@ public final class Transformer {
   var hidden: UnsafeMutablePointer<Float>
   var probs: UnsafeMutablePointer<Float>
 
+  /// The configured placement's forward and backward order.
+  let placement: any NormPlacement.Type
+
   /// Set by the distributed module to make `syncbatchnorm` exchange statistics.
   public var statisticsExchange: NormStatisticsExchange?
   /// Whether the last `forward` ran in training mode (BatchNorm batch statistics).
@@ -60,7 +63,8 @@ public final class Transformer {
     targets = .allocate(capacity: n)
     targets.initialize(repeating: 0, count: n)
     let a = activations
-    let placement = config.placement
+    let order = config.placement.order
+    placement = order
     let sublayerCount = 2 * config.nLayers
     let (normType, normScratch) = (config.norm.layer, scratch.view("norm_stats"))
     let (modelLayout, c) = (layout, config.dModel)
@@ -88,9 +92,9 @@ public final class Transformer {
       sublayers.append(
         SublayerActivations(
           input: input,
-          normInput: placement == .pre ? input : a.view(prefix + "norm_input"),
+          normInput: order.savesNormInput ? a.view(prefix + "norm_input") : input,
           norm: NormActivations(
-            out: placement == .pre ? a.view(prefix + "norm.out") : streamInput(s + 1),
+            out: order.savesNormOutput ? a.view(prefix + "norm.out") : streamInput(s + 1),
             layer: bindNorm(
               s % 2 == 0 ? modelLayout.blocks[s / 2].norm1 : modelLayout.blocks[s / 2].norm2,
               saved: prefix + "norm"))))
@@ -110,11 +114,10 @@ public final class Transformer {
     finalNorm = modelLayout.normF.map {
       NormActivations(out: a.view("final.norm.out"), layer: bindNorm($0, saved: "final.norm"))
     }
-    switch placement {
-    case .pre: hidden = a.view("final.norm.out")
-    case .post: hidden = finalInput
-    case .residual: hidden = a.view("final.hidden")
-    }
+    // h: norm_f's output (pre), the last stream (post), or xa + norm_f(xd) (residual).
+    hidden =
+      order.hasDeltaStream
+      ? a.view("final.hidden") : order.hasFinalNorm ? a.view("final.norm.out") : finalInput
     probs = a.view("probs")
     initializeParameters(parameters, buffers: buffers, layers: config.nLayers, seed: seed)
   }
