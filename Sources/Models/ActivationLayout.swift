@@ -31,6 +31,34 @@ struct SublayerActivations {
   var norm: NormActivations
 }
 
+/// The backward scratch, (N, C) unless noted, shared by all layers: built once from the
+/// scratch allocation.
+struct BackwardScratch {
+  /// A sublayer's output y (ResiDual) / the head's gradient (pre) / ∂y (ResiDual backward).
+  var y: UnsafeMutablePointer<Float>
+  /// ∂loss/∂ the current stream.
+  var stream: UnsafeMutablePointer<Float>
+  /// ResiDual: ∂loss/∂xd.
+  var delta: UnsafeMutablePointer<Float>
+  /// ∂loss/∂ a norm's input or output.
+  var normGrad: UnsafeMutablePointer<Float>
+  /// ∂loss/∂ attention output before proj.
+  var sublayerGrad: UnsafeMutablePointer<Float>
+  /// (N, 4C) each: ∂qkv (attention), ∂gelu and ∂fc (MLP).
+  var wideA: UnsafeMutablePointer<Float>
+  var wideB: UnsafeMutablePointer<Float>
+
+  init(_ scratch: FlatTensors) {
+    y = scratch.view("y")
+    stream = scratch.view("stream")
+    delta = scratch.view("delta")
+    normGrad = scratch.view("norm_grad")
+    sublayerGrad = scratch.view("sublayer_grad")
+    wideA = scratch.view("wide_a")
+    wideB = scratch.view("wide_b")
+  }
+}
+
 /// Sizes of everything a forward and backward pass touches, for one micro-batch shape; the
 /// model allocates them once (`activations`, `scratch`) and reuses them every step.
 struct ActivationPlan {

@@ -12,6 +12,8 @@ public final class Generator {
   /// Tokens fed since the last `reset()`: the position of the next one.
   public private(set) var position = 0
   let rows: FlatTensors
+  /// Typed views of `rows`, built once.
+  let row: GeneratorRows
   let states: FlatTensors
   /// The one-row evaluation scratch every norm borrows.
   let normScratch: UnsafeMutablePointer<Float>
@@ -35,6 +37,7 @@ public final class Generator {
     row.add("probabilities", [v])
     let rowTensors = FlatTensors(layout: row)
     rows = rowTensors
+    self.row = GeneratorRows(rowTensors)
     normScratch = rowTensors.view("norm")
     attentionScratch = rowTensors.view("attention_scratch")
     var state = TensorLayout()
@@ -57,12 +60,12 @@ public final class Generator {
     let m = model.config
     precondition(position < m.context, "Generator.step past the context; reset() first")
     let (c, p) = (m.dModel, model.parameters)
-    let x = rows.view("x")
+    let x = row.x
     let (wte, wpe) = (p[model.layout.wte] + Int(token) * c, p[model.layout.wpe] + position * c)
     for i in 0..<c { x[i] = wte[i] + wpe[i] }
-    let delta = rows.view("delta")
+    let delta = row.delta
     delta.update(from: x, count: c)
-    let (normed, y, sum) = (rows.view("normed"), rows.view("y"), rows.view("sum"))
+    let (normed, y, sum) = (row.normed, row.y, row.sum)
     // The model's placement order on one row: the stream x is updated in place.
     let (order, steps) = (model.placement, GeneratorSteps(generator: self, count: c))
     let streamDelta = order.hasDeltaStream ? delta : nil
@@ -74,12 +77,12 @@ public final class Generator {
           delta: streamDelta),
         steps)
     }
-    let hidden = rows.view("final")
+    let hidden = row.final
     order.forwardEnd(
       EndSlots(
         input: x, delta: streamDelta, normOut: order.hasDeltaStream ? normed : hidden,
         hidden: hidden), steps)
-    let probabilities = rows.view("probabilities")
+    let probabilities = row.probabilities
     linearForward(
       out: probabilities, inp: hidden, weight: p[model.layout.wte], bias: nil, rows: 1,
       inChannels: c, outChannels: m.vocabSize)
@@ -101,7 +104,7 @@ public final class Generator {
     let (c, i) = (m.dModel, s / 2)
     let (w, p) = (model.layout.blocks[i], model.parameters)
     guard s % 2 == 0 else {
-      let hidden = rows.view("hidden")
+      let hidden = row.hidden
       linearForward(
         out: hidden, inp: inp, weight: p[w.fcWeight], bias: nil, rows: 1, inChannels: c,
         outChannels: 4 * c)
@@ -111,7 +114,7 @@ public final class Generator {
         inChannels: 4 * c, outChannels: c)
       return
     }
-    let (qkv, out) = (rows.view("qkv"), rows.view("attention"))
+    let (qkv, out) = (row.qkv, row.attention)
     linearForward(
       out: qkv, inp: inp, weight: p[w.qkvWeight], bias: p[w.qkvBias], rows: 1, inChannels: c,
       outChannels: 3 * c)
@@ -134,7 +137,7 @@ struct GeneratorSteps: PlacementSteps {
     residual: UnsafeMutablePointer<Float>?
   ) {
     guard let residual else { return generator.sublayerRow(s, inp: inp, y: y) }
-    let f = generator.rows.view("sublayer")
+    let f = generator.row.sublayer
     generator.sublayerRow(s, inp: inp, y: f)
     residualForward(out: y, a: residual, b: f, count: count)
   }
@@ -145,5 +148,27 @@ struct GeneratorSteps: PlacementSteps {
 
   func finalNorm(out: UnsafeMutablePointer<Float>, inp: UnsafeMutablePointer<Float>) {
     if let norm = generator.model.finalNorm { generator.normRow(norm.layer, out: out, inp: inp) }
+  }
+}
+
+/// The generator's one-row buffers, (C) unless noted.
+struct GeneratorRows {
+  /// The stream x (xa for ResiDual) and ResiDual's xd.
+  let x, delta: UnsafeMutablePointer<Float>
+  /// A norm's output (pre), a sublayer's output, a norm's input, a sublayer's output before
+  /// its residual, the attention heads concatenated, the hidden state h.
+  let normed, y, sum, sublayer, attention, final: UnsafeMutablePointer<Float>
+  let qkv: UnsafeMutablePointer<Float>  // (3C)
+  let hidden: UnsafeMutablePointer<Float>  // (4C) the MLP's
+  let probabilities: UnsafeMutablePointer<Float>  // (V)
+
+  init(_ rows: FlatTensors) {
+    (x, delta) = (rows.view("x"), rows.view("delta"))
+    (normed, y, sum) = (rows.view("normed"), rows.view("y"), rows.view("sum"))
+    (sublayer, attention, final) = (
+      rows.view("sublayer"), rows.view("attention"), rows.view("final")
+    )
+    (qkv, hidden) = (rows.view("qkv"), rows.view("hidden"))
+    probabilities = rows.view("probabilities")
   }
 }

@@ -23,8 +23,7 @@ extension Transformer {
     embeddingForward(
       out: x0, tokens: tokens, wte: p[layout.wte], wpe: p[layout.wpe], batch: b, time: t,
       channels: c)
-    let y = scratch.view("y")
-    let delta = activations.view("final.delta", orNil: !placement.hasDeltaStream)
+    let (y, delta) = (work.y, deltaStream)
     if let delta { delta.update(from: x0, count: n * c) }
 
     let steps = TrainingSteps(model: self)
@@ -54,8 +53,7 @@ extension Transformer {
     let n = b * t
     let (p, g) = (parameters, gradients)
     let grads = BackwardSlots(
-      stream: scratch.view("stream"), delta: scratch.view("delta"),
-      normGrad: scratch.view("norm_grad"), y: scratch.view("y"), count: n * c)
+      stream: work.stream, delta: work.delta, normGrad: work.normGrad, y: work.y, count: n * c)
     grads.stream.update(repeating: 0, count: n * c)
     crossEntropyBackward(
       dh: placement.headGradient(grads), dwte: g[layout.wte], probs: probs, h: hidden,
@@ -97,12 +95,5 @@ struct TrainingSteps: PlacementSteps {
 
   func finalNorm(out: UnsafeMutablePointer<Float>, inp: UnsafeMutablePointer<Float>) {
     if let norm = model.finalNorm { model.normForward(norm.layer, out: out, inp: inp) }
-  }
-}
-
-extension FlatTensors {
-  /// The view called `name`, or nil when `absent` is true.
-  func view(_ name: String, orNil absent: Bool) -> UnsafeMutablePointer<Float>? {
-    absent ? nil : view(name)
   }
 }

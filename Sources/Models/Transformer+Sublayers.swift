@@ -27,8 +27,7 @@ extension Transformer {
     let (b, t, c) = (batch, config.context, config.dModel)
     let (n, w, act) = (b * t, layout.blocks[i], attention[i])
     let (p, g) = (parameters, gradients)
-    let dout = scratch.view("sublayer_grad")
-    let dqkv = scratch.view("wide_a")
+    let (dout, dqkv) = (work.sublayerGrad, work.wideA)
     linearBackward(
       dinp: dout, dweight: g[w.attnProjWeight], dbias: g[w.attnProjBias], dout: dy,
       inp: act.out, weight: p[w.attnProjWeight], rows: n, inChannels: c, outChannels: c,
@@ -69,8 +68,7 @@ extension Transformer {
   ) {
     let (n, c) = (batch * config.context, config.dModel)
     let (w, act, p, g) = (layout.blocks[i], mlp[i], parameters, gradients)
-    let dgelu = scratch.view("wide_a")
-    let dfc = scratch.view("wide_b")
+    let (dgelu, dfc) = (work.wideA, work.wideB)
     linearBackward(
       dinp: dgelu, dweight: g[w.mlpProjWeight], dbias: g[w.mlpProjBias], dout: dy,
       inp: act.gelu, weight: p[w.mlpProjWeight], rows: n, inChannels: 4 * c, outChannels: c,

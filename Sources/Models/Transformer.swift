@@ -30,6 +30,10 @@ public final class Transformer {
   var finalInput: UnsafeMutablePointer<Float>
   /// `norm_f` (pre and residual placement), nil for post.
   var finalNorm: NormActivations?
+  /// ResiDual's un-normed stream xd, (N, C); nil for the other placements.
+  var deltaStream: UnsafeMutablePointer<Float>?
+  /// Views of the backward scratch.
+  let work: BackwardScratch
   /// The output hidden state h the head reads, (N, C).
   var hidden: UnsafeMutablePointer<Float>
   var probs: UnsafeMutablePointer<Float>
@@ -119,6 +123,8 @@ public final class Transformer {
       order.hasDeltaStream
       ? a.view("final.hidden") : order.hasFinalNorm ? a.view("final.norm.out") : finalInput
     probs = a.view("probs")
+    deltaStream = order.hasDeltaStream ? a.view("final.delta") : nil
+    work = BackwardScratch(scratch)
     initializeParameters(parameters, buffers: buffers, layers: config.nLayers, seed: seed)
   }
 

@@ -31,8 +31,8 @@ struct ResiDualPlacement: NormPlacement {
   /// ∂h flows to xa unchanged (`grads.stream`) and through `norm_f` to xd (`grads.delta`).
   static func backwardEnd(_ model: Transformer, _ grads: BackwardSlots) {
     grads.delta.update(repeating: 0, count: grads.count)
-    model.finalNormBackward(
-      inp: model.activations.view("final.delta"), dout: grads.stream, dinp: grads.delta)
+    guard let xd = model.deltaStream else { return }
+    model.finalNormBackward(inp: xd, dout: grads.stream, dinp: grads.delta)
   }
 
   static func backward(_ model: Transformer, _ s: Int, _ grads: BackwardSlots) {
