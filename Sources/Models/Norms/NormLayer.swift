@@ -77,6 +77,10 @@ public struct NamedShape: Sendable, Equatable {
 public struct NormExchangeCounts: Sendable, Equatable {
   public var forward: Int
   public var backward: Int
+  public init(forward: Int, backward: Int) {
+    self.forward = forward
+    self.backward = backward
+  }
   public static let none = NormExchangeCounts(forward: 0, backward: 0)
   /// All-reduce calls per application and pass pair: one per non-empty direction.
   public var calls: Int { (forward > 0 ? 1 : 0) + (backward > 0 ? 1 : 0) }
