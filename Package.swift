@@ -56,7 +56,8 @@ let package = Package(
       name: "Training",
       dependencies: ["Models", "Kernels", "Datasets", "Distributed", "Config", "Support"],
       swiftSettings: numericFlags),
-    .target(name: "Reports", dependencies: ["Training", "Distributed", "Config", "Support"]),
+    .target(
+      name: "Reports", dependencies: ["Training", "Models", "Distributed", "Config", "Support"]),
     .target(
       name: "Experiments",
       dependencies: ["Reports", "Training", "Distributed", "Config", "Support"]),

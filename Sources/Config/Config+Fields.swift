@@ -134,9 +134,10 @@ extension RunConfig {
     .int("model", "n_heads", \.model.nHeads, "attention heads H"),
     .int("model", "n_layers", \.model.nLayers, "blocks L"),
     .int("model", "context", \.model.context, "sequence length T"),
-    .choice("model", "norm", \.model.norm, "layernorm rmsnorm batchnorm syncbatchnorm none"),
-    .choice("model", "placement", \.model.placement, "post pre residual"),
-    .choice("model", "attention", \.model.attention, "softmax linear fastweight"),
+    .choice("model", "norm", \.model.norm, NormKind.accepted.joined(separator: " ")),
+    .choice("model", "placement", \.model.placement, Placement.accepted.joined(separator: " ")),
+    .choice(
+      "model", "attention", \.model.attention, AttentionKind.accepted.joined(separator: " ")),
     .int("train", "steps", \.train.steps, "optimizer steps"),
     .int("train", "batch", \.train.batch, "sequences per step over all workers"),
     .int("train", "grad_accum", \.train.gradAccum, "micro-steps per step; divides batch"),

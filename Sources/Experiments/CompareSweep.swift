@@ -140,8 +140,7 @@ public struct CompareSweep {
         } else if let reference = parameters[baseKey] {
           let difference = parityDifference(
             final, reference,
-            batchStatistics: point.norm == .batchnorm
-              || point.norm == .syncbatchnorm)
+            batchStatistics: point.norm.usesBatchStatistics)
           result.parityMaxDifference = difference
           result.matchesOneWorker = difference <= tolerance
         }
@@ -151,13 +150,11 @@ public struct CompareSweep {
       fflush(nil)
     }
     let layout = ModelLayout(run.model)
-    var syncModel = run.model
-    syncModel.norm = .syncbatchnorm
     return CompareResults(
       config: configPath, overrides: overrides, steps: steps, warmup: warmup,
       parityTolerance: tolerance, layers: run.model.nLayers, dModel: run.model.dModel,
       context: run.model.context, parameters: layout.parameters.totalCount,
-      normLayers: ModelLayout(syncModel).normLayerCount,
+      normLayers: layout.normLayerCount,
       date: ISO8601DateFormatter().string(from: Date()), host: ProcessInfo.processInfo.hostName,
       cores: ProcessInfo.processInfo.activeProcessorCount, fits: fits, points: measured)
   }

@@ -1,22 +1,18 @@
 import Config
 import Kernels
 
-/// Pointers into the activation allocation for one norm application: its output and the
-/// statistics the backward needs (mean, rstd: (B·T) per row for LayerNorm / RMSNorm, (C) per
-/// channel for BatchNorm, then BatchNorm's row count over all workers at `mean[C]`).
+/// One norm application: its output in the activation allocation and the norm itself, bound
+/// to its tensors and its saved statistics (those its `NormLayer` type declares).
 struct NormActivations {
   var out: UnsafeMutablePointer<Float>
-  var mean: UnsafeMutablePointer<Float>
-  var rstd: UnsafeMutablePointer<Float>
+  var layer: any NormLayer
 }
 
-/// Saved tensors of one attention sublayer. N = B·T rows.
+/// Saved tensors of one attention sublayer. N = B·T rows. What the kind saves between qkv and
+/// out lives in its `AttentionMixer`, bound to its own saved tensors.
 struct AttentionActivations {
   var qkv: UnsafeMutablePointer<Float>  // (N, 3C)
-  var att: UnsafeMutablePointer<Float>  // (B, H, T, T) softmax P / linear A / fastweight masks
-  var phi: UnsafeMutablePointer<Float>  // (N, 2C) φ(q), φ(k) for the linear kinds
-  var betaLogits: UnsafeMutablePointer<Float>  // (N, H) fastweight
-  var fastWeight: UnsafeMutablePointer<Float>  // fastweight's own saved tensors
+  var mixer: any AttentionMixer
   var out: UnsafeMutablePointer<Float>  // (N, C) heads concatenated, input of proj
 }
 
@@ -35,6 +31,34 @@ struct SublayerActivations {
   var norm: NormActivations
 }
 
+/// The backward scratch, (N, C) unless noted, shared by all layers: built once from the
+/// scratch allocation.
+struct BackwardScratch {
+  /// A sublayer's output y (ResiDual) / the head's gradient (pre) / ∂y (ResiDual backward).
+  var y: UnsafeMutablePointer<Float>
+  /// ∂loss/∂ the current stream.
+  var stream: UnsafeMutablePointer<Float>
+  /// ResiDual: ∂loss/∂xd.
+  var delta: UnsafeMutablePointer<Float>
+  /// ∂loss/∂ a norm's input or output.
+  var normGrad: UnsafeMutablePointer<Float>
+  /// ∂loss/∂ attention output before proj.
+  var sublayerGrad: UnsafeMutablePointer<Float>
+  /// (N, 4C) each: ∂qkv (attention), ∂gelu and ∂fc (MLP).
+  var wideA: UnsafeMutablePointer<Float>
+  var wideB: UnsafeMutablePointer<Float>
+
+  init(_ scratch: FlatTensors) {
+    y = scratch.view("y")
+    stream = scratch.view("stream")
+    delta = scratch.view("delta")
+    normGrad = scratch.view("norm_grad")
+    sublayerGrad = scratch.view("sublayer_grad")
+    wideA = scratch.view("wide_a")
+    wideB = scratch.view("wide_b")
+  }
+}
+
 /// Sizes of everything a forward and backward pass touches, for one micro-batch shape; the
 /// model allocates them once (`activations`, `scratch`) and reuses them every step.
 struct ActivationPlan {
@@ -44,24 +68,21 @@ struct ActivationPlan {
   init(_ m: ModelConfig, batch b: Int) {
     let (t, c, nh, l) = (m.context, m.dModel, m.nHeads, m.nLayers)
     let n = b * t
-    let statistics = max(n, c + 1)  // BatchNorm keeps its global row count after the C means
+    let order = m.placement.order
+    let saved = m.norm.layer.savedShapes(rows: n, channels: c)
+    func addNormStatistics(_ prefix: String) {
+      for t in saved { layout.add(prefix + ".norm." + t.name, t.shape) }
+    }
     for s in 0..<(2 * l) {
       layout.add("s\(s).input", [n, c])
-      if m.placement != .pre { layout.add("s\(s).norm_input", [n, c]) }
-      if m.placement == .pre { layout.add("s\(s).norm.out", [n, c]) }
-      layout.add("s\(s).norm.mean", [statistics])
-      layout.add("s\(s).norm.rstd", [statistics])
+      if order.savesNormInput { layout.add("s\(s).norm_input", [n, c]) }
+      if order.savesNormOutput { layout.add("s\(s).norm.out", [n, c]) }
+      addNormStatistics("s\(s)")
       if s % 2 == 0 {
         layout.add("s\(s).qkv", [n, 3 * c])
-        layout.add("s\(s).att", m.attention == .fastweight ? [0] : [b, nh, t, t])
-        layout.add("s\(s).phi", m.attention == .linear ? [n, 2 * c] : [0])
-        layout.add("s\(s).beta_logits", m.attention == .fastweight ? [n, nh] : [0])
-        let saved =
-          m.attention == .fastweight
-          ? fastWeightSavedCount(
-            batch: b, time: t,
-            channels: c, heads: nh) : 0
-        layout.add("s\(s).fast_weight", [saved])
+        for x in m.attention.mixer.savedShapes(batch: b, time: t, channels: c, heads: nh) {
+          layout.add("s\(s)." + x.name, x.shape)
+        }
         layout.add("s\(s).attn_out", [n, c])
       } else {
         layout.add("s\(s).gelu", [n, 4 * c])
@@ -70,22 +91,15 @@ struct ActivationPlan {
     }
     layout.add("final.input", [n, c])
     layout.add("final.norm.out", [n, c])
-    layout.add("final.norm.mean", [statistics])
-    layout.add("final.norm.rstd", [statistics])
-    if m.placement == .residual {
+    addNormStatistics("final")
+    if order.hasDeltaStream {
       layout.add("final.delta", [n, c])  // xd, the ResiDual stream of unnormalized sums
       layout.add("final.hidden", [n, c])  // xa + norm_f(xd)
     }
     layout.add("probs", [n, m.vocabSize])
 
     // Backward scratch, shared by all layers.
-    let hs = c / nh
-    let attention: Int
-    switch m.attention {
-    case .softmax: attention = softmaxAttentionScratchCount(time: t)
-    case .linear: attention = linearAttentionScratchCount(time: t, headSize: hs)
-    case .fastweight: attention = fastWeightScratchCount(time: t, headSize: hs)
-    }
+    let attention = m.attention.mixer.scratchCount(batch: b, time: t, channels: c, heads: nh)
     scratchLayout.add("y", [n, c])
     scratchLayout.add("stream", [n, c])
     scratchLayout.add("delta", [n, c])
@@ -93,8 +107,7 @@ struct ActivationPlan {
     scratchLayout.add("sublayer_grad", [n, c])
     scratchLayout.add("wide_a", [n, 4 * c])
     scratchLayout.add("wide_b", [n, 4 * c])
-    scratchLayout.add("beta_grad", [n, nh])
     scratchLayout.add("attention", [attention])
-    scratchLayout.add("norm_stats", [batchNormStatisticsCount(channels: c)])
+    scratchLayout.add("norm_stats", [m.norm.layer.scratchCount(channels: c)])
   }
 }

@@ -12,35 +12,40 @@ public final class Generator {
   /// Tokens fed since the last `reset()`: the position of the next one.
   public private(set) var position = 0
   let rows: FlatTensors
+  /// Typed views of `rows`, built once.
+  let row: GeneratorRows
   let states: FlatTensors
+  /// The one-row evaluation scratch every norm borrows.
+  let normScratch: UnsafeMutablePointer<Float>
+  /// Each block's attention state (KV cache or recurrent state), and the step's scratch.
+  let blockStates: [UnsafeMutablePointer<Float>]
+  let attentionScratch: UnsafeMutablePointer<Float>
 
   public init(model: Transformer) {
     self.model = model
     let m = model.config
     let (c, t, nh, v) = (m.dModel, m.context, m.nHeads, m.vocabSize)
     var row = TensorLayout()
-    for name in ["x", "delta", "normed", "y", "sum", "attention", "final"] { row.add(name, [c]) }
+    for name in ["x", "delta", "normed", "y", "sum", "sublayer", "attention", "final"] {
+      row.add(name, [c])
+    }
     row.add("qkv", [3 * c])
     row.add("hidden", [4 * c])
-    row.add("mean", [c + 1])
-    row.add("rstd", [c + 1])
-    row.add("scores", [t])
-    row.add("beta", [nh])
+    row.add("norm", [m.norm.layer.rowScratchCount(channels: c)])
+    row.add(
+      "attention_scratch", [m.attention.mixer.rowScratchCount(context: t, channels: c, heads: nh)])
     row.add("probabilities", [v])
-    rows = FlatTensors(layout: row)
+    let rowTensors = FlatTensors(layout: row)
+    rows = rowTensors
+    self.row = GeneratorRows(rowTensors)
+    normScratch = rowTensors.view("norm")
+    attentionScratch = rowTensors.view("attention_scratch")
     var state = TensorLayout()
-    for i in 0..<m.nLayers {
-      switch m.attention {
-      case .softmax:
-        state.add("h.\(i).keys", [t, c])
-        state.add("h.\(i).values", [t, c])
-      case .linear:
-        state.add("h.\(i).state", [linearAttentionStateCount(channels: c, heads: nh)])
-      case .fastweight:
-        state.add("h.\(i).state", [fastWeightStateCount(channels: c, heads: nh)])
-      }
-    }
-    states = FlatTensors(layout: state)
+    let stateCount = m.attention.mixer.stateCount(context: t, channels: c, heads: nh)
+    for i in 0..<m.nLayers { state.add("h.\(i).state", [stateCount]) }
+    let stateTensors = FlatTensors(layout: state)
+    states = stateTensors
+    blockStates = (0..<m.nLayers).map { stateTensors.view("h.\($0).state") }
   }
 
   /// Forgets the sequence: the next token goes to position 0.
@@ -55,38 +60,29 @@ public final class Generator {
     let m = model.config
     precondition(position < m.context, "Generator.step past the context; reset() first")
     let (c, p) = (m.dModel, model.parameters)
-    let x = rows.view("x")
+    let x = row.x
     let (wte, wpe) = (p[model.layout.wte] + Int(token) * c, p[model.layout.wpe] + position * c)
     for i in 0..<c { x[i] = wte[i] + wpe[i] }
-    let delta = rows.view("delta")
+    let delta = row.delta
     delta.update(from: x, count: c)
-    let (normed, y, sum) = (rows.view("normed"), rows.view("y"), rows.view("sum"))
+    let (normed, y, sum) = (row.normed, row.y, row.sum)
+    // The model's placement order on one row: the stream x is updated in place.
+    let (order, steps) = (model.placement, GeneratorSteps(generator: self, count: c))
+    let streamDelta = order.hasDeltaStream ? delta : nil
     for s in 0..<(2 * m.nLayers) {
-      switch m.placement {
-      case .pre:  // x ← x + f(N(x))
-        normRow(model.norm(of: s), out: normed, inp: x)
-        sublayerRow(s, inp: normed, y: y)
-        accumulate(x, y, count: c)
-      case .post:  // x ← N(x + f(x))
-        sublayerRow(s, inp: x, y: y)
-        residualForward(out: sum, a: x, b: y, count: c)
-        normRow(model.norm(of: s), out: x, inp: sum)
-      case .residual:  // y = f(xa); xd ← xd + y; xa ← N(xa + y)
-        sublayerRow(s, inp: x, y: y)
-        accumulate(delta, y, count: c)
-        residualForward(out: sum, a: x, b: y, count: c)
-        normRow(model.norm(of: s), out: x, inp: sum)
-      }
+      order.forward(
+        s,
+        StreamSlots(
+          input: x, normInput: sum, normOut: order.savesNormOutput ? normed : x, next: x, y: y,
+          delta: streamDelta),
+        steps)
     }
-    let hidden = rows.view("final")
-    switch m.placement {
-    case .pre: normRow(model.layout.normF!, out: hidden, inp: x)
-    case .post: hidden.update(from: x, count: c)
-    case .residual:
-      normRow(model.layout.normF!, out: hidden, inp: delta)
-      accumulate(hidden, x, count: c)
-    }
-    let probabilities = rows.view("probabilities")
+    let hidden = row.final
+    order.forwardEnd(
+      EndSlots(
+        input: x, delta: streamDelta, normOut: order.hasDeltaStream ? normed : hidden,
+        hidden: hidden), steps)
+    let probabilities = row.probabilities
     linearForward(
       out: probabilities, inp: hidden, weight: p[model.layout.wte], bias: nil, rows: 1,
       inChannels: c, outChannels: m.vocabSize)
@@ -95,35 +91,20 @@ public final class Generator {
     return UnsafePointer(probabilities)
   }
 
-  /// The configured norm of one row in evaluation mode.
-  func normRow(_ n: NormOffsets, out: UnsafeMutablePointer<Float>, inp: UnsafeMutablePointer<Float>)
-  {
-    let c = model.config.dModel
-    let (p, mean, rstd) = (model.parameters, rows.view("mean"), rows.view("rstd"))
-    switch model.config.norm {
-    case .none:
-      out.update(from: inp, count: c)
-    case .layernorm:
-      layerNormForward(
-        out: out, mean: mean, rstd: rstd, inp: inp, weight: p[n.weight!], bias: p[n.bias!],
-        rows: 1, channels: c)
-    case .rmsnorm:
-      rmsNormForward(out: out, rstd: rstd, inp: inp, weight: p[n.weight!], rows: 1, channels: c)
-    case .batchnorm, .syncbatchnorm:
-      batchNormEvalForward(
-        out: out, rstdScratch: rstd, inp: inp, weight: p[n.weight!], bias: p[n.bias!],
-        runningMean: model.buffers[n.runningMean!], runningVar: model.buffers[n.runningVar!],
-        rows: 1, channels: c)
-    }
+  /// One norm application on one row, in evaluation mode (BatchNorm on running statistics).
+  func normRow(
+    _ norm: any NormLayer, out: UnsafeMutablePointer<Float>, inp: UnsafeMutablePointer<Float>
+  ) {
+    norm.evalRow(out: out, inp: inp, scratch: normScratch)
   }
 
   /// Sublayer `s` (attention or MLP of block s/2) on one row.
   func sublayerRow(_ s: Int, inp: UnsafeMutablePointer<Float>, y: UnsafeMutablePointer<Float>) {
     let m = model.config
-    let (c, nh, i) = (m.dModel, m.nHeads, s / 2)
+    let (c, i) = (m.dModel, s / 2)
     let (w, p) = (model.layout.blocks[i], model.parameters)
     guard s % 2 == 0 else {
-      let hidden = rows.view("hidden")
+      let hidden = row.hidden
       linearForward(
         out: hidden, inp: inp, weight: p[w.fcWeight], bias: nil, rows: 1, inChannels: c,
         outChannels: 4 * c)
@@ -133,29 +114,61 @@ public final class Generator {
         inChannels: 4 * c, outChannels: c)
       return
     }
-    let (qkv, out) = (rows.view("qkv"), rows.view("attention"))
+    let (qkv, out) = (row.qkv, row.attention)
     linearForward(
       out: qkv, inp: inp, weight: p[w.qkvWeight], bias: p[w.qkvBias], rows: 1, inChannels: c,
       outChannels: 3 * c)
-    switch m.attention {
-    case .softmax:
-      softmaxAttentionStep(
-        out: out, keys: states.view("h.\(i).keys"), values: states.view("h.\(i).values"),
-        scores: rows.view("scores"), qkv: qkv, position: position, channels: c, heads: nh)
-    case .linear:
-      linearAttentionStep(
-        out: out, state: states.view("h.\(i).state"), qkv: qkv, channels: c, heads: nh)
-    case .fastweight:
-      let beta = rows.view("beta")
-      linearForward(
-        out: beta, inp: inp, weight: p[w.betaWeight!], bias: p[w.betaBias!], rows: 1,
-        inChannels: c, outChannels: nh)
-      fastWeightAttentionStep(
-        out: out, state: states.view("h.\(i).state"), qkv: qkv, betaLogits: beta, channels: c,
-        heads: nh)
-    }
+    model.attention[i].mixer.step(
+      out: out, qkv: qkv, inp: inp, state: blockStates[i], scratch: attentionScratch,
+      position: position)
     linearForward(
       out: y, inp: out, weight: p[w.attnProjWeight], bias: p[w.attnProjBias], rows: 1,
       inChannels: c, outChannels: c)
+  }
+}
+
+/// The placement's forward steps on one row, in evaluation mode.
+struct GeneratorSteps: PlacementSteps {
+  let generator: Generator
+  let count: Int  // C
+
+  func sublayer(
+    _ s: Int, inp: UnsafeMutablePointer<Float>, y: UnsafeMutablePointer<Float>,
+    residual: UnsafeMutablePointer<Float>?
+  ) {
+    guard let residual else { return generator.sublayerRow(s, inp: inp, y: y) }
+    let f = generator.row.sublayer
+    generator.sublayerRow(s, inp: inp, y: f)
+    residualForward(out: y, a: residual, b: f, count: count)
+  }
+
+  func norm(_ s: Int, out: UnsafeMutablePointer<Float>, inp: UnsafeMutablePointer<Float>) {
+    generator.normRow(generator.model.sublayers[s].norm.layer, out: out, inp: inp)
+  }
+
+  func finalNorm(out: UnsafeMutablePointer<Float>, inp: UnsafeMutablePointer<Float>) {
+    if let norm = generator.model.finalNorm { generator.normRow(norm.layer, out: out, inp: inp) }
+  }
+}
+
+/// The generator's one-row buffers, (C) unless noted.
+struct GeneratorRows {
+  /// The stream x (xa for ResiDual) and ResiDual's xd.
+  let x, delta: UnsafeMutablePointer<Float>
+  /// A norm's output (pre), a sublayer's output, a norm's input, a sublayer's output before
+  /// its residual, the attention heads concatenated, the hidden state h.
+  let normed, y, sum, sublayer, attention, final: UnsafeMutablePointer<Float>
+  let qkv: UnsafeMutablePointer<Float>  // (3C)
+  let hidden: UnsafeMutablePointer<Float>  // (4C) the MLP's
+  let probabilities: UnsafeMutablePointer<Float>  // (V)
+
+  init(_ rows: FlatTensors) {
+    (x, delta) = (rows.view("x"), rows.view("delta"))
+    (normed, y, sum) = (rows.view("normed"), rows.view("y"), rows.view("sum"))
+    (sublayer, attention, final) = (
+      rows.view("sublayer"), rows.view("attention"), rows.view("final")
+    )
+    (qkv, hidden) = (rows.view("qkv"), rows.view("hidden"))
+    probabilities = rows.view("probabilities")
   }
 }

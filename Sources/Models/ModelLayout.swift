@@ -1,21 +1,11 @@
 import Config
 
-/// Offsets of one norm layer's tensors: weight and bias in the parameters, running statistics
-/// in the buffers. Absent tensors are nil (RMSNorm has no bias; only BatchNorm has running
-/// statistics; `none` has nothing).
-public struct NormOffsets: Sendable, Equatable {
-  public var weight: Int?
-  public var bias: Int?
-  public var runningMean: Int?
-  public var runningVar: Int?
-}
-
 /// Offsets of one Transformer block's parameters.
 public struct BlockOffsets: Sendable, Equatable {
-  public var norm1 = NormOffsets()
+  /// Export prefixes of the two norms (`h.{i}.norm_1`, `h.{i}.norm_2`); their tensors are
+  /// those their kind's `NormLayer` type declares.
+  public var norm1 = "", norm2 = ""
   public var qkvWeight = 0, qkvBias = 0, attnProjWeight = 0, attnProjBias = 0
-  public var betaWeight: Int?, betaBias: Int?
-  public var norm2 = NormOffsets()
   public var fcWeight = 0, fcBias = 0, mlpProjWeight = 0, mlpProjBias = 0
 }
 
@@ -29,7 +19,8 @@ public struct ModelLayout: Sendable, Equatable {
   public private(set) var buffers = TensorLayout()
   public private(set) var wte = 0, wpe = 0
   public private(set) var blocks: [BlockOffsets] = []
-  public private(set) var normF: NormOffsets?
+  /// Export prefix of the final norm (`norm_f`), for pre and residual placement.
+  public private(set) var normF: String?
 
   public init(_ m: ModelConfig) {
     let (c, v) = (m.dModel, m.vocabSize)
@@ -43,9 +34,8 @@ public struct ModelLayout: Sendable, Equatable {
       b.qkvBias = parameters.add(p + "attn.qkv.bias", [3 * c])
       b.attnProjWeight = parameters.add(p + "attn.proj.weight", [c, c])
       b.attnProjBias = parameters.add(p + "attn.proj.bias", [c])
-      if m.attention == .fastweight {
-        b.betaWeight = parameters.add(p + "attn.beta.weight", [m.nHeads, c])
-        b.betaBias = parameters.add(p + "attn.beta.bias", [m.nHeads])
+      for t in m.attention.mixer.parameterShapes(channels: c, heads: m.nHeads) {
+        parameters.add(p + "attn." + t.name, t.shape)  // the kind's own (fastweight's β)
       }
       b.norm2 = addNorm(p + "norm_2", m.norm, c)
       b.fcWeight = parameters.add(p + "mlp.fc.weight", [4 * c, c])
@@ -54,26 +44,16 @@ public struct ModelLayout: Sendable, Equatable {
       b.mlpProjBias = parameters.add(p + "mlp.proj.bias", [c])
       blocks.append(b)
     }
-    if m.placement != .post { normF = addNorm("norm_f", m.norm, c) }
+    if m.placement.hasFinalNorm { normF = addNorm("norm_f", m.norm, c) }
   }
 
-  private mutating func addNorm(_ name: String, _ kind: NormKind, _ c: Int) -> NormOffsets {
-    var n = NormOffsets()
-    switch kind {
-    case .none:
-      break
-    case .rmsnorm:
-      n.weight = parameters.add(name + ".weight", [c])
-    case .layernorm:
-      n.weight = parameters.add(name + ".weight", [c])
-      n.bias = parameters.add(name + ".bias", [c])
-    case .batchnorm, .syncbatchnorm:
-      n.weight = parameters.add(name + ".weight", [c])
-      n.bias = parameters.add(name + ".bias", [c])
-      n.runningMean = buffers.add(name + ".running_mean", [c])
-      n.runningVar = buffers.add(name + ".running_var", [c])
+  /// Adds the parameters and buffers the norm kind declares under `name` and returns `name`.
+  private mutating func addNorm(_ name: String, _ kind: NormKind, _ c: Int) -> String {
+    for t in kind.layer.parameterShapes(channels: c) {
+      parameters.add(name + "." + t.name, t.shape)
     }
-    return n
+    for t in kind.layer.bufferShapes(channels: c) { buffers.add(name + "." + t.name, t.shape) }
+    return name
   }
 
   /// Number of norm layers (2 per block, plus `norm_f` for pre and residual placement); each

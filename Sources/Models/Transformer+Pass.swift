@@ -23,35 +23,22 @@ extension Transformer {
     embeddingForward(
       out: x0, tokens: tokens, wte: p[layout.wte], wpe: p[layout.wpe], batch: b, time: t,
       channels: c)
-    let y = scratch.view("y")
-    let delta = activations.view("final.delta", orNil: config.placement != .residual)
+    let (y, delta) = (work.y, deltaStream)
     if let delta { delta.update(from: x0, count: n * c) }
 
+    let steps = TrainingSteps(model: self)
     for s in sublayers.indices {
       let act = sublayers[s]
-      switch config.placement {
-      case .pre:  // x' = x + f(N(x))
-        normForward(norm(of: s), act.norm, inp: act.input)
-        sublayerForward(s, inp: act.norm.out, y: stream(after: s), residual: act.input)
-      case .post:  // x' = N(x + f(x))
-        sublayerForward(s, inp: act.input, y: act.normInput, residual: act.input)
-        normForward(norm(of: s), act.norm, inp: act.normInput)
-      case .residual:  // y = f(xa); xd' = xd + y; xa' = N(xa + y)
-        sublayerForward(s, inp: act.input, y: y)
-        accumulate(delta!, y, count: n * c)
-        residualForward(out: act.normInput, a: act.input, b: y, count: n * c)
-        normForward(norm(of: s), act.norm, inp: act.normInput)
-      }
+      placement.forward(
+        s,
+        StreamSlots(
+          input: act.input, normInput: act.normInput, normOut: act.norm.out,
+          next: stream(after: s), y: y, delta: delta), steps)
     }
-    switch config.placement {
-    case .pre:
-      normForward(layout.normF!, finalNorm, inp: finalInput)
-    case .post:
-      break
-    case .residual:  // h = xa + N_f(xd)
-      normForward(layout.normF!, finalNorm, inp: delta!)
-      residualForward(out: hidden, a: finalInput, b: finalNorm.out, count: n * c)
-    }
+    placement.forwardEnd(
+      EndSlots(
+        input: finalInput, delta: delta, normOut: finalNorm?.out ?? hidden, hidden: hidden),
+      steps)
     return crossEntropyForward(
       probs: probs, h: hidden, wte: p[layout.wte], targets: targets, rows: n, channels: c,
       vocabulary: config.vocabSize)
@@ -65,55 +52,21 @@ extension Transformer {
     let (b, t, c) = (batch, config.context, config.dModel)
     let n = b * t
     let (p, g) = (parameters, gradients)
-    let stream = scratch.view("stream")  // ∂loss/∂x (or ∂/∂xa) of the current stream
-    let delta = scratch.view("delta")  // ResiDual: ∂loss/∂xd
-    let normGrad = scratch.view("norm_grad")
-    let y = scratch.view("y")
-    stream.update(repeating: 0, count: n * c)
-
-    switch config.placement {
-    case .pre:
-      y.update(repeating: 0, count: n * c)
-      crossEntropyBackward(
-        dh: y, dwte: g[layout.wte], probs: probs, h: hidden, wte: p[layout.wte],
-        targets: targets, dloss: lossScale, rows: n, channels: c, vocabulary: config.vocabSize)
-      normBackward(layout.normF!, finalNorm, inp: finalInput, dout: y, dinp: stream)
-    case .post:
-      crossEntropyBackward(
-        dh: stream, dwte: g[layout.wte], probs: probs, h: hidden, wte: p[layout.wte],
-        targets: targets, dloss: lossScale, rows: n, channels: c, vocabulary: config.vocabSize)
-    case .residual:
-      crossEntropyBackward(
-        dh: stream, dwte: g[layout.wte], probs: probs, h: hidden, wte: p[layout.wte],
-        targets: targets, dloss: lossScale, rows: n, channels: c, vocabulary: config.vocabSize)
-      delta.update(repeating: 0, count: n * c)
-      normBackward(
-        layout.normF!, finalNorm, inp: activations.view("final.delta"), dout: stream,
-        dinp: delta)
-    }
-
+    let grads = BackwardSlots(
+      stream: work.stream, delta: work.delta, normGrad: work.normGrad, y: work.y, count: n * c)
+    grads.stream.update(repeating: 0, count: n * c)
+    crossEntropyBackward(
+      dh: placement.headGradient(grads), dwte: g[layout.wte], probs: probs, h: hidden,
+      wte: p[layout.wte], targets: targets, dloss: lossScale, rows: n, channels: c,
+      vocabulary: config.vocabSize)
+    placement.backwardEnd(self, grads)
     for s in sublayers.indices.reversed() {
-      let act = sublayers[s]
-      if config.placement != .pre { normGrad.update(repeating: 0, count: n * c) }
-      switch config.placement {
-      case .pre:
-        sublayerBackward(s, inp: act.norm.out, dy: stream, dinp: normGrad, overwriteInput: true)
-        normBackward(norm(of: s), act.norm, inp: act.input, dout: normGrad, dinp: stream)
-      case .post:
-        normBackward(norm(of: s), act.norm, inp: act.normInput, dout: stream, dinp: normGrad)
-        stream.update(from: normGrad, count: n * c)
-        sublayerBackward(s, inp: act.input, dy: normGrad, dinp: stream)
-      case .residual:
-        normBackward(norm(of: s), act.norm, inp: act.normInput, dout: stream, dinp: normGrad)
-        residualForward(out: y, a: normGrad, b: delta, count: n * c)
-        stream.update(from: normGrad, count: n * c)
-        sublayerBackward(s, inp: act.input, dy: y, dinp: stream)
-      }
+      placement.backward(self, s, grads)
       if s % 2 == 0, s > 0 { onBlockDone?(s / 2) }
     }
-    if config.placement == .residual { accumulate(stream, delta, count: n * c) }
+    placement.backwardStart(self, grads)
     embeddingBackward(
-      dwte: g[layout.wte], dwpe: g[layout.wpe], dout: stream, tokens: tokens, batch: b,
+      dwte: g[layout.wte], dwpe: g[layout.wpe], dout: grads.stream, tokens: tokens, batch: b,
       time: t, channels: c)
     onBlockDone?(0)
   }
@@ -124,9 +77,23 @@ extension Transformer {
   }
 }
 
-extension FlatTensors {
-  /// The view called `name`, or nil when `absent` is true.
-  func view(_ name: String, orNil absent: Bool) -> UnsafeMutablePointer<Float>? {
-    absent ? nil : view(name)
+/// The placement's forward steps over the model's (N, C) activations.
+struct TrainingSteps: PlacementSteps {
+  let model: Transformer
+  var count: Int { model.batch * model.config.context * model.config.dModel }
+
+  func sublayer(
+    _ s: Int, inp: UnsafeMutablePointer<Float>, y: UnsafeMutablePointer<Float>,
+    residual: UnsafeMutablePointer<Float>?
+  ) {
+    model.sublayerForward(s, inp: inp, y: y, residual: residual)
+  }
+
+  func norm(_ s: Int, out: UnsafeMutablePointer<Float>, inp: UnsafeMutablePointer<Float>) {
+    model.normForward(model.sublayers[s].norm.layer, out: out, inp: inp)
+  }
+
+  func finalNorm(out: UnsafeMutablePointer<Float>, inp: UnsafeMutablePointer<Float>) {
+    if let norm = model.finalNorm { model.normForward(norm.layer, out: out, inp: inp) }
   }
 }

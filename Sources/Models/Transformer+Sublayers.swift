@@ -6,28 +6,13 @@ extension Transformer {
     _ i: Int, inp: UnsafeMutablePointer<Float>, y: UnsafeMutablePointer<Float>,
     residual: UnsafeMutablePointer<Float>?
   ) {
-    let (b, t, c, nh) = (batch, config.context, config.dModel, config.nHeads)
+    let (b, t, c) = (batch, config.context, config.dModel)
     let (n, w, act) = (b * t, layout.blocks[i], attention[i])
     let p = parameters
     linearForward(
       out: act.qkv, inp: inp, weight: p[w.qkvWeight], bias: p[w.qkvBias], rows: n,
       inChannels: c, outChannels: 3 * c)
-    switch config.attention {
-    case .softmax:
-      softmaxAttentionForward(
-        out: act.out, att: act.att, qkv: act.qkv, batch: b, time: t, channels: c, heads: nh)
-    case .linear:
-      linearAttentionForward(
-        out: act.out, phi: act.phi, att: act.att, qkv: act.qkv, batch: b, time: t, channels: c,
-        heads: nh)
-    case .fastweight:
-      linearForward(
-        out: act.betaLogits, inp: inp, weight: p[w.betaWeight!], bias: p[w.betaBias!], rows: n,
-        inChannels: c, outChannels: nh)
-      fastWeightAttentionForward(
-        out: act.out, saved: act.fastWeight, qkv: act.qkv, betaLogits: act.betaLogits,
-        batch: b, time: t, channels: c, heads: nh)
-    }
+    act.mixer.forward(out: act.out, qkv: act.qkv, inp: inp)
     linearForward(
       out: y, inp: act.out, weight: p[w.attnProjWeight], bias: p[w.attnProjBias], rows: n,
       inChannels: c, outChannels: c, residual: residual)
@@ -39,43 +24,21 @@ extension Transformer {
     _ i: Int, inp: UnsafeMutablePointer<Float>, dy: UnsafeMutablePointer<Float>,
     dinp: UnsafeMutablePointer<Float>, overwriteInput: Bool
   ) {
-    let (b, t, c, nh) = (batch, config.context, config.dModel, config.nHeads)
+    let (b, t, c) = (batch, config.context, config.dModel)
     let (n, w, act) = (b * t, layout.blocks[i], attention[i])
     let (p, g) = (parameters, gradients)
-    let dout = scratch.view("sublayer_grad")
-    let dqkv = scratch.view("wide_a")
-    let work = scratch.view("attention")
+    let (dout, dqkv) = (work.sublayerGrad, work.wideA)
     linearBackward(
       dinp: dout, dweight: g[w.attnProjWeight], dbias: g[w.attnProjBias], dout: dy,
       inp: act.out, weight: p[w.attnProjWeight], rows: n, inChannels: c, outChannels: c,
       overwriteInput: true)
-    if config.attention != .softmax { dqkv.update(repeating: 0, count: n * 3 * c) }
-    switch config.attention {
-    case .softmax:
-      softmaxAttentionBackward(
-        dqkv: dqkv, dout: dout, att: act.att, qkv: act.qkv, scratch: work, batch: b, time: t,
-        channels: c, heads: nh, accumulate: false)
-    case .linear:
-      linearAttentionBackward(
-        dqkv: dqkv, dout: dout, out: act.out, phi: act.phi, att: act.att, qkv: act.qkv,
-        scratch: work, batch: b, time: t, channels: c, heads: nh)
-    case .fastweight:
-      let dbeta = scratch.view("beta_grad")
-      dbeta.update(repeating: 0, count: n * nh)
-      fastWeightAttentionBackward(
-        dqkv: dqkv, dbetaLogits: dbeta, dout: dout, saved: act.fastWeight, qkv: act.qkv,
-        betaLogits: act.betaLogits, scratch: work, batch: b, time: t, channels: c, heads: nh)
-    }
+    act.mixer.backward(dqkv: dqkv, dout: dout, out: act.out, qkv: act.qkv)
     linearBackward(
       dinp: dinp, dweight: g[w.qkvWeight], dbias: g[w.qkvBias], dout: dqkv, inp: inp,
       weight: p[w.qkvWeight], rows: n, inChannels: c, outChannels: 3 * c,
       overwriteInput: overwriteInput)
-    if config.attention == .fastweight {  // after the qkv backward, which may overwrite dinp
-      linearBackward(
-        dinp: dinp, dweight: g[w.betaWeight!], dbias: g[w.betaBias!],
-        dout: scratch.view("beta_grad"), inp: inp, weight: p[w.betaWeight!], rows: n,
-        inChannels: c, outChannels: nh)
-    }
+    // After the qkv backward, which may overwrite dinp.
+    act.mixer.backwardInput(dinp: dinp, inp: inp)
   }
 
   /// MLP sublayer: `y = proj(gelu(fc(x))) (+ residual)`, (N, C) → (N, 4C) → (N, C) into `y`.
@@ -105,8 +68,7 @@ extension Transformer {
   ) {
     let (n, c) = (batch * config.context, config.dModel)
     let (w, act, p, g) = (layout.blocks[i], mlp[i], parameters, gradients)
-    let dgelu = scratch.view("wide_a")
-    let dfc = scratch.view("wide_b")
+    let (dgelu, dfc) = (work.wideA, work.wideB)
     linearBackward(
       dinp: dgelu, dweight: g[w.mlpProjWeight], dbias: g[w.mlpProjBias], dout: dy,
       inp: act.gelu, weight: p[w.mlpProjWeight], rows: n, inChannels: 4 * c, outChannels: c,
@@ -140,10 +102,5 @@ extension Transformer {
     } else {
       mlpBackward(s / 2, inp: inp, dy: dy, dinp: dinp, overwriteInput: overwriteInput)
     }
-  }
-
-  /// The norm offsets of sublayer `s`.
-  func norm(of s: Int) -> NormOffsets {
-    s % 2 == 0 ? layout.blocks[s / 2].norm1 : layout.blocks[s / 2].norm2
   }
 }

@@ -28,10 +28,18 @@ public final class Transformer {
   var attention: [AttentionActivations] = []
   var mlp: [MLPActivations] = []
   var finalInput: UnsafeMutablePointer<Float>
-  var finalNorm: NormActivations
+  /// `norm_f` (pre and residual placement), nil for post.
+  var finalNorm: NormActivations?
+  /// ResiDual's un-normed stream xd, (N, C); nil for the other placements.
+  var deltaStream: UnsafeMutablePointer<Float>?
+  /// Views of the backward scratch.
+  let work: BackwardScratch
   /// The output hidden state h the head reads, (N, C).
   var hidden: UnsafeMutablePointer<Float>
   var probs: UnsafeMutablePointer<Float>
+
+  /// The configured placement's forward and backward order.
+  let placement: any NormPlacement.Type
 
   /// Set by the distributed module to make `syncbatchnorm` exchange statistics.
   public var statisticsExchange: NormStatisticsExchange?
@@ -59,44 +67,64 @@ public final class Transformer {
     targets = .allocate(capacity: n)
     targets.initialize(repeating: 0, count: n)
     let a = activations
-    let placement = config.placement
+    let order = config.placement.order
+    placement = order
     let sublayerCount = 2 * config.nLayers
+    let (normType, normScratch) = (config.norm.layer, scratch.view("norm_stats"))
+    let (modelLayout, c) = (layout, config.dModel)
+    let (p, g, stored) = (parameters, gradients, buffers)
+    func bindNorm(_ name: String, saved: String) -> any NormLayer {
+      normType.init(
+        NormBinding(
+          name: name, savedName: saved, rows: n, channels: c, parameters: p, gradients: g,
+          buffers: stored, activations: a, scratch: normScratch))
+    }
+    let (mixerType, attentionScratch) = (config.attention.mixer, scratch.view("attention"))
+    func bindMixer(_ i: Int, saved: String) -> any AttentionMixer {
+      mixerType.init(
+        AttentionBinding(
+          name: "h.\(i).attn", savedName: saved, batch: batch, time: config.context,
+          channels: c, heads: config.nHeads, parameters: p, gradients: g, activations: a,
+          scratch: attentionScratch))
+    }
     func streamInput(_ s: Int) -> UnsafeMutablePointer<Float> {
       a.view(s < sublayerCount ? "s\(s).input" : "final.input")
     }
     for s in 0..<sublayerCount {
-      let p = "s\(s)."
-      let input = a.view(p + "input")
+      let prefix = "s\(s)."
+      let input = a.view(prefix + "input")
       sublayers.append(
         SublayerActivations(
           input: input,
-          normInput: placement == .pre ? input : a.view(p + "norm_input"),
+          normInput: order.savesNormInput ? a.view(prefix + "norm_input") : input,
           norm: NormActivations(
-            out: placement == .pre ? a.view(p + "norm.out") : streamInput(s + 1),
-            mean: a.view(p + "norm.mean"), rstd: a.view(p + "norm.rstd"))))
+            out: order.savesNormOutput ? a.view(prefix + "norm.out") : streamInput(s + 1),
+            layer: bindNorm(
+              s % 2 == 0 ? modelLayout.blocks[s / 2].norm1 : modelLayout.blocks[s / 2].norm2,
+              saved: prefix + "norm"))))
       if s % 2 == 0 {
         attention.append(
           AttentionActivations(
-            qkv: a.view(p + "qkv"), att: a.view(p + "att"), phi: a.view(p + "phi"),
-            betaLogits: a.view(p + "beta_logits"), fastWeight: a.view(p + "fast_weight"),
-            out: a.view(p + "attn_out")))
+            qkv: a.view(prefix + "qkv"), mixer: bindMixer(s / 2, saved: "s\(s)"),
+            out: a.view(prefix + "attn_out")))
       } else {
         mlp.append(
           MLPActivations(
-            gelu: a.view(p + "gelu"),
-            geluDerivative: a.view(p + "gelu_derivative")))
+            gelu: a.view(prefix + "gelu"),
+            geluDerivative: a.view(prefix + "gelu_derivative")))
       }
     }
     finalInput = a.view("final.input")
-    finalNorm = NormActivations(
-      out: a.view("final.norm.out"), mean: a.view("final.norm.mean"),
-      rstd: a.view("final.norm.rstd"))
-    switch placement {
-    case .pre: hidden = finalNorm.out
-    case .post: hidden = finalInput
-    case .residual: hidden = a.view("final.hidden")
+    finalNorm = modelLayout.normF.map {
+      NormActivations(out: a.view("final.norm.out"), layer: bindNorm($0, saved: "final.norm"))
     }
+    // h: norm_f's output (pre), the last stream (post), or xa + norm_f(xd) (residual).
+    hidden =
+      order.hasDeltaStream
+      ? a.view("final.hidden") : order.hasFinalNorm ? a.view("final.norm.out") : finalInput
     probs = a.view("probs")
+    deltaStream = order.hasDeltaStream ? a.view("final.delta") : nil
+    work = BackwardScratch(scratch)
     initializeParameters(parameters, buffers: buffers, layers: config.nLayers, seed: seed)
   }
 

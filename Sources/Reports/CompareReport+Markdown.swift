@@ -1,4 +1,6 @@
+import Config
 import Foundation
+import Models
 import Support
 
 extension CompareResults {
@@ -66,7 +68,7 @@ extension CompareResults {
 public enum CompareOrder {
   public static let transports = ["shm", "cluster"]
   public static let modes = ["strong", "weak"]
-  public static let norms = ["layernorm", "rmsnorm", "batchnorm", "syncbatchnorm", "none"]
+  public static let norms = NormKind.allCases.map(\.rawValue)
 
   /// Position of `value` in `order`; values not in it come after, in the order they are given.
   public static func rank(_ value: String, _ order: [String]) -> Int {
@@ -79,12 +81,9 @@ public enum CompareOrder {
   }
 
   /// How the report names a norm in prose: LayerNorm, RMSNorm, BatchNorm, SyncBatchNorm.
+  /// Names come from the norm's `NormLayer` type; a name no kind has is printed as it is.
   public static func displayName(norm: String) -> String {
-    let names = [
-      "layernorm": "LayerNorm", "rmsnorm": "RMSNorm", "batchnorm": "BatchNorm",
-      "syncbatchnorm": "SyncBatchNorm", "none": "no norm",
-    ]
-    return names[norm] ?? norm
+    NormKind(rawValue: norm)?.displayName ?? norm
   }
 }
 

@@ -18,8 +18,8 @@ struct ModelCostCommand: ParsableCommand {
     discussion: """
       Gradients: one ring all-reduce per bucket, t = (p−1)·α + 2(p−1)/p·n·β. SyncBatchNorm \
       statistics: two recursive-doubling all-reduces per norm layer and micro-step (forward \
-      4(2C+1) bytes, backward 8C bytes), t = ⌈log₂ p⌉·(α + n·β). LayerNorm, RMSNorm and local \
-      BatchNorm send no statistics. α and β are a two-worker fit of t(n) = α + β·n: by \
+      4(2C+1) bytes, backward 8C bytes), t = ⌈log₂ p⌉·(α + n·β). LayerNorm, RMSNorm, local \
+      BatchNorm and none send no statistics. α and β are a two-worker fit of t(n) = α + β·n: by \
       default this machine's shared memory (α = 0.72 µs, β = 0.138 ns/byte, measured with \
       `launch/ddp -np 2 bench allreduce`); pass --fit with the saved output of that command \
       on your transport, or --alpha-us and --beta-ns.
@@ -64,9 +64,10 @@ struct ModelCostCommand: ParsableCommand {
       "# \(config): \(run.model.nLayers) layers, d_model \(run.model.dModel), "
         + "\(parameters) parameters, \(ModelLayout(syncRun.model).normLayerCount) norm layers, "
         + "bucket_mb \(fmt(run.distributed.bucketMB, 1)), grad_accum \(run.train.gradAccum)")
+    let silent = NormKind.allCases.filter { !$0.exchangesStatistics }.map(\.rawValue)
     print(
       "# α = \(fmt(model.alpha * 1e6, 3)) µs, β = \(fmt(model.beta * 1e9, 4)) ns/byte "
-        + "(\(source)); layernorm, rmsnorm and batchnorm: 0 statistics calls")
+        + "(\(source)); \(silent.joined(separator: ", ")): 0 statistics calls")
     let header = [
       "workers", "grad calls", "grad MB", "grad ms", "syncBN calls", "syncBN KB", "syncBN ms",
       "syncBN/grad",

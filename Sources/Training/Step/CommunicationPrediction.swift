@@ -7,9 +7,10 @@ import Models
 /// ```
 /// gradients:        one all-reduce per bucket b (bytes n_b, Σ n_b = 4·parameters), by ring
 ///                   t_grad = Σ_b ring(p, n_b)
-/// norm statistics:  syncbatchnorm only: per micro-step and norm layer, the forward sums
-///                   (Σx, Σx², count) of 4·(2C + 1) bytes and the backward sums (Σdy, Σdy·x̂)
-///                   of 4·2C bytes, by recursive doubling
+/// norm statistics:  kinds that exchange them (`NormLayer.exchangeCounts`; syncbatchnorm): per
+///                   micro-step and norm layer, the forward sums (Σx, Σx², count) of
+///                   4·(2C + 1) bytes and the backward sums (Σdy, Σdy·x̂) of 4·2C bytes, by
+///                   recursive doubling
 ///                   t_norm = grad_accum · L_norm · (rd(p, 4(2C+1)) + rd(p, 8C))
 /// ```
 /// with `ring` and `rd` from ``AllReduceAlgorithms``. Waiting for slower workers (load
@@ -54,14 +55,15 @@ public struct CommunicationPrediction: Equatable, Sendable {
     gradientCalls = buckets.count
     gradientBytes = buckets.reduce(0, +)
     gradientSeconds = buckets.map { seconds($0, false) }.reduce(0, +)
-    let c = run.model.dModel
-    let forward = 4 * (2 * c + 1)
-    let backward = 4 * 2 * c
+    let exchanged = run.model.norm.layer.exchangeCounts(channels: run.model.dModel)
+    let (forward, backward) = (4 * exchanged.forward, 4 * exchanged.backward)
     let layers =
-      run.model.norm == .syncbatchnorm && workers > 1
+      exchanged.calls > 0 && workers > 1
       ? ModelLayout(run.model).normLayerCount * run.train.gradAccum : 0
-    normStatisticsCalls = 2 * layers
+    normStatisticsCalls = exchanged.calls * layers
     normStatisticsBytes = layers * (forward + backward)
-    normStatisticsSeconds = Double(layers) * (seconds(forward, true) + seconds(backward, true))
+    normStatisticsSeconds =
+      Double(layers)
+      * ((forward > 0 ? seconds(forward, true) : 0) + (backward > 0 ? seconds(backward, true) : 0))
   }
 }

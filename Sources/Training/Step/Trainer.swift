@@ -72,7 +72,7 @@ public final class Trainer {
     }
     microBatch = run.train.batch / shares
     model = try Transformer(config: run.model, batch: microBatch, seed: run.train.seed)
-    if run.model.norm == .syncbatchnorm, communicator.size > 1 {
+    if run.model.norm.exchangesStatistics, communicator.size > 1 {
       model.statisticsExchange = StatisticsExchange(
         communicator, timingBarrier: run.distributed.timingBarriers)
     }
@@ -192,7 +192,8 @@ public final class Trainer {
   /// Averages local BatchNorm running statistics over the workers (they differ per rank), before
   /// evaluation, checkpoints and export; accounted as norm statistics.
   public func averageRunningStatistics() {
-    guard communicator.size > 1, model.buffers.count > 0, run.model.norm == .batchnorm else {
+    guard communicator.size > 1, model.buffers.count > 0, run.model.norm.averagesRunningStatistics
+    else {
       return
     }
     communicator.allReduceSum(
