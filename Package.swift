@@ -12,8 +12,8 @@ let numericFlags: [SwiftSetting] = [
 // The module graph is the architecture (README, "Architecture"): each line below is one concept,
 // and its dependencies are everything it may import.
 //
-//   Support      POSIX files (regular-file checks, reads, one atomic write), clock, FNV-1a,
-//                random numbers, message text                                  (no dependency)
+//   Support      POSIX files (regular-file checks, reads, one atomic write), one JSON style,
+//                one text table, clock, FNV-1a, random numbers, message text   (no dependency)
 //   Config       TOML, --set, validation, config errors: the only TOMLKit importer  -> Support
 //   Kernels      free functions over Float buffers, forward beside backward     -> CBLAS, Support
 //   Models       norm / attention / placement types, layouts, the model, generation
@@ -22,8 +22,8 @@ let numericFlags: [SwiftSetting] = [
 //   Distributed  Communicator, MPI and single-process, accounting, all-reduce cost  -> CMPI, Support
 //   Training     trainer, optimizer, schedule, checkpoints, the session loop, benchmarks
 //                                              -> Models, Datasets, Distributed, Config, Kernels
-//   Reports      Codable results, tables, SVG charts, HTML / Markdown, cost-model checks
-//                                                        -> Training, Distributed, Config, Support
+//   Reports      Codable results, SVG charts, HTML / Markdown, cost-model checks
+//                                                -> Training, Models, Distributed, Config, Support
 //   Experiments  sweeps of real jobs (the compare sweep, the job launcher)   -> Reports, Training
 //   ddp          thin swift-argument-parser commands                               -> everything
 let package = Package(

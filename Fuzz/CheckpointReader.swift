@@ -6,7 +6,9 @@
 // tensor data, loading by name, the stored config). Any crash is a reader bug: every input
 // must either load or throw a `CheckpointError`.
 
+import Config
 import Models
+import Support
 import Training
 
 #if canImport(Glibc)

@@ -4,7 +4,7 @@
 //
 // Any crash is a reader bug: every input must either load or throw a `ConfigError`.
 
-import Models
+import Config
 
 #if canImport(Glibc)
   import Glibc
