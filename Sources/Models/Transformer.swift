@@ -76,15 +76,19 @@ public final class Transformer {
     func bindNorm(_ name: String, saved: String) -> any NormLayer {
       normType.init(
         NormBinding(
-          name: name, savedName: saved, rows: n, channels: c, parameters: p, gradients: g,
-          buffers: stored, activations: a, scratch: normScratch))
+          tensors: TensorBinding(
+            name: name, savedName: saved, parameters: p, gradients: g, buffers: stored,
+            activations: a),
+          rows: n, channels: c, scratch: normScratch))
     }
     let (mixerType, attentionScratch) = (config.attention.mixer, scratch.view("attention"))
     func bindMixer(_ i: Int, saved: String) -> any AttentionMixer {
       mixerType.init(
         AttentionBinding(
-          name: "h.\(i).attn", savedName: saved, batch: batch, time: config.context,
-          channels: c, heads: config.nHeads, parameters: p, gradients: g, activations: a,
+          tensors: TensorBinding(
+            name: "h.\(i).attn", savedName: saved, parameters: p, gradients: g, buffers: stored,
+            activations: a),
+          batch: batch, time: config.context, channels: c, heads: config.nHeads,
           scratch: attentionScratch))
     }
     func streamInput(_ s: Int) -> UnsafeMutablePointer<Float> {

@@ -10,5 +10,4 @@ struct BatchNormLayer: BatchNormFamily {
   static let displayName = "BatchNorm"
   static let sumsAcrossWorkers = false
   let core: BatchNormStatistics
-  init(core: BatchNormStatistics) { self.core = core }
 }

@@ -10,6 +10,7 @@ protocol BatchNormFamily: NormLayer {
   /// Whether the batch statistics are over the global batch (summed across workers).
   static var sumsAcrossWorkers: Bool { get }
   var core: BatchNormStatistics { get }
+  /// The memberwise initializer of a conforming struct.
   init(core: BatchNormStatistics)
 }
 
@@ -57,7 +58,8 @@ extension BatchNormFamily {
     dinp: UnsafeMutablePointer<Float>, dout: UnsafeMutablePointer<Float>,
     inp: UnsafeMutablePointer<Float>, exchange: NormStatisticsExchange?
   ) {
-    core.backward(dinp: dinp, dout: dout, inp: inp, exchange: Self.sumsAcrossWorkers ? exchange : nil)
+    core.backward(
+      dinp: dinp, dout: dout, inp: inp, exchange: Self.sumsAcrossWorkers ? exchange : nil)
   }
 
   func evalRow(

@@ -13,5 +13,4 @@ struct SyncBatchNormLayer: BatchNormFamily {
   static let displayName = "SyncBatchNorm"
   static let sumsAcrossWorkers = true
   let core: BatchNormStatistics
-  init(core: BatchNormStatistics) { self.core = core }
 }
