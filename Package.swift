@@ -5,8 +5,11 @@ import PackageDescription
 /// arithmetic of hot loops, and `-target-cpu native` compiles the SIMD16 code of
 /// `Kernels/VectorMath.swift` for the build machine's vector unit (one AVX-512 register per
 /// vector where it has one), as `-march=native` does for C.
+/// Debug builds (the fuzzers' `launch/fuzz`) need the same target CPU: the AVX intrinsics of
+/// `VectorMath.swift` do not compile (an LLVM fatal error) for the baseline x86-64 target.
 let numericFlags: [SwiftSetting] = [
-  .unsafeFlags(["-Ounchecked", "-target-cpu", "native"], .when(configuration: .release))
+  .unsafeFlags(["-Ounchecked", "-target-cpu", "native"], .when(configuration: .release)),
+  .unsafeFlags(["-target-cpu", "native"], .when(configuration: .debug)),
 ]
 
 // The module graph is the architecture (README, "Architecture"): each line below is one concept,
