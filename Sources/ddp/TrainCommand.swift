@@ -51,7 +51,8 @@ struct TrainCommand: ParsableCommand {
     setBLASThreads(threads)
     let communicator = makeWorldCommunicator()
     let request = TrainingRequest(
-      configPath: config, overrides: overrides, runDirectory: runDirectoryPath(), resume: resume)
+      configPath: config, overrides: overrides, runDirectory: runDirectoryPath(), resume: resume,
+      stopAt: stopAt)
     let session = try TrainingSession.prepare(request, communicator: communicator)
     do {
       try session.train(stopAt: stopAt)

@@ -135,6 +135,21 @@ final class BadInputTests: XCTestCase {
       arguments: ["train", "--out", "$WORK/valid", "--resume", "--set", "model.norm=batchnorm"],
       expected: "written for a different model"),
 
+    // MARK: Resumes that would continue a different run
+    BadInput(
+      name: "--resume changing the learning rate",
+      arguments: ["train", "--out", "$WORK/valid", "--resume", "--set", "train.lr=0.01"],
+      expected: "train.lr = 0.01 is not allowed"),
+    BadInput(
+      name: "--resume changing the data",
+      arguments: ["train", "--out", "$WORK/valid", "--resume", "--set", "data.val_fraction=0.3"],
+      expected: "data.val_fraction = 0.3 is not allowed"),
+    BadInput(
+      name: "--resume with --stop-at before the checkpoint",
+      arguments: [
+        "train", "--out", "$WORK/valid", "--resume", "--set", "train.steps=4", "--stop-at", "1",
+      ], expected: "--stop-at 1 is not after step 2"),
+
     // MARK: Sizes that overflow or do not fit in memory (refused before any allocation)
     BadInput(
       name: "d_model of 2^62", arguments: good(["--set", "model.d_model=4611686018427387904"]),

@@ -1,3 +1,4 @@
+import Config
 import Foundation
 import Training
 import XCTest
@@ -58,6 +59,9 @@ final class CheckpointKeepingTests: XCTestCase {
           with: Data(contentsOf: URL(fileURLWithPath: out + "/summary.json"))) as? [String: Any]
       XCTAssertEqual(summary?["steps"] as? Int, 7)
       XCTAssertEqual(try loggedSteps(out), Array(1...7))
+      // The resumed value is the run's own now: the next resume and every reader see it.
+      let config = try RunConfig.load(path: out + "/config.toml")
+      XCTAssertEqual(config.train.steps, 7)
       let leftovers = try FileManager.default.contentsOfDirectory(atPath: out).filter {
         $0.contains(".tmp-")
       }

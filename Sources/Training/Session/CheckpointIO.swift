@@ -24,7 +24,10 @@ public enum CheckpointIO {
   }
 
   /// Restores parameters, buffers, AdamW state, step and data position from `path`.
-  public static func restore(_ trainer: Trainer, from path: String) throws {
+  ///
+  /// - Returns: the checkpoint's metadata (its config, its step).
+  @discardableResult
+  public static func restore(_ trainer: Trainer, from path: String) throws -> CheckpointMetadata {
     let loaded = try Checkpoint.read(path: path)
     let model = trainer.model
     try loaded.load(
@@ -35,6 +38,7 @@ public enum CheckpointIO {
     trainer.sampler = BatchSampler(
       tokens: trainer.sampler.tokens, context: trainer.sampler.context,
       state: loaded.metadata.sampler.state)
+    return loaded.metadata
   }
 
   /// The checkpoint file `path` names: itself, or a run directory's newest intact checkpoint.

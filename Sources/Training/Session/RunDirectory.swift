@@ -28,6 +28,12 @@ public struct RunDirectory {
         print("ddp train: removed \(removed), a checkpoint its writer did not finish")
       }
       try Self.trimMetrics(metricsPath, toStep: resumedStep)
+      // The values a resume changed (train.steps, ...) become the run's own, so the next
+      // resume and every reader see what the run used.
+      if (try? FileSystem.text(of: configPath)) != configTOML {
+        try AtomicFile.write(
+          text: configTOML, to: configPath, failure: { RunError($0.description) })
+      }
     } else {
       try Self.claim(path, configTOML: configTOML)
     }

@@ -9,9 +9,14 @@ public struct TrainingRequest: Sendable {
   public var runDirectory: String
   /// Continue the run in `runDirectory` from its newest intact checkpoint.
   public var resume: Bool
+  /// Stop with a checkpoint after this step (`--stop-at`); it must lie ahead of a resumed run.
+  public var stopAt: Int?
 
-  public init(configPath: String?, overrides: [String], runDirectory: String, resume: Bool) {
-    (self.configPath, self.overrides, self.runDirectory, self.resume) =
-      (configPath, overrides, runDirectory, resume)
+  public init(
+    configPath: String?, overrides: [String], runDirectory: String, resume: Bool,
+    stopAt: Int? = nil
+  ) {
+    (self.configPath, self.overrides, self.runDirectory, self.resume, self.stopAt) =
+      (configPath, overrides, runDirectory, resume, stopAt)
   }
 }

@@ -54,7 +54,12 @@ public final class TrainingSession {
             print("ddp train: skipped a damaged checkpoint, resuming from an older one: \(problem)")
           }
         }
-        try CheckpointIO.restore(trainer, from: checkpoint)
+        let metadata = try CheckpointIO.restore(trainer, from: checkpoint)
+        try run.requireResumable(from: RunConfig.load(tomlText: metadata.configTOML))
+        if let stopAt = request.stopAt, stopAt <= trainer.step {
+          throw RunError(
+            "--stop-at \(stopAt) is not after step \(trainer.step), where the run resumes")
+        }
       }
       return (run, corpus, trainer)
     }
