@@ -54,8 +54,9 @@ struct TrainCommand: ParsableCommand {
       configPath: config, overrides: overrides, runDirectory: runDirectoryPath(), resume: resume,
       stopAt: stopAt)
     let session = try TrainingSession.prepare(request, communicator: communicator)
+    let end: TrainingSession.End
     do {
-      try session.train(stopAt: stopAt)
+      end = try session.train(stopAt: stopAt)
     } catch let failure as AgreedFailure {
       if communicator.rank == 0 { writeErrorLine("ddp: \(failure)") }
       communicator.finalize()
@@ -63,7 +64,9 @@ struct TrainCommand: ParsableCommand {
     } catch {
       communicator.abort(message: "ddp: \(error)", code: 2)
     }
+    if end == .preempted { PreemptionSignals.ignoreFurtherSignals() }
     communicator.finalize()
+    if end == .preempted { throw ExitStatus(TrainingSession.preemptedExitCode) }
   }
 
   /// The run directory: --out, or runs/NAME-TIMESTAMP for a fresh run.

@@ -115,6 +115,25 @@ final class FailureTests: XCTestCase {
     XCTAssertTrue(try finalParameters(out).values == reference)
   }
 
+  /// `ddp train ... | head -1`: the closed pipe stops the run as SIGTERM does (the step
+  /// finishes, a checkpoint is written, one line on standard error, exit 75), where SIGPIPE
+  /// used to kill it with no message and no checkpoint.
+  func testClosedOutputStopsWithACheckpoint() throws {
+    let config = try config(steps: 4000, every: 0)
+    let out = runDirectory("piped")
+    let script =
+      "set -o pipefail; \"$0\" train --config \"$1\" --out \"$2\" | head -1; "
+      + "echo \"status ${PIPESTATUS[0]}\" >&2"
+    let outcome = try runProcess("/bin/bash", ["-c", script, ddpExecutable, config, out])
+    XCTAssertTrue(outcome.stderr.contains("status 75"), outcome.stderr)
+    XCTAssertTrue(
+      outcome.stderr.contains("stopped by SIGPIPE (standard output was closed) after step"),
+      outcome.stderr)
+    let step = try XCTUnwrap(checkpointSteps(out).last, "no checkpoint")
+    XCTAssertLessThan(step, 4000)
+    XCTAssertEqual(outcome.stderr.split(separator: "\n").count, 2, outcome.stderr)
+  }
+
   /// SIGTERM to mpirun (as a scheduler preempts) and SIGINT to a single process (Ctrl-C), sent
   /// after 20 of 4000 steps (about a millisecond each: a shorter run could end first):
   /// the step finishes, a checkpoint is written, the message says how to resume, and resuming
@@ -142,7 +161,9 @@ final class FailureTests: XCTestCase {
         job.stdout.contains("stopped by \(name) after step \(step) with a checkpoint"),
         job.stdout + job.stderr)
       XCTAssertTrue(job.stdout.contains("ddp train --out \(out) --resume"), job.stdout)
-      if workers == 1 { XCTAssertEqual(ended.status, 0, job.stderr) }
+      // "Stopped with a checkpoint, resume me" has its own code (EX_TEMPFAIL); mpirun reports
+      // its own status after a signal.
+      if workers == 1 { XCTAssertEqual(ended.status, 75, job.stderr) }
       let resumed = try resume(workers: workers, out: out)
       XCTAssertEqual(resumed.status, 0, resumed.stderr)
       XCTAssertTrue(try finalParameters(out).values == reference, "\(name)")

@@ -25,10 +25,10 @@ public enum MemoryCheck {
     let needed = Double(footprint.bytes) * Double(workers)
     if needed > Double(available) {
       throw RunError(
-        "needs about \(gigabytes(footprint.bytes)) GB per worker (\(footprint.parameters) "
+        "needs about \(size(footprint.bytes)) per worker (\(footprint.parameters) "
           + "parameters, micro-batch \(microBatch)), but \(workers) worker"
           + "\(workers == 1 ? "" : "s") on this machine \(workers == 1 ? "has" : "have") "
-          + "\(gigabytes(available)) GB available\(workers == 1 ? "" : " between them"); use a "
+          + "\(size(available)) available\(workers == 1 ? "" : " between them"); use a "
           + "smaller model or micro-batch")
     }
     return footprint
@@ -41,5 +41,9 @@ public enum MemoryCheck {
     } ?? 1
   }
 
-  static func gigabytes(_ bytes: Int) -> String { fmt(Double(bytes) / 1e9, 1) }
+  /// `bytes` as `12.3 GB`, or `45 MB` below a gigabyte.
+  static func size(_ bytes: Int) -> String {
+    bytes >= 1_000_000_000
+      ? fmt(Double(bytes) / 1e9, 1) + " GB" : fmt(Double(bytes) / 1e6, 0) + " MB"
+  }
 }

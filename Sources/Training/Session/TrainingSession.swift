@@ -106,8 +106,24 @@ public final class TrainingSession {
     }
   }
 
-  /// Trains to `train.steps`, or stops with a checkpoint after step `stopAt`.
-  public func train(stopAt: Int? = nil) throws {
+  /// How a call of `train` ended.
+  public enum End: Sendable, Equatable {
+    /// `train.steps` reached, summary written.
+    case finished
+    /// `--stop-at` reached, with a checkpoint.
+    case stopped
+    /// SIGTERM or SIGINT on some worker: stopped after the step, with a checkpoint.
+    case preempted
+  }
+
+  /// The exit code of a run stopped by a signal with a checkpoint, ready to `--resume`:
+  /// `EX_TEMPFAIL` of sysexits.h ("temporary failure, the user is invited to retry"), so a
+  /// batch scheduler's epilogue can tell "requeue me" from success (0) and failure (1, 2).
+  public static let preemptedExitCode: Int32 = 75
+
+  /// Trains to `train.steps`, or stops with a checkpoint after step `stopAt` or a signal.
+  @discardableResult
+  public func train(stopAt: Int? = nil) throws -> End {
     let steps = run.train.steps
     let start = trainer.step
     let root = communicator.rank == 0
@@ -115,8 +131,8 @@ public final class TrainingSession {
     progress.note(
       start == 0
         ? "ddp train: \(trainer.model.parameterCount) parameters, about "
-          + "\(MemoryCheck.gigabytes(run.footprint(microBatch: trainer.microBatch)?.bytes ?? 0)) "
-          + "GB per worker (estimated), \(communicator.size) "
+          + "\(MemoryCheck.size(run.footprint(microBatch: trainer.microBatch)?.bytes ?? 0)) "
+          + "per worker (estimated), \(communicator.size) "
           + "worker\(communicator.size == 1 ? "" : "s"), \(corpus.train.count) train / "
           + "\(corpus.validation.count) validation tokens, run directory \(path)"
         : "ddp train: resuming \(path) at step \(start) of \(steps)")
@@ -186,16 +202,20 @@ public final class TrainingSession {
           stats.stopRequested
           ? "stopped by \(PreemptionSignals.receivedName ?? "a signal to another worker")"
           : "stopped"
-        progress.note(
+        let line =
           "ddp train: \(reason) after step \(step) with a checkpoint; continue with: "
-            + "ddp train --out \(path) --resume")
-        return
+          + "ddp train --out \(path) --resume"
+        progress.note(line)
+        // Standard output is gone: say it where it can still be read.
+        if PreemptionSignals.received == SIGPIPE && root { writeErrorLine(line) }
+        return stats.stopRequested ? .preempted : .stopped
       }
     }
     progress.finish()
     try finish(
       trainLoss: lastTrainLoss, validationLoss: lastValidationLoss, tokens: tokens,
       seconds: monotonicSeconds() - began)
+    return .finished
   }
 
   /// Every `distributed.check_every` steps, compares the workers' parameter checksums: a
