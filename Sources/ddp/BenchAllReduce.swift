@@ -82,6 +82,15 @@ struct BenchAllReduce: ParsableCommand {
     return nil
   }
 
+  /// One worker has nothing to reduce: its "bandwidth" would be a memory copy's (tens of
+  /// millions of GB/s were reported), so the benchmark needs mpirun with 2 or more ranks.
+  func workersProblem(_ workers: Int) -> String? {
+    workers >= 2
+      ? nil
+      : "bench allreduce needs 2 or more workers; run it as launch/ddp -np 2 bench allreduce "
+        + "(one worker has nothing to reduce)"
+  }
+
   /// The message sizes: minBytes, minBytes·factor, ... up to maxBytes, in whole Floats.
   func sizes() -> [Int] {
     var result: [Int] = []
@@ -105,7 +114,7 @@ struct BenchAllReduce: ParsableCommand {
 
   func run() throws {
     let communicator = makeWorldCommunicator()
-    if let problem = problem() {
+    if let problem = problem() ?? workersProblem(communicator.size) {
       if communicator.isRoot { writeErrorLine("ddp: \(problem)") }
       communicator.finalize()
       throw ExitStatus(2)
