@@ -44,6 +44,11 @@ struct BenchModel: ParsableCommand {
   func run() throws {
     setBLASThreads(threads)
     let run = try reportingInputErrors { try RunConfig.load(path: config, overrides: overrides) }
+    // The whole batch on one worker is the most any rank holds (under mpirun, rank 0 measures
+    // one worker first); every rank checks alike, so the refusal is one line from rank 0.
+    try reportingInputErrors {
+      try MemoryCheck.require(run, microBatch: run.train.batch / run.train.gradAccum)
+    }
     if MPICommunicator.detectMPILaunch() {
       let communicator = MPICommunicator()
       if communicator.size > 1 {

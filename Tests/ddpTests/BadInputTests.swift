@@ -169,6 +169,12 @@ final class BadInputTests: XCTestCase {
       name: "a billion layers", arguments: good(["--set", "model.n_layers=1000000000"]),
       expected: "GB available"),
     BadInput(
+      name: "bench of a model that cannot fit",
+      arguments: [
+        "bench", "--config", "$WORK/good.toml", "--set", "model.d_model=16384",
+        "--set", "model.n_layers=48",
+      ], expected: "GB available"),
+    BadInput(
       name: "eval with a batch of 2^62",
       arguments: ["eval", "--checkpoint", "$WORK/valid", "--batch", "4611686018427387904"],
       expected: "overflow 64-bit integers"),

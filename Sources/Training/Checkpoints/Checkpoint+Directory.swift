@@ -29,20 +29,21 @@ extension Checkpoint {
   /// the last good one out, and damaged files newer than the oldest one kept stay for a person
   /// to look at. Nothing is deleted unless `keep` intact checkpoints exist.
   ///
-  /// - Parameter written: a checkpoint the caller has just written and knows to be intact
-  ///   (it is not read again).
+  /// - Parameter knownIntact: checkpoints the caller wrote itself and knows to be intact; they
+  ///   are not read again, so a run that prunes after every checkpoint reads no old file twice.
   /// - Returns: the deleted paths.
   /// - Throws: ``CheckpointError`` naming the first file that could not be deleted.
   /// - Complexity: reads each checkpoint from the newest down to the `keep`-th intact one.
   @discardableResult
-  public static func prune(directory: String, keep: Int, written: String? = nil) throws
+  public static func prune(directory: String, keep: Int, knownIntact: Set<String> = []) throws
     -> [String]
   {
     let checkpoints = list(inDirectory: directory)
     var intact = 0
     var oldestKept: Int?
     for (index, checkpoint) in checkpoints.enumerated() {
-      if checkpoint.path == written || (try? readMetadata(path: checkpoint.path)) != nil {
+      if knownIntact.contains(checkpoint.path) || (try? readMetadata(path: checkpoint.path)) != nil
+      {
         intact += 1
       }
       if intact == max(keep, 1) {

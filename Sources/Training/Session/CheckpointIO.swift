@@ -9,7 +9,13 @@ import Support
 public enum CheckpointIO {
   /// Writes the trainer's full state as `checkpoint-<step>.ckpt` in `directory` (atomically)
   /// and removes those older than the newest `keep` intact ones.
-  public static func save(_ trainer: Trainer, in directory: String, keep: Int) throws {
+  ///
+  /// - Parameter knownIntact: checkpoints this run wrote before (pruning does not re-read them).
+  /// - Returns: the path written.
+  @discardableResult
+  public static func save(
+    _ trainer: Trainer, in directory: String, keep: Int, knownIntact: Set<String> = []
+  ) throws -> String {
     let metadata = CheckpointMetadata(
       configTOML: trainer.run.tomlText, step: trainer.step,
       optimizerStep: trainer.optimizer.step,
@@ -20,7 +26,9 @@ public enum CheckpointIO {
       metadata: metadata, parameters: model.parameters, buffers: model.buffers,
       firstMoment: trainer.optimizer.firstMoment, secondMoment: trainer.optimizer.secondMoment,
       to: path, afterGroup: FaultInjection.fromEnvironment.checkpointHook(step: trainer.step))
-    _ = try Checkpoint.prune(directory: directory, keep: keep, written: path)
+    _ = try Checkpoint.prune(
+      directory: directory, keep: keep, knownIntact: knownIntact.union([path]))
+    return path
   }
 
   /// Restores parameters, buffers, AdamW state, step and data position from `path`.

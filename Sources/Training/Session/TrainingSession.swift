@@ -18,6 +18,8 @@ public final class TrainingSession {
   public let validation: ValidationWindows
   /// The validation windows evaluated during training, spread over the split.
   public let evaluationWindows: [Int]
+  /// The checkpoints this session wrote: intact, so pruning does not read them again.
+  var writtenCheckpoints: Set<String> = []
   /// Each step's communication without the load imbalance, for metrics.jsonl (attached to the
   /// trainer on every rank: it rides on the step's gather).
   public let leastWaits = LeastWaitObserver()
@@ -188,7 +190,10 @@ public final class TrainingSession {
       }
       if checkpointing, let directory {
         do {
-          try CheckpointIO.save(trainer, in: directory.path, keep: run.train.keepCheckpoints)
+          writtenCheckpoints.insert(
+            try CheckpointIO.save(
+              trainer, in: directory.path, keep: run.train.keepCheckpoints,
+              knownIntact: writtenCheckpoints))
         } catch {
           communicator.abort(message: "ddp: \(error)", code: 1)
         }
