@@ -138,6 +138,7 @@ extension RunConfig {
     .choice("model", "placement", \.model.placement, Placement.accepted.joined(separator: " ")),
     .choice(
       "model", "attention", \.model.attention, AttentionKind.accepted.joined(separator: " ")),
+    .choice("model", "init", \.model.initialization, InitKind.accepted.joined(separator: " ")),
     .int("train", "steps", \.train.steps, "optimizer steps"),
     .int("train", "batch", \.train.batch, "sequences per step over all workers"),
     .int("train", "grad_accum", \.train.gradAccum, "micro-steps per step; divides batch"),
@@ -155,6 +156,9 @@ extension RunConfig {
     .int("train", "checkpoint_every", \.train.checkpointEvery, "steps; 0 = at end only"),
     .int("train", "keep_checkpoints", \.train.keepCheckpoints, "newest checkpoints kept"),
     .bool("train", "skip_nonfinite", \.train.skipNonFinite, "skip steps with NaN/Inf; else stop"),
+    .bool(
+      "train", "log_layer_gradients", \.train.logLayerGradients,
+      "per-block gradient norms in metrics.jsonl"),
     .string("data", "path", \.data.path, "text file or directory of text files"),
     .double("data", "val_fraction", \.data.valFraction, "documents held out, in (0, 1)"),
     .double("distributed", "bucket_mb", \.distributed.bucketMB, "gradient bucket, MiB"),

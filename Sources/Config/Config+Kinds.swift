@@ -32,6 +32,15 @@ public enum AttentionKind: String, CaseIterable, Sendable {
   case fastweight
 }
 
+/// How a model's weights are drawn before training (`model.init`).
+public enum InitKind: String, CaseIterable, Sendable {
+  /// GPT-2: matrices normal(0, 0.02), residual projections normal(0, 0.02/√(2L)).
+  case gpt2
+  /// Xavier (Glorot) normal for every block matrix, std √(2/(fan_in + fan_out)), no depth
+  /// scaling: the setting of Xiong et al. 2020's analysis.
+  case xavier
+}
+
 /// The learning-rate shape after linear warmup.
 public enum ScheduleKind: String, CaseIterable, Sendable {
   /// Cosine decay from `lr` at the end of warmup to `min_lr` at the last step.
@@ -50,6 +59,7 @@ extension NormKind: ConfigChoice { static var noun: String { "a norm" } }
 extension Placement: ConfigChoice { static var noun: String { "a placement" } }
 extension AttentionKind: ConfigChoice { static var noun: String { "an attention kind" } }
 extension ScheduleKind: ConfigChoice { static var noun: String { "a schedule" } }
+extension InitKind: ConfigChoice { static var noun: String { "an initialization" } }
 
 extension ConfigChoice {
   /// Every accepted raw value, in declaration order.

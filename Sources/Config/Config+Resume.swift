@@ -6,7 +6,7 @@ extension RunConfig {
   /// from this one's state without a word.
   public static let resumableKeys = [
     "train.steps", "train.eval_every", "train.eval_batches", "train.checkpoint_every",
-    "train.keep_checkpoints", "distributed.check_every",
+    "train.keep_checkpoints", "train.log_layer_gradients", "distributed.check_every",
   ]
 
   /// The dotted keys whose values differ from `other`'s, in the order the TOML writes them,

@@ -53,6 +53,8 @@ public struct ModelConfig: Sendable, Equatable {
   public var placement: Placement
   /// `attention`: the attention kind of every block.
   public var attention: AttentionKind
+  /// `init`: how weights are drawn (GPT-2's scaled normal, or Xavier as in Xiong et al.).
+  public var initialization: InitKind
 
   /// Vocabulary size V implied by ``tokenizer`` (256 for `"byte"`).
   public var vocabSize: Int { 256 }
@@ -63,7 +65,7 @@ public struct ModelConfig: Sendable, Equatable {
   public init(
     tokenizer: String = "byte", dModel: Int = 128, nHeads: Int = 4, nLayers: Int = 4,
     context: Int = 64, norm: NormKind = .layernorm, placement: Placement = .pre,
-    attention: AttentionKind = .softmax
+    attention: AttentionKind = .softmax, initialization: InitKind = .gpt2
   ) {
     self.tokenizer = tokenizer
     self.dModel = dModel
@@ -73,6 +75,7 @@ public struct ModelConfig: Sendable, Equatable {
     self.norm = norm
     self.placement = placement
     self.attention = attention
+    self.initialization = initialization
   }
 }
 
@@ -114,6 +117,9 @@ public struct TrainConfig: Sendable, Equatable {
   /// `skip_nonfinite`: a step whose loss or gradient holds NaN or Inf is skipped (no update;
   /// the data and schedule move on) instead of stopping the run.
   public var skipNonFinite: Bool
+  /// `log_layer_gradients`: each metrics.jsonl record carries every block's weight-gradient
+  /// norms (attention qkv and proj, MLP fc and proj); off by default (4·L numbers a step).
+  public var logLayerGradients: Bool
 
   /// Creates a train section; the defaults are the `configs/fortunes.toml` recipe.
   public init(
@@ -121,7 +127,7 @@ public struct TrainConfig: Sendable, Equatable {
     schedule: ScheduleKind = .cosine, minLR: Double = 1e-4, weightDecay: Double = 0.1,
     beta1: Double = 0.9, beta2: Double = 0.95, clip: Double = 1.0, seed: UInt64 = 1337,
     evalEvery: Int = 200, evalBatches: Int = 20, checkpointEvery: Int = 500,
-    keepCheckpoints: Int = 2, skipNonFinite: Bool = false
+    keepCheckpoints: Int = 2, skipNonFinite: Bool = false, logLayerGradients: Bool = false
   ) {
     self.steps = steps
     self.batch = batch
@@ -140,6 +146,7 @@ public struct TrainConfig: Sendable, Equatable {
     self.checkpointEvery = checkpointEvery
     self.keepCheckpoints = keepCheckpoints
     self.skipNonFinite = skipNonFinite
+    self.logLayerGradients = logLayerGradients
   }
 }
 

@@ -195,7 +195,7 @@ public struct CompareSweep {
     }
     let arguments = ["train", "--config", pointConfig, "--out", pointFolder + "/run"]
     let log = pointFolder + "/train.log"
-    try expectSuccess(
+    try JobLauncher.requireSuccess(
       point.launcher.run(
         workers: point.workers, arguments: arguments, log: log, silentLimit: 45),
       job: "\(point.name) (\(point.workers) workers)", log: log)
@@ -211,7 +211,7 @@ public struct CompareSweep {
     var maxBytes = 4
     while maxBytes < gradientBytes { maxBytes *= 2 }
     let began = monotonicSeconds()
-    try expectSuccess(
+    try JobLauncher.requireSuccess(
       launcher.run(
         workers: count, arguments: ["bench", "allreduce", "--max-bytes", "\(maxBytes)"],
         log: log),
@@ -229,19 +229,6 @@ public struct CompareSweep {
         + "\(fmt(beta, 4)) ns/byte [\(fmt(monotonicSeconds() - began, 1)) s]")
     return AllReduceFit(
       transport: transport, workers: count, alpha: alpha * 1e-6, beta: beta * 1e-9)
-  }
-
-  /// Throws with the job's last error line when it failed or hung.
-  public func expectSuccess(_ status: Int32?, job: String, log: String) throws {
-    guard status != 0 else { return }
-    let text = (try? FileSystem.contents(of: log)).map { String(decoding: $0, as: UTF8.self) } ?? ""
-    let reason =
-      text.split(separator: "\n").last { $0.hasPrefix("ddp:") || $0.contains(": ddp:") }
-      .map(String.init) ?? "exit status \(status.map(String.init) ?? "?")"
-    guard status != nil else {
-      throw RunError("\(job) ran past --timeout and was killed; see \(log)")
-    }
-    throw RunError("\(job) failed: \(reason); see \(log)")
   }
 
   /// The figures of one finished point, medians over the steps after warm-up.

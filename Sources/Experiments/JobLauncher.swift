@@ -106,6 +106,19 @@ public struct JobLauncher {
     return .finished(process.terminationStatus)
   }
 
+  /// Throws with the job's last error line when it failed or hung.
+  public static func requireSuccess(_ status: Int32?, job: String, log: String) throws {
+    guard status != 0 else { return }
+    let text = (try? FileSystem.contents(of: log)).map { String(decoding: $0, as: UTF8.self) } ?? ""
+    let reason =
+      text.split(separator: "\n").last { $0.hasPrefix("ddp:") || $0.contains(": ddp:") }
+      .map(String.init) ?? "exit status \(status.map(String.init) ?? "?")"
+    guard status != nil else {
+      throw RunError("\(job) ran past --timeout and was killed; see \(log)")
+    }
+    throw RunError("\(job) failed: \(reason); see \(log)")
+  }
+
   /// This process's executable (after the OPENBLAS_CORETYPE re-exec: the real file).
   public static var currentExecutable: String {
     (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))

@@ -129,7 +129,9 @@ public final class Transformer {
     probs = a.view("probs")
     deltaStream = order.hasDeltaStream ? a.view("final.delta") : nil
     work = BackwardScratch(scratch)
-    initializeParameters(parameters, buffers: buffers, layers: config.nLayers, seed: seed)
+    initializeParameters(
+      parameters, buffers: buffers, layers: config.nLayers, seed: seed,
+      kind: config.initialization)
   }
 
   deinit {

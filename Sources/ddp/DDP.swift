@@ -16,6 +16,7 @@ struct DDP: ParsableCommand {
       """,
     subcommands: [
       TrainCommand.self, EvalCommand.self, SampleCommand.self, ExportCommand.self, Bench.self,
-      CompareCommand.self, ModelCostCommand.self, BLASCoreTypeCommand.self,
+      CompareCommand.self, ExperimentCommand.self, ProbeCommand.self, ModelCostCommand.self,
+      BLASCoreTypeCommand.self,
     ])
 }

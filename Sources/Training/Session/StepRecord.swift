@@ -25,6 +25,10 @@ public struct StepRecord: Codable, Sendable {
   /// The loss or gradient was not finite and the step updated nothing
   /// (`train.skip_nonfinite`); written only when true.
   public var skipped: Bool
+  /// Every block's weight-gradient norms by tensor (`attn.qkv`, `attn.proj`, `mlp.fc`,
+  /// `mlp.proj`; element l is block l), of the summed gradient the update used; written only
+  /// with `train.log_layer_gradients`.
+  public var layerGradientNorms: [String: [Double]]?
 
   public init(
     step: Int, loss: Double, learningRate: Double, gradNorm: Double, stepSeconds: Double,
@@ -44,6 +48,7 @@ public struct StepRecord: Codable, Sendable {
     case tokensPerSecond = "tokens_per_s"
     case leastWait = "least_wait_seconds"
     case evalLoss = "eval_loss"
+    case layerGradientNorms = "layer_grad_norms"
   }
 
   public init(from decoder: any Decoder) throws {
@@ -58,6 +63,8 @@ public struct StepRecord: Codable, Sendable {
     leastWait = try c.decode(LeastWaits.self, forKey: .leastWait)
     evalLoss = c.contains(.evalLoss) ? try c.decodeFinite(forKey: .evalLoss) : nil
     skipped = try c.decodeIfPresent(Bool.self, forKey: .skipped) ?? false
+    layerGradientNorms = try c.decodeIfPresent(
+      [String: [Double]].self, forKey: .layerGradientNorms)
   }
 
   public func encode(to encoder: any Encoder) throws {
@@ -72,6 +79,7 @@ public struct StepRecord: Codable, Sendable {
     try c.encode(leastWait, forKey: .leastWait)
     if let evalLoss { try c.encodeFinite(evalLoss, forKey: .evalLoss) }
     if skipped { try c.encode(true, forKey: .skipped) }
+    if let layerGradientNorms { try c.encode(layerGradientNorms, forKey: .layerGradientNorms) }
   }
 
   /// Seconds this step spent in `category`'s collectives.

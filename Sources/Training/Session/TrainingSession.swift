@@ -171,6 +171,9 @@ public final class TrainingSession {
         tokensPerSecond: Double(stats.tokens * communicator.size) / max(now - stepStart, 1e-9),
         comm: communicator.accounting.snapshot().subtracting(before),
         leastWait: leastWaits.waits, skipped: stats.nonFinite)
+      if run.train.logLayerGradients && root {
+        record.layerGradientNorms = layerGradientNorms()
+      }
       let stopping = step == stopAt || stats.stopRequested
       let last = step == steps || stopping
       let evaluating = run.train.evalEvery > 0 && step % run.train.evalEvery == 0 || last
@@ -265,6 +268,16 @@ public final class TrainingSession {
     print(
       "ddp train: done, \(trainer.step) steps, validation loss \(fmt(validationLoss, 4)) "
         + "nats/byte; \(directory.path)/summary.json")
+  }
+
+  /// The block weight-gradient norms of the step just taken, by tensor, for metrics.jsonl.
+  func layerGradientNorms() -> [String: [Double]] {
+    let blocks = trainer.model.blockGradientNorms()
+    var byTensor: [String: [Double]] = [:]
+    for (k, name) in BlockGradientNorms.tensorNames.enumerated() {
+      byTensor[name] = blocks.map { $0.values[k] }
+    }
+    return byTensor
   }
 
   /// Validation loss over `eval_batches` batches of windows spread over the split.

@@ -1,0 +1,18 @@
+/// Every experiment `ddp experiment` runs, by name.
+public enum ExperimentCatalog {
+  public static let names = [
+    GradientsExperiment.name, WarmupExperiment.name, DepthExperiment.name,
+  ]
+
+  /// The experiment called `name`, or nil.
+  public static func experiment(named name: String, settings: ExperimentSettings)
+    -> (any Experiment)?
+  {
+    switch name {
+    case GradientsExperiment.name: return GradientsExperiment(settings: settings)
+    case WarmupExperiment.name: return WarmupExperiment(settings: settings)
+    case DepthExperiment.name: return DepthExperiment(settings: settings)
+    default: return nil
+    }
+  }
+}

@@ -1,0 +1,86 @@
+import ArgumentParser
+import Config
+import Datasets
+import Distributed
+import Foundation
+import Kernels
+import Models
+import Support
+import Training
+
+/// `ddp probe`: per-layer gradient norms and sublayer update ratios of a model on real data.
+struct ProbeCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "probe",
+    abstract: "Measure per-layer gradient norms and update ratios, as JSON.",
+    discussion: """
+      Probes a freshly initialized model (--config, --set) or a trained one (--checkpoint, a \
+      file or run directory) on training windows of its corpus: --batches rounds of one \
+      forward and backward per worker, no update. Prints (or writes to --out) the mean \
+      Frobenius norm of each block's weight gradients (attn.qkv, attn.proj, mlp.fc, mlp.proj) \
+      and each sublayer's ‖f(x)‖ / ‖x‖. Under mpirun each worker probes its own shard of \
+      every round and the figures are averaged over all of them. `ddp experiment gradients` \
+      and `ddp experiment depth` run it.
+
+      Example:
+        ddp probe --config configs/experiment.toml --set model.placement=post --batches 8
+        ddp probe --checkpoint runs/fortunes --out probe.json
+      """)
+
+  @Option(help: "TOML run configuration of a model to probe at initialization.")
+  var config: String?
+  @Option(name: .customLong("set"), help: "Override a key, e.g. --set model.n_layers=12.")
+  var overrides: [String] = []
+  @Option(help: "Checkpoint file or run directory to probe instead of a fresh model.")
+  var checkpoint: String?
+  @Option(help: "Rounds of batches, each worker one batch a round.") var batches = 4
+  @Option(help: "Sequences per batch.") var batch = 8
+  @Option(help: "Seed of the batches drawn.") var seed: UInt64 = 7
+  @Option(help: "Write the JSON here (atomically) instead of standard output.") var out: String?
+
+  func validate() throws {
+    guard (config == nil) != (checkpoint == nil) else {
+      throw ValidationError("give one of --config and --checkpoint")
+    }
+    if checkpoint != nil && !overrides.isEmpty {
+      throw ValidationError("--set applies to --config, not to --checkpoint")
+    }
+    guard (1...100_000).contains(batches) else {
+      throw ValidationError("--batches must be in 1...100000, got \(batches)")
+    }
+    guard (1...1_000_000).contains(batch) else {
+      throw ValidationError("--batch must be in 1...1000000, got \(batch)")
+    }
+  }
+
+  func run() throws {
+    setBLASThreads(1)
+    let communicator = makeWorldCommunicator()
+    let (run, model) = try reportingInputErrors { () throws -> (RunConfig, Transformer) in
+      if let checkpoint {
+        let loaded = try CheckpointIO.loadModel(from: checkpoint, batch: batch)
+        return (loaded.run, loaded.model)
+      }
+      let run = try RunConfig.load(path: config ?? "", overrides: overrides)
+      try MemoryCheck.require(run, microBatch: batch)
+      return (run, try Transformer(config: run.model, batch: batch, seed: run.train.seed))
+    }
+    let corpus = try reportingInputErrors { () throws -> Corpus in
+      let corpus = try Corpus.load(path: run.data.path, valFraction: run.data.valFraction)
+      try corpus.check(context: run.model.context)
+      return corpus
+    }
+    let result = LayerProbe.measure(
+      model: model, tokens: corpus.train, seed: seed, steps: batches,
+      communicator: communicator)
+    if communicator.rank == 0 {
+      let json = try JSONStyle.document(result)
+      if let out {
+        try reportingInputErrors { try AtomicFile.write(text: json, to: out) }
+      } else {
+        print(json, terminator: "")
+      }
+    }
+    communicator.finalize()
+  }
+}
