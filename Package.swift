@@ -83,7 +83,10 @@ let package = Package(
     .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Support"]),
     .testTarget(
       name: "TrainingTests",
-      dependencies: ["Training", "Models", "Config", "Distributed", "Support", "TestSupport"]),
+      dependencies: [
+        "Training", "Models", "Config", "Datasets", "Distributed", "Support", "TestSupport",
+      ]),
+    .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "Reports", "Support"]),
     .testTarget(name: "DistributedTests", dependencies: ["Distributed", "Support"]),
     .testTarget(
       name: "ddpTests",

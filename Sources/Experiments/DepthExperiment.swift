@@ -17,6 +17,7 @@ import Support
 public struct DepthExperiment: Experiment {
   public static let name = "depth"
   public let title = "A deep thin stack: Post-LN, Pre-LN, ResiDual (Xie et al.)"
+  public static let sweptKeys = ["model.placement"]
   public let settings: ExperimentSettings
 
   public init(settings: ExperimentSettings) { self.settings = settings }
@@ -43,9 +44,9 @@ public struct DepthExperiment: Experiment {
           ], seed: seed)
         let record = ExperimentJob(
           name: "\(placement)-L\(layers)-s\(seed)", experiment: Self.name, placement: placement,
-          initialization: config.model.initialization.rawValue, layers: layers,
+          initialization: config.model.initialization.rawValue, layers: config.model.nLayers,
           dModel: config.model.dModel, seed: seed, lr: config.train.lr,
-          warmup: config.train.warmup, steps: steps, workers: settings.workers)
+          warmup: config.train.warmup, steps: config.train.steps, workers: settings.workers)
         return ExperimentJobSpec(
           record: record, config: config, kind: .train(probeRounds: 4, batch: 8))
       }
@@ -124,6 +125,8 @@ public struct DepthExperiment: Experiment {
   }
 
   public func figures(_ jobs: [ExperimentJob]) -> [ReportFigure] {
+    let layers = jobs.map(\.layers).max() ?? layers
+    let steps = jobs.map(\.steps).max() ?? steps
     let curves = PlacementStyle.order.map { p in jobs.filter { $0.placement == p }.meanSeries(\.lossCurve) }
     var loss = SVGChart(
       title: "training loss, L = \(layers)", x: .linear("step", covering: [Double(steps)]),

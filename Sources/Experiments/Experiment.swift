@@ -1,5 +1,6 @@
 import Config
 import Reports
+import Training
 
 /// How big a sweep `ddp experiment` runs: `quick` fits in 10 minutes on 2 cores, `full` is
 /// the serious version (more seeds, a wider model, longer runs).
@@ -47,6 +48,8 @@ public protocol Experiment: Sendable {
   /// The report's title.
   var title: String { get }
   var settings: ExperimentSettings { get }
+  /// The keys the sweep sets itself; `--set` may not change them.
+  static var sweptKeys: [String] { get }
   /// Every job, in the order they run.
   func jobs() throws -> [ExperimentJobSpec]
   /// The verdict on each claim, from the finished jobs.
@@ -61,7 +64,15 @@ extension Experiment {
   /// The config every job starts from: the defaults, the experiment's `base` settings, then
   /// the user's `--set` overrides.
   func resolved(_ base: [String], seed: UInt64) throws -> RunConfig {
-    try RunConfig.load(
+    for text in settings.overrides {
+      let key = text.split(separator: "=", maxSplits: 1).first.map(String.init) ?? text
+      if Self.sweptKeys.contains(key) || key == "train.seed" {
+        throw RunError(
+          "--set \(key): the \(Self.name) experiment sets it in every job (it sweeps "
+            + (Self.sweptKeys + ["train.seed"]).joined(separator: ", ") + ")")
+      }
+    }
+    return try RunConfig.load(
       tomlText: "", overrides: base + ["train.seed=\(seed)"] + settings.overrides)
   }
 }

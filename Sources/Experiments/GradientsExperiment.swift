@@ -19,6 +19,7 @@ import Support
 public struct GradientsExperiment: Experiment {
   public static let name = "gradients"
   public let title = "Gradient norms at initialization: Post-LN, Pre-LN, ResiDual (Xiong et al.)"
+  public static let sweptKeys = ["model.n_layers", "model.placement", "model.init"]
   public let settings: ExperimentSettings
 
   public init(settings: ExperimentSettings) { self.settings = settings }
@@ -26,9 +27,9 @@ public struct GradientsExperiment: Experiment {
   let depths = [3, 6, 12, 24]
   let inits = ["xavier", "gpt2"]
   var dModel: Int { settings.size == .quick ? 64 : 256 }
-  var rounds: Int { settings.size == .quick ? 4 : 8 }
+  var rounds: Int { settings.size == .quick ? 8 : 16 }
   /// The band a fitted slope must lie in (with its 2-sd interval) to count as the prediction.
-  static let slopeTolerance = 0.15
+  static let slopeTolerance = 0.2
   /// Last block's norm over the first block's: "grows" above this, "flat" within its inverse.
   static let growthThreshold = 1.5
 

@@ -28,7 +28,7 @@ struct ExperimentCommand: ParsableCommand {
 
   @Argument(help: "gradients, warmup or depth.") var name: String
   @Option(help: "Workers of each job.") var workers = 2
-  @Option(help: "Seeds per point (default: 2 for gradients, 1 otherwise; 3 with --full).")
+  @Option(help: "Seeds per point (default: 3 for gradients, 1 otherwise; 5 with --full).")
   var seeds: Int?
   @Flag(help: "The quick sweep (default) or the full one.") var size: ExperimentSize = .quick
   @Option(name: .customLong("set"), help: "Override a key in every job, e.g. data.path=FILE.")
@@ -58,7 +58,7 @@ struct ExperimentCommand: ParsableCommand {
       writeErrorLine("ddp: run ddp experiment without mpirun; it launches its own mpirun jobs")
       throw ExitStatus(2)
     }
-    let seedCount = seeds ?? (size == .full ? 3 : name == GradientsExperiment.name ? 2 : 1)
+    let seedCount = seeds ?? (size == .full ? 5 : name == GradientsExperiment.name ? 3 : 1)
     let settings = ExperimentSettings(
       size: size, workers: workers, seeds: (1...seedCount).map(UInt64.init),
       overrides: overrides)

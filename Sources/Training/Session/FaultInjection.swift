@@ -10,9 +10,12 @@ import Models
 ///   there.
 /// - `DDP_FAULT_DIVERGE=RANK:STEP`: after optimizer step STEP, rank RANK nudges one parameter
 ///   by one ulp, as a silent hardware fault would; `distributed.check_every` must catch it.
+/// - `DDP_FAULT_NONFINITE=STEP`: every rank reports the loss of optimizer step STEP as NaN, as
+///   a run that blew up would (what `ddp experiment` must record as diverged, not as an error).
 public struct FaultInjection: Sendable {
   public var checkpointPause: (step: Int, seconds: Double)?
   public var divergence: (rank: Int, step: Int)?
+  public var nonFiniteStep: Int?
 
   public static let fromEnvironment: FaultInjection = {
     let environment = ProcessInfo.processInfo.environment
@@ -27,6 +30,7 @@ public struct FaultInjection: Sendable {
       let parts = text.split(separator: ":").compactMap { Int($0) }
       if parts.count == 2 { faults.divergence = (parts[0], parts[1]) }
     }
+    faults.nonFiniteStep = environment["DDP_FAULT_NONFINITE"].flatMap { Int($0) }
     return faults
   }()
 
@@ -34,6 +38,15 @@ public struct FaultInjection: Sendable {
   public func checkpointHook(step: Int) -> ((Int) -> Void)? {
     guard let pause = checkpointPause, pause.step == step else { return nil }
     return { group in if group == 0 { Thread.sleep(forTimeInterval: pause.seconds) } }
+  }
+
+  /// The step's figures as `DDP_FAULT_NONFINITE` makes them: the loss of step STEP is NaN.
+  public func reported(_ stats: StepStatistics, step: Int) -> StepStatistics {
+    guard nonFiniteStep == step else { return stats }
+    var blownUp = stats
+    blownUp.loss = .nan
+    blownUp.nonFinite = true
+    return blownUp
   }
 
   /// Applies `DDP_FAULT_DIVERGE` after `step` on `rank`.

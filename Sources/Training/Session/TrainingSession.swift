@@ -146,9 +146,10 @@ public final class TrainingSession {
     while trainer.step < steps {
       let stepStart = monotonicSeconds()
       let before = communicator.accounting.snapshot()
-      let stats = trainer.trainStep(stopRequested: PreemptionSignals.received != 0)
+      let step = trainer.step + 1
+      let stats = FaultInjection.fromEnvironment.reported(
+        trainer.trainStep(stopRequested: PreemptionSignals.received != 0), step: step)
       let now = monotonicSeconds()
-      let step = trainer.step
       tokens += stats.tokens * communicator.size
       if stats.nonFinite {
         let what =

@@ -1,0 +1,121 @@
+import Foundation
+import XCTest
+
+/// `ddp experiment`: real sweeps of `mpirun -np 2` jobs on a tiny model, read back from
+/// results.json; an interrupted sweep continues; a diverged run is a result; bad requests are
+/// refused in one line.
+final class ExperimentCommandTests: XCTestCase {
+  var work: URL!
+
+  override func setUpWithError() throws { work = try makeWorkDirectory("ddp-experiment") }
+  override func tearDownWithError() throws { try? FileManager.default.removeItem(at: work) }
+
+  let tinyModel = [
+    "--set", "model.d_model=16", "--set", "model.n_heads=2", "--set", "model.context=16",
+  ]
+
+  func results(_ folder: String) throws -> [String: Any] {
+    let data = try Data(contentsOf: URL(fileURLWithPath: folder + "/results.json"))
+    return try XCTUnwrap(JSONSerialization.jsonObject(with: data) as? [String: Any])
+  }
+
+  /// 24 probe jobs (3 placements x 2 inits x 4 depths, one seed) on 2 workers: every job
+  /// holds its settings and one gradient norm per block for each tensor, the claims have
+  /// verdicts, the report has its charts. With two job results and results.json removed, the
+  /// same command runs those two jobs again and keeps the other 22.
+  func testGradientsSweepRunsReportsAndResumes() throws {
+    let out = work.appendingPathComponent("gradients").path
+    let arguments = ["experiment", "gradients", "--seeds", "1", "--out", out] + tinyModel
+    let first = try runDDP(arguments)
+    XCTAssertEqual(first.status, 0, first.stderr + first.stdout)
+    XCTAssertTrue(first.stdout.contains("| claim | paper |"), first.stdout)
+    let jobs = try XCTUnwrap(try results(out)["jobs"] as? [[String: Any]])
+    XCTAssertEqual(jobs.count, 24)
+    for job in jobs {
+      for key in ["experiment", "placement", "init", "layers", "d_model", "seed", "lr", "warmup"] {
+        XCTAssertNotNil(job[key], "\(key) missing in \(job)")
+      }
+      let layers = try XCTUnwrap(job["layers"] as? Int)
+      XCTAssertEqual(job["d_model"] as? Int, 16)
+      let norms = try XCTUnwrap(job["gradient_norms"] as? [String: [Double]])
+      XCTAssertEqual(Set(norms.keys), ["attn.qkv", "attn.proj", "mlp.fc", "mlp.proj"])
+      for series in norms.values {
+        XCTAssertEqual(series.count, layers)
+        XCTAssertTrue(series.allSatisfy { $0 > 0 && $0.isFinite }, "\(series)")
+      }
+    }
+    let claims = try XCTUnwrap(try results(out)["claims"] as? [[String: Any]])
+    XCTAssertEqual(claims.count, 3)
+    for claim in claims {
+      XCTAssertTrue(
+        ["reproduced", "not reproduced", "inconclusive"].contains(claim["verdict"] as? String))
+    }
+    let report = try String(contentsOfFile: out + "/report.html", encoding: .utf8)
+    for id in ["chart-layers-xavier", "chart-depth-gpt2"] {
+      XCTAssertTrue(report.contains("id=\"\(id)\""), id)
+    }
+
+    let again = try runDDP(arguments)
+    XCTAssertEqual(again.status, 2)
+    XCTAssertTrue(again.stderr.contains("already holds results.json"), again.stderr)
+    for path in [
+      "/results.json", "/jobs/pre-xavier-L6-s1/result.json", "/jobs/post-gpt2-L24-s1/result.json",
+    ] {
+      try FileManager.default.removeItem(atPath: out + path)
+    }
+    let resumed = try runDDP(arguments)
+    XCTAssertEqual(resumed.status, 0, resumed.stderr + resumed.stdout)
+    XCTAssertEqual(resumed.stdout.components(separatedBy: "kept from an earlier run").count - 1, 22)
+    XCTAssertEqual((try results(out)["jobs"] as? [[String: Any]])?.count, 24)
+  }
+
+  /// Every run stops at step 3 with a NaN loss (DDP_FAULT_NONFINITE=3): the sweep still
+  /// finishes, each job recorded as diverged at step 3 with the two finite steps before it.
+  func testWarmupSweepRecordsDivergedRunsAsResults() throws {
+    let out = work.appendingPathComponent("warmup").path
+    let outcome = try runProcess(
+      "/usr/bin/env",
+      [
+        "DDP_FAULT_NONFINITE=3", ddpExecutable, "experiment", "warmup", "--out", out, "--set",
+        "train.steps=5", "--set", "train.eval_batches=1",
+      ] + tinyModel)
+    XCTAssertEqual(outcome.status, 0, outcome.stderr + outcome.stdout)
+    let jobs = try XCTUnwrap(try results(out)["jobs"] as? [[String: Any]])
+    XCTAssertEqual(jobs.count, 12)
+    for job in jobs {
+      XCTAssertEqual(job["status"] as? String, "diverged")
+      XCTAssertEqual(job["diverged_at_step"] as? Int, 3)
+      XCTAssertEqual((job["loss_curve"] as? [Double])?.count, 2)
+      XCTAssertNil(job["validation_loss"])
+    }
+    XCTAssertTrue(outcome.stdout.contains("diverged at step 3"), outcome.stdout)
+  }
+
+  /// Requests that cannot run: one line on standard error, exit code 2, nothing written.
+  func testBadRequestsAreRefusedInOneLine() throws {
+    let out = work.appendingPathComponent("refused").path
+    let cases: [(arguments: [String], expected: String)] = [
+      (["experiment", "gradient"], "unknown experiment \"gradient\""),
+      (["experiment", "warmup", "--workers", "0"], "--workers must be in 1...64"),
+      (["experiment", "warmup", "--seeds", "0"], "--seeds must be in 1...20"),
+      (["experiment", "warmup", "--seeds", "21"], "--seeds must be in 1...20"),
+      (["experiment", "depth", "--timeout", "-1"], "--timeout must be a positive"),
+      (["experiment", "warmup", "--set", "train.lr=0.1"], "--set train.lr: the warmup experiment"),
+      (["experiment", "gradients", "--set", "model.n_layers=2"], "sets it in every job"),
+      (["experiment", "depth", "--set", "train.seed=3"], "--set train.seed"),
+      (["experiment", "depth", "--set", "model.d_modle=3"], "unknown key model.d_modle"),
+      (["experiment", "depth", "--set", "model.d_model=-3"], "model.d_model = -3"),
+      (["experiment", "depth", "--full", "--quick"], "--full"),
+      (["experiment", "depth", "--out", "/proc/version/x"], "cannot create"),
+    ]
+    for (arguments, expected) in cases {
+      let outcome = try runDDP(arguments + (arguments.contains("--out") ? [] : ["--out", out]))
+      let label = arguments.joined(separator: " ")
+      XCTAssertEqual(outcome.status, 2, label + ": " + outcome.stderr)
+      let lines = outcome.stderr.split(separator: "\n")
+      XCTAssertEqual(lines.count, 1, label + ": " + outcome.stderr)
+      XCTAssertTrue(outcome.stderr.contains(expected), label + ": " + outcome.stderr)
+      XCTAssertFalse(FileManager.default.fileExists(atPath: out), label)
+    }
+  }
+}
