@@ -127,7 +127,9 @@ public struct DepthExperiment: Experiment {
   public func figures(_ jobs: [ExperimentJob]) -> [ReportFigure] {
     let layers = jobs.map(\.layers).max() ?? layers
     let steps = jobs.map(\.steps).max() ?? steps
-    let curves = PlacementStyle.order.map { p in jobs.filter { $0.placement == p }.meanSeries(\.lossCurve) }
+    let curves = PlacementStyle.order.map { p in
+      jobs.filter { $0.placement == p }.meanSeries(\.lossCurve)
+    }
     var loss = SVGChart(
       title: "training loss, L = \(layers)", x: .linear("step", covering: [Double(steps)]),
       y: .linear("loss (nats/byte)", covering: curves.flatMap { $0 }, fromZero: false))
@@ -147,7 +149,8 @@ public struct DepthExperiment: Experiment {
       y: .logarithmic("gradient norm", covering: norms.flatMap { $0 }))
     for (i, placement) in PlacementStyle.order.enumerated() {
       let style = PlacementStyle.of(placement)
-      loss.line(curves[i].enumerated().map { (Double($0 + 1), $1) }, stroke: style.colour, width: 1.5)
+      loss.line(
+        curves[i].enumerated().map { (Double($0 + 1), $1) }, stroke: style.colour, width: 1.5)
       update.line(ratios[i].enumerated().map { (Double($0), $1) }, stroke: style.colour)
       gradient.line(norms[i].enumerated().map { (Double($0), $1) }, stroke: style.colour)
       loss.legendEntry(style.label, colour: style.colour, style: .line(dash: nil))

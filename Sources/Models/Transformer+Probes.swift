@@ -5,8 +5,9 @@ public struct BlockGradientNorms: Sendable, Equatable, Codable {
   /// ‖∂loss/∂W‖_F of `attn.qkv.weight`, `attn.proj.weight`, `mlp.fc.weight`, `mlp.proj.weight`.
   public var attentionQKV, attentionProjection, mlpFC, mlpProjection: Double
 
-  public init(attentionQKV: Double, attentionProjection: Double, mlpFC: Double, mlpProjection: Double)
-  {
+  public init(
+    attentionQKV: Double, attentionProjection: Double, mlpFC: Double, mlpProjection: Double
+  ) {
     (self.attentionQKV, self.attentionProjection, self.mlpFC, self.mlpProjection) =
       (attentionQKV, attentionProjection, mlpFC, mlpProjection)
   }

@@ -55,8 +55,10 @@ extension ExperimentResults {
     ]
     for c in claims {
       let cells = [c.claim, c.paper, c.prediction, c.measured, "**\(c.verdict.rawValue)**"]
-      lines.append("| " + cells.map { $0.replacingOccurrences(of: "|", with: "/") }
-        .joined(separator: " | ") + " |")
+      lines.append(
+        "| "
+          + cells.map { $0.replacingOccurrences(of: "|", with: "/") }
+          .joined(separator: " | ") + " |")
     }
     lines.append("")
     for (i, c) in claims.enumerated() { lines.append("Rule \(i + 1): \(c.rule)") }

@@ -41,14 +41,23 @@ struct BenchAllReduce: ParsableCommand {
         mpirun -np 2 .build/release/ddp bench allreduce --max-bytes 1048576
       """)
 
-  @Option(help: "Smallest message in bytes (a multiple of 4).") var minBytes = 4
-  @Option(help: "Largest message in bytes (a multiple of 4).") var maxBytes = 64 << 20
-  @Option(help: "Size step: each size is this many times the previous one (2 or more).")
+  @Option(parsing: .unconditional, help: "Smallest message in bytes (a multiple of 4).")
+  var minBytes = 4
+  @Option(parsing: .unconditional, help: "Largest message in bytes (a multiple of 4).")
+  var maxBytes = 64 << 20
+  @Option(
+    parsing: .unconditional,
+    help: "Size step: each size is this many times the previous one (2 or more).")
   var factor = 2
-  @Option(help: "Timed calls per size up to --large-bytes.") var iterations = 1000
-  @Option(help: "Timed calls per size above --large-bytes.") var largeIterations = 100
-  @Option(help: "Sizes above this many bytes count as large.") var largeBytes = 8192
-  @Option(help: "Idle milliseconds before each timed call (0: back to back, as osu_allreduce).")
+  @Option(parsing: .unconditional, help: "Timed calls per size up to --large-bytes.")
+  var iterations = 1000
+  @Option(parsing: .unconditional, help: "Timed calls per size above --large-bytes.")
+  var largeIterations = 100
+  @Option(parsing: .unconditional, help: "Sizes above this many bytes count as large.")
+  var largeBytes = 8192
+  @Option(
+    parsing: .unconditional,
+    help: "Idle milliseconds before each timed call (0: back to back, as osu_allreduce).")
   var idleMs = 0.0
   @Flag(help: "First check every collective (all-reduce, broadcast, all-gather, non-blocking).")
   var checkCollectives = false

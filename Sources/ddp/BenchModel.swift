@@ -31,9 +31,9 @@ struct BenchModel: ParsableCommand {
   @Option(help: "TOML run configuration.") var config: String
   @Option(name: .customLong("set"), help: "Override a key, e.g. --set train.batch=16.")
   var overrides: [String] = []
-  @Option(help: "Timed steps (after warm-up).") var steps = 10
-  @Option(help: "Untimed warm-up steps.") var warmup = 2
-  @Option(help: "OpenBLAS threads.") var threads = 1
+  @Option(parsing: .unconditional, help: "Timed steps (after warm-up).") var steps = 10
+  @Option(parsing: .unconditional, help: "Untimed warm-up steps.") var warmup = 2
+  @Option(parsing: .unconditional, help: "OpenBLAS threads.") var threads = 1
 
   func validate() throws {
     guard steps > 0 else { throw ValidationError("--steps must be positive, got \(steps)") }

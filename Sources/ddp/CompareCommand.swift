@@ -36,15 +36,20 @@ struct CompareCommand: ParsableCommand {
   @Option(help: "Worker counts, comma-separated.") var workers = "1,2,4"
   @Option(help: "Norms, comma-separated.") var norms = "layernorm,rmsnorm,batchnorm,syncbatchnorm"
   @Option(help: "Scaling modes, comma-separated: strong, weak.") var modes = "strong,weak"
-  @Option(help: "Optimizer steps per point (60: the cluster's slow TCP steps stay a minority).")
+  @Option(
+    parsing: .unconditional,
+    help: "Optimizer steps per point (60: the cluster's slow TCP steps stay a minority).")
   var steps = 60
-  @Option(help: "Leading steps left out of the medians.") var warmup = 5
+  @Option(parsing: .unconditional, help: "Leading steps left out of the medians.") var warmup = 5
   @Option(help: "Output folder (default: runs/compare-TIMESTAMP).") var out: String?
   @Flag(help: "Also run every point on the cluster of `launch/cluster up` (MPI over TCP).")
   var cluster = false
-  @Option(help: "Largest parameter difference from 1 worker still counted as a match.")
+  @Option(
+    parsing: .unconditional,
+    help: "Largest parameter difference from 1 worker still counted as a match.")
   var tolerance = 1e-4
-  @Option(help: "Seconds before a job counts as hung and is killed.") var timeout = 300.0
+  @Option(parsing: .unconditional, help: "Seconds before a job counts as hung and is killed.")
+  var timeout = 300.0
 
   func validate() throws {
     let counts = try parseWorkerCounts(workers)

@@ -26,7 +26,7 @@ struct EvalCommand: ParsableCommand {
   @Option(help: "Checkpoint file or run directory.") var checkpoint: String
   @Option(help: "Text file or directory to score instead of the validation split.")
   var data: String?
-  @Option(help: "Sequences per forward pass.") var batch = 16
+  @Option(parsing: .unconditional, help: "Sequences per forward pass.") var batch = 16
 
   func validate() throws {
     guard batch > 0 else { throw ValidationError("--batch must be positive, got \(batch)") }

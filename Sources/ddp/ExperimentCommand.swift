@@ -27,14 +27,17 @@ struct ExperimentCommand: ParsableCommand {
       """)
 
   @Argument(help: "gradients, warmup or depth.") var name: String
-  @Option(help: "Workers of each job.") var workers = 2
-  @Option(help: "Seeds per point (default: 3 for gradients, 1 otherwise; 5 with --full).")
+  @Option(parsing: .unconditional, help: "Workers of each job.") var workers = 2
+  @Option(
+    parsing: .unconditional,
+    help: "Seeds per point (default: 3 for gradients, 1 otherwise; 5 with --full).")
   var seeds: Int?
   @Flag(help: "The quick sweep (default) or the full one.") var size: ExperimentSize = .quick
   @Option(name: .customLong("set"), help: "Override a key in every job, e.g. data.path=FILE.")
   var overrides: [String] = []
   @Option(help: "Output folder (default: runs/experiment-NAME-TIMESTAMP).") var out: String?
-  @Option(help: "Seconds before a job counts as hung and is killed.") var timeout = 900.0
+  @Option(parsing: .unconditional, help: "Seconds before a job counts as hung and is killed.")
+  var timeout = 900.0
 
   func validate() throws {
     guard ExperimentCatalog.names.contains(name) else {

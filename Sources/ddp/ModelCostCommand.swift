@@ -37,8 +37,10 @@ struct ModelCostCommand: ParsableCommand {
   @Option(help: "Worker counts, comma-separated.") var workers = "8,64,512,4096"
   @Option(help: "Output of `ddp bench allreduce` with 2 workers (its last JSON line is read).")
   var fit: String?
-  @Option(help: "α of the two-worker fit, in microseconds.") var alphaUs: Double?
-  @Option(help: "β of the two-worker fit, in nanoseconds per byte.") var betaNs: Double?
+  @Option(parsing: .unconditional, help: "α of the two-worker fit, in microseconds.") var alphaUs:
+    Double?
+  @Option(parsing: .unconditional, help: "β of the two-worker fit, in nanoseconds per byte.")
+  var betaNs: Double?
 
   func validate() throws {
     _ = try parseWorkerCounts(workers)

@@ -33,9 +33,10 @@ struct ProbeCommand: ParsableCommand {
   var overrides: [String] = []
   @Option(help: "Checkpoint file or run directory to probe instead of a fresh model.")
   var checkpoint: String?
-  @Option(help: "Rounds of batches, each worker one batch a round.") var batches = 4
-  @Option(help: "Sequences per batch.") var batch = 8
-  @Option(help: "Seed of the batches drawn.") var seed: UInt64 = 7
+  @Option(parsing: .unconditional, help: "Rounds of batches, each worker one batch a round.")
+  var batches = 4
+  @Option(parsing: .unconditional, help: "Sequences per batch.") var batch = 8
+  @Option(parsing: .unconditional, help: "Seed of the batches drawn.") var seed: UInt64 = 7
   @Option(help: "Write the JSON here (atomically) instead of standard output.") var out: String?
 
   func validate() throws {

@@ -35,7 +35,7 @@ struct SampleCommand: ParsableCommand {
   @Option(parsing: .unconditional, help: "Bytes to generate (1 to 1000000).") var tokens = 200
   @Option(parsing: .unconditional, help: "Sampling temperature (0 = greedy).")
   var temperature = 0.8
-  @Option(help: "Random seed.") var seed: UInt64 = 1
+  @Option(parsing: .unconditional, help: "Random seed.") var seed: UInt64 = 1
 
   func validate() throws {
     guard (1...Self.maximumTokens).contains(tokens) else {

@@ -31,8 +31,9 @@ struct TrainCommand: ParsableCommand {
   var overrides: [String] = []
   @Option(help: "Run directory (default: runs/CONFIG-NAME-TIMESTAMP).") var out: String?
   @Flag(help: "Continue the run in --out from its newest intact checkpoint.") var resume = false
-  @Option(help: "OpenBLAS threads.") var threads = 1
+  @Option(parsing: .unconditional, help: "OpenBLAS threads.") var threads = 1
   @Option(
+    parsing: .unconditional,
     help: ArgumentHelp(
       "Stop after this step with a checkpoint, to continue later with --resume.",
       valueName: "step"))

@@ -105,15 +105,20 @@ final class ProbeTests: XCTestCase {
     func std(_ m: Transformer, _ name: String) throws -> Double {
       let entry = try XCTUnwrap(m.layout.parameters.entry(name))
       let p = m.parameters[entry.offset]
-      return ((0..<entry.count).map { Double(p[$0]) * Double(p[$0]) }.reduce(0, +)
+      return
+        ((0..<entry.count).map { Double(p[$0]) * Double(p[$0]) }.reduce(0, +)
         / Double(entry.count)).squareRoot()
     }
     let c = 64.0
     // Sample std of ≥ 4096 normal draws: within 5% of the target.
-    XCTAssertEqual(try std(model, "h.3.attn.qkv.weight"), (2 / (2 * c)).squareRoot(), accuracy: 0.05 / c.squareRoot())
-    XCTAssertEqual(try std(model, "h.3.attn.proj.weight"), (1 / c).squareRoot(), accuracy: 0.05 / c.squareRoot())
+    XCTAssertEqual(
+      try std(model, "h.3.attn.qkv.weight"), (2 / (2 * c)).squareRoot(),
+      accuracy: 0.05 / c.squareRoot())
+    XCTAssertEqual(
+      try std(model, "h.3.attn.proj.weight"), (1 / c).squareRoot(), accuracy: 0.05 / c.squareRoot())
     XCTAssertEqual(try std(model, "h.7.mlp.fc.weight"), (2 / (5 * c)).squareRoot(), accuracy: 0.004)
-    XCTAssertEqual(try std(model, "h.7.mlp.proj.weight"), (2 / (5 * c)).squareRoot(), accuracy: 0.004)
+    XCTAssertEqual(
+      try std(model, "h.7.mlp.proj.weight"), (2 / (5 * c)).squareRoot(), accuracy: 0.004)
     XCTAssertEqual(try std(model, "wte.weight"), 0.02, accuracy: 0.001)
     XCTAssertEqual(try std(gpt2, "h.7.mlp.proj.weight"), 0.02 / 4, accuracy: 0.0003)
     XCTAssertEqual(try std(gpt2, "h.7.mlp.fc.weight"), 0.02, accuracy: 0.001)

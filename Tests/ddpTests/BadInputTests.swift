@@ -96,6 +96,29 @@ final class BadInputTests: XCTestCase {
     BadInput(
       name: "--resume of a missing run", arguments: ["train", "--out", "$OUT", "--resume"],
       expected: "config.toml\": No such file"),
+    // A negative number is a value, not an option (it used to read as "Missing value").
+    BadInput(
+      name: "negative --stop-at", arguments: good(["--stop-at", "-5"]),
+      expected: "--stop-at must be a positive step, got -5"),
+    BadInput(
+      name: "negative threads", arguments: good(["--threads", "-2"]),
+      expected: "--threads must be positive, got -2"),
+    BadInput(
+      name: "probe: negative batches",
+      arguments: ["probe", "--config", "$WORK/good.toml", "--batches", "-1"],
+      expected: "--batches must be in 1...100000, got -1"),
+    BadInput(
+      name: "probe: zero batch",
+      arguments: ["probe", "--config", "$WORK/good.toml", "--batch", "0"],
+      expected: "--batch must be in 1...1000000, got 0"),
+    BadInput(
+      name: "probe: a config and a checkpoint",
+      arguments: ["probe", "--config", "$WORK/good.toml", "--checkpoint", "$WORK/valid"],
+      expected: "give one of --config and --checkpoint"),
+    BadInput(
+      name: "probe: a missing checkpoint",
+      arguments: ["probe", "--checkpoint", "$WORK/nonexistent"],
+      expected: "nonexistent"),
 
     // MARK: Data
     BadInput(
