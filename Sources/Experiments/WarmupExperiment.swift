@@ -163,7 +163,7 @@ public struct WarmupExperiment: Experiment {
       let series = here.compactMap(\.lossCurve).flatMap { $0 }.filter(\.isFinite)
       var chart = SVGChart(
         title: "training loss, lr \(lr)",
-        x: .linear("step", covering: [Double(steps)]),
+        x: .linear("step", covering: [Double(steps)], headroom: 0),
         y: .linear("loss (nats/byte)", covering: series, fromZero: false))
       for placement in PlacementStyle.order {
         let style = PlacementStyle.of(placement)
