@@ -5,8 +5,9 @@ import PackageDescription
 /// arithmetic of hot loops, and `-target-cpu native` compiles the SIMD16 code of
 /// `Kernels/VectorMath.swift` for the build machine's vector unit (one AVX-512 register per
 /// vector where it has one), as `-march=native` does for C.
-/// Debug builds (the fuzzers' `launch/fuzz`) need the same target CPU: the AVX intrinsics of
-/// `VectorMath.swift` do not compile (an LLVM fatal error) for the baseline x86-64 target.
+/// Debug builds need the same target CPU: the AVX intrinsics of `VectorMath.swift` do not
+/// compile (an LLVM fatal error) for the baseline x86-64 target. (`launch/fuzz` builds the
+/// release configuration, so the fuzzed readers have exactly these per-target flags.)
 let numericFlags: [SwiftSetting] = [
   .unsafeFlags(["-Ounchecked", "-target-cpu", "native"], .when(configuration: .release)),
   .unsafeFlags(["-target-cpu", "native"], .when(configuration: .debug)),
@@ -83,7 +84,9 @@ let package = Package(
     .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Support"]),
     .testTarget(
       name: "TrainingTests",
-      dependencies: ["Training", "Models", "Config", "Distributed", "Support", "TestSupport"]),
+      dependencies: [
+        "Training", "Models", "Config", "Datasets", "Distributed", "Support", "TestSupport",
+      ]),
     .testTarget(name: "DistributedTests", dependencies: ["Distributed", "Support"]),
     .testTarget(
       name: "ddpTests",
