@@ -121,10 +121,11 @@ public final class TrainingSession {
       [fingerprint.value, UInt64(fingerprint.files.count)], category: .control)
     let odd = gathered.indices.filter { gathered[$0][0] != gathered[0][0] }
     guard let first = odd.first else { return }
-    // Every rank saw the same gather, so every rank takes this path, with the same counts.
-    var reference = fingerprint.fileWords
-    reference = Array(reference.prefix(Int(gathered[0][1])))
-    reference += Array(repeating: 0, count: Int(gathered[0][1]) - reference.count)
+    // Every rank saw the same gather, so every rank takes this path, with the same counts:
+    // rank 0's file count sizes the broadcast of its per-file words.
+    let referenceCount = Int(gathered[0][1])
+    var reference = Array(fingerprint.fileWords.prefix(referenceCount))
+    reference += repeatElement(0, count: referenceCount - reference.count)
     communicator.broadcast(&reference, root: 0, category: .control)
     let mine = DataFingerprint.firstDifference(fingerprint.fileWords, reference) ?? -1
     let firsts = communicator.allGather([Int64(mine)], category: .control)
