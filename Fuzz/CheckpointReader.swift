@@ -7,6 +7,7 @@
 // must either load or throw a `CheckpointError`.
 
 import Config
+import Datasets
 import Models
 import Support
 import Training
@@ -71,8 +72,9 @@ func exercise(_ bytes: [UInt8]) {
 
 @inline(never) func blackHole(_ value: Float) { if value.bitPattern == 0x7fc0_1234 { print("") } }
 
-/// Small valid checkpoints: a parameter matrix, a vector and BatchNorm statistics; and one with
-/// no buffers. Real run checkpoints are added by launch/fuzz.
+/// Small valid checkpoints: a parameter matrix, a vector and BatchNorm statistics, with a data
+/// fingerprint; and one with no buffers and no fingerprint (as older checkpoints). Real run
+/// checkpoints are added by launch/fuzz.
 func writeSeeds(to folder: String) throws {
   for (index, withBuffers) in [true, false].enumerated() {
     var parameters = TensorLayout()
@@ -90,7 +92,12 @@ func writeSeeds(to folder: String) throws {
     }
     let metadata = CheckpointMetadata(
       configTOML: RunConfig().tomlText, step: 3, optimizerStep: 3,
-      sampler: RandomNumbers(seed: 7), workers: 2, extra: ["note": "seed"])
+      sampler: RandomNumbers(seed: 7), workers: 2, extra: ["note": "seed"],
+      data: withBuffers
+        ? DataFingerprint(files: [
+          .init(name: "a.txt", bytes: 12, hash: 0x0123_4567_89AB_CDEF),
+          .init(name: "b.txt", bytes: 0, hash: FNV1a64.offsetBasis),
+        ]) : nil)
     try Checkpoint.write(
       metadata: metadata, parameters: groups[0], buffers: groups[1], firstMoment: groups[2],
       secondMoment: groups[3], to: folder + "/seed-\(index).ckpt")

@@ -46,7 +46,8 @@ struct ConfigField: Sendable {
   let kind: ConfigKind
   /// One short phrase, written as a comment beside the key in the resolved TOML.
   let doc: String
-  let get: @Sendable (RunConfig) -> ConfigValue
+  /// The value, or nil for an optional key that is unset (the resolved TOML leaves it out).
+  let get: @Sendable (RunConfig) -> ConfigValue?
   /// Stores a value already converted to `kind`; throws only for values the type allows but
   /// the field cannot hold (a negative seed).
   let set: @Sendable (inout RunConfig, ConfigValue) throws -> Void
@@ -72,6 +73,17 @@ extension ConfigField {
     ConfigField(
       section: section, name: name, kind: .double, doc: doc,
       get: { .double($0[keyPath: path]) },
+      set: { if case .double(let v) = $1 { $0[keyPath: path] = v } })
+  }
+
+  /// An optional number: unset (nil) unless the file or `--set` gives it.
+  static func optionalDouble(
+    _ section: String, _ name: String, _ path: WritableKeyPath<RunConfig, Double?> & Sendable,
+    _ doc: String
+  ) -> ConfigField {
+    ConfigField(
+      section: section, name: name, kind: .double, doc: doc,
+      get: { $0[keyPath: path].map(ConfigValue.double) },
       set: { if case .double(let v) = $1 { $0[keyPath: path] = v } })
   }
 
@@ -159,6 +171,8 @@ extension RunConfig {
     .bool(
       "train", "log_layer_gradients", \.train.logLayerGradients,
       "per-block gradient norms in metrics.jsonl"),
+    .optionalDouble(
+      "train", "memory_limit_gb", \.train.memoryLimitGB, "most GB per worker; unset = no limit"),
     .string("data", "path", \.data.path, "text file or directory of text files"),
     .double("data", "val_fraction", \.data.valFraction, "documents held out, in (0, 1)"),
     .double("distributed", "bucket_mb", \.distributed.bucketMB, "gradient bucket, MiB"),

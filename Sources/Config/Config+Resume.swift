@@ -6,7 +6,8 @@ extension RunConfig {
   /// from this one's state without a word.
   public static let resumableKeys = [
     "train.steps", "train.eval_every", "train.eval_batches", "train.checkpoint_every",
-    "train.keep_checkpoints", "train.log_layer_gradients", "distributed.check_every",
+    "train.keep_checkpoints", "train.log_layer_gradients", "train.memory_limit_gb",
+    "distributed.check_every",
   ]
 
   /// The dotted keys whose values differ from `other`'s, in the order the TOML writes them,
@@ -14,7 +15,7 @@ extension RunConfig {
   public func changes(from other: RunConfig) -> [(key: String, old: String, new: String)] {
     Self.fields.compactMap { field in
       let (old, new) = (field.get(other), field.get(self))
-      return old == new ? nil : (field.key, old.toml, new.toml)
+      return old == new ? nil : (field.key, old?.toml ?? "unset", new?.toml ?? "unset")
     }
   }
 

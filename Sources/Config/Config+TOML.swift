@@ -33,7 +33,8 @@ extension RunConfig {
     for section in Self.sectionNames {
       lines += ["", "[\(section)]"]
       for field in Self.fields where field.section == section {
-        let assignment = "\(field.name) = \(field.get(self).toml)"
+        let assignment =
+          field.get(self).map { "\(field.name) = \($0.toml)" } ?? "# \(field.name) (unset)"
         let pad = String(repeating: " ", count: max(2, 32 - assignment.count))
         lines.append(assignment + pad + "# " + field.doc)
       }

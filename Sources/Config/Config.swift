@@ -10,6 +10,7 @@
 /// [model]        # tokenizer d_model n_heads n_layers context norm placement attention
 /// [train]        # steps batch grad_accum lr warmup schedule min_lr weight_decay beta1 beta2
 ///                # clip seed eval_every eval_batches checkpoint_every keep_checkpoints
+///                # skip_nonfinite memory_limit_gb (optional: left out, no limit)
 /// [data]         # path val_fraction
 /// [distributed]  # bucket_mb overlap check_every timing_barriers
 /// ```
@@ -120,6 +121,11 @@ public struct TrainConfig: Sendable, Equatable {
   /// `log_layer_gradients`: each metrics.jsonl record carries every block's weight-gradient
   /// norms (attention qkv and proj, MLP fc and proj); off by default (4·L numbers a step).
   public var logLayerGradients: Bool
+  /// `memory_limit_gb`: the most memory one worker may need, in GB (10^9 bytes), as
+  /// estimated before anything is allocated (``Footprint``); a run that needs more is refused.
+  /// nil (the key left out) sets no limit beyond the memory the machine has available. For a
+  /// shared machine or a job whose scheduler kills it at a limit the kernel does not show.
+  public var memoryLimitGB: Double?
 
   /// Creates a train section; the defaults are the `configs/fortunes.toml` recipe.
   public init(
@@ -127,7 +133,8 @@ public struct TrainConfig: Sendable, Equatable {
     schedule: ScheduleKind = .cosine, minLR: Double = 1e-4, weightDecay: Double = 0.1,
     beta1: Double = 0.9, beta2: Double = 0.95, clip: Double = 1.0, seed: UInt64 = 1337,
     evalEvery: Int = 200, evalBatches: Int = 20, checkpointEvery: Int = 500,
-    keepCheckpoints: Int = 2, skipNonFinite: Bool = false, logLayerGradients: Bool = false
+    keepCheckpoints: Int = 2, skipNonFinite: Bool = false, logLayerGradients: Bool = false,
+    memoryLimitGB: Double? = nil
   ) {
     self.steps = steps
     self.batch = batch
@@ -147,6 +154,7 @@ public struct TrainConfig: Sendable, Equatable {
     self.keepCheckpoints = keepCheckpoints
     self.skipNonFinite = skipNonFinite
     self.logLayerGradients = logLayerGradients
+    self.memoryLimitGB = memoryLimitGB
   }
 }
 

@@ -25,6 +25,9 @@ public struct Corpus: Sendable {
   public let trainDocuments: Int
   /// Documents in ``validation``.
   public let validationDocuments: Int
+  /// The names, sizes and hashes of the files read: compared across ranks and with a
+  /// resumed run's checkpoint.
+  public let fingerprint: DataFingerprint
 
   /// Documents in both splits.
   public var documents: Int { trainDocuments + validationDocuments }
@@ -38,7 +41,7 @@ public struct Corpus: Sendable {
   public static func load(path: String, valFraction: Double) throws -> Corpus {
     guard valFraction > 0 && valFraction < 1 else { throw DataError.fraction(valFraction) }
     let files = try CorpusReader.textFiles(at: path)
-    let documents = try CorpusReader.documents(of: files, corpus: path)
+    let (documents, fingerprint) = try CorpusReader.read(files, corpus: path)
     let isValidation = DocumentSplit.assign(documents, valFraction: valFraction)
     var train: [[UInt8]] = []
     var validation: [[UInt8]] = []
@@ -47,7 +50,8 @@ public struct Corpus: Sendable {
     }
     return Corpus(
       path: path, files: files.count, train: stream(train), validation: stream(validation),
-      trainDocuments: train.count, validationDocuments: validation.count)
+      trainDocuments: train.count, validationDocuments: validation.count,
+      fingerprint: fingerprint)
   }
 
   /// All documents of `path` as one stream, for evaluating a model on a whole corpus.

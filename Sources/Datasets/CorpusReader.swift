@@ -26,14 +26,25 @@ public enum CorpusReader {
 
   /// The documents of `files` (from ``textFiles(at:)``) of the corpus at `path`.
   public static func documents(of files: [String], corpus path: String) throws -> [[UInt8]] {
+    try read(files, corpus: path).documents
+  }
+
+  /// The documents of `files` (from ``textFiles(at:)``) of the corpus at `path`, with the
+  /// fingerprint of the bytes they came from (see ``DataFingerprint``).
+  public static func read(_ files: [String], corpus path: String) throws -> (
+    documents: [[UInt8]], fingerprint: DataFingerprint
+  ) {
     var documents: [[UInt8]] = []
+    var fingerprinted: [DataFingerprint.File] = []
     for file in files {
       let bytes = try DataError.reading { try FileSystem.contents(of: file) }
       try TextCheck.requireText(bytes, path: file)
+      let name = String(file.split(separator: "/").last ?? Substring(file))
+      fingerprinted.append(DataFingerprint.File(name: name, contents: bytes))
       documents += Documents.split(bytes, onlyFile: files.count == 1)
     }
     guard !documents.isEmpty else { throw DataError.noDocuments(path) }
-    return documents
+    return (documents, DataFingerprint(files: fingerprinted))
   }
 
   /// The files `path` stands for: itself when it is a file, or the usable files of a

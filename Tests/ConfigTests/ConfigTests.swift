@@ -37,8 +37,8 @@ final class ConfigTests: XCTestCase {
   }
 
   func testEveryKeyIsKnownOnceAndInTheIssueOrder() {
-    XCTAssertEqual(RunConfig.knownKeys.count, 31)
-    XCTAssertEqual(Set(RunConfig.knownKeys).count, 31)
+    XCTAssertEqual(RunConfig.knownKeys.count, 32)
+    XCTAssertEqual(Set(RunConfig.knownKeys).count, 32)
     let first = ["model.tokenizer", "model.d_model", "model.n_heads"]
     XCTAssertEqual(Array(RunConfig.knownKeys.prefix(3)), first)
     XCTAssertEqual(RunConfig.knownKeys.last, "distributed.timing_barriers")
@@ -116,7 +116,9 @@ final class ConfigTests: XCTestCase {
     XCTAssertEqual(try RunConfig.load(tomlText: text, overrides: []), RunConfig())
     for key in RunConfig.knownKeys {
       let name = key.split(separator: ".")[1]
-      XCTAssertTrue(text.contains("\n\(name) = "), "resolved TOML lacks \(key)")
+      // An optional key left unset is written as a comment.
+      let line = key == "train.memory_limit_gb" ? "\n# \(name) (unset)" : "\n\(name) = "
+      XCTAssertTrue(text.contains(line), "resolved TOML lacks \(key)")
     }
   }
 
@@ -129,7 +131,7 @@ final class ConfigTests: XCTestCase {
         steps: 7, batch: 12, gradAccum: 3, lr: 0.1 + 0.2, warmup: 0, schedule: .constant,
         minLR: 1e-7, weightDecay: 0, beta1: 0, beta2: 0.999_999_999_9, clip: 0,
         seed: UInt64(Int64.max), evalEvery: 0, evalBatches: 1, checkpointEvery: 3,
-        keepCheckpoints: 9),
+        keepCheckpoints: 9, memoryLimitGB: 2.5),
       data: DataConfig(path: "/tmp/dir \"quoted\"\\back\tslash/é", valFraction: 1e-300),
       distributed: DistributedConfig(bucketMB: 123_456.789, overlap: false, checkEvery: 5))
     XCTAssertNoThrow(try config.validate())
@@ -152,11 +154,11 @@ final class ConfigTests: XCTestCase {
         "train.seed=0", "train.eval_every=1", "train.eval_batches=1",
         "train.checkpoint_every=1", "train.keep_checkpoints=1", "data.path=x",
         "data.val_fraction=0.5", "distributed.bucket_mb=1", "distributed.overlap=false",
-        "distributed.check_every=1",
+        "distributed.check_every=1", "train.memory_limit_gb=2",
       ])
     for field in RunConfig.fields {
       var config = RunConfig()
-      try config.apply(override: "\(field.key)=\(field.get(target).toml)")
+      try config.apply(override: "\(field.key)=\(try XCTUnwrap(field.get(target)).toml)")
       XCTAssertEqual(field.get(config), field.get(target), field.key)
     }
   }
@@ -242,6 +244,11 @@ final class ConfigTests: XCTestCase {
     .set("data.path=", "data.path = \"\"", "non-empty"),
     .file("[distributed]\ncheck_every = -1", "distributed.check_every = -1"),
     .set("train.lr=0", over: "[train]\nlr = 0.01", "train.lr = 0.0"),
+    .set("train.memory_limit_gb=0", "train.memory_limit_gb = 0.0", "> 0"),
+    .set("train.memory_limit_gb=-1", "train.memory_limit_gb = -1.0", "> 0"),
+    .set("train.memory_limit_gb=nan", "train.memory_limit_gb = nan", "finite"),
+    .file("[train]\nmemory_limit_gb = inf", "train.memory_limit_gb = inf", "finite"),
+    .set("train.memory_limit_gb=lots", "train.memory_limit_gb = \"lots\"", "a number"),
   ]
 
   func testBadInputsAreRefusedNamingKeyValueAndAccepted() {

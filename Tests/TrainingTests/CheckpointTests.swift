@@ -1,3 +1,4 @@
+import Datasets
 import Foundation
 import Models
 import Support
@@ -65,6 +66,31 @@ final class CheckpointTests: XCTestCase {
     XCTAssertEqual(Set(tensors.keys), ["parameters", "buffers", "adam_m", "adam_v"])
     XCTAssertEqual(tensors["buffers"]?.compactMap { $0["name"] as? String }, bufferNames)
     XCTAssertEqual(tensors["parameters"]?.first?["shape"] as? [Int], [7, 3])
+  }
+
+  /// A checkpoint records the data fingerprint (its files exactly, hashes as hex strings); one
+  /// written before fingerprints existed (no `data` key) still reads, with none.
+  func testDataFingerprintIsStoredAndOlderCheckpointsReadWithout() throws {
+    let scratch = try ScratchDirectory()
+    var metadata = sampleMetadata()
+    metadata.data = DataFingerprint(files: [
+      .init(name: "a.txt", bytes: 12, hash: 0xFFFF_0000_FFFF_0001),
+      .init(name: "b/\"c\".txt", bytes: 0, hash: 7),
+    ])
+    let path = scratch.path + "/with.ckpt"
+    try TrainingState(channels: 3).write(metadata: metadata, to: path)
+    XCTAssertEqual(try Checkpoint.readMetadata(path: path), metadata)
+    let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
+    let header = try XCTUnwrap(
+      JSONSerialization.jsonObject(with: Data(checkpointHeader(bytes))) as? [String: Any])
+    let data = try XCTUnwrap((header["metadata"] as? [String: Any])?["data"] as? [String: Any])
+    XCTAssertEqual(data["fingerprint"] as? String, DataFingerprint.hex(metadata.data!.value))
+    let older = scratch.path + "/without.ckpt"
+    try TrainingState(channels: 3).write(metadata: sampleMetadata(), to: older)
+    let olderBytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: older)))
+    XCTAssertFalse(
+      String(decoding: checkpointHeader(olderBytes), as: UTF8.self).contains("\"data\""))
+    XCTAssertNil(try Checkpoint.readMetadata(path: older).data)
   }
 
   /// The byte layout of the doc comment: magic, header length, header padded to 8, data, and

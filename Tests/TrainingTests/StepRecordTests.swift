@@ -1,3 +1,4 @@
+import Datasets
 import Distributed
 import Foundation
 import Support
@@ -110,6 +111,20 @@ final class StepRecordTests: XCTestCase {
     ) { error in
       XCTAssertTrue("\(error)".hasPrefix(#"s: "step" is not a "#), "\(error)")
     }
+  }
+
+  /// summary.json of a run records the data it trained on under `data`, and reads it back.
+  func testRunSummaryRecordsTheDataFingerprint() throws {
+    let data = DataFingerprint(files: [.init(name: "cookie", bytes: 42, hash: 0xABCD)])
+    let summary = RunSummary(
+      steps: 1, finalTrainLoss: 2.5, finalValidationLoss: 2.5, wallSeconds: 1,
+      tokensPerSecond: 1, peakMemoryMB: 1, workers: 1, parameters: 1, comm: sampleComm(),
+      data: data)
+    let text = try JSONStyle.document(summary)
+    XCTAssertTrue(text.contains(#""fingerprint" : "\#(DataFingerprint.hex(data.value))""#), text)
+    XCTAssertTrue(text.contains(#""fnv1a64" : "0x000000000000abcd""#), text)
+    let back = try JSONStyle.decode(RunSummary.self, from: text, source: "summary.json")
+    XCTAssertEqual(back.data, data)
   }
 
   /// summary.json: pretty-printed, sorted, the documented keys, a NaN loss as null, and back.

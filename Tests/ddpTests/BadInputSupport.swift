@@ -15,6 +15,10 @@ struct BadInput {
   var expected: String
   /// False for input that is bad only for several workers (the 1-worker run must succeed).
   var badForOneWorker = true
+  /// Rank r starts in `$WORK/rank-r` (mpirun `-wdir`, one app context per rank), where the
+  /// relative `data.path = "corpus"` of `$WORK/ranks.toml` names a different folder per rank,
+  /// as per-host copies of a corpus do.
+  var rankDirectories = false
 }
 
 /// The files the bad-input cases point at, in one temporary folder: a small corpus, a valid
@@ -39,6 +43,8 @@ final class BadInputFixture {
     try FileManager.default.createDirectory(
       atPath: path + "/no-text", withIntermediateDirectories: false)
     try trainValidRun()
+    try writeRankCorpora()
+    try trainChangedRun()
     // Paths that are not regular files, and a folder with another run's checkpoint only.
     guard mkfifo(path + "/fifo", 0o600) == 0 else { throw FixtureError("cannot make a FIFO") }
     try FileManager.default.createSymbolicLink(
@@ -99,6 +105,33 @@ final class BadInputFixture {
     }
   }
 
+  /// `rank-0/corpus` and `rank-1/corpus`, two files each: `a.txt` equal, `b.txt` different;
+  /// `ranks.toml` reads the relative path `corpus`.
+  private func writeRankCorpora() throws {
+    for rank in 0..<2 {
+      let corpus = path + "/rank-\(rank)/corpus"
+      try FileManager.default.createDirectory(atPath: corpus, withIntermediateDirectories: true)
+      try writeMadeUpCorpus(to: corpus + "/a.txt", paragraphs: 150)
+      try writeMadeUpCorpus(to: corpus + "/b.txt", paragraphs: 150, seed: 100 + UInt64(rank))
+    }
+    try validConfig.replacingOccurrences(of: "\(path)/corpus.txt", with: "corpus")
+      .write(toFile: path + "/ranks.toml", atomically: true, encoding: .utf8)
+  }
+
+  /// `changed/`: a finished run on `changing.txt`, which then gets one more paragraph.
+  private func trainChangedRun() throws {
+    try writeMadeUpCorpus(to: path + "/changing.txt")
+    let outcome = try runDDP([
+      "train", "--config", path + "/good.toml", "--out", path + "/changed", "--set",
+      "data.path=\(path)/changing.txt",
+    ])
+    guard outcome.status == 0 else { throw FixtureError(outcome.stderr) }
+    let file = try FileHandle(forWritingTo: URL(fileURLWithPath: path + "/changing.txt"))
+    defer { try? file.close() }
+    try file.seekToEnd()
+    try file.write(contentsOf: Data("\n\na paragraph added after the run\n".utf8))
+  }
+
   /// The case's arguments with `$WORK`, `$OUT` and `$CONFIG` replaced.
   func arguments(of input: BadInput, out: String, config: String) -> [String] {
     input.arguments.map {
@@ -127,17 +160,34 @@ final class BadInputFixture {
 /// ("Primary job terminated normally, but 1 process returned a non-zero exit code..." and
 /// "mpirun detected that one or more processes exited with non-zero status..."). `-q` drops
 /// them and keeps the ranks' own output and the exit code.
-func runWorkers(_ workers: Int, _ arguments: [String]) throws -> (Outcome, seconds: Double) {
+///
+/// With `directories`, rank r starts in `directories[r]`: `env -C` for one worker, and for
+/// several one mpirun app context per rank (`-np 1 -wdir DIR ddp ... : -np 1 -wdir DIR ...`).
+func runWorkers(_ workers: Int, _ arguments: [String], directories: [String]? = nil) throws -> (
+  Outcome, seconds: Double
+) {
   let start = Date()
-  let outcome =
-    workers == 1
-    ? try runProcess("/usr/bin/timeout", ["30", ddpExecutable] + arguments)
-    : try runProcess(
-      "/usr/bin/timeout",
-      [
-        "30", "/usr/bin/mpirun", "-q", "--allow-run-as-root", "--oversubscribe", "--bind-to",
-        "none", "-x", "OPENBLAS_NUM_THREADS=1", "-np", "\(workers)", ddpExecutable,
-      ] + arguments)
+  let mpirun = [
+    "30", "/usr/bin/mpirun", "-q", "--allow-run-as-root", "--oversubscribe", "--bind-to",
+    "none", "-x", "OPENBLAS_NUM_THREADS=1",
+  ]
+  let outcome: Outcome
+  switch (workers, directories) {
+  case (1, nil):
+    outcome = try runProcess("/usr/bin/timeout", ["30", ddpExecutable] + arguments)
+  case (1, let directories?):
+    outcome = try runProcess(
+      "/usr/bin/timeout", ["30", "/usr/bin/env", "-C", directories[0], ddpExecutable] + arguments)
+  case (_, nil):
+    outcome = try runProcess(
+      "/usr/bin/timeout", mpirun + ["-np", "\(workers)", ddpExecutable] + arguments)
+  case (_, let directories?):
+    let contexts = (0..<workers).map {
+      ["-np", "1", "-wdir", directories[$0], ddpExecutable] + arguments
+    }
+    outcome = try runProcess(
+      "/usr/bin/timeout", mpirun + Array(contexts.joined(separator: [":"])))
+  }
   return (outcome, Date().timeIntervalSince(start))
 }
 

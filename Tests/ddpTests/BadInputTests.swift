@@ -137,6 +137,15 @@ final class BadInputTests: XCTestCase {
     BadInput(
       name: "data folder without text files",
       arguments: good(["--set", "data.path=$WORK/no-text"]), expected: "holds no text files"),
+    BadInput(
+      name: "ranks reading different data for the same data.path",
+      arguments: ["train", "--config", "$WORK/ranks.toml", "--out", "$OUT"],
+      expected: "rank 1 read different data from rank 0 for data.path = \"corpus\"",
+      badForOneWorker: false, rankDirectories: true),
+    BadInput(
+      name: "--resume after the data file changed",
+      arguments: ["train", "--out", "$WORK/changed", "--resume", "--set", "train.steps=4"],
+      expected: "changing.txt\" changed since the run's checkpoint was written"),
 
     // MARK: Checkpoints (resumed runs; `valid` is intact, the others hold damaged copies)
     BadInput(
@@ -191,6 +200,24 @@ final class BadInputTests: XCTestCase {
     BadInput(
       name: "a billion layers", arguments: good(["--set", "model.n_layers=1000000000"]),
       expected: "GB available"),
+    BadInput(
+      name: "memory_limit_gb below the estimate",
+      arguments: good(["--set", "train.memory_limit_gb=0.0001"]),
+      expected: "more than train.memory_limit_gb = 0.0001 allows"),
+    BadInput(
+      name: "memory_limit_gb of 0", arguments: good(["--set", "train.memory_limit_gb=0"]),
+      expected: "train.memory_limit_gb = 0.0 is not allowed"),
+    BadInput(
+      name: "memory_limit_gb of -1", arguments: good(["--set", "train.memory_limit_gb=-1"]),
+      expected: "train.memory_limit_gb = -1.0 is not allowed"),
+    BadInput(
+      name: "memory_limit_gb of nan", arguments: good(["--set", "train.memory_limit_gb=nan"]),
+      expected: "train.memory_limit_gb = nan is not allowed"),
+    BadInput(
+      name: "memory_limit_gb as a string",
+      arguments: ["train", "--config", "$CONFIG", "--out", "$OUT"],
+      config: "[train]\nmemory_limit_gb = \"8GB\"\n",
+      expected: "train.memory_limit_gb = \"8GB\" has the wrong type"),
     BadInput(
       name: "bench of a model that cannot fit",
       arguments: [
@@ -284,7 +311,9 @@ final class BadInputTests: XCTestCase {
           FileManager.default.fileExists(atPath: $0) ? $0 : nil
         }
         let before = resumed.map(fixture.listing)
-        let (outcome, seconds) = try runWorkers(workers, arguments)
+        let directories =
+          input.rankDirectories ? (0..<workers).map { fixture.path + "/rank-\($0)" } : nil
+        let (outcome, seconds) = try runWorkers(workers, arguments, directories: directories)
         let label = "\(input.name), \(workers) worker\(workers == 1 ? "" : "s")"
         if workers == 1 && !input.badForOneWorker {
           XCTAssertEqual(outcome.status, 0, "\(label) should train: \(outcome.stderr)")

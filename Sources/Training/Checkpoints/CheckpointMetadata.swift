@@ -1,4 +1,5 @@
 import Config
+import Datasets
 import Models
 import Support
 
@@ -21,10 +22,13 @@ public struct CheckpointMetadata: Codable, Equatable, Sendable {
   public var workers: Int
   /// Further state as text, for additions that need no new format version.
   public var extra: [String: String]
+  /// The data the run was trained on, compared on resume; nil in checkpoints written before
+  /// fingerprints were recorded (such a checkpoint resumes with a note, unchecked).
+  public var data: DataFingerprint?
 
   public init(
     configTOML: String, step: Int, optimizerStep: Int, sampler: RandomNumbers, workers: Int,
-    extra: [String: String] = [:]
+    extra: [String: String] = [:], data: DataFingerprint? = nil
   ) {
     self.configTOML = configTOML
     self.step = step
@@ -32,6 +36,7 @@ public struct CheckpointMetadata: Codable, Equatable, Sendable {
     self.sampler = sampler
     self.workers = workers
     self.extra = extra
+    self.data = data
   }
 
   /// The sampler's four state words.
@@ -47,6 +52,7 @@ public struct CheckpointMetadata: Codable, Equatable, Sendable {
     case samplerState = "sampler_state"
     case workers
     case extra
+    case data
   }
 
   public init(from decoder: any Decoder) throws {
@@ -56,6 +62,7 @@ public struct CheckpointMetadata: Codable, Equatable, Sendable {
     optimizerStep = try c.decode(Int.self, forKey: .optimizerStep)
     workers = try c.decode(Int.self, forKey: .workers)
     extra = try c.decodeIfPresent([String: String].self, forKey: .extra) ?? [:]
+    data = try c.decodeIfPresent(DataFingerprint.self, forKey: .data)
     let words = try c.decode([String].self, forKey: .samplerState).map { UInt64($0, radix: 10) }
     guard words.count == 4, let a = words[0], let b = words[1], let x = words[2], let y = words[3]
     else {
@@ -74,6 +81,7 @@ public struct CheckpointMetadata: Codable, Equatable, Sendable {
     try c.encode(samplerState.map { String($0) }, forKey: .samplerState)
     try c.encode(workers, forKey: .workers)
     try c.encode(extra, forKey: .extra)
+    try c.encodeIfPresent(data, forKey: .data)
   }
 
   /// Why these values cannot be stored, or nil.

@@ -10,16 +10,20 @@ public enum CheckpointIO {
   /// Writes the trainer's full state as `checkpoint-<step>.ckpt` in `directory` (atomically)
   /// and removes those older than the newest `keep` intact ones.
   ///
-  /// - Parameter knownIntact: checkpoints this run wrote before (pruning does not re-read them).
+  /// - Parameters:
+  ///   - knownIntact: checkpoints this run wrote before (pruning does not re-read them).
+  ///   - data: the fingerprint of the corpus the run reads, for a resume to compare.
   /// - Returns: the path written.
   @discardableResult
   public static func save(
-    _ trainer: Trainer, in directory: String, keep: Int, knownIntact: Set<String> = []
+    _ trainer: Trainer, in directory: String, keep: Int, knownIntact: Set<String> = [],
+    data: DataFingerprint? = nil
   ) throws -> String {
     let metadata = CheckpointMetadata(
       configTOML: trainer.run.tomlText, step: trainer.step,
       optimizerStep: trainer.optimizer.step,
-      sampler: RandomNumbers(state: trainer.sampler.state), workers: trainer.communicator.size)
+      sampler: RandomNumbers(state: trainer.sampler.state), workers: trainer.communicator.size,
+      data: data)
     let model = trainer.model
     let path = directory + "/" + Checkpoint.fileName(step: trainer.step)
     try Checkpoint.write(

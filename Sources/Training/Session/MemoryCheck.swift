@@ -6,8 +6,9 @@ import Support
 #endif
 
 /// Refuses a run the machine cannot hold, before anything is allocated or created: the
-/// config's ``Footprint`` per worker against the memory available to the workers of this host
-/// (`MemAvailable` or the cgroup limit, shared by the ranks mpirun placed here).
+/// config's ``Footprint`` per worker against `train.memory_limit_gb` when it is set, and against
+/// the memory available to the workers of this host (`MemAvailable` or the cgroup limit, shared
+/// by the ranks mpirun placed here).
 public enum MemoryCheck {
   /// The footprint of one worker with micro-batches of `microBatch` sequences.
   ///
@@ -19,6 +20,12 @@ public enum MemoryCheck {
     guard let footprint = run.footprint(microBatch: max(microBatch, 1)) else {
       throw RunError(
         "the sizes of this run (micro-batch \(microBatch)) overflow 64-bit integers")
+    }
+    if let limit = run.train.memoryLimitGB, Double(footprint.bytes) > limit * 1e9 {
+      throw RunError(
+        "needs about \(size(footprint.bytes)) per worker (\(footprint.parameters) "
+          + "parameters, micro-batch \(microBatch)), more than train.memory_limit_gb = "
+          + "\(limit) allows; use a smaller model or micro-batch, or raise the limit")
     }
     let workers = workersOnThisHost
     guard let available = availableMemoryBytes() else { return footprint }
@@ -41,9 +48,10 @@ public enum MemoryCheck {
     } ?? 1
   }
 
-  /// `bytes` as `12.3 GB`, or `45 MB` below a gigabyte.
+  /// `bytes` as `12.3 GB`, `45 MB` below a gigabyte, or `310 kB` below a megabyte.
   static func size(_ bytes: Int) -> String {
-    bytes >= 1_000_000_000
-      ? fmt(Double(bytes) / 1e9, 1) + " GB" : fmt(Double(bytes) / 1e6, 0) + " MB"
+    if bytes >= 1_000_000_000 { return fmt(Double(bytes) / 1e9, 1) + " GB" }
+    if bytes >= 1_000_000 { return fmt(Double(bytes) / 1e6, 0) + " MB" }
+    return fmt(Double(bytes) / 1e3, 0) + " kB"
   }
 }

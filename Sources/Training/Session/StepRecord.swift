@@ -1,3 +1,4 @@
+import Datasets
 import Distributed
 import Support
 
@@ -129,21 +130,23 @@ public struct RunSummary: Codable, Sendable {
   public var parameters: Int
   /// Every collective of the session on rank 0, per category.
   public var comm: CollectiveSnapshot
+  /// The files the run trained on, with their hashes (`data` in the JSON); nil when unknown.
+  public var data: DataFingerprint?
 
   public init(
     steps: Int, finalTrainLoss: Double, finalValidationLoss: Double, wallSeconds: Double,
     tokensPerSecond: Double, peakMemoryMB: Double, workers: Int, parameters: Int,
-    comm: CollectiveSnapshot
+    comm: CollectiveSnapshot, data: DataFingerprint? = nil
   ) {
     (self.steps, self.finalTrainLoss, self.finalValidationLoss) =
       (steps, finalTrainLoss, finalValidationLoss)
     (self.wallSeconds, self.tokensPerSecond, self.peakMemoryMB) =
       (wallSeconds, tokensPerSecond, peakMemoryMB)
-    (self.workers, self.parameters, self.comm) = (workers, parameters, comm)
+    (self.workers, self.parameters, self.comm, self.data) = (workers, parameters, comm, data)
   }
 
   enum CodingKeys: String, CodingKey {
-    case steps, workers, parameters, comm
+    case steps, workers, parameters, comm, data
     case finalTrainLoss = "final_train_loss"
     case finalValidationLoss = "final_val_loss"
     case wallSeconds = "wall_seconds"
@@ -162,6 +165,7 @@ public struct RunSummary: Codable, Sendable {
     workers = try c.decode(Int.self, forKey: .workers)
     parameters = try c.decode(Int.self, forKey: .parameters)
     comm = try c.decode(CollectiveSnapshot.self, forKey: .comm)
+    data = try c.decodeIfPresent(DataFingerprint.self, forKey: .data)
   }
 
   public func encode(to encoder: any Encoder) throws {
@@ -175,6 +179,7 @@ public struct RunSummary: Codable, Sendable {
     try c.encode(workers, forKey: .workers)
     try c.encode(parameters, forKey: .parameters)
     try c.encode(comm, forKey: .comm)
+    try c.encodeIfPresent(data, forKey: .data)
   }
 
   /// The summary in `path` (a run's summary.json).

@@ -58,6 +58,7 @@ public final class TrainingSession {
         }
         let metadata = try CheckpointIO.restore(trainer, from: checkpoint)
         try run.requireResumable(from: RunConfig.load(tomlText: metadata.configTOML))
+        try requireSameData(corpus, as: metadata, checkpoint: checkpoint, communicator)
         if let stopAt = request.stopAt, stopAt <= trainer.step {
           throw RunError(
             "--stop-at \(stopAt) is not after step \(trainer.step), where the run resumes")
@@ -66,6 +67,7 @@ public final class TrainingSession {
       return (run, corpus, trainer)
     }
     try agree(communicator) { try checkSameConfig(run, communicator) }
+    try agree(communicator) { try checkSameData(corpus, communicator) }
     trainer.broadcastState()
     let directory = try agree(communicator) { () throws -> RunDirectory? in
       guard communicator.rank == 0 else { return nil }
@@ -108,6 +110,60 @@ public final class TrainingSession {
     }
   }
 
+  /// Refuses to start when the ranks read different bytes for the same `data.path` (a per-host
+  /// copy that differs, a relative path from different working directories): one all-gather of
+  /// the 64-bit fingerprint and the file count; on a mismatch, rank 0's per-file words are
+  /// broadcast and each rank's first differing file gathered, so the message names it.
+  public static func checkSameData(_ corpus: Corpus, _ communicator: any Communicator) throws {
+    guard communicator.size > 1 else { return }
+    let fingerprint = corpus.fingerprint
+    let gathered = communicator.allGather(
+      [fingerprint.value, UInt64(fingerprint.files.count)], category: .control)
+    let odd = gathered.indices.filter { gathered[$0][0] != gathered[0][0] }
+    guard let first = odd.first else { return }
+    // Every rank saw the same gather, so every rank takes this path, with the same counts:
+    // rank 0's file count sizes the broadcast of its per-file words.
+    let referenceCount = Int(gathered[0][1])
+    var reference = Array(fingerprint.fileWords.prefix(referenceCount))
+    reference += repeatElement(0, count: referenceCount - reference.count)
+    communicator.broadcast(&reference, root: 0, category: .control)
+    let mine = DataFingerprint.firstDifference(fingerprint.fileWords, reference) ?? -1
+    let firsts = communicator.allGather([Int64(mine)], category: .control)
+    let index = Int(firsts[first][0])
+    var which = ""
+    if index >= 0 && index < fingerprint.files.count {
+      which = "; first difference: file \(MessageText.quoted(fingerprint.files[index].name))"
+    } else if index >= 0 {
+      which = "; rank \(first) has \(gathered[first][1]) files, rank 0 \(fingerprint.files.count)"
+    }
+    throw DataError(
+      "rank\(odd.count == 1 ? "" : "s") \(odd.map(String.init).joined(separator: ", ")) read "
+        + "different data from rank 0 for data.path = \(MessageText.quoted(corpus.path)) "
+        + "(rank 0: \(fingerprint.summary)\(which)); every rank must read the same corpus")
+  }
+
+  /// Refuses a resume whose corpus differs from the one the checkpoint was trained on (a
+  /// continued run would no longer be the one the checkpoint started); a checkpoint written
+  /// before fingerprints were recorded resumes with a note on rank 0.
+  static func requireSameData(
+    _ corpus: Corpus, as metadata: CheckpointMetadata, checkpoint: String,
+    _ communicator: any Communicator
+  ) throws {
+    guard let trained = metadata.data else {
+      if communicator.rank == 0 {
+        print(
+          "ddp train: \(checkpoint) records no data fingerprint (written by an older ddp); the "
+            + "data is not checked against it")
+      }
+      return
+    }
+    guard let difference = corpus.fingerprint.difference(from: trained) else { return }
+    throw DataError(
+      "\(MessageText.quoted(corpus.path)) changed since the run's checkpoint was written "
+        + "(\(difference); \(corpus.fingerprint.summary), was \(trained.summary)); resume with "
+        + "the data the run was trained on")
+  }
+
   /// How a call of `train` ended.
   public enum End: Sendable, Equatable {
     /// `train.steps` reached, summary written.
@@ -136,7 +192,8 @@ public final class TrainingSession {
           + "\(MemoryCheck.size(run.footprint(microBatch: trainer.microBatch)?.bytes ?? 0)) "
           + "per worker (estimated), \(communicator.size) "
           + "worker\(communicator.size == 1 ? "" : "s"), \(corpus.train.count) train / "
-          + "\(corpus.validation.count) validation tokens, run directory \(path)"
+          + "\(corpus.validation.count) validation tokens (data \(corpus.fingerprint.summary)), "
+          + "run directory \(path)"
         : "ddp train: resuming \(path) at step \(start) of \(steps)")
     let began = monotonicSeconds()
     var lastTrainLoss = Double.nan
@@ -197,7 +254,7 @@ public final class TrainingSession {
           writtenCheckpoints.insert(
             try CheckpointIO.save(
               trainer, in: directory.path, keep: run.train.keepCheckpoints,
-              knownIntact: writtenCheckpoints))
+              knownIntact: writtenCheckpoints, data: corpus.fingerprint))
         } catch {
           communicator.abort(message: "ddp: \(error)", code: 1)
         }
@@ -258,7 +315,7 @@ public final class TrainingSession {
       steps: trainer.step, finalTrainLoss: trainLoss, finalValidationLoss: validationLoss,
       wallSeconds: seconds, tokensPerSecond: Double(tokens) / max(seconds, 1e-9),
       peakMemoryMB: Double(peakResidentBytes() ?? 0) / 1e6, workers: communicator.size,
-      parameters: trainer.model.parameterCount, comm: comm)
+      parameters: trainer.model.parameterCount, comm: comm, data: corpus.fingerprint)
     try directory.writeSummary(summary)
     print(comm.table())
     if communicator.size > 1 {
