@@ -24,9 +24,11 @@ extension MPICommunicator {
   ) {
     let n = mpiCount(count, "MPI_Allreduce")
     let start = monotonicSeconds()
-    let code = MPI_Allreduce(cmpi_in_place(), buffer, n, type, cmpi_sum(), world)
+    watched(
+      .allReduce, category, bytes: count * MemoryLayout<T>.stride, "MPI_Allreduce",
+      start: { MPI_Iallreduce(cmpi_in_place(), buffer, n, type, cmpi_sum(), world, $0) },
+      blocking: { MPI_Allreduce(cmpi_in_place(), buffer, n, type, cmpi_sum(), world) })
     let seconds = monotonicSeconds() - start
-    check(code, "MPI_Allreduce")
     accounting.record(category, bytes: count * MemoryLayout<T>.stride, seconds: seconds)
   }
 
@@ -35,9 +37,12 @@ extension MPICommunicator {
   ) {
     let n = mpiCount(bytes, "MPI_Bcast")
     let start = monotonicSeconds()
-    let code = MPI_Bcast(buffer, n, cmpi_byte(), Int32(clamping: root), world)
+    let root = Int32(clamping: root)
+    watched(
+      .broadcast, category, bytes: bytes, "MPI_Bcast",
+      start: { MPI_Ibcast(buffer, n, cmpi_byte(), root, world, $0) },
+      blocking: { MPI_Bcast(buffer, n, cmpi_byte(), root, world) })
     let seconds = monotonicSeconds() - start
-    check(code, "MPI_Bcast")
     accounting.record(category, bytes: bytes, seconds: seconds)
   }
 
@@ -47,18 +52,21 @@ extension MPICommunicator {
   ) {
     let n = mpiCount(bytes, "MPI_Allgather")
     let start = monotonicSeconds()
-    let code = MPI_Allgather(send, n, cmpi_byte(), receive, n, cmpi_byte(), world)
+    watched(
+      .allGather, category, bytes: bytes * size, "MPI_Allgather",
+      start: { MPI_Iallgather(send, n, cmpi_byte(), receive, n, cmpi_byte(), world, $0) },
+      blocking: { MPI_Allgather(send, n, cmpi_byte(), receive, n, cmpi_byte(), world) })
     let seconds = monotonicSeconds() - start
-    check(code, "MPI_Allgather")
     accounting.record(category, bytes: bytes, seconds: seconds)
   }
 
   public func barrier(category: CollectiveCategory) {
     precondition(!isFinalized, "MPI_Barrier after MPI_Finalize")
     let start = monotonicSeconds()
-    let code = MPI_Barrier(world)
+    watched(
+      .barrier, category, bytes: 0, "MPI_Barrier", start: { MPI_Ibarrier(world, $0) },
+      blocking: { MPI_Barrier(world) })
     let seconds = monotonicSeconds() - start
-    check(code, "MPI_Barrier")
     accounting.record(category, bytes: 0, seconds: seconds)
   }
 
@@ -67,7 +75,9 @@ extension MPICommunicator {
   ) -> PendingReduction {
     let n = mpiCount(count, "MPI_Allreduce")
     let bytes = count * MemoryLayout<Float>.stride
-    if let reductionThread, let ticket = reductionThread.submit(.init(buffer: buffer, count: n)) {
+    if let reductionThread,
+      let ticket = reductionThread.submit(.init(buffer: buffer, count: n, category: category))
+    {
       // A hand-off that never waits on communication: only `wait` counts seconds (the thread
       // may take this core the moment it is woken; that shows in step time, not here).
       accounting.record(category, bytes: bytes, seconds: 0)
@@ -80,7 +90,9 @@ extension MPICommunicator {
     let seconds = monotonicSeconds() - start
     check(code, "MPI_Iallreduce")
     accounting.record(category, bytes: bytes, seconds: seconds)
-    return PendingReduction(category: category, count: count, request: request)
+    mainCollectives += 1
+    return PendingReduction(
+      category: category, count: count, request: request, number: mainCollectives)
   }
 
   public func testCompletion(_ reduction: PendingReduction) -> Bool {
@@ -105,10 +117,22 @@ extension MPICommunicator {
     guard !reduction.isCompleted else { return }
     let start = monotonicSeconds()
     if let ticket = reduction.ticket, let reductionThread {
-      reductionThread.wait(ticket)
+      let collective = WatchedCollective(
+        kind: .gradientBucket, category: reduction.category, number: ticket + 1,
+        onBackground: true)
+      var deadline = WaitDeadline(start: start, timeout: watchdog.timeoutSeconds)
+      while !reductionThread.wait(ticket, atMostSeconds: RollCall.checkEverySeconds) {
+        checkDeadline(&deadline, waitingIn: collective)
+      }
     } else {
       var request: MPI_Request? = reduction.request
-      check(MPI_Wait(&request, cmpi_status_ignore()), "MPI_Wait")
+      let collective = WatchedCollective(
+        kind: .allReduce, category: reduction.category, number: reduction.number)
+      if blockingCollectives {
+        check(MPI_Wait(&request, cmpi_status_ignore()), "MPI_Wait")
+      } else {
+        awaitCompletion(&request, of: collective)
+      }
       reduction.request = request
     }
     accounting.addWaiting(reduction.category, seconds: monotonicSeconds() - start)
@@ -119,7 +143,9 @@ extension MPICommunicator {
   /// queued it, a blocking MPI_Allreduce.
   ///
   /// The thread first waits for the other ranks in an MPI_Ibarrier polled every
-  /// `arrivalPollMicroseconds`, asleep in between, and only then enters MPI_Allreduce, which
+  /// `arrivalPollMicroseconds`, asleep in between and under the watchdog's deadline (a rank
+  /// stopped inside the MPI_Allreduce that follows, after it arrived, is not caught: the main
+  /// thread's wait for the reduction is, see `wait`), and only then enters MPI_Allreduce, which
   /// spins until it completes: a rank that reaches a bucket before the others would otherwise
   /// spin for the whole difference, taking a core from the computation, possibly of the rank
   /// it waits for. (Measured without the barrier: the same tokens/s, and less waiting on
@@ -129,10 +155,14 @@ extension MPICommunicator {
     var request: MPI_Request? = cmpi_request_null()
     check(MPI_Ibarrier(background, &request), "MPI_Ibarrier")
     var arrived: Int32 = 0
+    let collective = WatchedCollective(
+      kind: .gradientBucket, category: job.category, number: job.ticket + 1, onBackground: true)
+    var deadline = WaitDeadline(start: monotonicSeconds(), timeout: watchdog.timeoutSeconds)
     while true {
       check(MPI_Test(&request, &arrived, cmpi_status_ignore()), "MPI_Test")
       if arrived != 0 { break }
       usleep(Self.arrivalPollMicroseconds)
+      checkDeadline(&deadline, waitingIn: collective)
     }
     check(
       MPI_Allreduce(cmpi_in_place(), job.buffer, job.count, cmpi_float(), cmpi_sum(), background),

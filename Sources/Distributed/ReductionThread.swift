@@ -25,6 +25,10 @@ final class ReductionThread: @unchecked Sendable {
   struct Job {
     var buffer: UnsafeMutablePointer<Float>
     var count: Int32
+    /// What the reduction is accounted under, for the watchdog's line.
+    var category: CollectiveCategory
+    /// Its ticket, set by `submit`: 0 for the first job ever queued.
+    var ticket = 0
   }
 
   /// The nice value the thread asks for (−20 … 19, lower runs first); see the type's notes.
@@ -49,7 +53,12 @@ final class ReductionThread: @unchecked Sendable {
     self.reduce = reduce
     pthread_mutex_init(mutex, nil)
     pthread_cond_init(queued, nil)
-    pthread_cond_init(done, nil)
+    // `wait(_:atMostSeconds:)` measures its timeout on the monotonic clock.
+    var attributes = pthread_condattr_t()
+    pthread_condattr_init(&attributes)
+    pthread_condattr_setclock(&attributes, CLOCK_MONOTONIC)
+    pthread_cond_init(done, &attributes)
+    pthread_condattr_destroy(&attributes)
   }
 
   deinit {
@@ -89,6 +98,8 @@ final class ReductionThread: @unchecked Sendable {
       }
       thread = created
     }
+    var job = job
+    job.ticket = submitted
     jobs.append(job)
     submitted += 1
     pthread_cond_signal(queued)
@@ -102,11 +113,23 @@ final class ReductionThread: @unchecked Sendable {
     return completed > ticket
   }
 
-  /// Sleeps until the reduction of `ticket` has completed.
-  func wait(_ ticket: Int) {
+  /// Sleeps until the reduction of `ticket` has completed or `seconds` have passed, whichever
+  /// comes first.
+  ///
+  /// - Returns: whether it has completed.
+  func wait(_ ticket: Int, atMostSeconds seconds: Double) -> Bool {
+    var deadline = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &deadline)
+    let nanoseconds = deadline.tv_nsec + Int(seconds * 1e9)
+    deadline.tv_sec += nanoseconds / 1_000_000_000
+    deadline.tv_nsec = nanoseconds % 1_000_000_000
     pthread_mutex_lock(mutex)
-    while completed <= ticket { pthread_cond_wait(done, mutex) }
+    while completed <= ticket {
+      if pthread_cond_timedwait(done, mutex, &deadline) == ETIMEDOUT { break }
+    }
+    let finished = completed > ticket
     pthread_mutex_unlock(mutex)
+    return finished
   }
 
   /// Lets the thread finish the queue, then ends it and joins it; later `submit`s return nil.
@@ -125,6 +148,7 @@ final class ReductionThread: @unchecked Sendable {
     // Best effort: without the privilege the thread keeps the default priority.
     _ = setpriority(
       __priority_which_t(PRIO_PROCESS.rawValue), id_t(cmpi_thread_id()), Self.niceness)
+    cmpi_set_timer_slack_nanoseconds(MPICommunicator.timerSlackNanoseconds)
     pthread_mutex_lock(mutex)
     while true {
       while next == jobs.count && !stopping { pthread_cond_wait(queued, mutex) }

@@ -65,6 +65,7 @@ public final class TrainingSession {
       }
       return (run, corpus, trainer)
     }
+    communicator.watchdog.timeoutSeconds = run.distributed.timeoutS
     try agree(communicator) { try checkSameConfig(run, communicator) }
     trainer.broadcastState()
     let directory = try agree(communicator) { () throws -> RunDirectory? in
@@ -144,6 +145,8 @@ public final class TrainingSession {
     var tokens = 0
     PreemptionSignals.install()
     while trainer.step < steps {
+      communicator.watchdog.step = trainer.step + 1
+      FaultInjection.fromEnvironment.beforeStep(trainer.step + 1, rank: communicator.rank)
       let stepStart = monotonicSeconds()
       let before = communicator.accounting.snapshot()
       let stats = trainer.trainStep(stopRequested: PreemptionSignals.received != 0)
