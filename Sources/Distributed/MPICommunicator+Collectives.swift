@@ -24,10 +24,9 @@ extension MPICommunicator {
   ) {
     let n = mpiCount(count, "MPI_Allreduce")
     let start = monotonicSeconds()
-    watched(
-      .allReduce, category, bytes: count * MemoryLayout<T>.stride, "MPI_Allreduce",
-      start: { MPI_Iallreduce(cmpi_in_place(), buffer, n, type, cmpi_sum(), world, $0) },
-      blocking: { MPI_Allreduce(cmpi_in_place(), buffer, n, type, cmpi_sum(), world) })
+    watched(.allReduce, category, "MPI_Allreduce") {
+      MPI_Allreduce(cmpi_in_place(), buffer, n, type, cmpi_sum(), world)
+    }
     let seconds = monotonicSeconds() - start
     accounting.record(category, bytes: count * MemoryLayout<T>.stride, seconds: seconds)
   }
@@ -38,10 +37,7 @@ extension MPICommunicator {
     let n = mpiCount(bytes, "MPI_Bcast")
     let start = monotonicSeconds()
     let root = Int32(clamping: root)
-    watched(
-      .broadcast, category, bytes: bytes, "MPI_Bcast",
-      start: { MPI_Ibcast(buffer, n, cmpi_byte(), root, world, $0) },
-      blocking: { MPI_Bcast(buffer, n, cmpi_byte(), root, world) })
+    watched(.broadcast, category, "MPI_Bcast") { MPI_Bcast(buffer, n, cmpi_byte(), root, world) }
     let seconds = monotonicSeconds() - start
     accounting.record(category, bytes: bytes, seconds: seconds)
   }
@@ -52,10 +48,9 @@ extension MPICommunicator {
   ) {
     let n = mpiCount(bytes, "MPI_Allgather")
     let start = monotonicSeconds()
-    watched(
-      .allGather, category, bytes: bytes * size, "MPI_Allgather",
-      start: { MPI_Iallgather(send, n, cmpi_byte(), receive, n, cmpi_byte(), world, $0) },
-      blocking: { MPI_Allgather(send, n, cmpi_byte(), receive, n, cmpi_byte(), world) })
+    watched(.allGather, category, "MPI_Allgather") {
+      MPI_Allgather(send, n, cmpi_byte(), receive, n, cmpi_byte(), world)
+    }
     let seconds = monotonicSeconds() - start
     accounting.record(category, bytes: bytes, seconds: seconds)
   }
@@ -63,9 +58,7 @@ extension MPICommunicator {
   public func barrier(category: CollectiveCategory) {
     precondition(!isFinalized, "MPI_Barrier after MPI_Finalize")
     let start = monotonicSeconds()
-    watched(
-      .barrier, category, bytes: 0, "MPI_Barrier", start: { MPI_Ibarrier(world, $0) },
-      blocking: { MPI_Barrier(world) })
+    watched(.barrier, category, "MPI_Barrier") { MPI_Barrier(world) }
     let seconds = monotonicSeconds() - start
     accounting.record(category, bytes: 0, seconds: seconds)
   }

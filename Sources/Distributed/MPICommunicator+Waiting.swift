@@ -18,34 +18,28 @@ struct WaitDeadline {
 }
 
 extension MPICommunicator {
-  /// Runs one collective of the main thread under the watchdog: started non-blocking and polled
-  /// by `awaitCompletion` up to `largestPolledBytes`; above that, an MPI_Ibarrier polled the
-  /// same way, then the blocking call (OpenMPI's non-blocking collectives use slower algorithms
-  /// than its tuned blocking ones on large buffers, and a barrier costs little beside those).
+  /// Runs one collective of the main thread under the watchdog: first an MPI_Ibarrier, polled
+  /// by `awaitCompletion` until every rank has arrived, then the blocking collective, which
+  /// then completes at once.
   ///
-  /// - Parameters:
-  ///   - start: starts the non-blocking collective, filling in its request.
-  ///   - blocking: the blocking collective.
+  /// Why not the non-blocking collective itself, polled: OpenMPI moves one forward only inside
+  /// an MPI call, so each of its rounds waits for the sleeping peer's next test; measured with
+  /// `ddp bench allreduce` (2 ranks, one host), a polled MPI_Iallreduce took about 100 µs from
+  /// 1 KiB up, against about 1.3 µs for the barrier and the blocking call (README, "Failure
+  /// behaviour"). The cost: a rank that stops inside the blocking call, after it arrived, is
+  /// not caught (the others spin in it); the window is one collective's transfer.
   func watched(
-    _ kind: WatchedCollective.Kind, _ category: CollectiveCategory, bytes: Int,
-    _ function: String, start: (UnsafeMutablePointer<MPI_Request?>) -> Int32,
+    _ kind: WatchedCollective.Kind, _ category: CollectiveCategory, _ function: String,
     blocking: () -> Int32
   ) {
     mainCollectives += 1
-    guard !blockingCollectives else {
-      check(blocking(), function)
-      return
-    }
-    let collective = WatchedCollective(kind: kind, category: category, number: mainCollectives)
-    var request: MPI_Request? = cmpi_request_null()
-    if bytes > Self.largestPolledBytes {
+    if !blockingCollectives {
+      let collective = WatchedCollective(kind: kind, category: category, number: mainCollectives)
+      var request: MPI_Request? = cmpi_request_null()
       check(MPI_Ibarrier(world, &request), "MPI_Ibarrier")
       awaitCompletion(&request, of: collective)
-      check(blocking(), function)
-    } else {
-      check(start(&request), "MPI_I" + function.dropFirst("MPI_".count).lowercased())
-      awaitCompletion(&request, of: collective)
     }
+    check(blocking(), function)
   }
 
   /// Returns when `request` has completed, testing it (MPI_Test) in a loop: first back to back
@@ -87,16 +81,14 @@ extension MPICommunicator {
     }
   }
 
-  /// Seconds `awaitCompletion` tests back to back before it first sleeps: several times a
-  /// small all-reduce between ranks that are both ready (a few microseconds on one host).
-  static let spinSeconds = 20e-6
+  /// Seconds `awaitCompletion` tests back to back before it first sleeps: many times a barrier
+  /// between ranks that are both ready (about a microsecond on one host), so ranks arriving
+  /// together never sleep.
+  static let spinSeconds = 50e-6
   /// The first and the longest sleep between tests: the first about what a test and a
   /// wake-up cost; the longest bounds how late a rank notices its peers arrived.
   static let firstPauseMicroseconds: UInt32 = 4
   static let longestPauseMicroseconds: UInt32 = 1000
-  /// The largest collective (bytes this rank sends) run as a non-blocking one; above it, an
-  /// MPI_Ibarrier then the blocking call.
-  static let largestPolledBytes = 64 << 10
   /// The timer slack of a waiting thread, so its short sleeps end on time (Linux's default,
   /// 50 µs, would make every short sleep 50 µs).
   static let timerSlackNanoseconds: UInt = 1000

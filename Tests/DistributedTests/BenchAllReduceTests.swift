@@ -104,7 +104,7 @@ final class BenchAllReduceTests: XCTestCase {
     XCTAssertNotEqual(outcome.status, 0)
     XCTAssertLessThan(outcome.seconds, 10)
     XCTAssertTrue(
-      outcome.stderr.contains("rank 1: MPI_Ibcast failed: MPI_ERR_ROOT: invalid root"),
+      outcome.stderr.contains("rank 1: MPI_Bcast failed: MPI_ERR_ROOT: invalid root"),
       outcome.stderr)
     XCTAssertFalse(outcome.stdout.contains("{"), outcome.stdout)
   }
