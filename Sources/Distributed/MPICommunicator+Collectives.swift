@@ -110,21 +110,18 @@ extension MPICommunicator {
     guard !reduction.isCompleted else { return }
     let start = monotonicSeconds()
     if let ticket = reduction.ticket, let reductionThread {
-      let collective = WatchedCollective(
-        kind: .gradientBucket, category: reduction.category, number: ticket + 1,
-        onBackground: true)
-      var deadline = WaitDeadline(start: start, timeout: watchdog.timeoutSeconds)
-      while !reductionThread.wait(ticket, atMostSeconds: RollCall.checkEverySeconds) {
-        checkDeadline(&deadline, waitingIn: collective)
-      }
+      // The reduction thread's own slot tells the monitor what it waits in.
+      reductionThread.wait(ticket)
     } else {
       var request: MPI_Request? = reduction.request
-      let collective = WatchedCollective(
-        kind: .allReduce, category: reduction.category, number: reduction.number)
       if blockingCollectives {
         check(MPI_Wait(&request, cmpi_status_ignore()), "MPI_Wait")
       } else {
-        awaitCompletion(&request, of: collective)
+        mainSlot.enter(
+          WatchedCollective(
+            kind: .allReduce, category: reduction.category, number: reduction.number))
+        awaitCompletion(&request)
+        mainSlot.leave()
       }
       reduction.request = request
     }
@@ -136,9 +133,8 @@ extension MPICommunicator {
   /// queued it, a blocking MPI_Allreduce.
   ///
   /// The thread first waits for the other ranks in an MPI_Ibarrier polled every
-  /// `arrivalPollMicroseconds`, asleep in between and under the watchdog's deadline (a rank
-  /// stopped inside the MPI_Allreduce that follows, after it arrived, is not caught: the main
-  /// thread's wait for the reduction is, see `wait`), and only then enters MPI_Allreduce, which
+  /// `arrivalPollMicroseconds`, asleep in between (`backgroundSlot` tells the watchdog's
+  /// monitor what it waits in), and only then enters MPI_Allreduce, which
   /// spins until it completes: a rank that reaches a bucket before the others would otherwise
   /// spin for the whole difference, taking a core from the computation, possibly of the rank
   /// it waits for. (Measured without the barrier: the same tokens/s, and less waiting on
@@ -148,18 +144,19 @@ extension MPICommunicator {
     var request: MPI_Request? = cmpi_request_null()
     check(MPI_Ibarrier(background, &request), "MPI_Ibarrier")
     var arrived: Int32 = 0
-    let collective = WatchedCollective(
-      kind: .gradientBucket, category: job.category, number: job.ticket + 1, onBackground: true)
-    var deadline = WaitDeadline(start: monotonicSeconds(), timeout: watchdog.timeoutSeconds)
+    backgroundSlot.enter(
+      WatchedCollective(
+        kind: .gradientBucket, category: job.category, number: job.ticket + 1,
+        onBackground: true))
     while true {
       check(MPI_Test(&request, &arrived, cmpi_status_ignore()), "MPI_Test")
       if arrived != 0 { break }
       usleep(Self.arrivalPollMicroseconds)
-      checkDeadline(&deadline, waitingIn: collective)
     }
     check(
       MPI_Allreduce(cmpi_in_place(), job.buffer, job.count, cmpi_float(), cmpi_sum(), background),
       "MPI_Allreduce")
+    backgroundSlot.leave()
   }
 
   /// Microseconds the reduction thread sleeps between tests of the other ranks' arrival: short

@@ -48,6 +48,12 @@ public final class MPICommunicator: Communicator {
   public let watchdog = CollectiveWatchdog()
   /// The watchdog's side channel, on its own duplicate of `world`.
   let rollCall: RollCall
+  /// What the main thread and the reduction thread wait in, for `monitor`.
+  let mainSlot = WaitSlot()
+  let backgroundSlot = WaitSlot()
+  /// The watchdog's thread; nil below MPI_THREAD_MULTIPLE, for one rank, or with
+  /// `blockingCollectives`.
+  var monitor: CollectiveMonitor?
   /// MPI's blocking calls, with no watchdog: only to measure what the watchdog costs.
   let blockingCollectives: Bool
   /// The collectives the main thread has started on `world`, for the watchdog's line (the
@@ -101,6 +107,10 @@ public final class MPICommunicator: Communicator {
       background = duplicate
       reductionThread = ReductionThread { [unowned self] job in reduceInBackground(job) }
     }
+    if provided >= cmpi_thread_multiple(), size > 1, !blockingCollectives {
+      monitor = CollectiveMonitor(
+        slots: [mainSlot, backgroundSlot], rollCall: rollCall, watchdog: watchdog)
+    }
     checkSameCommand(CommandLine.arguments.dropFirst())
   }
 
@@ -124,6 +134,8 @@ public final class MPICommunicator: Communicator {
     // Every started reduction has been waited for, so the thread's queue is empty.
     reductionThread?.stop()
     reductionThread = nil
+    monitor?.stop()
+    monitor = nil
     if background != nil { check(MPI_Comm_free(&background), "MPI_Comm_free") }
     isFinalized = true
     let code = MPI_Finalize()

@@ -53,12 +53,7 @@ final class ReductionThread: @unchecked Sendable {
     self.reduce = reduce
     pthread_mutex_init(mutex, nil)
     pthread_cond_init(queued, nil)
-    // `wait(_:atMostSeconds:)` measures its timeout on the monotonic clock.
-    var attributes = pthread_condattr_t()
-    pthread_condattr_init(&attributes)
-    pthread_condattr_setclock(&attributes, CLOCK_MONOTONIC)
-    pthread_cond_init(done, &attributes)
-    pthread_condattr_destroy(&attributes)
+    pthread_cond_init(done, nil)
   }
 
   deinit {
@@ -113,23 +108,11 @@ final class ReductionThread: @unchecked Sendable {
     return completed > ticket
   }
 
-  /// Sleeps until the reduction of `ticket` has completed or `seconds` have passed, whichever
-  /// comes first.
-  ///
-  /// - Returns: whether it has completed.
-  func wait(_ ticket: Int, atMostSeconds seconds: Double) -> Bool {
-    var deadline = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &deadline)
-    let nanoseconds = deadline.tv_nsec + Int(seconds * 1e9)
-    deadline.tv_sec += nanoseconds / 1_000_000_000
-    deadline.tv_nsec = nanoseconds % 1_000_000_000
+  /// Sleeps until the reduction of `ticket` has completed.
+  func wait(_ ticket: Int) {
     pthread_mutex_lock(mutex)
-    while completed <= ticket {
-      if pthread_cond_timedwait(done, mutex, &deadline) == ETIMEDOUT { break }
-    }
-    let finished = completed > ticket
+    while completed <= ticket { pthread_cond_wait(done, mutex) }
     pthread_mutex_unlock(mutex)
-    return finished
   }
 
   /// Lets the thread finish the queue, then ends it and joins it; later `submit`s return nil.

@@ -15,15 +15,14 @@ import Support
 ///    other rank one small message (MPI_Isend; eager, so it never waits for the receiver)
 ///    holding its step and the collective it waits in.
 /// 2. Every rank waiting in a collective looks for such messages every `checkEverySeconds`
-///    (only once its wait has lasted that long, so a quick collective pays nothing) and, on the
-///    first one, joins too.
+///    (its `CollectiveMonitor` does, once the wait has lasted that long, so a quick collective
+///    pays nothing) and, on the first one, joins too.
 /// 3. `graceSeconds` after joining, each rank has heard from every rank that is waiting. The
 ///    lowest rank among those it heard from (itself included) prints the one line, naming the
 ///    ranks that never answered, and calls MPI_Abort; the others wait for that abort.
 ///
 /// Every message is sent once and no reply is awaited, so a dead or stopped peer costs nothing
-/// but its silence. Both of a rank's waiting threads (main and reduction) may take part; the
-/// mutex lets one at a time read the channel, and a rank joins once.
+/// but its silence. A rank joins once; the mutex keeps the channel to one thread at a time.
 final class RollCall: @unchecked Sendable {
   /// Seconds between looks at the channel while a wait lasts, and before the first look.
   static let checkEverySeconds = 0.01
@@ -31,8 +30,9 @@ final class RollCall: @unchecked Sendable {
   /// loaded machine's scheduling delays, short beside any timeout worth setting.
   static let graceSeconds = 1.0
   /// Seconds a rank that is not the reporter waits for the reporter's MPI_Abort before it ends
-  /// the job itself (the reporter may have died in between).
-  static let reporterSeconds = 5.0
+  /// the job itself (the reporter may have died in between): mpirun may take a few seconds to
+  /// end the other ranks after an abort.
+  static let reporterSeconds = 20.0
   /// The message tag on `channel`; the channel carries nothing else.
   static let tag: Int32 = 1
   /// Int64s per message: the sender's step, then `WatchedCollective.encoded`.
@@ -86,20 +86,21 @@ final class RollCall: @unchecked Sendable {
     } while monotonicSeconds() < decideAt
     collect()
     let line = describe(collective, step: step, timeout: timeout)
-    let reporter = present.keys.min() ?? rank
-    if reporter != rank {
-      // The reporter prints and aborts; only if it never does, this rank speaks.
+    if present.keys.min() ?? rank == rank {
+      writeErrorLine(line)
+    } else {
+      // The reporter prints, then aborts the job; this rank aborts silently if it has not
+      // (the reporter died in between), so the line is never printed twice.
       usleep(UInt32(Self.reporterSeconds * 1e6))
     }
-    writeErrorLine(reporter == rank ? line : "rank \(rank): \(line)")
     MPI_Abort(world, 1)
     exit(1)
   }
 
   /// The line: the step, the collective, the ranks that never answered, and ranks waiting
-  /// elsewhere. For example `ddp: step 41: rank 1 did not arrive at all-reduce #12 (norm_stats)
-  /// within distributed.timeout_s = 300 s (stopped, or stuck outside MPI); ending the job, its
-  /// checkpoints are intact (continue with ddp train --out RUN --resume)`.
+  /// elsewhere. For example `ddp: step 41: all-reduce #12 (norm_stats) did not complete within
+  /// distributed.timeout_s = 300 s; missing: rank 1 (stopped, or stuck outside MPI); ending the
+  /// job, its checkpoints are intact (continue with ddp train --out RUN --resume)`.
   func describe(_ collective: WatchedCollective, step: Int, timeout: Double) -> String {
     let missing = (0..<size).filter { present[$0] == nil }
     let within = "within distributed.timeout_s = \(formatSeconds(timeout)) s"
@@ -113,7 +114,8 @@ final class RollCall: @unchecked Sendable {
         ? "rank \(names[0])"
         : "ranks \(names.dropLast().joined(separator: ", ")) and \(names.last ?? "")"
       line +=
-        "\(ranks) did not arrive at \(collective) \(within) (stopped, or stuck outside MPI)"
+        "\(collective) did not complete \(within); missing: \(ranks) (stopped, or stuck outside "
+        + "MPI)"
     }
     for (other, report) in present.sorted(by: { $0.key < $1.key })
     where report.collective != collective || report.step != step {

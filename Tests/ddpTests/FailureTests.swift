@@ -267,10 +267,10 @@ final class FailureTests: XCTestCase {
   func testStalledRankEndsTheJobWithOneLine() throws {
     let timeout = 3.0
     let cases: [(stall: Stall, workers: Int, missing: String)] = [
-      (.sleeps(rank: 1, beforeStep: 32), 2, "rank 1 did not arrive at "),
-      (.sleeps(rank: 0, beforeStep: 32), 2, "rank 0 did not arrive at "),
-      (.sleeps(rank: 2, beforeStep: 32), 3, "rank 2 did not arrive at "),
-      (.stopped(rank: 1), 2, "rank 1 did not arrive at "),
+      (.sleeps(rank: 1, beforeStep: 32), 2, "missing: rank 1 (stopped"),
+      (.sleeps(rank: 0, beforeStep: 32), 2, "missing: rank 0 (stopped"),
+      (.sleeps(rank: 2, beforeStep: 32), 3, "missing: rank 2 (stopped"),
+      (.stopped(rank: 1), 2, "missing: rank 1 (stopped"),
     ]
     for (index, (stall, workers, missing)) in cases.enumerated() {
       let steps = if case .stopped = stall { 4000 } else { 40 }
@@ -284,21 +284,36 @@ final class FailureTests: XCTestCase {
         workers: workers,
         arguments: [
           "train", "--config", config, "--out", out, "--set", "distributed.timeout_s=\(timeout)",
+          "--set", "train.batch=6",
         ], environment: environment, folder: work, throughLaunchScript: true)
       var stalledAt = Date()
-      if case .stopped(let rank) = stall {
+      var stopped: pid_t?
+      switch stall {
+      case .stopped(let rank):
         XCTAssertTrue(waitUntil { checkpointSteps(out).contains(20) }, job.stderr)
-        let victim = try XCTUnwrap(job.pid(ofRank: rank))
-        kill(victim, SIGSTOP)
+        stopped = try XCTUnwrap(job.pid(ofRank: rank))
+        kill(try XCTUnwrap(stopped), SIGSTOP)
         stalledAt = Date()
-        // A waiting rank sleeps between tests of its collective: well under a core.
+      case .sleeps(let rank, let step):
+        // The ranks waiting for the sleeper sleep between tests of their collective: well
+        // under a core. (A rank stopped by SIGSTOP may stop inside a transfer, where its peers
+        // spin in MPI until the timeout, so that case is not measured.)
+        let metrics = out + "/metrics.jsonl"
+        XCTAssertTrue(
+          waitUntil {
+            ((try? String(contentsOfFile: metrics, encoding: .utf8)) ?? "").split(separator: "\n")
+              .count >= step - 1
+          }, job.stderr)
         let waiting = try XCTUnwrap(job.pid(ofRank: rank == 0 ? 1 : 0))
+        Thread.sleep(forTimeInterval: 0.3)
         let before = try XCTUnwrap(cpuSeconds(waiting))
         Thread.sleep(forTimeInterval: 1)
         let used = try XCTUnwrap(cpuSeconds(waiting)) - before
         XCTAssertLessThan(used, 0.25, "case \(index): a waiting rank used \(used) s of CPU in 1 s")
       }
-      let ended = try XCTUnwrap(job.wait(timeout: 60), "case \(index): the job hung")
+      let finished = job.wait(timeout: 60)
+      if let stopped { kill(stopped, SIGKILL) }
+      let ended = try XCTUnwrap(finished, "case \(index): the job hung")
       let seconds = Date().timeIntervalSince(stalledAt)
       XCTAssertEqual(ended.status, 1, "case \(index): \(job.stderr)")
       XCTAssertLessThan(seconds, timeout + 10, "case \(index)")
