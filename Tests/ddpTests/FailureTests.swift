@@ -342,4 +342,23 @@ final class FailureTests: XCTestCase {
       XCTAssertEqual(checkpointSteps(out).last, newest + 5, "case \(index)")
     }
   }
+
+  /// Ranks of one mpirun job that run different commands: one line from rank 0 naming the
+  /// rank that differs, exit 1, instead of mismatched collectives.
+  func testRanksRunningDifferentCommandsAreNamed() throws {
+    let config = try config(steps: 5, every: 0)
+    let out = runDirectory("different-commands")
+    let outcome = try runMPI(
+      [
+        "-q", "-np", "1", ddpExecutable, "train", "--config", config, "--out", out, ":", "-np",
+        "1", ddpExecutable, "bench", "allreduce", "--max-bytes", "1024",
+      ])
+    XCTAssertEqual(outcome.status, 1, outcome.stderr)
+    XCTAssertEqual(outcome.stderr.split(separator: "\n").count, 1, outcome.stderr)
+    XCTAssertTrue(
+      outcome.stderr.hasPrefix(
+        "ddp: rank 1 was started with other arguments than rank 0 (ddp "
+          + "train --config"), outcome.stderr)
+    XCTAssertFalse(FileManager.default.fileExists(atPath: out))
+  }
 }
