@@ -4,19 +4,20 @@ import Synchronization
 ///
 /// A rank that stops outside MPI (SIGSTOP, a stuck file system, an endless loop) would leave
 /// the others waiting in their next collective for as long as it lasts. So `MPICommunicator`
-/// waits for each collective by polling it (see `MPICommunicator+Waiting.swift`) and gives up
-/// after `timeoutSeconds` (`distributed.timeout_s`): the ranks still answering agree who is
-/// missing (the roll call, `MPICommunicator+RollCall.swift`), the lowest of them prints one
-/// line naming the step, the collective and the missing ranks, and MPI_Abort ends the job with
-/// exit code 1. Checkpoints are written whole or not at all (`AtomicFile`), so the newest one
-/// stays intact and `--resume` continues from it.
+/// waits for each collective asleep between tests (`MPICommunicator+Waiting.swift`), each
+/// waiting thread says what it waits in (`WaitSlot`), and a `CollectiveMonitor` thread gives
+/// up after `timeoutSeconds` (`distributed.timeout_s`): the ranks still answering agree who is
+/// missing (`RollCall`), the lowest of them prints one line naming the step, the collective and
+/// the missing ranks, and MPI_Abort ends the job with exit code 1. Checkpoints are written
+/// whole or not at all (`AtomicFile`), so the newest one stays intact and `--resume`
+/// continues from it.
 ///
 /// PyTorch's defaults are 30 minutes (gloo) and 10 minutes (NCCL); `defaultTimeoutSeconds`
 /// is shorter because a step here lasts milliseconds to seconds, and a job stuck for 5 minutes
 /// has already cost more than anything a longer wait could save.
 ///
-/// Both fields are read by the reduction thread while the main thread writes them, hence the
-/// atomics; they are written once per step, read once per timeout.
+/// Both fields are read by the monitor thread while the main thread writes them, hence the
+/// atomics; they are written once per step and read every `RollCall.checkEverySeconds`.
 public final class CollectiveWatchdog: Sendable {
   /// 5 minutes, as `DistributedConfig.defaultTimeoutSeconds` (this module cannot see Config):
   /// the timeout of the collectives made before the config is read.
