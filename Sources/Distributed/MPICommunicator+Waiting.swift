@@ -52,10 +52,14 @@ extension MPICommunicator {
     }
   }
 
-  /// Seconds `awaitCompletion` tests back to back before it first sleeps: many times a barrier
-  /// between ranks that are both ready (about a microsecond on one host), so ranks arriving
-  /// together never sleep.
-  static let spinSeconds = 50e-6
+  /// Seconds `awaitCompletion` tests back to back before it first sleeps: hundreds of times a
+  /// barrier between ranks that are both ready (about a microsecond on one host), and longer
+  /// than a busy machine's usual scheduling delay. With 50 µs, `ddp bench allreduce` on a
+  /// loaded 2-core host fell, in 3 runs of 5, into a cycle where every call cost ~146 µs: the
+  /// rank that slept woke late, so it arrived late at the next collective, where the other
+  /// outwaited its spin and slept in turn. 500 µs breaks that cycle; a rank waiting for a
+  /// stopped peer still spends only that once per collective.
+  static let spinSeconds = 500e-6
   /// The first and the longest sleep between tests: the first about what a test and a
   /// wake-up cost; the longest bounds how late a rank notices its peers arrived.
   static let firstPauseMicroseconds: UInt32 = 4
