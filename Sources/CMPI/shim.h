@@ -1,4 +1,5 @@
 #include <mpi.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -35,3 +36,13 @@ static inline int cmpi_thread_multiple(void) { return MPI_THREAD_MULTIPLE; }
 
 /* The calling thread's kernel id (gettid, which Glibc's Swift overlay lacks), for setpriority. */
 static inline int cmpi_thread_id(void) { return (int)syscall(SYS_gettid); }
+
+/* The watchdog's roll call (Sources/Distributed/RollCall.swift). */
+static inline MPI_Datatype cmpi_int64(void) { return MPI_INT64_T; }
+static inline int cmpi_any_source(void) { return MPI_ANY_SOURCE; }
+
+/* Lets the calling thread's short sleeps end on time: Linux delays a sleeping thread's wake-up
+ * by up to its timer slack, 50 us by default, which would set the floor of a polled wait. */
+static inline void cmpi_set_timer_slack_nanoseconds(unsigned long nanoseconds) {
+  prctl(PR_SET_TIMERSLACK, nanoseconds, 0, 0, 0);
+}

@@ -181,6 +181,9 @@ extension RunConfig {
     .bool(
       "distributed", "timing_barriers", \.distributed.timingBarriers,
       "barrier before each all-reduce"),
+    .double(
+      "distributed", "timeout_s", \.distributed.timeoutS,
+      "seconds a collective may wait, then the job ends"),
   ]
 
   /// The field for `section.name`, if there is one.

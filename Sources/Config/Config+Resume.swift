@@ -1,13 +1,13 @@
 extension RunConfig {
   /// The keys a resumed run may give new values (`--set` with `--resume`, or an edited
-  /// `config.toml`): how long it runs and how often it evaluates, checkpoints and checks its
-  /// workers. Every other key shaped the state in the checkpoint (the model, the optimizer, the
-  /// schedule, the data, the gradient summation), so changing it would continue a different run
-  /// from this one's state without a word.
+  /// `config.toml`): how long it runs, how often it evaluates, checkpoints and checks its
+  /// workers, and how long its collectives may wait. Every other key shaped the state in the
+  /// checkpoint (the model, the optimizer, the schedule, the data, the gradient summation), so
+  /// changing it would continue a different run from this one's state without a word.
   public static let resumableKeys = [
     "train.steps", "train.eval_every", "train.eval_batches", "train.checkpoint_every",
     "train.keep_checkpoints", "train.log_layer_gradients", "train.memory_limit_gb",
-    "distributed.check_every",
+    "distributed.check_every", "distributed.timeout_s",
   ]
 
   /// The dotted keys whose values differ from `other`'s, in the order the TOML writes them,

@@ -83,6 +83,12 @@ extension RunConfig {
     try require(
       bucket.isFinite && bucket > 0, "distributed.bucket_mb", .double(bucket),
       "a finite number > 0")
+    let timeout = distributed.timeoutS
+    let largest = DistributedConfig.largestTimeoutSeconds
+    try require(
+      timeout.isFinite && timeout > 0 && timeout <= largest, "distributed.timeout_s",
+      .double(timeout),
+      "seconds, a number > 0 and <= \(ConfigValue.double(largest).toml) (one day)")
   }
 
   private func require(

@@ -12,7 +12,7 @@
 ///                # clip seed eval_every eval_batches checkpoint_every keep_checkpoints
 ///                # skip_nonfinite memory_limit_gb (optional: left out, no limit)
 /// [data]         # path val_fraction
-/// [distributed]  # bucket_mb overlap check_every timing_barriers
+/// [distributed]  # bucket_mb overlap check_every timing_barriers timeout_s
 /// ```
 public struct RunConfig: Sendable, Equatable {
   /// The `[model]` section: shapes and the kinds of norm, placement and attention.
@@ -188,14 +188,28 @@ public struct DistributedConfig: Sendable, Equatable {
   /// control seconds the load imbalance (waiting for the slowest worker). For measurements:
   /// `ddp compare` sets it; it costs one extra synchronization per collective.
   public var timingBarriers: Bool
+  /// `timeout_s`: seconds a rank waits for a collective before the job ends with one line
+  /// naming the ranks that did not arrive (the watchdog, `Distributed/CollectiveWatchdog`);
+  /// in (0, `largestTimeoutSeconds`].
+  public var timeoutS: Double
 
-  /// Creates a distributed section: 25 MiB buckets, overlapped, no periodic check.
+  /// 5 minutes, the watchdog's own default (it guards the collectives before the config is
+  /// read): beyond any step or checkpoint of this trainer, short beside a stuck job. PyTorch
+  /// waits 30 minutes (gloo) or 10 (NCCL).
+  public static let defaultTimeoutSeconds = 300.0
+  /// One day: a larger value is a typo, or a wish for no timeout, which a stuck job punishes.
+  public static let largestTimeoutSeconds = 86_400.0
+
+  /// Creates a distributed section: 25 MiB buckets, overlapped, no periodic check, 5 minutes'
+  /// timeout.
   public init(
-    bucketMB: Double = 25, overlap: Bool = true, checkEvery: Int = 0, timingBarriers: Bool = false
+    bucketMB: Double = 25, overlap: Bool = true, checkEvery: Int = 0, timingBarriers: Bool = false,
+    timeoutS: Double = DistributedConfig.defaultTimeoutSeconds
   ) {
     self.bucketMB = bucketMB
     self.overlap = overlap
     self.checkEvery = checkEvery
     self.timingBarriers = timingBarriers
+    self.timeoutS = timeoutS
   }
 }

@@ -18,6 +18,8 @@ public protocol Communicator: AnyObject {
   var size: Int { get }
   /// The counters of every collective this communicator made.
   var accounting: CollectiveAccounting { get }
+  /// How long a collective may wait for the other ranks, and the step the timeout line names.
+  var watchdog: CollectiveWatchdog { get }
 
   /// Replaces `buffer[0 ..< count]` on every rank with its sum over all ranks (MPI_Allreduce,
   /// MPI_SUM, in place).
@@ -96,12 +98,18 @@ public final class PendingReduction {
   var request: OpaquePointer?
   /// The reduction's ticket on the communicator's background `ReductionThread`, or nil.
   let ticket: Int?
+  /// Its number among the main thread's collectives, for the watchdog (MPI_Iallreduce only).
+  let number: Int
 
-  init(category: CollectiveCategory, count: Int, request: OpaquePointer?, ticket: Int? = nil) {
+  init(
+    category: CollectiveCategory, count: Int, request: OpaquePointer?, ticket: Int? = nil,
+    number: Int = 0
+  ) {
     self.category = category
     self.count = count
     self.request = request
     self.ticket = ticket
+    self.number = number
     self.isCompleted = request == nil && ticket == nil
   }
 

@@ -24,9 +24,10 @@ extension MPICommunicator {
   ) {
     let n = mpiCount(count, "MPI_Allreduce")
     let start = monotonicSeconds()
-    let code = MPI_Allreduce(cmpi_in_place(), buffer, n, type, cmpi_sum(), world)
+    watched(.allReduce, category, "MPI_Allreduce") {
+      MPI_Allreduce(cmpi_in_place(), buffer, n, type, cmpi_sum(), world)
+    }
     let seconds = monotonicSeconds() - start
-    check(code, "MPI_Allreduce")
     accounting.record(category, bytes: count * MemoryLayout<T>.stride, seconds: seconds)
   }
 
@@ -35,9 +36,9 @@ extension MPICommunicator {
   ) {
     let n = mpiCount(bytes, "MPI_Bcast")
     let start = monotonicSeconds()
-    let code = MPI_Bcast(buffer, n, cmpi_byte(), Int32(clamping: root), world)
+    let root = Int32(clamping: root)
+    watched(.broadcast, category, "MPI_Bcast") { MPI_Bcast(buffer, n, cmpi_byte(), root, world) }
     let seconds = monotonicSeconds() - start
-    check(code, "MPI_Bcast")
     accounting.record(category, bytes: bytes, seconds: seconds)
   }
 
@@ -47,18 +48,18 @@ extension MPICommunicator {
   ) {
     let n = mpiCount(bytes, "MPI_Allgather")
     let start = monotonicSeconds()
-    let code = MPI_Allgather(send, n, cmpi_byte(), receive, n, cmpi_byte(), world)
+    watched(.allGather, category, "MPI_Allgather") {
+      MPI_Allgather(send, n, cmpi_byte(), receive, n, cmpi_byte(), world)
+    }
     let seconds = monotonicSeconds() - start
-    check(code, "MPI_Allgather")
     accounting.record(category, bytes: bytes, seconds: seconds)
   }
 
   public func barrier(category: CollectiveCategory) {
     precondition(!isFinalized, "MPI_Barrier after MPI_Finalize")
     let start = monotonicSeconds()
-    let code = MPI_Barrier(world)
+    watched(.barrier, category, "MPI_Barrier") { MPI_Barrier(world) }
     let seconds = monotonicSeconds() - start
-    check(code, "MPI_Barrier")
     accounting.record(category, bytes: 0, seconds: seconds)
   }
 
@@ -67,7 +68,9 @@ extension MPICommunicator {
   ) -> PendingReduction {
     let n = mpiCount(count, "MPI_Allreduce")
     let bytes = count * MemoryLayout<Float>.stride
-    if let reductionThread, let ticket = reductionThread.submit(.init(buffer: buffer, count: n)) {
+    if let reductionThread,
+      let ticket = reductionThread.submit(.init(buffer: buffer, count: n, category: category))
+    {
       // A hand-off that never waits on communication: only `wait` counts seconds (the thread
       // may take this core the moment it is woken; that shows in step time, not here).
       accounting.record(category, bytes: bytes, seconds: 0)
@@ -80,7 +83,9 @@ extension MPICommunicator {
     let seconds = monotonicSeconds() - start
     check(code, "MPI_Iallreduce")
     accounting.record(category, bytes: bytes, seconds: seconds)
-    return PendingReduction(category: category, count: count, request: request)
+    mainCollectives += 1
+    return PendingReduction(
+      category: category, count: count, request: request, number: mainCollectives)
   }
 
   public func testCompletion(_ reduction: PendingReduction) -> Bool {
@@ -105,10 +110,19 @@ extension MPICommunicator {
     guard !reduction.isCompleted else { return }
     let start = monotonicSeconds()
     if let ticket = reduction.ticket, let reductionThread {
+      // The reduction thread's own slot tells the monitor what it waits in.
       reductionThread.wait(ticket)
     } else {
       var request: MPI_Request? = reduction.request
-      check(MPI_Wait(&request, cmpi_status_ignore()), "MPI_Wait")
+      if blockingCollectives {
+        check(MPI_Wait(&request, cmpi_status_ignore()), "MPI_Wait")
+      } else {
+        mainSlot.enter(
+          WatchedCollective(
+            kind: .allReduce, category: reduction.category, number: reduction.number))
+        awaitCompletion(&request)
+        mainSlot.leave()
+      }
       reduction.request = request
     }
     accounting.addWaiting(reduction.category, seconds: monotonicSeconds() - start)
@@ -119,7 +133,8 @@ extension MPICommunicator {
   /// queued it, a blocking MPI_Allreduce.
   ///
   /// The thread first waits for the other ranks in an MPI_Ibarrier polled every
-  /// `arrivalPollMicroseconds`, asleep in between, and only then enters MPI_Allreduce, which
+  /// `arrivalPollMicroseconds`, asleep in between (`backgroundSlot` tells the watchdog's
+  /// monitor what it waits in), and only then enters MPI_Allreduce, which
   /// spins until it completes: a rank that reaches a bucket before the others would otherwise
   /// spin for the whole difference, taking a core from the computation, possibly of the rank
   /// it waits for. (Measured without the barrier: the same tokens/s, and less waiting on
@@ -129,6 +144,10 @@ extension MPICommunicator {
     var request: MPI_Request? = cmpi_request_null()
     check(MPI_Ibarrier(background, &request), "MPI_Ibarrier")
     var arrived: Int32 = 0
+    backgroundSlot.enter(
+      WatchedCollective(
+        kind: .gradientBucket, category: job.category, number: job.ticket + 1,
+        onBackground: true))
     while true {
       check(MPI_Test(&request, &arrived, cmpi_status_ignore()), "MPI_Test")
       if arrived != 0 { break }
@@ -137,6 +156,7 @@ extension MPICommunicator {
     check(
       MPI_Allreduce(cmpi_in_place(), job.buffer, job.count, cmpi_float(), cmpi_sum(), background),
       "MPI_Allreduce")
+    backgroundSlot.leave()
   }
 
   /// Microseconds the reduction thread sleeps between tests of the other ranks' arrival: short

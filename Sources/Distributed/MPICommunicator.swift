@@ -20,6 +20,14 @@ import Support
 /// same time, never have to be ordered against each other. Below MULTIPLE (an MPI built
 /// without it), `startAllReduceSum` is MPI_Iallreduce on MPI_COMM_WORLD instead.
 ///
+/// Every collective is waited for under the `watchdog`: polled, asleep between tests, and ended
+/// after `distributed.timeout_s` with one line naming the ranks that did not arrive (see
+/// `MPICommunicator+Waiting.swift` and `RollCall`). `blockingCollectives` turns that off, for
+/// measuring what it costs.
+///
+/// Creating one is collective: the ranks first check that they all run the same command
+/// (`checkSameCommand`), since ranks of different commands would make different collectives.
+///
 /// MPI_COMM_WORLD is switched to MPI_ERRORS_RETURN and every call's result is checked: a
 /// failure ends the whole job through `abort`, with MPI's own description of the error
 /// (MPI_Error_string), for example `rank 1: MPI_Bcast failed: MPI_ERR_ROOT: invalid root`.
@@ -37,9 +45,27 @@ public final class MPICommunicator: Communicator {
   var background: MPI_Comm?
   /// Runs the all-reduces of `startAllReduceSum` on `background`; nil when there is none.
   var reductionThread: ReductionThread?
+  public let watchdog = CollectiveWatchdog()
+  /// The watchdog's side channel, on its own duplicate of `world`.
+  let rollCall: RollCall
+  /// What the main thread and the reduction thread wait in, for `monitor`.
+  let mainSlot = WaitSlot()
+  let backgroundSlot = WaitSlot()
+  /// The watchdog's thread; nil below MPI_THREAD_MULTIPLE, for one rank, or with
+  /// `blockingCollectives`.
+  var monitor: CollectiveMonitor?
+  /// MPI's blocking calls, with no watchdog: only to measure what the watchdog costs.
+  let blockingCollectives: Bool
+  /// The collectives the main thread has started on `world`, for the watchdog's line (the
+  /// reduction thread's are numbered by their tickets).
+  var mainCollectives = 0
 
   /// Joins MPI_COMM_WORLD, initializing MPI first unless this process already has.
-  public init() {
+  ///
+  /// - Parameter blockingCollectives: wait in MPI's blocking collectives, spinning, with no
+  ///   timeout (as before the watchdog); for `ddp bench allreduce --blocking`.
+  public init(blockingCollectives: Bool = false) {
+    self.blockingCollectives = blockingCollectives
     var finalized: Int32 = 0
     MPI_Finalized(&finalized)
     if finalized != 0 {
@@ -69,14 +95,23 @@ public final class MPICommunicator: Communicator {
     ]
     self.rank = Int(rank)
     self.size = Int(size)
-    for (function, code) in codes { check(code, function) }
+    // Collective: every rank of the job creates its communicators here, in the same order.
+    var channel: MPI_Comm?
+    let duplicated = MPI_Comm_dup(world, &channel)
+    rollCall = RollCall(channel: channel ?? world, world: world, rank: Int(rank), size: Int(size))
+    for (function, code) in codes + [("MPI_Comm_dup", duplicated)] { check(code, function) }
+    cmpi_set_timer_slack_nanoseconds(Self.timerSlackNanoseconds)
     if provided >= cmpi_thread_multiple(), size > 1 {
-      // Collective: every rank of the job creates its communicator here, in the same order.
       var duplicate: MPI_Comm?
       check(MPI_Comm_dup(world, &duplicate), "MPI_Comm_dup")
       background = duplicate
       reductionThread = ReductionThread { [unowned self] job in reduceInBackground(job) }
     }
+    if provided >= cmpi_thread_multiple(), size > 1, !blockingCollectives {
+      monitor = CollectiveMonitor(
+        slots: [mainSlot, backgroundSlot], rollCall: rollCall, watchdog: watchdog)
+    }
+    checkSameCommand(CommandLine.arguments.dropFirst())
   }
 
   /// Whether this process was started by `mpirun` (OpenMPI sets `OMPI_COMM_WORLD_SIZE` and
@@ -99,6 +134,8 @@ public final class MPICommunicator: Communicator {
     // Every started reduction has been waited for, so the thread's queue is empty.
     reductionThread?.stop()
     reductionThread = nil
+    monitor?.stop()
+    monitor = nil
     if background != nil { check(MPI_Comm_free(&background), "MPI_Comm_free") }
     isFinalized = true
     let code = MPI_Finalize()
@@ -142,6 +179,9 @@ public final class MPICommunicator: Communicator {
 }
 
 /// The communicator for this process: MPI's world when `mpirun` started it, else one worker.
-public func makeWorldCommunicator() -> any Communicator {
-  MPICommunicator.detectMPILaunch() ? MPICommunicator() : SingleProcessCommunicator()
+///
+/// - Parameter blockingCollectives: see `MPICommunicator.init(blockingCollectives:)`.
+public func makeWorldCommunicator(blockingCollectives: Bool = false) -> any Communicator {
+  MPICommunicator.detectMPILaunch()
+    ? MPICommunicator(blockingCollectives: blockingCollectives) : SingleProcessCommunicator()
 }

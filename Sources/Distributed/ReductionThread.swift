@@ -25,6 +25,10 @@ final class ReductionThread: @unchecked Sendable {
   struct Job {
     var buffer: UnsafeMutablePointer<Float>
     var count: Int32
+    /// What the reduction is accounted under, for the watchdog's line.
+    var category: CollectiveCategory
+    /// Its ticket, set by `submit`: 0 for the first job ever queued.
+    var ticket = 0
   }
 
   /// The nice value the thread asks for (−20 … 19, lower runs first); see the type's notes.
@@ -89,6 +93,8 @@ final class ReductionThread: @unchecked Sendable {
       }
       thread = created
     }
+    var job = job
+    job.ticket = submitted
     jobs.append(job)
     submitted += 1
     pthread_cond_signal(queued)
@@ -125,6 +131,7 @@ final class ReductionThread: @unchecked Sendable {
     // Best effort: without the privilege the thread keeps the default priority.
     _ = setpriority(
       __priority_which_t(PRIO_PROCESS.rawValue), id_t(cmpi_thread_id()), Self.niceness)
+    cmpi_set_timer_slack_nanoseconds(MPICommunicator.timerSlackNanoseconds)
     pthread_mutex_lock(mutex)
     while true {
       while next == jobs.count && !stopping { pthread_cond_wait(queued, mutex) }

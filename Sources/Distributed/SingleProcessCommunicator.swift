@@ -12,6 +12,8 @@ import Support
 /// have been given, zero seconds), so the counters of a 1-worker run are those of N workers.
 public final class SingleProcessCommunicator: Communicator {
   public let accounting = CollectiveAccounting()
+  /// Never fires: one worker's collectives complete at once.
+  public let watchdog = CollectiveWatchdog()
 
   public init() {}
 

@@ -61,6 +61,12 @@ struct BenchAllReduce: ParsableCommand {
   var idleMs = 0.0
   @Flag(help: "First check every collective (all-reduce, broadcast, all-gather, non-blocking).")
   var checkCollectives = false
+  @Flag(
+    help: """
+      MPI's blocking calls, spinning, without the watchdog (distributed.timeout_s): to measure \
+      what the watchdog's polled wait costs.
+      """)
+  var blocking = false
   /// A test hook: this rank makes an invalid MPI call (a broadcast from a root that does not
   /// exist), to show that a failure on one rank ends the whole job with MPI's message.
   @Option(help: .hidden) var failRank: Int?
@@ -122,7 +128,7 @@ struct BenchAllReduce: ParsableCommand {
   }
 
   func run() throws {
-    let communicator = makeWorldCommunicator()
+    let communicator = makeWorldCommunicator(blockingCollectives: blocking)
     if let problem = problem() ?? workersProblem(communicator.size) {
       if communicator.isRoot { writeErrorLine("ddp: \(problem)") }
       communicator.finalize()

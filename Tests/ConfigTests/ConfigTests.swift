@@ -33,6 +33,7 @@ final class ConfigTests: XCTestCase {
     XCTAssertEqual(config.distributed.bucketMB, 25)
     XCTAssertTrue(config.distributed.overlap)
     XCTAssertEqual(config.distributed.checkEvery, 0)
+    XCTAssertEqual(config.distributed.timeoutS, 300)
     XCTAssertNoThrow(try RunConfig().validate())
   }
 
@@ -41,7 +42,7 @@ final class ConfigTests: XCTestCase {
     XCTAssertEqual(Set(RunConfig.knownKeys).count, 32)
     let first = ["model.tokenizer", "model.d_model", "model.n_heads"]
     XCTAssertEqual(Array(RunConfig.knownKeys.prefix(3)), first)
-    XCTAssertEqual(RunConfig.knownKeys.last, "distributed.timing_barriers")
+    XCTAssertEqual(RunConfig.knownKeys.last, "distributed.timeout_s")
   }
 
   // MARK: - File and overrides
@@ -154,7 +155,7 @@ final class ConfigTests: XCTestCase {
         "train.seed=0", "train.eval_every=1", "train.eval_batches=1",
         "train.checkpoint_every=1", "train.keep_checkpoints=1", "data.path=x",
         "data.val_fraction=0.5", "distributed.bucket_mb=1", "distributed.overlap=false",
-        "distributed.check_every=1", "train.memory_limit_gb=2",
+        "distributed.check_every=1", "train.memory_limit_gb=2", "distributed.timeout_s=7.5",
       ])
     for field in RunConfig.fields {
       var config = RunConfig()
@@ -243,6 +244,8 @@ final class ConfigTests: XCTestCase {
     .set("train.seed=-1", "train.seed = -1", "0..."),
     .set("data.path=", "data.path = \"\"", "non-empty"),
     .file("[distributed]\ncheck_every = -1", "distributed.check_every = -1"),
+    .file("[distributed]\ntimeout_s = -3", "distributed.timeout_s = -3.0", "> 0"),
+    .set("distributed.timeout_s=nan", "distributed.timeout_s = nan", "<= 86400.0"),
     .set("train.lr=0", over: "[train]\nlr = 0.01", "train.lr = 0.0"),
     .set("train.memory_limit_gb=0", "train.memory_limit_gb = 0.0", "> 0"),
     .set("train.memory_limit_gb=-1", "train.memory_limit_gb = -1.0", "> 0"),

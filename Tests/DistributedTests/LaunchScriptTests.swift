@@ -12,6 +12,8 @@ final class LaunchScriptTests: XCTestCase {
       (["-np", "two", "train"], "got 'two'"),
       (["-np", "0", "train"], "got '0'"),
       (["-np"], "-np needs a number of workers"),
+      (["-np", "100000", "train"], "-np 100000 is more than 16 workers per core: at most"),
+      (["-np", "99999999999999999999", "train"], "more workers than any job here can start"),
     ]
     for (arguments, message) in cases {
       let outcome = try runProcess("/bin/bash", [script] + arguments)

@@ -10,17 +10,24 @@ final class BackgroundJob {
   let outputPath: String
   let errorPath: String
 
-  /// Starts `mpirun -np workers ddp ARGUMENTS` (or `ddp ARGUMENTS` alone when `workers` is nil)
-  /// with `environment` added, outputs to files in `folder`.
-  init(workers: Int?, arguments: [String], environment: [String: String] = [:], folder: URL)
-    throws
-  {
+  /// Starts `mpirun -np workers ddp ARGUMENTS` (or `ddp ARGUMENTS` alone when `workers` is nil,
+  /// or `launch/ddp -np workers ... -- ARGUMENTS` with `throughLaunchScript`) with `environment`
+  /// added, outputs to files in `folder`.
+  init(
+    workers: Int?, arguments: [String], environment: [String: String] = [:], folder: URL,
+    throughLaunchScript: Bool = false
+  ) throws {
     outputPath = folder.appendingPathComponent("job-\(tag).out").path
     errorPath = folder.appendingPathComponent("job-\(tag).err").path
     var variables = ProcessInfo.processInfo.environment.merging(environment) { $1 }
     variables["DDP_TEST_TAG"] = tag
     variables["OPENBLAS_NUM_THREADS"] = "1"
-    if let workers {
+    if let workers, throughLaunchScript {
+      let exported = (["DDP_TEST_TAG"] + environment.keys.sorted()).flatMap { ["-x", $0] }
+      variables["DDP_EXECUTABLE"] = ddpExecutable
+      process.executableURL = packageRoot.appendingPathComponent("launch/ddp")
+      process.arguments = ["-np", "\(workers)"] + exported + ["--"] + arguments
+    } else if let workers {
       process.executableURL = URL(fileURLWithPath: "/usr/bin/mpirun")
       let exported = (["DDP_TEST_TAG", "OPENBLAS_NUM_THREADS"] + environment.keys.sorted())
         .flatMap { ["-x", $0] }
@@ -103,4 +110,17 @@ func finalParameters(_ run: String) throws -> (step: Int, values: [Float]) {
 /// The steps of the intact checkpoints in a run directory.
 func checkpointSteps(_ run: String) -> [Int] {
   Checkpoint.list(inDirectory: run).map(\.step).sorted()
+}
+
+/// Seconds of CPU (user and system) process `pid` has used, from /proc/PID/stat.
+func cpuSeconds(_ pid: pid_t) -> Double? {
+  guard let text = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+    let end = text.lastIndex(of: ")")
+  else { return nil }
+  // Fields after the command name: state is field 3, utime 14 and stime 15 (in clock ticks).
+  let fields = text[text.index(after: end)...].split(separator: " ")
+  guard fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]) else {
+    return nil
+  }
+  return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
 }

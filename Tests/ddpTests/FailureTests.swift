@@ -3,7 +3,8 @@ import Training
 import XCTest
 
 /// Faults in real processes: a killed worker, a kill during a checkpoint write, preemption by
-/// a signal, a change of worker count, a non-finite step and a silently diverged worker.
+/// a signal, a change of worker count, a non-finite step, a silently diverged worker and a
+/// stalled or stopped worker (the collective watchdog).
 final class FailureTests: XCTestCase {
   var work: URL!
 
@@ -249,5 +250,115 @@ final class FailureTests: XCTestCase {
     XCTAssertTrue(
       outcome.stderr.contains("step 4: rank 1's parameters differ from rank 0's"), outcome.stderr)
     XCTAssertEqual(checkpointSteps(out), [])
+  }
+
+  /// How a watchdog case stops a rank: it sleeps outside MPI before a step (`DDP_FAULT_STALL`),
+  /// or it gets SIGSTOP once the run has written a checkpoint.
+  enum Stall {
+    case sleeps(rank: Int, beforeStep: Int)
+    case stopped(rank: Int)
+  }
+
+  /// A rank that stalls outside MPI, under launch/ddp with `distributed.timeout_s = 3`: the job
+  /// ends within the timeout + 10 s with exit 1 and one line on standard error naming the step,
+  /// the collective and the missing rank; the waiting ranks sleep instead of spinning a core;
+  /// every checkpoint written before is intact, and `--resume` (with a new timeout, a key a
+  /// resume may change) continues from the newest one.
+  func testStalledRankEndsTheJobWithOneLine() throws {
+    let timeout = 3.0
+    let cases: [(stall: Stall, workers: Int, missing: String)] = [
+      (.sleeps(rank: 1, beforeStep: 32), 2, "missing: rank 1 (stopped"),
+      (.sleeps(rank: 0, beforeStep: 32), 2, "missing: rank 0 (stopped"),
+      (.sleeps(rank: 2, beforeStep: 32), 3, "missing: rank 2 (stopped"),
+      (.stopped(rank: 1), 2, "missing: rank 1 (stopped"),
+    ]
+    for (index, (stall, workers, missing)) in cases.enumerated() {
+      let steps = if case .stopped = stall { 4000 } else { 40 }
+      let config = try config(steps: steps, every: 10)
+      let out = runDirectory("stalled-\(index)")
+      var environment: [String: String] = [:]
+      if case .sleeps(let rank, let step) = stall {
+        environment["DDP_FAULT_STALL"] = "\(rank):\(step):600"
+      }
+      let job = try BackgroundJob(
+        workers: workers,
+        arguments: [
+          "train", "--config", config, "--out", out, "--set", "distributed.timeout_s=\(timeout)",
+          "--set", "train.batch=6",
+        ], environment: environment, folder: work, throughLaunchScript: true)
+      var stalledAt = Date()
+      var stopped: pid_t?
+      switch stall {
+      case .stopped(let rank):
+        XCTAssertTrue(waitUntil { checkpointSteps(out).contains(20) }, job.stderr)
+        stopped = try XCTUnwrap(job.pid(ofRank: rank))
+        kill(try XCTUnwrap(stopped), SIGSTOP)
+        stalledAt = Date()
+      case .sleeps(let rank, let step):
+        // The ranks waiting for the sleeper sleep between tests of their collective: well
+        // under a core. (A rank stopped by SIGSTOP may stop inside a transfer, where its peers
+        // spin in MPI until the timeout, so that case is not measured.)
+        let metrics = out + "/metrics.jsonl"
+        XCTAssertTrue(
+          waitUntil {
+            ((try? String(contentsOfFile: metrics, encoding: .utf8)) ?? "").split(separator: "\n")
+              .count >= step - 1
+          }, job.stderr)
+        let waiting = try XCTUnwrap(job.pid(ofRank: rank == 0 ? 1 : 0))
+        Thread.sleep(forTimeInterval: 0.3)
+        let before = try XCTUnwrap(cpuSeconds(waiting))
+        Thread.sleep(forTimeInterval: 1)
+        let used = try XCTUnwrap(cpuSeconds(waiting)) - before
+        XCTAssertLessThan(used, 0.25, "case \(index): a waiting rank used \(used) s of CPU in 1 s")
+      }
+      let finished = job.wait(timeout: 60)
+      if let stopped { kill(stopped, SIGKILL) }
+      let ended = try XCTUnwrap(finished, "case \(index): the job hung")
+      let seconds = Date().timeIntervalSince(stalledAt)
+      XCTAssertEqual(ended.status, 1, "case \(index): \(job.stderr)")
+      XCTAssertLessThan(seconds, timeout + 10, "case \(index)")
+      let lines = job.stderr.split(separator: "\n")
+      XCTAssertEqual(lines.count, 1, "case \(index): \(job.stderr)")
+      let line = job.stderr
+      if case .sleeps(_, let step) = stall {
+        XCTAssertTrue(line.hasPrefix("ddp: step \(step): "), "case \(index): \(line)")
+      } else {
+        XCTAssertTrue(line.hasPrefix("ddp: step "), "case \(index): \(line)")
+      }
+      XCTAssertTrue(line.contains(missing), "case \(index): \(line)")
+      XCTAssertTrue(line.contains("(gradients)") || line.contains("(control)"), line)
+      XCTAssertTrue(line.contains("within distributed.timeout_s = 3 s"), line)
+      let names = try FileManager.default.contentsOfDirectory(atPath: out)
+      let written = names.filter { $0.hasPrefix("checkpoint-") }
+      XCTAssertEqual(written.count, checkpointSteps(out).count, "case \(index): \(names)")
+      let newest = try XCTUnwrap(checkpointSteps(out).last, "case \(index): no checkpoint")
+      if case .sleeps = stall { XCTAssertEqual(newest, 30, "case \(index)") }
+      let resumed = try resume(
+        workers: workers, out: out,
+        extra: ["--set", "distributed.timeout_s=60", "--stop-at", "\(newest + 5)"])
+      XCTAssertEqual(resumed.status, 0, "case \(index): \(resumed.stderr)")
+      XCTAssertTrue(
+        resumed.stdout.contains("resuming \(out) at step \(newest)"), "case \(index)")
+      XCTAssertEqual(checkpointSteps(out).last, newest + 5, "case \(index)")
+    }
+  }
+
+  /// Ranks of one mpirun job that run different commands: one line from rank 0 naming the
+  /// rank that differs, exit 1, instead of mismatched collectives.
+  func testRanksRunningDifferentCommandsAreNamed() throws {
+    let config = try config(steps: 5, every: 0)
+    let out = runDirectory("different-commands")
+    let outcome = try runMPI(
+      [
+        "-q", "-np", "1", ddpExecutable, "train", "--config", config, "--out", out, ":", "-np",
+        "1", ddpExecutable, "bench", "allreduce", "--max-bytes", "1024",
+      ])
+    XCTAssertEqual(outcome.status, 1, outcome.stderr)
+    XCTAssertEqual(outcome.stderr.split(separator: "\n").count, 1, outcome.stderr)
+    XCTAssertTrue(
+      outcome.stderr.hasPrefix(
+        "ddp: rank 1 was started with other arguments than rank 0 (ddp "
+          + "train --config"), outcome.stderr)
+    XCTAssertFalse(FileManager.default.fileExists(atPath: out))
   }
 }

@@ -12,10 +12,14 @@ import Models
 ///   by one ulp, as a silent hardware fault would; `distributed.check_every` must catch it.
 /// - `DDP_FAULT_NONFINITE=STEP`: every rank reports the loss of optimizer step STEP as NaN, as
 ///   a run that blew up would (what `ddp experiment` must record as diverged, not as an error).
+/// - `DDP_FAULT_STALL=RANK:STEP:SECONDS`: before step STEP, rank RANK sleeps SECONDS outside
+///   MPI, as a rank stuck on a file system or stopped by SIGSTOP would; the watchdog
+///   (`distributed.timeout_s`) must end the job.
 public struct FaultInjection: Sendable {
   public var checkpointPause: (step: Int, seconds: Double)?
   public var divergence: (rank: Int, step: Int)?
   public var nonFiniteStep: Int?
+  public var stall: (rank: Int, step: Int, seconds: Double)?
 
   public static let fromEnvironment: FaultInjection = {
     let environment = ProcessInfo.processInfo.environment
@@ -31,8 +35,22 @@ public struct FaultInjection: Sendable {
       if parts.count == 2 { faults.divergence = (parts[0], parts[1]) }
     }
     faults.nonFiniteStep = environment["DDP_FAULT_NONFINITE"].flatMap { Int($0) }
+    if let text = environment["DDP_FAULT_STALL"] {
+      let parts = text.split(separator: ":")
+      if parts.count == 3, let rank = Int(parts[0]), let step = Int(parts[1]),
+        let seconds = Double(parts[2])
+      {
+        faults.stall = (rank, step, seconds)
+      }
+    }
     return faults
   }()
+
+  /// Applies `DDP_FAULT_STALL` before `step` on `rank`.
+  public func beforeStep(_ step: Int, rank: Int) {
+    guard let stall, stall.rank == rank, stall.step == step else { return }
+    Thread.sleep(forTimeInterval: stall.seconds)
+  }
 
   /// The `afterGroup` hook of `Checkpoint.write` for the checkpoint of `step`, or nil.
   public func checkpointHook(step: Int) -> ((Int) -> Void)? {

@@ -66,6 +66,7 @@ public final class TrainingSession {
       }
       return (run, corpus, trainer)
     }
+    communicator.watchdog.timeoutSeconds = run.distributed.timeoutS
     try agree(communicator) { try checkSameConfig(run, communicator) }
     try agree(communicator) { try checkSameData(corpus, communicator) }
     trainer.broadcastState()
@@ -201,6 +202,8 @@ public final class TrainingSession {
     var tokens = 0
     PreemptionSignals.install()
     while trainer.step < steps {
+      communicator.watchdog.step = trainer.step + 1
+      FaultInjection.fromEnvironment.beforeStep(trainer.step + 1, rank: communicator.rank)
       let stepStart = monotonicSeconds()
       let before = communicator.accounting.snapshot()
       let step = trainer.step + 1
