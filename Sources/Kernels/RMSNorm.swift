@@ -42,11 +42,11 @@ public func rmsNormForward(
 ///
 /// ```
 /// x̂ = x · rstd,  g = dout · weight
-/// dinp    += rstd · (g − x̂ · mean(g · x̂))
+/// dinp    += rstd · (g − x̂ · mean(g · x̂))  =  rstd · g − x · k,   k = rstd³ · Σ(g · x) / C
 /// dweight += Σ_rows dout · x̂
 /// ```
-/// Two passes over each row (Σ g·x̂ with the `dweight` update, then `dinp`) against LayerNorm's
-/// two passes that also carry the mean and `dbias`.
+/// Two passes over each row: Σ g·x with the `dweight` update, then `dinp` as two fused
+/// multiply-adds per vector.
 ///
 /// - Complexity: O(N·C).
 public func rmsNormBackward(
@@ -63,26 +63,24 @@ public func rmsNormBackward(
     let s = rstd[r]
     var gxAcc = FloatVector()
     for i in stride(from: 0, to: vectorEnd, by: vectorWidth) {
-      let xhat = loadVector(x + i) * s
+      let xv = loadVector(x + i)
       let d = loadVector(dy + i)
-      gxAcc.addProduct(d * loadVector(weight + i), xhat)
-      storeVector(loadVector(dweight + i).addingProduct(d, xhat), dweight + i)
+      gxAcc.addProduct(d * loadVector(weight + i), xv)
+      storeVector(loadVector(dweight + i).addingProduct(d, xv * s), dweight + i)
     }
-    var gxMean = gxAcc.sum()
+    var gxSum = gxAcc.sum()
     for i in vectorEnd..<c {
-      let xhat = x[i] * s
-      gxMean += dy[i] * weight[i] * xhat
-      dweight[i] += dy[i] * xhat
+      gxSum += dy[i] * weight[i] * x[i]
+      dweight[i] += dy[i] * x[i] * s
     }
-    gxMean *= invC
+    let k = s * s * s * gxSum * invC
+    let sv = FloatVector(repeating: s)
+    let minusK = FloatVector(repeating: -k)
     for i in stride(from: 0, to: vectorEnd, by: vectorWidth) {
-      let xhat = loadVector(x + i) * s
       let g = loadVector(dy + i) * loadVector(weight + i)
-      storeVector(loadVector(dx + i) + s * (g - xhat * gxMean), dx + i)
+      storeVector(
+        loadVector(dx + i).addingProduct(g, sv).addingProduct(loadVector(x + i), minusK), dx + i)
     }
-    for i in vectorEnd..<c {
-      let xhat = x[i] * s
-      dx[i] += s * (dy[i] * weight[i] - xhat * gxMean)
-    }
+    for i in vectorEnd..<c { dx[i] += s * dy[i] * weight[i] - x[i] * k }
   }
 }

@@ -122,6 +122,16 @@ final class CommandLineTests: XCTestCase {
         XCTAssertGreaterThan(record[key] as? Double ?? 0, 0, key)
       }
     }
+    // With a config: its rows (4 × 16) and width (32), and the norms' milliseconds per step.
+    let config = try writeConfig(tiny)
+    let shaped = try run(["bench", "norms", "--config", config, "--repeats", "2"])
+    XCTAssertEqual(shaped.status, 0, shaped.stderr)
+    XCTAssertTrue(shaped.stdout.contains("ddp bench norms: 64 rows"), shaped.stdout)
+    XCTAssertTrue(shaped.stdout.contains("5 norm layers x 64 rows"), shaped.stdout)
+    let shapedLine = try XCTUnwrap(shaped.stdout.split(separator: "\n").last)
+    let shapedRecords = try XCTUnwrap(
+      JSONSerialization.jsonObject(with: Data(shapedLine.utf8)) as? [[String: Any]])
+    XCTAssertEqual(shapedRecords.compactMap { $0["channels"] as? Int }, [32, 32, 32])
     let bad = try run(["bench", "norms", "--channels", "64,x"])
     XCTAssertEqual(bad.status, 2, bad.stderr)
     XCTAssertEqual(bad.stderr.split(separator: "\n").count, 1, bad.stderr)

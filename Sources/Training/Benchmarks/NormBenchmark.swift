@@ -1,5 +1,7 @@
+import Config
 import Foundation
 import Kernels
+import Models
 import Support
 
 /// `ddp bench norms`: nanoseconds per row of the normalization kernels, forward and backward,
@@ -111,6 +113,44 @@ public struct NormBenchmark: Sendable {
       table.append(cells)
     }
     return table.text()
+  }
+
+  /// The norms of one training step of `run` on one worker: `layers` norm applications
+  /// (`ModelLayout.normLayerCount`), each a forward and a backward over the micro-batch's
+  /// `rows` = B·T rows at C = d_model.
+  public struct StepShare: Sendable {
+    public var rows: Int
+    public var channels: Int
+    public var layers: Int
+
+    public init(run: RunConfig) {
+      rows = run.train.batch / max(run.train.gradAccum, 1) * run.model.context
+      channels = run.model.dModel
+      layers = ModelLayout(run.model).normLayerCount
+    }
+
+    /// Milliseconds per step the norms of `kind` take, `layers · rows · (fwd + bwd ns/row)`,
+    /// from timings at this share's rows and width.
+    public func milliseconds(_ timing: Timing) -> Double {
+      Double(layers * rows) * (timing.forwardNS + timing.backwardNS) * 1e-6
+    }
+
+    /// One line per kind: ms per step, and what RMSNorm saves against LayerNorm.
+    public func summary(_ timings: [Timing]) -> String {
+      let at = timings.filter { $0.channels == channels }
+      var lines = at.map {
+        "  \($0.kind.rawValue): \(fmt(milliseconds($0), 2)) ms/step "
+          + "(\(layers) norm layers x \(rows) rows, forward + backward)"
+      }
+      if let ln = at.first(where: { $0.kind == .layerNorm }),
+        let rms = at.first(where: { $0.kind == .rmsNorm })
+      {
+        lines.append(
+          "  rmsnorm saves \(fmt(milliseconds(ln) - milliseconds(rms), 2)) ms/step against "
+            + "layernorm; compare with ms/step of `ddp bench` on the same config")
+      }
+      return lines.joined(separator: "\n")
+    }
   }
 
   func median(_ xs: [Double]) -> Double {
