@@ -38,12 +38,36 @@ public struct BLASThreads: Sendable, Equatable, CustomStringConvertible {
     return BLASThreads(count: max(1, cores / max(1, local)), source: .cores)
   }
 
-  /// The rule above for this process: its environment and the cores it may run on
-  /// (`activeProcessorCount`, which follows the CPU affinity mask, as `nproc` does).
+  /// The rule above for this process: its environment and the cores it may run on.
   public static func forThisProcess(option: Int?) -> BLASThreads {
-    resolve(
-      option: option, environment: ProcessInfo.processInfo.environment,
-      cores: ProcessInfo.processInfo.activeProcessorCount)
+    resolve(option: option, environment: ProcessInfo.processInfo.environment, cores: usableCores())
+  }
+
+  /// The CPUs in this process's affinity mask (the `Cpus_allowed` mask of
+  /// `/proc/self/status`, what `nproc` counts; under `taskset` or an MPI binding that is fewer
+  /// than the machine has), else the online CPUs. Foundation's `activeProcessorCount` ignores
+  /// the mask here, and glibc's `sched_getaffinity` is not visible to Swift.
+  public static func usableCores() -> Int {
+    if let status = try? FileSystem.contents(of: "/proc/self/status"),
+      let count = allowedCPUCount(status: String(decoding: status, as: UTF8.self))
+    {
+      return count
+    }
+    return max(1, ProcessInfo.processInfo.activeProcessorCount)
+  }
+
+  /// The number of set bits of the `Cpus_allowed:` line (hex words separated by commas), or
+  /// nil when there is no such line or it holds no CPU.
+  public static func allowedCPUCount(status: String) -> Int? {
+    guard
+      let line = status.split(separator: "\n").first(where: { $0.hasPrefix("Cpus_allowed:") })
+    else { return nil }
+    var count = 0
+    for character in line.dropFirst("Cpus_allowed:".count) {
+      guard let digit = character.hexDigitValue else { continue }
+      count += digit.nonzeroBitCount
+    }
+    return count > 0 ? count : nil
   }
 
   /// "2 BLAS threads per worker (cores / workers on this host)".

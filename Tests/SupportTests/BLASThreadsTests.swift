@@ -50,4 +50,14 @@ final class BLASThreadsTests: XCTestCase {
       "\(BLASThreads(count: 2, source: .cores))",
       "2 BLAS threads per worker (cores / workers on this host)")
   }
+
+  /// The affinity mask of /proc/self/status: `taskset -c 0` leaves one CPU, whatever the machine.
+  func testAllowedCPUsAreCountedFromTheMask() {
+    let status = "Name:\tddp\nCpus_allowed:\t3\nCpus_allowed_list:\t0-1\n"
+    XCTAssertEqual(BLASThreads.allowedCPUCount(status: status), 2)
+    XCTAssertEqual(BLASThreads.allowedCPUCount(status: "Cpus_allowed:\tff,00000001\n"), 9)
+    XCTAssertNil(BLASThreads.allowedCPUCount(status: "Cpus_allowed:\t0\n"))
+    XCTAssertNil(BLASThreads.allowedCPUCount(status: "Name:\tddp\n"))
+    XCTAssertGreaterThanOrEqual(BLASThreads.usableCores(), 1)
+  }
 }
