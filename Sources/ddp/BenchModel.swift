@@ -61,7 +61,8 @@ struct BenchModel: ParsableCommand {
       let communicator = MPICommunicator()
       if communicator.size > 1 {
         let bench = DistributedBench(
-          run: run, communicator: communicator, steps: steps, warmup: warmup)
+          run: run, communicator: communicator, steps: steps, warmup: warmup,
+          blasThreads: blasThreads)
         do { try bench.measure() } catch {
           communicator.abort(message: "ddp: \(error)", code: 2)
         }
