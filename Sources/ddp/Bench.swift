@@ -12,5 +12,6 @@ struct Bench: ParsableCommand {
 
         ddp bench --config configs/bench.toml --set train.batch=16
       """,
-    subcommands: [BenchModel.self, BenchAllReduce.self], defaultSubcommand: BenchModel.self)
+    subcommands: [BenchModel.self, BenchAllReduce.self, BenchNorms.self],
+    defaultSubcommand: BenchModel.self)
 }

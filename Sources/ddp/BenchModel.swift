@@ -33,16 +33,25 @@ struct BenchModel: ParsableCommand {
   var overrides: [String] = []
   @Option(parsing: .unconditional, help: "Timed steps (after warm-up).") var steps = 10
   @Option(parsing: .unconditional, help: "Untimed warm-up steps.") var warmup = 2
-  @Option(parsing: .unconditional, help: "OpenBLAS threads.") var threads = 1
+  @Option(
+    parsing: .unconditional,
+    help: """
+      OpenBLAS threads per worker (default: OPENBLAS_NUM_THREADS, else cores / workers on \
+      this host).
+      """)
+  var threads: Int?
 
   func validate() throws {
     guard steps > 0 else { throw ValidationError("--steps must be positive, got \(steps)") }
     guard warmup >= 0 else { throw ValidationError("--warmup must be ≥ 0, got \(warmup)") }
-    guard threads > 0 else { throw ValidationError("--threads must be positive, got \(threads)") }
+    if let threads, threads <= 0 {
+      throw ValidationError("--threads must be positive, got \(threads)")
+    }
   }
 
   func run() throws {
-    setBLASThreads(threads)
+    let blasThreads = BLASThreads.forThisProcess(option: threads)
+    setBLASThreads(blasThreads.count)
     let run = try reportingInputErrors { try RunConfig.load(path: config, overrides: overrides) }
     // The whole batch on one worker is the most any rank holds (under mpirun, rank 0 measures
     // one worker first); every rank checks alike, so the refusal is one line from rank 0.
@@ -53,7 +62,8 @@ struct BenchModel: ParsableCommand {
       let communicator = MPICommunicator()
       if communicator.size > 1 {
         let bench = DistributedBench(
-          run: run, communicator: communicator, steps: steps, warmup: warmup)
+          run: run, communicator: communicator, steps: steps, warmup: warmup,
+          blasThreads: blasThreads)
         do { try bench.measure() } catch {
           communicator.abort(message: "ddp: \(error)", code: 2)
         }
@@ -122,7 +132,8 @@ struct BenchModel: ParsableCommand {
       mfuAlone: gflops / alone,
       peakResidentMB: Double(peakResidentBytes() ?? 0) / 1e6,
       modelStateMB: Double(stateBytes) / 1e6, activationMB: Double(activationBytes) / 1e6,
-      loss: Double(loss), threads: threads, forwardMS: phaseMS[0], backwardMS: phaseMS[1],
+      loss: Double(loss), threads: blasThreads.count,
+      threadsSource: blasThreads.source.rawValue, forwardMS: phaseMS[0], backwardMS: phaseMS[1],
       optimizerMS: phaseMS[2])
     print(report.table)
     print(try report.jsonLine())
@@ -149,6 +160,8 @@ struct BenchReport: Codable {
   var activationMB: Double
   var loss: Double
   var threads: Int
+  /// What set `threads`: --threads, OPENBLAS_NUM_THREADS, or cores / workers on this host.
+  var threadsSource: String
   /// Mean time per step of each phase; forward includes zeroing the gradients.
   var forwardMS: Double
   var backwardMS: Double
@@ -158,6 +171,7 @@ struct BenchReport: Codable {
   var table: String {
     let needed = modelStateMB + activationMB
     let rows: [(String, String)] = [
+      ("OpenBLAS threads", "\(threads) (\(threadsSource))"),
       ("parameters", "\(parameters)"),
       ("tokens/step", "\(tokensPerStep)"),
       ("ms/step (median)", fmt(msPerStep, 1)),

@@ -31,7 +31,13 @@ struct TrainCommand: ParsableCommand {
   var overrides: [String] = []
   @Option(help: "Run directory (default: runs/CONFIG-NAME-TIMESTAMP).") var out: String?
   @Flag(help: "Continue the run in --out from its newest intact checkpoint.") var resume = false
-  @Option(parsing: .unconditional, help: "OpenBLAS threads.") var threads = 1
+  @Option(
+    parsing: .unconditional,
+    help: """
+      OpenBLAS threads per worker (default: OPENBLAS_NUM_THREADS, else cores / workers on \
+      this host).
+      """)
+  var threads: Int?
   @Option(
     parsing: .unconditional,
     help: ArgumentHelp(
@@ -42,18 +48,21 @@ struct TrainCommand: ParsableCommand {
   func validate() throws {
     if resume && out == nil { throw ValidationError("--resume needs --out RUN_DIRECTORY") }
     if !resume && config == nil { throw ValidationError("--config FILE is required") }
-    guard threads > 0 else { throw ValidationError("--threads must be positive, got \(threads)") }
+    if let threads, threads <= 0 {
+      throw ValidationError("--threads must be positive, got \(threads)")
+    }
     if let stopAt, stopAt <= 0 {
       throw ValidationError("--stop-at must be a positive step, got \(stopAt)")
     }
   }
 
   func run() throws {
-    setBLASThreads(threads)
+    let blasThreads = BLASThreads.forThisProcess(option: threads)
+    setBLASThreads(blasThreads.count)
     let communicator = makeWorldCommunicator()
     let request = TrainingRequest(
       configPath: config, overrides: overrides, runDirectory: runDirectoryPath(), resume: resume,
-      stopAt: stopAt)
+      stopAt: stopAt, blasThreads: blasThreads)
     let session = try TrainingSession.prepare(request, communicator: communicator)
     let end: TrainingSession.End
     do {

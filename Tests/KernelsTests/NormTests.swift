@@ -6,6 +6,13 @@ import XCTest
 /// values, amplified by rstd ≈ 1: a few float ulps of the output scale.
 let normTolerance: Float = 1e-5
 
+/// The vectorized row kernels against the Double reference at widths up to C = 1024: a row's
+/// sums run in 16 lane-wise partial sums of up to 64 terms each, so their rounding grows to
+/// ~64 · 2⁻²⁴ ≈ 4e-6 of the row's scale in the worst case; the backward multiplies two such
+/// sums. 2e-5 is that with a margin of ~2×, while a wrong lane or a dropped tail element is an
+/// error of order 1.
+let wideNormTolerance: Float = 2e-5
+
 final class NormTests: XCTestCase {
   let (n, c) = (6, 8)
 
@@ -143,6 +150,64 @@ final class NormTests: XCTestCase {
           / (Double(bn.runningVar[i]) + 1e-5).squareRoot() * Double(weight[i]) + Double(bias[i])
         XCTAssertEqual(Double(out[r * c + i]), want, accuracy: 1e-5)
       }
+    }
+  }
+
+  /// Widths with only a scalar tail (8, 15), vector body and tail (17, 100), and whole vectors
+  /// (64, 1024): forward and backward of the vectorized kernels against the Double reference.
+  let wideWidths = [8, 15, 17, 64, 100, 1024]
+
+  func testRMSNormMatchesReferenceAtAllWidths() {
+    for c in wideWidths {
+      let x = TestTensor(count: n * c, uniform: -2, 3, seed: 40)
+      let weight = TestTensor(count: c, uniform: 0.5, 1.5, seed: 41)
+      let dout = TestTensor(count: n * c, uniform: -1, 1, seed: 42)
+      let (out, rstd) = (TestTensor(count: n * c), TestTensor(count: n))
+      rmsNormForward(
+        out: out.pointer, rstd: rstd.pointer, inp: x.pointer, weight: weight.pointer, rows: n,
+        channels: c)
+      let want = Reference.rmsNorm(x.array, weight.array, rows: n, channels: c)
+      XCTAssertLessThan(maxRelativeError(out.array, want), wideNormTolerance, "rmsnorm C=\(c)")
+      let (dx, dw) = (TestTensor(count: n * c), TestTensor(count: c))
+      rmsNormBackward(
+        dinp: dx.pointer, dweight: dw.pointer, dout: dout.pointer, inp: x.pointer,
+        weight: weight.pointer, rstd: rstd.pointer, rows: n, channels: c)
+      let grads = Reference.rmsNormBackward(
+        dout.array, x.array, weight.array, rows: n, channels: c)
+      XCTAssertLessThan(
+        maxRelativeError(dx.array, grads.dinp), wideNormTolerance, "rmsnorm dx C=\(c)")
+      XCTAssertLessThan(
+        maxRelativeError(dw.array, grads.dweight), wideNormTolerance, "rmsnorm dweight C=\(c)")
+    }
+  }
+
+  func testLayerNormMatchesReferenceAtAllWidths() {
+    for c in wideWidths {
+      let x = TestTensor(count: n * c, uniform: -2, 3, seed: 43)
+      let weight = TestTensor(count: c, uniform: 0.5, 1.5, seed: 44)
+      let bias = TestTensor(count: c, uniform: -1, 1, seed: 45)
+      let dout = TestTensor(count: n * c, uniform: -1, 1, seed: 46)
+      let (out, mean, rstd) = (
+        TestTensor(count: n * c), TestTensor(count: n), TestTensor(count: n)
+      )
+      layerNormForward(
+        out: out.pointer, mean: mean.pointer, rstd: rstd.pointer, inp: x.pointer,
+        weight: weight.pointer, bias: bias.pointer, rows: n, channels: c)
+      let want = Reference.layerNorm(x.array, weight.array, bias.array, rows: n, channels: c)
+      XCTAssertLessThan(maxRelativeError(out.array, want), wideNormTolerance, "layernorm C=\(c)")
+      let (dx, dw, db) = (TestTensor(count: n * c), TestTensor(count: c), TestTensor(count: c))
+      layerNormBackward(
+        dinp: dx.pointer, dweight: dw.pointer, dbias: db.pointer, dout: dout.pointer,
+        inp: x.pointer, weight: weight.pointer, mean: mean.pointer, rstd: rstd.pointer, rows: n,
+        channels: c)
+      let grads = Reference.layerNormBackward(
+        dout.array, x.array, weight.array, rows: n, channels: c)
+      XCTAssertLessThan(
+        maxRelativeError(dx.array, grads.dinp), wideNormTolerance, "layernorm dx C=\(c)")
+      XCTAssertLessThan(
+        maxRelativeError(dw.array, grads.dweight), wideNormTolerance, "layernorm dweight C=\(c)")
+      XCTAssertLessThan(
+        maxRelativeError(db.array, grads.dbias), wideNormTolerance, "layernorm dbias C=\(c)")
     }
   }
 }

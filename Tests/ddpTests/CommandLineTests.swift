@@ -103,4 +103,56 @@ final class CommandLineTests: XCTestCase {
     XCTAssertEqual(outcome.status, 0)
     XCTAssertTrue(outcome.stdout.contains("ddp bench --config configs/bench.toml"), outcome.stdout)
   }
+
+  /// `ddp bench norms`: one table line per width and one JSON record per kernel and width.
+  func testBenchNormsPrintsTableAndJSON() throws {
+    let outcome = try run([
+      "bench", "norms", "--rows", "64", "--channels", "16,40", "--repeats", "2",
+    ])
+    XCTAssertEqual(outcome.status, 0, outcome.stderr)
+    XCTAssertTrue(outcome.stdout.contains("RMS/LN speedup fwd+bwd"), outcome.stdout)
+    let line = try XCTUnwrap(outcome.stdout.split(separator: "\n").last)
+    let records = try XCTUnwrap(
+      JSONSerialization.jsonObject(with: Data(line.utf8)) as? [[String: Any]])
+    XCTAssertEqual(records.count, 6, outcome.stdout)
+    XCTAssertEqual(
+      Set(records.compactMap { $0["kind"] as? String }), ["layernorm", "rmsnorm", "batchnorm"])
+    for record in records {
+      for key in ["forward_ns", "backward_ns", "forward_median_ns", "backward_median_ns"] {
+        XCTAssertGreaterThan(record[key] as? Double ?? 0, 0, key)
+      }
+    }
+    // With a config: its rows (4 × 16) and width (32), and the norms' milliseconds per step.
+    let config = try writeConfig(tiny)
+    let shaped = try run(["bench", "norms", "--config", config, "--repeats", "2"])
+    XCTAssertEqual(shaped.status, 0, shaped.stderr)
+    XCTAssertTrue(shaped.stdout.contains("ddp bench norms: 64 rows"), shaped.stdout)
+    XCTAssertTrue(shaped.stdout.contains("5 norm layers x 64 rows"), shaped.stdout)
+    let shapedLine = try XCTUnwrap(shaped.stdout.split(separator: "\n").last)
+    let shapedRecords = try XCTUnwrap(
+      JSONSerialization.jsonObject(with: Data(shapedLine.utf8)) as? [[String: Any]])
+    XCTAssertEqual(shapedRecords.compactMap { $0["channels"] as? Int }, [32, 32, 32])
+    let bad = try run(["bench", "norms", "--channels", "64,x"])
+    XCTAssertEqual(bad.status, 2, bad.stderr)
+    XCTAssertEqual(bad.stderr.split(separator: "\n").count, 1, bad.stderr)
+    XCTAssertTrue(bad.stderr.contains("--channels"), bad.stderr)
+  }
+
+  /// `ddp bench` takes its OpenBLAS threads from OPENBLAS_NUM_THREADS when --threads is not
+  /// given (the tests set 1), and --threads overrides it.
+  func testBenchThreadsFollowTheEnvironmentUnlessGiven() throws {
+    let config = try writeConfig(tiny)
+    let arguments = ["bench", "--config", config, "--steps", "1", "--warmup", "0"]
+    let fromEnvironment = try runProcess(
+      "/usr/bin/env", ["OPENBLAS_NUM_THREADS=1", ddpExecutable] + arguments)
+    XCTAssertEqual(fromEnvironment.status, 0, fromEnvironment.stderr)
+    let figures = try lastJSONLine(fromEnvironment.stdout)
+    XCTAssertEqual(figures["threads"] as? Int, 1)
+    XCTAssertEqual(figures["threads_source"] as? String, "OPENBLAS_NUM_THREADS")
+    let given = try runProcess(
+      "/usr/bin/env", ["OPENBLAS_NUM_THREADS=1", ddpExecutable] + arguments + ["--threads", "2"])
+    XCTAssertEqual(given.status, 0, given.stderr)
+    XCTAssertEqual(try lastJSONLine(given.stdout)["threads"] as? Int, 2)
+    XCTAssertEqual(try lastJSONLine(given.stdout)["threads_source"] as? String, "--threads")
+  }
 }

@@ -107,6 +107,9 @@ final class DistributedTrainingTests: XCTestCase {
     XCTAssertEqual(outcome.status, 0, outcome.stderr)
     let report = try lastJSONLine(outcome.stdout)
     XCTAssertEqual(report["workers"] as? Int, 2)
+    // runMPI exports OPENBLAS_NUM_THREADS=1, and the ranks keep it.
+    XCTAssertEqual(report["threads"] as? Int, 1)
+    XCTAssertEqual(report["threads_source"] as? String, "OPENBLAS_NUM_THREADS")
     let parameters = 256 * 32 + 16 * 32 + 2 * (12 * 32 * 32 + 13 * 32) + 2 * 32
     XCTAssertEqual(report["gradient_bytes_per_step"] as? Int, parameters * 4)
     for key in [

@@ -21,6 +21,8 @@ public struct DistributedBench {
   public let communicator: any Communicator
   public let steps: Int
   public let warmup: Int
+  /// The OpenBLAS threads each rank set (rank 0's), printed first.
+  public var blasThreads: BLASThreads?
 
   public func measure() throws {
     let (t, workers) = (run.model.context, communicator.size)
@@ -39,7 +41,7 @@ public struct DistributedBench {
     let (bucketed, bare) = timeAgainstBareAllReduce(trainer)
     guard communicator.rank == 0 else { return }
     let tokensPerStep = Double(run.train.batch * t)
-    let report: [String: Any] = [
+    var report: [String: Any] = [
       "workers": workers, "ms_per_step": seconds * 1e3,
       "tokens_per_second": tokensPerStep / seconds,
       "single_worker_tokens_per_second": tokensPerStep / single,
@@ -51,7 +53,12 @@ public struct DistributedBench {
       "allreduce_rate_ratio": bare / bucketed, "overlap": run.distributed.overlap,
       "bucket_mb": run.distributed.bucketMB,
     ]
+    if let blasThreads {
+      report["threads"] = blasThreads.count
+      report["threads_source"] = blasThreads.source.rawValue
+    }
     let rows: [(String, String)] = [
+      ("OpenBLAS threads", blasThreads.map { "\($0.count) (\($0.source.rawValue))" } ?? "-"),
       ("workers", "\(workers)"),
       ("ms/step (median)", fmt(seconds * 1e3, 1)),
       ("tokens/s, all workers", fmt(tokensPerStep / seconds, 0)),
@@ -119,8 +126,10 @@ public struct DistributedBench {
     run: RunConfig,
     communicator: any Communicator,
     steps: Int,
-    warmup: Int
+    warmup: Int,
+    blasThreads: BLASThreads? = nil
   ) {
+    self.blasThreads = blasThreads
     self.run = run
     self.communicator = communicator
     self.steps = steps

@@ -1,3 +1,5 @@
+import Support
+
 /// What a user asked `ddp train` to do, as the training session needs it (the command line
 /// parses it; nothing here knows about argument parsing).
 public struct TrainingRequest: Sendable {
@@ -11,12 +13,16 @@ public struct TrainingRequest: Sendable {
   public var resume: Bool
   /// Stop with a checkpoint after this step (`--stop-at`); it must lie ahead of a resumed run.
   public var stopAt: Int?
+  /// The OpenBLAS threads the command set for each worker, named in the run's first line
+  /// (nil when the caller did not set any, as in tests that build a session directly).
+  public var blasThreads: BLASThreads?
 
   public init(
     configPath: String?, overrides: [String], runDirectory: String, resume: Bool,
-    stopAt: Int? = nil
+    stopAt: Int? = nil, blasThreads: BLASThreads? = nil
   ) {
     (self.configPath, self.overrides, self.runDirectory, self.resume, self.stopAt) =
       (configPath, overrides, runDirectory, resume, stopAt)
+    self.blasThreads = blasThreads
   }
 }

@@ -23,6 +23,8 @@ public final class TrainingSession {
   /// Each step's communication without the load imbalance, for metrics.jsonl (attached to the
   /// trainer on every rank: it rides on the step's gather).
   public let leastWaits = LeastWaitObserver()
+  /// The OpenBLAS threads per worker the command set (rank 0's), for the run's first line.
+  public var blasThreads: BLASThreads?
   public var communicator: any Communicator { trainer.communicator }
 
   public init(
@@ -76,8 +78,10 @@ public final class TrainingSession {
         path: path, configTOML: run.tomlText, resuming: request.resume,
         resumedStep: trainer.step)
     }
-    return TrainingSession(
+    let session = TrainingSession(
       run: run, corpus: corpus, trainer: trainer, directory: directory, path: path)
+    session.blasThreads = request.blasThreads
+    return session
   }
 
   /// The config a fresh run reads from `configPath`; a resumed run reads the run's own
@@ -187,15 +191,16 @@ public final class TrainingSession {
     let start = trainer.step
     let root = communicator.rank == 0
     var progress = ProgressReporter(totalSteps: steps, enabled: root)
+    let threadsNote = blasThreads.map { ", \($0)" } ?? ""
     progress.note(
       start == 0
         ? "ddp train: \(trainer.model.parameterCount) parameters, about "
           + "\(MemoryCheck.size(run.footprint(microBatch: trainer.microBatch)?.bytes ?? 0)) "
           + "per worker (estimated), \(communicator.size) "
-          + "worker\(communicator.size == 1 ? "" : "s"), \(corpus.train.count) train / "
-          + "\(corpus.validation.count) validation tokens (data \(corpus.fingerprint.summary)), "
-          + "run directory \(path)"
-        : "ddp train: resuming \(path) at step \(start) of \(steps)")
+          + "worker\(communicator.size == 1 ? "" : "s")\(threadsNote), \(corpus.train.count) "
+          + "train / \(corpus.validation.count) validation tokens (data "
+          + "\(corpus.fingerprint.summary)), run directory \(path)"
+        : "ddp train: resuming \(path) at step \(start) of \(steps)\(threadsNote)")
     let began = monotonicSeconds()
     var lastTrainLoss = Double.nan
     var lastValidationLoss = Double.nan
