@@ -120,6 +120,10 @@ public struct TrainConfig: Sendable, Equatable {
   /// `log_layer_gradients`: each metrics.jsonl record carries every block's weight-gradient
   /// norms (attention qkv and proj, MLP fc and proj); off by default (4·L numbers a step).
   public var logLayerGradients: Bool
+  /// `nudge_step`: after this optimizer step, every parameter moves by one ulp (0: never).
+  /// A twin of a run that differs from it by float noise alone: `ddp compare` measures how far
+  /// such noise carries in the sweep's own runs, the scale its parity verdict is judged on.
+  public var nudgeStep: Int
 
   /// Creates a train section; the defaults are the `configs/fortunes.toml` recipe.
   public init(
@@ -127,7 +131,8 @@ public struct TrainConfig: Sendable, Equatable {
     schedule: ScheduleKind = .cosine, minLR: Double = 1e-4, weightDecay: Double = 0.1,
     beta1: Double = 0.9, beta2: Double = 0.95, clip: Double = 1.0, seed: UInt64 = 1337,
     evalEvery: Int = 200, evalBatches: Int = 20, checkpointEvery: Int = 500,
-    keepCheckpoints: Int = 2, skipNonFinite: Bool = false, logLayerGradients: Bool = false
+    keepCheckpoints: Int = 2, skipNonFinite: Bool = false, logLayerGradients: Bool = false,
+    nudgeStep: Int = 0
   ) {
     self.steps = steps
     self.batch = batch
@@ -147,6 +152,7 @@ public struct TrainConfig: Sendable, Equatable {
     self.keepCheckpoints = keepCheckpoints
     self.skipNonFinite = skipNonFinite
     self.logLayerGradients = logLayerGradients
+    self.nudgeStep = nudgeStep
   }
 }
 
