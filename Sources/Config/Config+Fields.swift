@@ -173,6 +173,7 @@ extension RunConfig {
       "per-block gradient norms in metrics.jsonl"),
     .optionalDouble(
       "train", "memory_limit_gb", \.train.memoryLimitGB, "most GB per worker; unset = no limit"),
+    .int("train", "nudge_step", \.train.nudgeStep, "nudge all parameters 1 ulp after it; 0 = off"),
     .string("data", "path", \.data.path, "text file or directory of text files"),
     .double("data", "val_fraction", \.data.valFraction, "documents held out, in (0, 1)"),
     .double("distributed", "bucket_mb", \.distributed.bucketMB, "gradient bucket, MiB"),

@@ -24,7 +24,7 @@ extension RunConfig {
     }
     let nonNegative: [(String, Int)] = [
       ("train.warmup", train.warmup), ("train.eval_every", train.evalEvery),
-      ("train.checkpoint_every", train.checkpointEvery),
+      ("train.checkpoint_every", train.checkpointEvery), ("train.nudge_step", train.nudgeStep),
       ("distributed.check_every", distributed.checkEvery),
     ]
     for (key, value) in nonNegative {

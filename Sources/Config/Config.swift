@@ -126,6 +126,10 @@ public struct TrainConfig: Sendable, Equatable {
   /// nil (the key left out) sets no limit beyond the memory the machine has available. For a
   /// shared machine or a job whose scheduler kills it at a limit the kernel does not show.
   public var memoryLimitGB: Double?
+  /// `nudge_step`: after this optimizer step, every parameter moves by one ulp (0: never).
+  /// A twin of a run that differs from it by float noise alone: `ddp compare` measures how far
+  /// such noise carries in the sweep's own runs, the scale its parity verdict is judged on.
+  public var nudgeStep: Int
 
   /// Creates a train section; the defaults are the `configs/fortunes.toml` recipe.
   public init(
@@ -134,7 +138,8 @@ public struct TrainConfig: Sendable, Equatable {
     beta1: Double = 0.9, beta2: Double = 0.95, clip: Double = 1.0, seed: UInt64 = 1337,
     evalEvery: Int = 200, evalBatches: Int = 20, checkpointEvery: Int = 500,
     keepCheckpoints: Int = 2, skipNonFinite: Bool = false, logLayerGradients: Bool = false,
-    memoryLimitGB: Double? = nil
+    memoryLimitGB: Double? = nil,
+    nudgeStep: Int = 0
   ) {
     self.steps = steps
     self.batch = batch
@@ -155,6 +160,7 @@ public struct TrainConfig: Sendable, Equatable {
     self.skipNonFinite = skipNonFinite
     self.logLayerGradients = logLayerGradients
     self.memoryLimitGB = memoryLimitGB
+    self.nudgeStep = nudgeStep
   }
 }
 

@@ -17,40 +17,57 @@ public struct CompareSweep {
   public let modes: [ScalingMode]
   public let steps: Int
   public let warmup: Int
-  public let tolerance: Double
+  /// An absolute parity tolerance (`--tolerance`), or nil: judged against the float noise.
+  public let tolerance: Double?
+  /// N workers match 1 worker when their difference is at most this many times the noise.
+  public let noiseFactor: Double
   public let launchers: [JobLauncher]
   public let folder: String
 
   public init(
     run: RunConfig, configPath: String, overrides: [String], workers: [Int], norms: [NormKind],
-    modes: [ScalingMode], steps: Int, warmup: Int, tolerance: Double, launchers: [JobLauncher],
-    folder: String
+    modes: [ScalingMode], steps: Int, warmup: Int, tolerance: Double?, noiseFactor: Double = 10,
+    launchers: [JobLauncher], folder: String
   ) {
+    self.noiseFactor = noiseFactor
     (self.run, self.configPath, self.overrides, self.workers, self.norms) =
       (run, configPath, overrides, workers, norms)
     (self.modes, self.steps, self.warmup, self.tolerance, self.launchers, self.folder) =
       (modes, steps, warmup, tolerance, launchers, folder)
   }
 
-  /// One job: a transport, a mode, a norm and a worker count.
+  /// One job: a transport, a mode, a norm and a worker count; or a norm's noise twin.
   public struct Point {
     public var launcher: JobLauncher
     public var mode: ScalingMode
     public var norm: NormKind
     public var workers: Int
+    /// The 1-worker run again with every parameter nudged by one ulp after step 1
+    /// (`train.nudge_step = 1`): how far float noise alone carries in this sweep.
+    public var twin = false
     public var name: String {
       "\(launcher.transport.rawValue)-\(mode.rawValue)-\(norm.rawValue)-\(workers)w"
+        + (twin ? "-twin" : "")
     }
   }
 
+  /// Every point, then (strong scaling with more than one worker count, no absolute
+  /// `--tolerance`) one twin per norm on the first transport.
   public var points: [Point] {
-    launchers.flatMap { launcher in
+    let measured = launchers.flatMap { launcher in
       modes.flatMap { mode in
         norms.flatMap { norm in
           workers.map { Point(launcher: launcher, mode: mode, norm: norm, workers: $0) }
         }
       }
     }
+    guard tolerance == nil, modes.contains(.strong), workers.contains(1), workers.count > 1,
+      let first = launchers.first
+    else { return measured }
+    return measured
+      + norms.map {
+        Point(launcher: first, mode: .strong, norm: $0, workers: 1, twin: true)
+      }
   }
 
   /// The fully resolved config of a point's job: the sweep's config (file and `--set`) with the
@@ -65,6 +82,7 @@ public struct CompareSweep {
     config.train.checkpointEvery = 0
     config.train.keepCheckpoints = 1
     config.distributed.timingBarriers = true
+    if point.twin { config.train.nudgeStep = 1 }
     return config
   }
 
@@ -110,10 +128,25 @@ public struct CompareSweep {
     }
     var measured: [ComparePoint] = []
     var parameters: [String: CheckpointTensors] = [:]
+    var envelopes: [String: Double] = [:]
     for (index, point) in all.enumerated() {
       let began = monotonicSeconds()
       let directory = try train(point)
       let measurement = try RunMeasurement(directory: directory)
+      if point.twin {
+        let key = "\(point.launcher.transport.rawValue)-strong-\(point.norm)"
+        if let reference = parameters[key] {
+          envelopes[point.norm.rawValue] = parityDifference(
+            try measurement.finalParameters(), reference,
+            batchStatistics: point.norm.usesBatchStatistics)
+        }
+        print(
+          "[\(index + 1)/\(all.count)] \(point.norm.rawValue) twin (1 worker, every parameter nudged by one ulp "
+            + "after step 1): max |Δθ| vs 1 worker "
+            + sci(envelopes[point.norm.rawValue] ?? .nan)
+            + " [\(fmt(monotonicSeconds() - began, 1)) s]")
+        continue
+      }
       var result = summarize(point, measurement)
       let fitHere = fits.first {
         $0.transport == point.launcher.transport.rawValue && $0.workers == point.workers
@@ -142,21 +175,32 @@ public struct CompareSweep {
             final, reference,
             batchStatistics: point.norm.usesBatchStatistics)
           result.parityMaxDifference = difference
-          result.matchesOneWorker = difference <= tolerance
         }
       }
       measured.append(result)
       print(progressLine(index: index, of: all.count, point, result, monotonicSeconds() - began))
       fflush(nil)
     }
+    // Float noise sets the scale: the largest twin difference over the norms, times the
+    // factor. Without twins (an absolute --tolerance, or no 1-worker point) the given one.
+    let noise = envelopes.values.filter(\.isFinite).max()
+    let parityTolerance = tolerance ?? noise.map { noiseFactor * $0 }
+    for i in measured.indices {
+      if let difference = measured[i].parityMaxDifference, let parityTolerance {
+        measured[i].matchesOneWorker = difference <= parityTolerance
+      }
+    }
     let layout = ModelLayout(run.model)
-    return CompareResults(
+    var results = CompareResults(
       config: configPath, overrides: overrides, steps: steps, warmup: warmup,
-      parityTolerance: tolerance, layers: run.model.nLayers, dModel: run.model.dModel,
+      parityTolerance: parityTolerance ?? 0, layers: run.model.nLayers, dModel: run.model.dModel,
       context: run.model.context, parameters: layout.parameters.totalCount,
       normLayers: layout.normLayerCount,
       date: ISO8601DateFormatter().string(from: Date()), host: ProcessInfo.processInfo.hostName,
       cores: ProcessInfo.processInfo.activeProcessorCount, fits: fits, points: measured)
+    results.noiseEnvelopes = envelopes.isEmpty ? nil : envelopes
+    results.noiseFactor = tolerance == nil ? noiseFactor : nil
+    return results
   }
 
   /// `[5/24] shm strong syncbatchnorm 2 workers: 41.2 ms/step, ...`

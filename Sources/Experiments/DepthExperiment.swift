@@ -131,7 +131,8 @@ public struct DepthExperiment: Experiment {
       jobs.filter { $0.placement == p }.meanSeries(\.lossCurve)
     }
     var loss = SVGChart(
-      title: "training loss, L = \(layers)", x: .linear("step", covering: [Double(steps)], headroom: 0),
+      title: "training loss, L = \(layers)",
+      x: .linear("step", covering: [Double(steps)], headroom: 0),
       y: .linear("loss (nats/byte)", covering: curves.flatMap { $0 }, fromZero: false))
     let ratios = PlacementStyle.order.map { p in
       jobs.filter { $0.placement == p }.meanSeries(\.updateRatios)

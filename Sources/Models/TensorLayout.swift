@@ -1,4 +1,5 @@
 import Kernels
+import Support
 
 /// Where each named tensor lives inside one flat Float allocation.
 ///
@@ -70,6 +71,19 @@ public final class FlatTensors: @unchecked Sendable {
   public func copy(from other: FlatTensors) {
     precondition(other.layout == layout, "copy between different layouts")
     pointer.update(from: other.pointer, count: count)
+  }
+
+  /// Moves the first value up by one ulp: the smallest change float arithmetic can make, as a
+  /// different summation order or a flipped bit would (`train.nudge_step`, fault injection).
+  public func nudgeFirstByOneULP() { pointer[0] = pointer[0].nextUp }
+
+  /// Moves every value by one ulp, up or down by the bits of a fixed generator: the size of
+  /// difference a different summation order leaves in one step (`train.nudge_step`).
+  public func nudgeEveryValueByOneULP() {
+    var rng = RandomNumbers(seed: 0x6E75_6467_65)
+    for i in 0..<count {
+      pointer[i] = rng.next() & 1 == 0 ? pointer[i].nextUp : pointer[i].nextDown
+    }
   }
 
   /// Buffer over all values.

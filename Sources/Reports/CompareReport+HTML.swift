@@ -113,8 +113,11 @@ extension CompareResults {
       + rows.joined(separator: "\n") + "\n</table>\n<p class=\"caption\">Times at "
       + "\(first.reference.workers) workers, \(first.reference.transport.xmlEscaped), "
       + "\(first.reference.mode.xmlEscaped) scaling. Parity compares the parameters after "
-      + "\(steps) steps with those of 1 worker; tolerance "
-      + "\(ReportFormat.scientific(parityTolerance)) (float summation order).</p>"
+      + "\(steps) steps with those of 1 worker; tolerance \(toleranceText.xmlEscaped)"
+      + (noiseEnvelopes == nil
+        ? " (float summation order)."
+        : ": float noise is how far a 1-worker twin whose parameters all move by one ulp after "
+          + "step 1 drifts from the 1-worker run over the same steps.") + "</p>"
   }
 
   public func matchCell(_ verdict: NormVerdict) -> String {
@@ -139,7 +142,7 @@ extension CompareResults {
         "\(layers) layers, d_model \(dModel), context \(context), "
           + "\(ReportFormat.grouped(Double(parameters))) parameters, \(normLayers) norm layers"
       ),
-      ("parity tolerance", ReportFormat.scientific(parityTolerance)),
+      ("parity tolerance", toleranceText),
       ("date", date), ("host", "\(host) (\(cores) logical cores)"),
     ]
     let fitRows = fits.map { fit in

@@ -208,7 +208,7 @@ extension CompareResults {
       guard rendered.count > 1 else { return rendered.first ?? "" }
       return rendered.dropLast().joined(separator: ", ") + " and " + (rendered.last ?? "")
     }
-    let tolerance = ReportFormat.scientific(parityTolerance)
+    let tolerance = toleranceText
     var sentences: [String] = []
     let silent = verdicts.filter { !$0.communicates && $0.matchesOneWorker != false }
     if !silent.isEmpty {

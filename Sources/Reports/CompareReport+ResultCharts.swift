@@ -19,8 +19,10 @@ extension CompareResults {
     return CompareReportStyle.section(
       "Training loss per step",
       caption: "\(mode.capitalized) scaling on \(transport): the wide pale line is 1 worker, "
-        + "dashed lines are more workers on the same global batch. Where they lie on the pale "
-        + "line, the workers train exactly as one worker would.",
+        + "dashed lines are more workers on the same global batch. Curves on the pale line "
+        + "show the workers learn as fast as one worker; they cannot show whether they end with "
+        + "the same model (local BatchNorm's curves sit on it while its parameters drift by "
+        + "10⁻²): the parity chart below answers that.",
       charts: charts, small: true, empty: "These results carry no loss curves.")
   }
 
@@ -60,7 +62,12 @@ extension CompareResults {
       "Do the workers end where one worker does?",
       caption: "Largest |θ(N workers) − θ(1 worker)| over all parameters after \(steps) steps "
         + "of strong scaling (same global batch), log scale. Below the dashed tolerance the "
-        + "difference is float summation order; above it the workers trained a different model.",
+        + "difference is float summation order; above it the workers trained a different model."
+        + (noiseEnvelopes == nil
+          ? ""
+          : " The tolerance is measured in the same sweep: \(String(format: "%g", noiseFactor ?? 0))"
+            + " × how far a 1-worker twin whose parameters all move by one ulp after step 1 drifts from the 1-worker "
+            + "run, so the verdict holds at any run length (float differences grow with steps)."),
       charts: charts,
       empty: "These results carry no parity measurements (they are made in strong scaling).")
   }
@@ -110,7 +117,7 @@ extension CompareResults {
     }
     chart.horizontalRule(
       y: parityTolerance, stroke: "#222222",
-      label: "tolerance \(ReportFormat.scientific(parityTolerance))")
+      label: "tolerance \(toleranceText)")
     return chart.svg(id: "chart-parity-\(slug(transport))")
   }
 

@@ -13,8 +13,14 @@ public struct CompareResults: Codable, Equatable {
   /// Optimizer steps per point, and how many leading steps the medians leave out.
   public var steps: Int
   public var warmup: Int
-  /// The largest |θ(N workers) − θ(1 worker)| still counted as a match (summation order only).
+  /// The largest |θ(N workers) − θ(1 worker)| still counted as a match: `noise_factor` × the
+  /// largest of `noise_envelopes`, or the absolute `--tolerance` given instead.
   public var parityTolerance: Double
+  /// Per norm: max |Δθ| between the 1-worker run and its twin whose parameters all move by one ulp after step 1,
+  /// how far float noise alone carries over the sweep's steps (nil with an absolute tolerance).
+  public var noiseEnvelopes: [String: Double]?
+  /// The multiple of the noise envelope within which N workers count as the same model.
+  public var noiseFactor: Double?
   /// Model shape, for the report's header: layers, d_model, context, parameters, norm layers.
   public var layers: Int
   public var dModel: Int
@@ -186,6 +192,14 @@ public struct AllReduceFit: Codable, Equatable {
 }
 
 extension CompareResults {
+  /// The parity tolerance as the reports state it: `1.2e-05 (10 × float noise)` when judged
+  /// against the sweep's twins, the bare number when given absolutely.
+  public var toleranceText: String {
+    let value = ReportFormat.scientific(parityTolerance)
+    guard let noiseFactor, noiseEnvelopes != nil else { return value }
+    return "\(value) (\(String(format: "%g", noiseFactor)) × float noise)"
+  }
+
   public static func decode(_ data: Data) throws -> CompareResults {
     let decoder = JSONDecoder()
     decoder.keyDecodingStrategy = .convertFromSnakeCase

@@ -46,8 +46,14 @@ struct CompareCommand: ParsableCommand {
   var cluster = false
   @Option(
     parsing: .unconditional,
-    help: "Largest parameter difference from 1 worker still counted as a match.")
-  var tolerance = 1e-4
+    help: ArgumentHelp(
+      "N workers match 1 worker within this many times the float noise of the sweep's twin.",
+      valueName: "factor"))
+  var noiseFactor = 10.0
+  @Option(
+    parsing: .unconditional,
+    help: "An absolute parity tolerance instead (no twins are run).")
+  var tolerance: Double?
   @Option(parsing: .unconditional, help: "Seconds before a job counts as hung and is killed.")
   var timeout = 300.0
 
@@ -62,8 +68,14 @@ struct CompareCommand: ParsableCommand {
     guard warmup >= 0, warmup < steps else {
       throw ValidationError("--warmup must be ≥ 0 and below --steps (\(steps)), got \(warmup)")
     }
-    guard tolerance > 0, timeout > 0 else {
-      throw ValidationError("--tolerance and --timeout must be positive")
+    guard noiseFactor >= 1, noiseFactor.isFinite else {
+      throw ValidationError("--noise-factor must be a finite number >= 1, got \(noiseFactor)")
+    }
+    if let tolerance, !(tolerance > 0 && tolerance.isFinite) {
+      throw ValidationError("--tolerance must be a positive number, got \(tolerance)")
+    }
+    guard timeout > 0, timeout.isFinite else {
+      throw ValidationError("--timeout must be a positive number of seconds, got \(timeout)")
     }
   }
 
@@ -113,7 +125,7 @@ struct CompareCommand: ParsableCommand {
       let sweep = CompareSweep(
         run: run, configPath: config, overrides: overrides, workers: counts,
         norms: try parsedNorms(), modes: try parsedModes(), steps: steps, warmup: warmup,
-        tolerance: tolerance, launchers: transports,
+        tolerance: tolerance, noiseFactor: noiseFactor, launchers: transports,
         folder: out ?? "runs/compare-" + timestamp())
       try sweep.check()
       return sweep

@@ -59,6 +59,44 @@ final class CompareCommandTests: XCTestCase {
     XCTAssertTrue(outcome.stdout.contains("ddp compare: \(out)/results.json"), outcome.stdout)
   }
 
+  /// The parity verdict does not depend on run length: at 6 steps and at 10x that, 2 workers
+  /// of LayerNorm, RMSNorm and SyncBatchNorm end within 10x the float noise of the same sweep
+  /// (a 1-worker twin whose parameters all move by one ulp after step 1), local BatchNorm far outside it. A fixed
+  /// tolerance fails one of the two lengths: the noise grows by orders of magnitude with steps.
+  func testParityVerdictHoldsAtTwoRunLengths() throws {
+    var envelopes: [Int: [String: Double]] = [:]
+    for steps in [6, 60] {
+      let out = work.appendingPathComponent("parity-\(steps)").path
+      let outcome = try compare(
+        tinyModel + [
+          "--workers", "1,2", "--modes", "strong", "--steps", "\(steps)", "--warmup", "1",
+          "--out", out,
+        ])
+      XCTAssertEqual(outcome.status, 0, outcome.stderr + outcome.stdout)
+      let data = try Data(contentsOf: URL(fileURLWithPath: out + "/results.json"))
+      let results = try XCTUnwrap(JSONSerialization.jsonObject(with: data) as? [String: Any])
+      let noise = try XCTUnwrap(results["noise_envelopes"] as? [String: Double])
+      XCTAssertEqual(Set(noise.keys), ["layernorm", "rmsnorm", "batchnorm", "syncbatchnorm"])
+      XCTAssertTrue(noise.values.allSatisfy { $0 > 0 && $0 < 1e-3 }, "\(noise)")
+      envelopes[steps] = noise
+      let tolerance = try XCTUnwrap(results["parity_tolerance"] as? Double)
+      XCTAssertEqual(tolerance, 10 * (noise.values.max() ?? 0), accuracy: 1e-12)
+      let points = try XCTUnwrap(results["points"] as? [[String: Any]])
+      for point in points where (point["workers"] as? Int) == 2 {
+        let norm = try XCTUnwrap(point["norm"] as? String)
+        let difference = try XCTUnwrap(point["parity_max_difference"] as? Double)
+        XCTAssertEqual(
+          point["matches_one_worker"] as? Bool, norm != "batchnorm",
+          "\(steps) steps, \(norm): max |Δθ| \(difference), tolerance \(tolerance)")
+        if norm == "batchnorm" { XCTAssertGreaterThan(difference, 100 * tolerance) }
+      }
+    }
+    // The noise itself grows with the run: what a fixed tolerance cannot follow.
+    let short = try XCTUnwrap(envelopes[6]?["layernorm"])
+    let long = try XCTUnwrap(envelopes[60]?["layernorm"])
+    XCTAssertGreaterThan(long, 3 * short)
+  }
+
   func testBadArgumentsAreOneLine() throws {
     let cases: [([String], String)] = [
       (["--workers", "0,2"], "--workers takes positive whole numbers"),
@@ -68,6 +106,9 @@ final class CompareCommandTests: XCTestCase {
       (["--steps", "3", "--warmup", "3"], "--warmup must be"),
       (tinyModel + ["--workers", "1,3", "--modes", "strong"], "does not divide among 3 workers"),
       (["--set", "model.norm=cube"], "cube"),
+      (["--noise-factor", "0.5"], "--noise-factor must be a finite number >= 1"),
+      (["--tolerance", "-1"], "--tolerance must be a positive number"),
+      (["--timeout", "nan"], "--timeout must be a positive number"),
     ]
     for (arguments, message) in cases {
       let out = work.appendingPathComponent(UUID().uuidString).path

@@ -70,6 +70,6 @@ public struct FaultInjection: Sendable {
   /// Applies `DDP_FAULT_DIVERGE` after `step` on `rank`.
   public func afterStep(_ step: Int, rank: Int, parameters: FlatTensors) {
     guard let divergence, divergence.rank == rank, divergence.step == step else { return }
-    parameters.pointer[0] = parameters.pointer[0].nextUp
+    parameters.nudgeFirstByOneULP()
   }
 }

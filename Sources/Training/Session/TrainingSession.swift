@@ -228,6 +228,7 @@ public final class TrainingSession {
       } else {
         lastTrainLoss = stats.loss
       }
+      if step == run.train.nudgeStep { trainer.model.parameters.nudgeEveryValueByOneULP() }
       FaultInjection.fromEnvironment.afterStep(
         step, rank: communicator.rank, parameters: trainer.model.parameters)
       try checkConsistency(step: step)
