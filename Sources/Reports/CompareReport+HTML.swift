@@ -22,21 +22,8 @@ extension CompareResults {
       htmlHeader(), htmlHeadline(), htmlSummaryTable(), stepTimeSection(), scalingSection(),
       lossSection(), paritySection(), costModelSection(), htmlFooter(),
     ]
-    return """
-      <!DOCTYPE html>
-      <html lang="en">
-      <head>
-      <meta charset="utf-8"/>
-      <meta name="viewport" content="width=device-width, initial-scale=1"/>
-      <title>ddp compare: normalization across data-parallel workers</title>
-      <style>\(CompareReportStyle.css)</style>
-      </head>
-      <body>
-      \(body.joined(separator: "\n"))
-      </body>
-      </html>
-
-      """
+    return CompareReportStyle.page(
+      title: "ddp compare: normalization across data-parallel workers", body: body)
   }
 
   // MARK: - Header, headline, summary

@@ -47,6 +47,26 @@ public enum CompareReportStyle {
       + caption.xmlEscaped + "</p>\n" + content + "\n</section>"
   }
 
+  /// A whole self-contained page: inline CSS, no scripts, nothing fetched, so it opens from
+  /// disk, attaches to a mail and renders in a headless browser.
+  public static func page(title: String, body: [String]) -> String {
+    """
+    <!DOCTYPE html>
+    <html lang="en">
+    <head>
+    <meta charset="utf-8"/>
+    <meta name="viewport" content="width=device-width, initial-scale=1"/>
+    <title>\(title.xmlEscaped)</title>
+    <style>\(css)</style>
+    </head>
+    <body>
+    \(body.joined(separator: "\n"))
+    </body>
+    </html>
+
+    """
+  }
+
   public static let css = """
     body { font: 15px/1.5 system-ui, "DejaVu Sans", "Helvetica Neue", Arial, sans-serif;
       color: #1d1d1f; background: #f7f7f8; max-width: 1220px; margin: 0 auto;

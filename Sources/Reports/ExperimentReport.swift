@@ -30,21 +30,7 @@ extension ExperimentResults {
         "<div class=\"headline\"><p>\(summary.xmlEscaped)</p></div>",
         claimsTable(),
       ] + sections + [jobsTable(), footer()]
-    return """
-      <!DOCTYPE html>
-      <html lang="en">
-      <head>
-      <meta charset="utf-8"/>
-      <meta name="viewport" content="width=device-width, initial-scale=1"/>
-      <title>\(title.xmlEscaped)</title>
-      <style>\(CompareReportStyle.css)</style>
-      </head>
-      <body>
-      \(body.joined(separator: "\n"))
-      </body>
-      </html>
-
-      """
+    return CompareReportStyle.page(title: title, body: body)
   }
 
   /// The claims as a Markdown table, then one line per verdict rule.

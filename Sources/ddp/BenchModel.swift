@@ -33,24 +33,15 @@ struct BenchModel: ParsableCommand {
   var overrides: [String] = []
   @Option(parsing: .unconditional, help: "Timed steps (after warm-up).") var steps = 10
   @Option(parsing: .unconditional, help: "Untimed warm-up steps.") var warmup = 2
-  @Option(
-    parsing: .unconditional,
-    help: """
-      OpenBLAS threads per worker (default: OPENBLAS_NUM_THREADS, else cores / workers on \
-      this host).
-      """)
-  var threads: Int?
+  @OptionGroup var threadsOption: ThreadsOption
 
   func validate() throws {
     guard steps > 0 else { throw ValidationError("--steps must be positive, got \(steps)") }
     guard warmup >= 0 else { throw ValidationError("--warmup must be ≥ 0, got \(warmup)") }
-    if let threads, threads <= 0 {
-      throw ValidationError("--threads must be positive, got \(threads)")
-    }
   }
 
   func run() throws {
-    let blasThreads = BLASThreads.forThisProcess(option: threads)
+    let blasThreads = BLASThreads.forThisProcess(option: threadsOption.threads)
     setBLASThreads(blasThreads.count)
     let run = try reportingInputErrors { try RunConfig.load(path: config, overrides: overrides) }
     // The whole batch on one worker is the most any rank holds (under mpirun, rank 0 measures

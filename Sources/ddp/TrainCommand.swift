@@ -31,13 +31,7 @@ struct TrainCommand: ParsableCommand {
   var overrides: [String] = []
   @Option(help: "Run directory (default: runs/CONFIG-NAME-TIMESTAMP).") var out: String?
   @Flag(help: "Continue the run in --out from its newest intact checkpoint.") var resume = false
-  @Option(
-    parsing: .unconditional,
-    help: """
-      OpenBLAS threads per worker (default: OPENBLAS_NUM_THREADS, else cores / workers on \
-      this host).
-      """)
-  var threads: Int?
+  @OptionGroup var threadsOption: ThreadsOption
   @Option(
     parsing: .unconditional,
     help: ArgumentHelp(
@@ -48,16 +42,13 @@ struct TrainCommand: ParsableCommand {
   func validate() throws {
     if resume && out == nil { throw ValidationError("--resume needs --out RUN_DIRECTORY") }
     if !resume && config == nil { throw ValidationError("--config FILE is required") }
-    if let threads, threads <= 0 {
-      throw ValidationError("--threads must be positive, got \(threads)")
-    }
     if let stopAt, stopAt <= 0 {
       throw ValidationError("--stop-at must be a positive step, got \(stopAt)")
     }
   }
 
   func run() throws {
-    let blasThreads = BLASThreads.forThisProcess(option: threads)
+    let blasThreads = BLASThreads.forThisProcess(option: threadsOption.threads)
     setBLASThreads(blasThreads.count)
     let communicator = makeWorldCommunicator()
     let request = TrainingRequest(
