@@ -50,7 +50,7 @@ final class WaitSlot: Sendable {
 /// blocking part (see `MPICommunicator.watched`) spins inside MPI, so a peer that stops in the
 /// middle of it would hold that thread forever. The monitor needs MPI_THREAD_MULTIPLE; without
 /// it there is no watchdog.
-final class CollectiveMonitor: @unchecked Sendable {
+final class CollectiveMonitor: ThreadBody, @unchecked Sendable {
   private let slots: [WaitSlot]
   private let rollCall: RollCall
   private let watchdog: CollectiveWatchdog
@@ -60,19 +60,7 @@ final class CollectiveMonitor: @unchecked Sendable {
   /// Starts the thread; nil if it could not be created.
   init?(slots: [WaitSlot], rollCall: RollCall, watchdog: CollectiveWatchdog) {
     (self.slots, self.rollCall, self.watchdog) = (slots, rollCall, watchdog)
-    var created = pthread_t()
-    let context = Unmanaged.passRetained(self).toOpaque()
-    let code = pthread_create(
-      &created, nil,
-      { context in
-        guard let context else { return nil }
-        Unmanaged<CollectiveMonitor>.fromOpaque(context).takeRetainedValue().run()
-        return nil
-      }, context)
-    guard code == 0 else {
-      Unmanaged<CollectiveMonitor>.fromOpaque(context).release()
-      return nil
-    }
+    guard let created = startThread(self) else { return nil }
     thread = created
   }
 
@@ -83,7 +71,7 @@ final class CollectiveMonitor: @unchecked Sendable {
     thread = nil
   }
 
-  private func run() {
+  func run() {
     let pause = UInt32(RollCall.checkEverySeconds * 1e6)
     while !stopping.load(ordering: .relaxed) {
       usleep(pause)

@@ -20,7 +20,7 @@ internal import CMPI
 /// 1 % fewer tokens/s than without overlap, against 2–3 % at the default priority).
 ///
 /// The work itself (the MPI calls and their checks) is `reduce`, run on this thread only.
-final class ReductionThread: @unchecked Sendable {
+final class ReductionThread: ThreadBody, @unchecked Sendable {
   /// One queued all-reduce: `count` Floats at `buffer`, summed in place over the ranks.
   struct Job {
     var buffer: UnsafeMutablePointer<Float>
@@ -78,19 +78,7 @@ final class ReductionThread: @unchecked Sendable {
     defer { pthread_mutex_unlock(mutex) }
     guard !stopping else { return nil }
     if thread == nil {
-      var created = pthread_t()
-      let context = Unmanaged.passRetained(self).toOpaque()
-      let code = pthread_create(
-        &created, nil,
-        { context in
-          guard let context else { return nil }
-          Unmanaged<ReductionThread>.fromOpaque(context).takeRetainedValue().run()
-          return nil
-        }, context)
-      guard code == 0 else {
-        Unmanaged<ReductionThread>.fromOpaque(context).release()
-        return nil
-      }
+      guard let created = startThread(self) else { return nil }
       thread = created
     }
     var job = job
@@ -127,7 +115,7 @@ final class ReductionThread: @unchecked Sendable {
   }
 
   /// The thread's loop: the next job, or the end once stopping with nothing queued.
-  private func run() {
+  func run() {
     // Best effort: without the privilege the thread keeps the default priority.
     _ = setpriority(
       __priority_which_t(PRIO_PROCESS.rawValue), id_t(cmpi_thread_id()), Self.niceness)

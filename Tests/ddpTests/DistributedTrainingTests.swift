@@ -120,27 +120,35 @@ final class DistributedTrainingTests: XCTestCase {
     }
   }
 
-  /// A failure on one rank only (here its data cannot be read: an MPMD job gives rank 1 another
-  /// config) ends the whole job promptly, names the rank and the cause, and leaves no run
-  /// directory.
+  /// A failure on one rank only (here its data cannot be read: the ranks run the same command,
+  /// but each in its own working folder, and the relative `data.path` exists only in rank 0's)
+  /// ends the whole job promptly, names the rank and the cause, and leaves no run directory.
   func testFailureOnOneRankEndsTheJob() throws {
     let good = try config(norm: "layernorm", placement: "pre")
-    let bad = work.appendingPathComponent("bad.toml").path
+    let relative = work.appendingPathComponent("relative.toml").path
     try
-      (try String(contentsOfFile: good, encoding: .utf8)
-      + "\n[data]\npath = \"/nonexistent/shard\"\n")
-      .write(toFile: bad, atomically: true, encoding: .utf8)
+      (try String(contentsOfFile: good, encoding: .utf8) + "\n[data]\npath = \"shard\"\n")
+      .write(toFile: relative, atomically: true, encoding: .utf8)
+    var folders: [String] = []
+    for rank in 0..<2 {
+      let folder = work.appendingPathComponent("rank-\(rank)").path
+      try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+      folders.append(folder)
+    }
+    try FileManager.default.createSymbolicLink(
+      atPath: folders[0] + "/shard", withDestinationPath: "/usr/share/games/fortunes")
     let out = work.appendingPathComponent("failed-run").path
     let start = Date()
     let outcome = try runMPI([
-      "-np", "1", ddpExecutable, "train", "--config", good, "--out", out, ":", "-np", "1",
-      ddpExecutable, "train", "--config", bad, "--out", out,
+      "-np", "1", "-wdir", folders[0], ddpExecutable, "train", "--config", relative, "--out",
+      out, ":", "-np", "1", "-wdir", folders[1], ddpExecutable, "train", "--config", relative,
+      "--out", out,
     ])
     XCTAssertLessThan(Date().timeIntervalSince(start), 10, "the job must end within 10 s")
     XCTAssertNotEqual(outcome.status, 0)
     XCTAssertNotEqual(outcome.status, 124, "timed out: a rank hung")
     XCTAssertTrue(
-      outcome.stderr.contains("rank 1: ddp: data: cannot read \"/nonexistent/shard\""),
+      outcome.stderr.contains("rank 1: ddp: data: cannot read \"shard\""),
       outcome.stderr)
     XCTAssertFalse(FileManager.default.fileExists(atPath: out))
   }
