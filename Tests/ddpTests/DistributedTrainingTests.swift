@@ -126,8 +126,7 @@ final class DistributedTrainingTests: XCTestCase {
   func testFailureOnOneRankEndsTheJob() throws {
     let good = try config(norm: "layernorm", placement: "pre")
     let relative = work.appendingPathComponent("relative.toml").path
-    try
-      (try String(contentsOfFile: good, encoding: .utf8) + "\n[data]\npath = \"shard\"\n")
+    try (try String(contentsOfFile: good, encoding: .utf8) + "\n[data]\npath = \"shard\"\n")
       .write(toFile: relative, atomically: true, encoding: .utf8)
     var folders: [String] = []
     for rank in 0..<2 {
