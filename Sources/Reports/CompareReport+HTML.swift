@@ -98,13 +98,14 @@ extension CompareResults {
     return "<table class=\"summary\">\n<tr>"
       + header.map { "<th>\($0.xmlEscaped)</th>" }.joined() + "</tr>\n"
       + rows.joined(separator: "\n") + "\n</table>\n<p class=\"caption\">Times at "
-      + "\(first.reference.workers) workers, \(first.reference.transport.xmlEscaped), "
+      + "\(workersLabel(first.reference)) workers, \(first.reference.transport.xmlEscaped), "
       + "\(first.reference.mode.xmlEscaped) scaling. Parity compares the parameters after "
       + "\(steps) steps with those of 1 worker; tolerance \(toleranceText.xmlEscaped)"
       + (noiseEnvelopes == nil
         ? " (float summation order)."
         : ": float noise is how far a 1-worker twin whose parameters all move by one ulp after "
-          + "step 1 drifts from the 1-worker run over the same steps.") + "</p>"
+          + "step 1 drifts from the 1-worker run over the same steps.")
+      + (isOversubscribed(first.reference) ? " " + (oversubscriptionNote ?? "") : "") + "</p>"
   }
 
   public func matchCell(_ verdict: NormVerdict) -> String {

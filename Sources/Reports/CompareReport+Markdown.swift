@@ -31,6 +31,7 @@ extension CompareResults {
     let headline = headline { "**\(CompareOrder.displayName(norm: $0))**" }.map { "- " + $0 }
       .joined(separator: "\n")
     return headline + "\n\n" + table.markdown() + "\n"
+      + (oversubscriptionNote.map { "\n" + $0 + "\n" } ?? "")
   }
 
   /// The points sorted by transport (shm, cluster), mode (strong, weak), norm (layernorm,
@@ -51,7 +52,7 @@ extension CompareResults {
 
   private func markdownCells(_ point: ComparePoint) -> [String] {
     [
-      point.transport, point.mode, point.norm, String(point.workers),
+      point.transport, point.mode, point.norm, workersLabel(point),
       ReportFormat.milliseconds(point.stepMs), ReportFormat.milliseconds(point.computeMs),
       ReportFormat.milliseconds(point.gradientWaitMs),
       ReportFormat.milliseconds(point.normStatsWaitMs),

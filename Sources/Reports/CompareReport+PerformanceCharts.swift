@@ -24,7 +24,8 @@ extension CompareResults {
       caption: "Median milliseconds per optimizer step, split into computation, the gradient "
         + "all-reduce, the norm-statistics all-reduces (SyncBatchNorm only) and waiting for the "
         + "other workers (load imbalance, at the timing barrier before each all-reduce, plus "
-        + "the step's small control messages). One bar per worker count, grouped by norm.",
+        + "the step's small control messages). One bar per worker count, grouped by norm."
+        + (oversubscriptionNote.map { " " + $0 } ?? ""),
       charts: charts)
   }
 
@@ -65,7 +66,9 @@ extension CompareResults {
         chart.text(
           ReportFormat.milliseconds(point.stepMs), x: (left + right) / 2, y: top, dy: -4,
           size: 10)
-        chart.axisLabel(String(count), x: (left + right) / 2, row: 0)
+        chart.axisLabel(
+          workersLabel(point), x: (left + right) / 2, row: 0,
+          fill: isOversubscribed(point) ? "#9a5b00" : "#333333")
       }
     }
     return chart.svg(id: "chart-step-time-\(slug(transport))-\(slug(mode))")

@@ -192,6 +192,23 @@ public struct AllReduceFit: Codable, Equatable {
 }
 
 extension CompareResults {
+  /// Whether a point ran more workers than the machine has cores: its ranks shared cores, so
+  /// its times measure the scheduler as much as the algorithm (the cluster's hosts are network
+  /// namespaces of this machine and share its cores too).
+  public func isOversubscribed(_ point: ComparePoint) -> Bool { point.workers > cores }
+
+  /// The worker count as the tables and charts show it: `4*` when oversubscribed.
+  public func workersLabel(_ point: ComparePoint) -> String {
+    String(point.workers) + (isOversubscribed(point) ? "*" : "")
+  }
+
+  /// The note that explains the `*`, or nil when no point is oversubscribed.
+  public var oversubscriptionNote: String? {
+    guard points.contains(where: isOversubscribed) else { return nil }
+    return "* more workers than this machine's \(cores) cores: ranks take turns on the cores, "
+      + "so these times measure the scheduler as much as the algorithm."
+  }
+
   /// The parity tolerance as the reports state it: `1.2e-05 (10 × float noise)` when judged
   /// against the sweep's twins, the bare number when given absolutely.
   public var toleranceText: String {

@@ -28,13 +28,13 @@ final class CompareReportTests: XCTestCase {
     XCTAssertEqual(rows.count, results.points.count + 1, "a header and a row per point")
     XCTAssertEqual(rows.first?.count, 15)
     for point in results.points {
-      let key = [point.transport, point.mode, point.norm, String(point.workers)]
+      let key = [point.transport, point.mode, point.norm, results.workersLabel(point)]
       XCTAssertEqual(rows.filter { Array($0.prefix(4)) == key }.count, 1, "\(key)")
     }
     // stepMs = 7.2 + 2.7 + 1.2 + 0.04; tokens/s = 16·64 / 11.14 ms; efficiency 25.2 / (4 · 11.14).
     XCTAssertTrue(
       rows.contains([
-        "shm", "strong", "syncbatchnorm", "4", "11.1", "7.20", "2.70", "1.20", "10", "5.1 kB",
+        "shm", "strong", "syncbatchnorm", "4*", "11.1", "7.20", "2.70", "1.20", "10", "5.1 kB",
         "0.48", "91,921", "57%", "2.080", "6.0e-07 ✓",
       ]), rows.map { $0.joined(separator: " | ") }.joined(separator: "\n"))
     XCTAssertTrue(
@@ -47,6 +47,11 @@ final class CompareReportTests: XCTestCase {
         "shm", "weak", "layernorm", "1", "24.0", "24.0", "0.00", "0.00", "0", "0 B", "0.00",
         "42,667", "100%", "2.080", "-",
       ]))
+    // 4 workers on the synthetic machine's 2 cores are marked, and the mark explained.
+    XCTAssertTrue(
+      results.markdownTable().contains("* more workers than this machine's 2 cores"),
+      results.markdownTable())
+    XCTAssertTrue(results.html().contains("* more workers than this machine's 2 cores"))
   }
 
   func testHeadlineStatesWhatEachNormCostsAndWhetherItMatches() {
