@@ -17,17 +17,25 @@ final class RunReportTests: XCTestCase {
 
   /// One trained run shared by the tests of this class (training is the slow part); each test
   /// copies it when it changes files.
-  nonisolated(unsafe) static var trainedRun: URL?
+  nonisolated(unsafe) static var sharedRun: URL?
 
   var work: URL!
+
+  override class func tearDown() {
+    if let run = sharedRun {
+      try? FileManager.default.removeItem(at: run.deletingLastPathComponent())
+    }
+    sharedRun = nil
+    super.tearDown()
+  }
 
   override func setUpWithError() throws { work = try makeWorkDirectory("ddp-run-report") }
 
   override func tearDownWithError() throws { try? FileManager.default.removeItem(at: work) }
 
   /// A 12-step, 2-worker run with evaluations at steps 6 and 12, trained once.
-  func run() throws -> URL {
-    if let run = Self.trainedRun { return run }
+  func trainedRun() throws -> URL {
+    if let run = Self.sharedRun { return run }
     let folder = try makeWorkDirectory("ddp-run-report-trained")
     let corpus = folder.appendingPathComponent("corpus.txt").path
     try writeMadeUpCorpus(to: corpus)
@@ -54,7 +62,7 @@ final class RunReportTests: XCTestCase {
     let outcome = try runMPI(
       ["-np", "2", ddpExecutable, "train", "--config", config, "--out", out.path])
     XCTAssertEqual(outcome.status, 0, outcome.stderr)
-    Self.trainedRun = out
+    Self.sharedRun = out
     return out
   }
 
@@ -62,7 +70,7 @@ final class RunReportTests: XCTestCase {
   /// when given.
   func copyOfRun(metrics: String? = nil) throws -> URL {
     let copy = work.appendingPathComponent("run-copy")
-    try FileManager.default.copyItem(at: try run(), to: copy)
+    try FileManager.default.copyItem(at: try trainedRun(), to: copy)
     if let metrics {
       try metrics.write(
         to: copy.appendingPathComponent("metrics.jsonl"), atomically: true, encoding: .utf8)
@@ -70,10 +78,36 @@ final class RunReportTests: XCTestCase {
     return copy
   }
 
-  func metricsLines(_ run: URL) throws -> [[String: Any]] {
+  /// A metrics.jsonl line as the CSV test reads it, independently of `StepRecord`: every
+  /// figure by its JSON key. (JSONDecoder, not JSONSerialization: on Linux the latter can
+  /// round a long decimal to a neighbouring double.)
+  struct MetricsLine: Decodable {
+    struct Counters: Decodable {
+      var seconds: Double
+      var calls: Int
+      var bytes: Int
+    }
+    var step: Int
+    var loss: Double
+    var lr: Double
+    var grad_norm: Double
+    var step_seconds: Double
+    var tokens_per_s: Double
+    var eval_loss: Double?
+    var comm: [String: Counters]
+
+    func figure(_ key: String) -> Double? {
+      [
+        "loss": loss, "lr": lr, "grad_norm": grad_norm, "step_seconds": step_seconds,
+        "tokens_per_s": tokens_per_s,
+      ][key]
+    }
+  }
+
+  func metricsLines(_ run: URL) throws -> [MetricsLine] {
     try String(contentsOf: run.appendingPathComponent("metrics.jsonl"), encoding: .utf8)
       .split(separator: "\n").map {
-        try XCTUnwrap(JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])
+        try JSONDecoder().decode(MetricsLine.self, from: Data($0.utf8))
       }
   }
 
@@ -104,7 +138,7 @@ final class RunReportTests: XCTestCase {
   /// cross, never a NaN coordinate; a run without summary.json (stopped early) still reports.
   func testSkippedStepAndUnfinishedRunStillMakeAPage() throws {
     let lines = try String(
-      contentsOf: try run().appendingPathComponent("metrics.jsonl"), encoding: .utf8
+      contentsOf: try trainedRun().appendingPathComponent("metrics.jsonl"), encoding: .utf8
     ).split(separator: "\n").map(String.init)
     let skipped = lines[2].replacingOccurrences(
       of: #""loss":[^,]*,"#, with: #""loss":null,"skipped":true,"#, options: .regularExpression)
@@ -131,7 +165,7 @@ final class RunReportTests: XCTestCase {
     }
     let page = work.appendingPathComponent("report.html")
     let screenshot = work.appendingPathComponent("report.png")
-    let outcome = try runDDP(["report", try run().path, "--out", page.path])
+    let outcome = try runDDP(["report", try trainedRun().path, "--out", page.path])
     XCTAssertEqual(outcome.status, 0, outcome.stderr)
     let browser = try runProcess(
       "/usr/bin/timeout",
@@ -171,7 +205,7 @@ final class RunReportTests: XCTestCase {
 
   /// Every cell read back equals the value metrics.jsonl holds; one row per step.
   func testCSVHasOneRowPerStepWithTheMetricsValues() throws {
-    let run = try run()
+    let run = try trainedRun()
     let outcome = try runDDP(["report", run.path, "--format", "csv"])
     XCTAssertEqual(outcome.status, 0, outcome.stderr)
     let rows = outcome.stdout.split(separator: "\n", omittingEmptySubsequences: false)
@@ -190,31 +224,28 @@ final class RunReportTests: XCTestCase {
     for (row, line) in zip(rows.dropFirst(), lines) {
       XCTAssertEqual(row.count, header.count)
       let cells = Dictionary(uniqueKeysWithValues: zip(header, row))
-      XCTAssertEqual(Int(cells["step"] ?? ""), line["step"] as? Int)
+      XCTAssertEqual(Int(cells["step"] ?? ""), line.step)
       for key in ["loss", "lr", "grad_norm", "step_seconds", "tokens_per_s"] {
-        XCTAssertEqual(Double(cells[key] ?? ""), line[key] as? Double, key)
+        XCTAssertEqual(Double(cells[key] ?? ""), line.figure(key), key)
       }
-      if let eval = line["eval_loss"] as? Double {
+      if let eval = line.eval_loss {
         evaluations += 1
         XCTAssertEqual(Double(cells["eval_loss"] ?? ""), eval)
       } else {
         XCTAssertEqual(cells["eval_loss"], "", "an absent value is an empty cell")
       }
       XCTAssertEqual(cells["skipped"], "false")
-      let comm = try XCTUnwrap(line["comm"] as? [String: [String: Any]])
-      for (category, counters) in comm {
-        XCTAssertEqual(
-          Double(cells["comm_\(category)_seconds"] ?? ""), counters["seconds"] as? Double)
-        XCTAssertEqual(Int(cells["comm_\(category)_calls"] ?? ""), counters["calls"] as? Int)
-        XCTAssertEqual(Int(cells["comm_\(category)_bytes"] ?? ""), counters["bytes"] as? Int)
+      XCTAssertEqual(line.comm.count, 3)
+      for (category, counters) in line.comm {
+        XCTAssertEqual(Double(cells["comm_\(category)_seconds"] ?? ""), counters.seconds)
+        XCTAssertEqual(Int(cells["comm_\(category)_calls"] ?? ""), counters.calls)
+        XCTAssertEqual(Int(cells["comm_\(category)_bytes"] ?? ""), counters.bytes)
       }
     }
     XCTAssertEqual(evaluations, 2, "evaluations at steps 6 and 12")
     // Two workers with SyncBatchNorm: the CSV carries real norm-statistics collectives.
-    XCTAssertTrue(
-      rows.dropFirst().allSatisfy {
-        Int($0[header.firstIndex(of: "comm_norm_stats_calls")!]) ?? 0 > 0
-      })
+    let normCalls = try XCTUnwrap(header.firstIndex(of: "comm_norm_stats_calls"))
+    XCTAssertTrue(rows.dropFirst().allSatisfy { (Int($0[normCalls]) ?? 0) > 0 })
 
     let file = work.appendingPathComponent("metrics.csv")
     let written = try runDDP(["report", run.path, "--format", "csv", "--out", file.path])
@@ -228,7 +259,7 @@ final class RunReportTests: XCTestCase {
   /// what is wrong.
   func testBadInputsExitTwoWithOneLine() throws {
     let good = try String(
-      contentsOf: try run().appendingPathComponent("metrics.jsonl"), encoding: .utf8)
+      contentsOf: try trainedRun().appendingPathComponent("metrics.jsonl"), encoding: .utf8)
     let file = work.appendingPathComponent("a-file")
     try "not a run".write(to: file, atomically: true, encoding: .utf8)
     let empty = work.appendingPathComponent("empty-run")
@@ -245,8 +276,8 @@ final class RunReportTests: XCTestCase {
       (["report", emptyMetrics.path], "holds no steps"),
       (["report", garbage.path], "metrics.jsonl\" line 13"),
       (["report", garbage.path, "--format", "csv"], "metrics.jsonl\" line 13"),
-      (["report", try run().path, "--out", work.path], "it is a directory"),
-      (["report", try run().path, "--format", "pdf"], "pdf"),
+      (["report", try trainedRun().path, "--out", work.path], "it is a directory"),
+      (["report", try trainedRun().path, "--format", "pdf"], "pdf"),
     ]
     for (arguments, expected) in cases {
       let outcome = try runDDP(arguments)
