@@ -4,8 +4,13 @@ import Training
 
 /// The colour, dash and label of one collective category in the communication chart.
 ///
-/// Okabe–Ito colours, as every chart of the project uses; each category also has its own dash,
-/// so the lines stay apart in grey print.
+/// Okabe–Ito colours as every chart of the project uses, except norm statistics: the palette's
+/// vermillion is the validation loss on this page, so it takes Tol's wine (also safe under the
+/// common colour-vision deficiencies), and every colour on the page draws one series. Each
+/// category also has its own dash, so the lines stay apart in grey print.
+///
+/// ### References
+/// - Tol, "Colour Schemes", SRON/EPS/TN/09-002 (2021), the "muted" scheme.
 public struct CommunicationSeries: Sendable {
   public var category: CollectiveCategory
   public var label: String
@@ -15,7 +20,7 @@ public struct CommunicationSeries: Sendable {
   public static let all = [
     CommunicationSeries(category: .gradients, label: "gradients", colour: "#E69F00", dash: nil),
     CommunicationSeries(
-      category: .normStats, label: "norm statistics", colour: "#D55E00", dash: "7 4"),
+      category: .normStats, label: "norm statistics", colour: "#882255", dash: "7 4"),
     CommunicationSeries(category: .control, label: "control", colour: "#7F7F7F", dash: "2 3"),
   ]
 }

@@ -179,6 +179,7 @@ final class RunReportTests: XCTestCase {
       "lr": RunReport.Colour.learningRate, "grad_norm": RunReport.Colour.gradientNorm,
       "tokens": RunReport.Colour.tokensPerSecond,
       "gradients": CommunicationSeries.all[0].colour,
+      "norm_stats": CommunicationSeries.all[1].colour,
     ]
     let script = packageRoot.appendingPathComponent("Tests/python/check_screenshot.py").path
     let check = try runProcess(
