@@ -154,6 +154,18 @@ final class RunReportTests: XCTestCase {
     XCTAssertNil(nonFiniteText(in: html))
     XCTAssertTrue(html.contains("step 3 skipped"))
     XCTAssertTrue(html.contains("No summary.json"))
+
+    // In the CSV the skipped step's loss is an empty cell and its `skipped` is true.
+    let csv = try runDDP(["report", run.path, "--format", "csv"])
+    XCTAssertEqual(csv.status, 0, csv.stderr)
+    let rows = csv.stdout.split(separator: "\n").map {
+      $0.split(separator: ",", omittingEmptySubsequences: false)
+    }
+    XCTAssertEqual(rows.count, lines.count + 1)
+    XCTAssertEqual(rows[3][0], "3")
+    XCTAssertEqual(rows[3][1], "", "a null loss is an empty cell")
+    XCTAssertEqual(rows[3][7], "true")
+    XCTAssertNil(nonFiniteText(in: csv.stdout))
   }
 
   /// Renders the page in headless Chromium and checks the PNG (Tests/python/check_screenshot.py):
@@ -270,6 +282,9 @@ final class RunReportTests: XCTestCase {
     try "".write(
       to: emptyMetrics.appendingPathComponent("metrics.jsonl"), atomically: true, encoding: .utf8)
     let garbage = try copyOfRun(metrics: good + "{\"step\": 13, garbage\n")
+    let link = work.appendingPathComponent("link.html")
+    try FileManager.default.createSymbolicLink(
+      atPath: link.path, withDestinationPath: work.appendingPathComponent("elsewhere").path)
     let cases: [(arguments: [String], expected: String)] = [
       (["report", work.appendingPathComponent("missing").path], "does not exist"),
       (["report", file.path], "is not a run directory"),
@@ -278,6 +293,10 @@ final class RunReportTests: XCTestCase {
       (["report", garbage.path], "metrics.jsonl\" line 13"),
       (["report", garbage.path, "--format", "csv"], "metrics.jsonl\" line 13"),
       (["report", try trainedRun().path, "--out", work.path], "it is a directory"),
+      (["report", try trainedRun().path, "--out", link.path], "it is a symbolic link"),
+      (
+        ["report", try trainedRun().path, "--format", "csv", "--out", "/dev/null"], "not a regular"
+      ),
       (["report", try trainedRun().path, "--format", "pdf"], "pdf"),
     ]
     for (arguments, expected) in cases {
