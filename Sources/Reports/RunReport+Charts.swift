@@ -57,6 +57,43 @@ extension RunReport {
     run.steps.map { (x: Double($0.step), y: figure($0)) }
   }
 
+  /// Steps above which a noisy series (loss, gradient norm, tokens/s) is drawn faint with its
+  /// moving average on top: at a few hundred steps the step-to-step noise hides the trend.
+  public static let smoothingThreshold = 200
+
+  /// The figure's line, or on a run longer than `smoothingThreshold` steps the raw line faint
+  /// and its trailing mean over 1% of the steps in full colour.
+  func noisyLine(_ chart: inout SVGChart, _ figure: (StepRecord) -> Double, colour: String) {
+    let raw = points(figure)
+    guard raw.count > Self.smoothingThreshold else {
+      chart.line(raw, stroke: colour)
+      return
+    }
+    chart.line(raw, stroke: colour, width: 1, opacity: 0.3)
+    chart.line(Self.movingAverage(raw, window: raw.count / 100), stroke: colour, width: 2.2)
+  }
+
+  /// Each point's y replaced by the mean of the finite y values among it and the `window - 1`
+  /// before it (NaN when there are none, which the chart drops).
+  ///
+  /// - Complexity: O(n), by prefix sums.
+  public static func movingAverage(_ points: [(x: Double, y: Double)], window: Int)
+    -> [(x: Double, y: Double)]
+  {
+    var sums = [0.0]
+    var counts = [0]
+    for point in points {
+      sums.append(sums[sums.count - 1] + (point.y.isFinite ? point.y : 0))
+      counts.append(counts[counts.count - 1] + (point.y.isFinite ? 1 : 0))
+    }
+    let width = max(1, window)
+    return points.indices.map { i in
+      let start = max(0, i + 1 - width)
+      let count = counts[i + 1] - counts[start]
+      return (x: points[i].x, y: count > 0 ? (sums[i + 1] - sums[start]) / Double(count) : .nan)
+    }
+  }
+
   // MARK: - Loss
 
   func lossSection() -> String {
@@ -65,7 +102,11 @@ extension RunReport {
       caption: "Mean training loss of each step over all workers (nats per token), and the "
         + "validation loss on the steps that evaluated. Grey crosses on the floor mark steps "
         + "whose loss or gradient was not finite and that updated nothing. Beside it, the "
-        + "learning rate the schedule gave each step.",
+        + "learning rate the schedule gave each step."
+        + (run.steps.count > Self.smoothingThreshold
+          ? " Over \(Self.smoothingThreshold) steps the loss, gradient norm and tokens/s are "
+            + "drawn faint, with their moving average over 1% of the steps on top."
+          : ""),
       charts: [lossChart(), learningRateChart()])
   }
 
@@ -74,7 +115,7 @@ extension RunReport {
     let losses = run.steps.map(\.loss) + evaluations.map(\.loss)
     var chart = stepChart(
       title: "Loss per step", y: .linear("loss", covering: losses, fromZero: false))
-    chart.line(points(\.loss), stroke: Colour.trainingLoss)
+    noisyLine(&chart, \.loss, colour: Colour.trainingLoss)
     chart.legendEntry("training", colour: Colour.trainingLoss, style: .line(dash: nil))
     if !evaluations.isEmpty {
       chart.line(
@@ -127,7 +168,7 @@ extension RunReport {
     var chart = stepChart(
       title: "Gradient norm",
       y: .logarithmic("‖g‖ (log)", covering: run.steps.map(\.gradNorm) + (clip.map { [$0] } ?? [])))
-    chart.line(points(\.gradNorm), stroke: Colour.gradientNorm)
+    noisyLine(&chart, \.gradNorm, colour: Colour.gradientNorm)
     if let clip {
       chart.horizontalRule(y: clip, stroke: "#333333", label: "clip \(ReportFormat.count(clip))")
     }
@@ -137,7 +178,7 @@ extension RunReport {
   public func tokensChart() -> String {
     let rates = run.steps.map(\.tokensPerSecond)
     var chart = stepChart(title: "Tokens per second", y: .linear("tokens/s", covering: rates))
-    chart.line(points(\.tokensPerSecond), stroke: Colour.tokensPerSecond)
+    noisyLine(&chart, \.tokensPerSecond, colour: Colour.tokensPerSecond)
     let median = run.median(afterWarmup: 0, \.tokensPerSecond)
     chart.horizontalRule(
       y: median, stroke: "#333333", label: "median \(ReportFormat.grouped(median)) tokens/s")

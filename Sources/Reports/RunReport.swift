@@ -17,6 +17,9 @@ import Training
 /// - `chart-comm`, `chart-comm-bytes`: milliseconds and kilobytes per step in collectives, per
 ///   category (gradients, norm statistics, control).
 ///
+/// On runs longer than `smoothingThreshold` steps the loss, gradient norm and tokens/s are
+/// drawn faint with a moving average over 1% of the steps on top.
+///
 /// Inline CSS and SVG only (`CompareReportStyle.page`): no scripts, nothing fetched, so the
 /// page opens from disk and renders in a headless browser.
 public struct RunReport {

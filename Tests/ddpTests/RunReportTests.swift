@@ -214,6 +214,16 @@ final class RunReportTests: XCTestCase {
     }
   }
 
+  /// The smoothing of long runs: a trailing mean that skips NaN (a skipped step's loss) and
+  /// gives NaN, which the chart drops, only where its window holds no finite value.
+  func testMovingAverageSkipsNonFiniteValues() {
+    let points = [1.0, 3, .nan, 5, .nan, .nan].enumerated().map { (x: Double($0), y: $1) }
+    let smoothed = RunReport.movingAverage(points, window: 2).map(\.y)
+    XCTAssertEqual(Array(smoothed.prefix(4)), [1, 2, 3, 5])
+    XCTAssertEqual(smoothed[4], 5)
+    XCTAssertTrue(smoothed[5].isNaN)
+  }
+
   // MARK: - CSV
 
   /// Every cell read back equals the value metrics.jsonl holds; one row per step.
