@@ -119,7 +119,7 @@ public struct RunReport {
       ("final validation loss", ReportFormat.loss(s.finalValidationLoss)),
       ("wall time", s.wallSeconds.isFinite ? fmt(s.wallSeconds, 1) + " s" : "-"),
       ("tokens/s", ReportFormat.grouped(s.tokensPerSecond)),
-      ("peak memory (rank 0)", fmt(s.peakMemoryMB, 0) + " MB"),
+      ("peak memory (rank 0)", s.peakMemoryMB > 0 ? fmt(s.peakMemoryMB, 0) + " MB" : "-"),
     ]
       + CommunicationSeries.all.map { series in
         let counters = comm[series.category]
