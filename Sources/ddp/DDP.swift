@@ -17,6 +17,6 @@ struct DDP: ParsableCommand {
     subcommands: [
       TrainCommand.self, EvalCommand.self, SampleCommand.self, ExportCommand.self, Bench.self,
       CompareCommand.self, ExperimentCommand.self, ProbeCommand.self, ModelCostCommand.self,
-      BLASCoreTypeCommand.self,
+      ReportCommand.self, BLASCoreTypeCommand.self,
     ])
 }
