@@ -88,25 +88,19 @@ final class ExportMetadataTests: XCTestCase {
     let snippet = try XCTUnwrap(blocks.first { $0.contains("safe_open") }, "no snippet")
     XCTAssertLessThanOrEqual(snippet.split(separator: "\n").count, 5, snippet)
     let script = work.appendingPathComponent("snippet.py").path
-    try
-      (["import os", "os.chdir(\(pythonString(work.path)))", snippet]
-      + [
-        "import json",
-        "print(json.dumps({'steps': config['train']['steps'], 'norm': config['model']['norm'],"
-          + " 'step': step, 'wte': list(weights['wte.weight'].shape)}))",
-      ]).joined(separator: "\n").write(toFile: script, atomically: true, encoding: .utf8)
-    let outcome = try runProcess("/usr/bin/env", ["python3", script])
+    let check = [
+      "import json",
+      "print(json.dumps({'steps': config['train']['steps'], 'norm': config['model']['norm'],"
+        + " 'step': step, 'wte': list(weights['wte.weight'].shape)}))",
+    ]
+    let lines = ["import os, sys", "os.chdir(sys.argv[1])", snippet] + check
+    try lines.joined(separator: "\n").write(toFile: script, atomically: true, encoding: .utf8)
+    let outcome = try runProcess("/usr/bin/env", ["python3", script, work.path])
     XCTAssertEqual(outcome.status, 0, outcome.stderr)
     let result = try lastJSONLine(outcome.stdout)
     XCTAssertEqual(result["steps"] as? Int, 12)
     XCTAssertEqual(result["norm"] as? String, "rmsnorm")
     XCTAssertEqual(result["step"] as? Int, 5)
     XCTAssertEqual(result["wte"] as? [Int], [256, 32])
-  }
-
-  /// `text` as a Python string literal (JSON's escapes are Python's).
-  func pythonString(_ text: String) -> String {
-    let data = (try? JSONSerialization.data(withJSONObject: [text])) ?? Data()
-    return String(String(decoding: data, as: UTF8.self).dropFirst().dropLast())
   }
 }
