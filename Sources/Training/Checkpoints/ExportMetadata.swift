@@ -5,8 +5,8 @@ import Foundation
 /// nothing of this project can rebuild the model and the whole run from the file alone.
 ///
 /// - `config`: the model section as one JSON object (`vocab_size`, `d_model`, `n_heads`,
-///   `n_layers`, `context`, `norm`, `placement`, `attention`, `tokenizer`), the keys DESIGN.md's
-///   export contract names, unchanged for the readers that already use them.
+///   `n_layers`, `context`, `norm`, `placement`, `attention`, `tokenizer`), unchanged for the
+///   readers that already use it (Tests/python/check_safetensors.py checks its keys).
 /// - `run_config`: every key of the resolved config as JSON, grouped by section
 ///   (``RunConfig/jsonText``).
 /// - `config_toml`: the same as the run's `config.toml` text, which `ddp train --config` reads.
