@@ -104,6 +104,17 @@ final class CommandLineTests: XCTestCase {
     XCTAssertTrue(outcome.stdout.contains("ddp bench --config configs/bench.toml"), outcome.stdout)
   }
 
+  /// `ddp compare` without --config reads the package's configs/compare.toml from any working
+  /// folder: from /tmp a bad --set is refused naming the key (the config was found and read),
+  /// not for a missing configs/compare.toml.
+  func testCompareFindsItsDefaultConfigFromAnyFolder() throws {
+    let outcome = try runProcess(
+      "/usr/bin/env", ["-C", "/tmp", ddpExecutable, "compare", "--set", "train.batch=0"])
+    XCTAssertEqual(outcome.status, 2, outcome.stderr)
+    XCTAssertTrue(outcome.stderr.contains("train.batch"), outcome.stderr)
+    XCTAssertFalse(outcome.stderr.contains("not found"), outcome.stderr)
+  }
+
   /// `ddp --version` prints the one version constant (Sources/ddp/Version.swift).
   func testVersionPrints() throws {
     let outcome = try run(["--version"])
