@@ -136,11 +136,29 @@ public struct JobLauncher {
   /// The first `script` (a path such as `launch/ddp`) found walking up from the executable's
   /// folder.
   public static func findScript(_ script: String, from executable: String) -> String? {
+    findAbove(executable, script) { FileManager.default.isExecutableFile(atPath: $0) }
+  }
+
+  /// The first `path` (e.g. `configs/compare.toml`) that is a regular file, found walking up
+  /// from the executable's folder: a package's own file, whatever the working folder is.
+  public static func findPackageFile(_ path: String, from executable: String) -> String? {
+    findAbove(executable, path) { candidate in
+      var isDirectory: ObjCBool = false
+      return FileManager.default.fileExists(atPath: candidate, isDirectory: &isDirectory)
+        && !isDirectory.boolValue
+    }
+  }
+
+  /// The first `folder/path` that `accepts`, for each folder from the executable's own (with
+  /// symbolic links resolved) up to the root.
+  static func findAbove(
+    _ executable: String, _ path: String, accepts: (String) -> Bool
+  ) -> String? {
     var folder = URL(fileURLWithPath: executable).resolvingSymlinksInPath()
       .deletingLastPathComponent()
     while folder.path != "/" {
-      let candidate = folder.appendingPathComponent(script).path
-      if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+      let candidate = folder.appendingPathComponent(path).path
+      if accepts(candidate) { return candidate }
       folder.deleteLastPathComponent()
     }
     return nil

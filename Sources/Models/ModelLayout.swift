@@ -9,7 +9,8 @@ public struct BlockOffsets: Sendable, Equatable {
   public var fcWeight = 0, fcBias = 0, mlpProjWeight = 0, mlpProjBias = 0
 }
 
-/// The named parameter and buffer tensors of a model, in the order of DESIGN.md section 3.
+/// The named parameter and buffer tensors of a model, in the order and with the names an export
+/// writes (README, "Exported weights", lists them with their shapes).
 ///
 /// Parameters are ordered wte, wpe, blocks 0…L−1, norm_f: the backward pass finishes them in
 /// roughly reverse order, which is the order gradient buckets become ready.

@@ -27,10 +27,14 @@ struct CompareCommand: ParsableCommand {
 
       Example:
         ddp compare --config configs/compare.toml --out runs/compare
-        ddp compare --workers 1,2 --norms layernorm,syncbatchnorm --modes strong --steps 10
+        ddp compare --workers 1,2 --norms layernorm,syncbatchnorm --steps 10
       """)
 
-  @Option(help: "TOML run configuration.") var config = "configs/compare.toml"
+  @Option(
+    help: ArgumentHelp(
+      "TOML run configuration (default: configs/compare.toml of the package ddp was built in).",
+      valueName: "config"))
+  var config: String?
   @Option(name: .customLong("set"), help: "Override a key, e.g. --set model.n_layers=2.")
   var overrides: [String] = []
   @Option(help: "Worker counts, comma-separated.") var workers = "1,2,4"
@@ -99,6 +103,16 @@ struct CompareCommand: ParsableCommand {
     }
   }
 
+  /// `configs/compare.toml` of the package this executable was built in, found walking up
+  /// from the executable (`.build/release/ddp` → the package root), so `ddp compare` works
+  /// from any working folder.
+  func defaultConfig(_ executable: String) throws -> String {
+    guard let path = JobLauncher.findPackageFile("configs/compare.toml", from: executable) else {
+      throw RunError("configs/compare.toml not found above \(executable); pass --config FILE")
+    }
+    return path
+  }
+
   func run() throws {
     if MPICommunicator.detectMPILaunch() {
       writeErrorLine("ddp: run ddp compare without mpirun; it launches its own mpirun jobs")
@@ -106,8 +120,9 @@ struct CompareCommand: ParsableCommand {
     }
     let counts = try parseWorkerCounts(workers).sorted()
     let sweep = try reportingInputErrors { () throws -> CompareSweep in
-      let run = try RunConfig.load(path: config, overrides: overrides)
       let executable = JobLauncher.currentExecutable
+      let config = try config ?? defaultConfig(executable)
+      let run = try RunConfig.load(path: config, overrides: overrides)
       var transports = [
         JobLauncher(
           transport: .shm, executable: executable, clusterScript: nil, timeout: timeout)

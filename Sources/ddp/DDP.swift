@@ -14,6 +14,7 @@ struct DDP: ParsableCommand {
 
         ddp bench --config configs/bench.toml
       """,
+    version: DDPVersion.text,
     subcommands: [
       TrainCommand.self, EvalCommand.self, SampleCommand.self, ExportCommand.self, Bench.self,
       CompareCommand.self, ExperimentCommand.self, ProbeCommand.self, ModelCostCommand.self,

@@ -13,9 +13,13 @@ struct ExportCommand: ParsableCommand {
     commandName: "export",
     abstract: "Export a checkpoint's weights to a .safetensors file.",
     discussion: """
-      Little-endian F32 tensors with the names and shapes of DESIGN.md section 3 (PyTorch's \
-      (out, in) layout for linear weights, BatchNorm running statistics included) and the \
-      model config as JSON in the header's __metadata__["config"].
+      Little-endian F32 tensors named as this project names them (wte.weight, \
+      h.0.norm_1.weight, h.0.attn.qkv.weight, h.0.mlp.fc.weight, norm_f.weight, ...; the \
+      README's "Exported tensors" table lists every name and shape), in PyTorch's (out, in) \
+      layout for linear weights, BatchNorm running statistics included. The header's \
+      __metadata__ holds the model section as JSON ("config"), every resolved key as JSON \
+      ("run_config") and as the run's config.toml text ("config_toml"), and the step the \
+      checkpoint was written after ("step").
 
       The output is written to a temporary file and renamed into place. An existing file is \
       replaced only with --force; a directory, symbolic link, FIFO or device is never written \
@@ -36,18 +40,10 @@ struct ExportCommand: ParsableCommand {
       } catch let error as FileError { throw SafeTensorsError(error.description) }
     }
     let loaded = try reportingInputErrors { try CheckpointIO.loadModel(from: checkpoint, batch: 1) }
-    let m = loaded.run.model
-    let config: [String: Any] = [
-      "vocab_size": m.vocabSize, "d_model": m.dModel, "n_heads": m.nHeads,
-      "n_layers": m.nLayers, "context": m.context, "norm": m.norm.rawValue,
-      "placement": m.placement.rawValue, "attention": m.attention.rawValue,
-      "tokenizer": m.tokenizer,
-    ]
-    let json = try JSONSerialization.data(withJSONObject: config, options: [.sortedKeys])
     try reportingInputErrors {
       try SafeTensors.write(
         [loaded.model.parameters, loaded.model.buffers],
-        metadata: ["config": String(decoding: json, as: UTF8.self), "format": "pt"],
+        metadata: ExportMetadata.make(run: loaded.run, step: loaded.step),
         to: output, replacing: force)
     }
     print("ddp export: \(loaded.path) → \(output)")

@@ -23,7 +23,7 @@ struct ProbeCommand: ParsableCommand {
       and `ddp experiment depth` run it.
 
       Example:
-        ddp probe --config configs/experiment.toml --set model.placement=post --batches 8
+        ddp probe --config configs/experiment.toml --set model.placement=post
         ddp probe --checkpoint runs/fortunes --out probe.json
       """)
 

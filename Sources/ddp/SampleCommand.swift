@@ -24,7 +24,8 @@ struct SampleCommand: ParsableCommand {
       bytes per call.
 
       Example:
-        ddp sample --checkpoint runs/fortunes --prompt "The " --tokens 300 --temperature 0.8
+        ddp sample --checkpoint runs/fortunes --prompt "The " --tokens 300
+        ddp sample --checkpoint runs/fortunes --prompt "The " --temperature 0.8
       """)
 
   @Option(help: "Checkpoint file or run directory.") var checkpoint: String

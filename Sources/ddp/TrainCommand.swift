@@ -17,12 +17,16 @@ struct TrainCommand: ParsableCommand {
     abstract: "Train a language model from a TOML config.",
     discussion: """
       Writes a run directory with config.toml (fully resolved), metrics.jsonl, checkpoints and \
-      summary.json. --resume continues from the newest intact checkpoint in --out.
+      summary.json. --resume continues from the newest intact checkpoint in --out. \
+      --dry-run prints the resolved config, the parameter count and the memory estimate per \
+      worker (with --resume also the checkpoint and step it would continue from) and exits \
+      without creating anything.
 
       Example:
         ddp train --config configs/fortunes.toml --out runs/fortunes
         ddp train --config configs/fortunes.toml --set model.norm=rmsnorm
         ddp train --out runs/fortunes --resume
+        ddp train --config configs/fortunes.toml --set model.n_layers=12 --dry-run
       """)
 
   @Option(help: "TOML run configuration (optional with --resume: the run's own is used).")
@@ -31,6 +35,9 @@ struct TrainCommand: ParsableCommand {
   var overrides: [String] = []
   @Option(help: "Run directory (default: runs/CONFIG-NAME-TIMESTAMP).") var out: String?
   @Flag(help: "Continue the run in --out from its newest intact checkpoint.") var resume = false
+  @Flag(
+    help: "Print the resolved config, parameter count and memory estimate; create nothing.")
+  var dryRun = false
   @OptionGroup var threadsOption: ThreadsOption
   @Option(
     parsing: .unconditional,
@@ -54,6 +61,12 @@ struct TrainCommand: ParsableCommand {
     let request = TrainingRequest(
       configPath: config, overrides: overrides, runDirectory: runDirectoryPath(), resume: resume,
       stopAt: stopAt, blasThreads: blasThreads)
+    if dryRun {
+      let plan = try agree(communicator) { try DryRun(request, workers: communicator.size) }
+      if communicator.rank == 0 { print(plan.text) }
+      communicator.finalize()
+      return
+    }
     let session = try TrainingSession.prepare(request, communicator: communicator)
     let end: TrainingSession.End
     do {

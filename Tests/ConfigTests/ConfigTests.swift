@@ -123,6 +123,30 @@ final class ConfigTests: XCTestCase {
     }
   }
 
+  /// `jsonText` (an export's `run_config`) holds every key of the TOML with the same value,
+  /// numbers to the last digit, and `null` for an unset optional key.
+  func testJSONTextHoldsEveryKeyWithItsValue() throws {
+    var config = RunConfig()
+    config.train.lr = 0.1 + 0.2
+    config.data.path = "a \"quoted\" path/with\\backslash\u{1}"
+    let sections = try XCTUnwrap(
+      JSONSerialization.jsonObject(with: Data(config.jsonText.utf8)) as? [String: [String: Any]])
+    XCTAssertEqual(sections.values.map(\.count).reduce(0, +), RunConfig.knownKeys.count)
+    XCTAssertTrue(config.jsonText.contains("\"lr\": 0.30000000000000004,"), config.jsonText)
+    for field in RunConfig.fields {
+      let value = sections[field.section]?[field.name]
+      switch field.get(config) {
+      case .int(let v): XCTAssertEqual(value as? Int, v, field.key)
+      case .double(let v):
+        // JSONSerialization reads doubles to about 16 digits; the text itself is exact (below).
+        XCTAssertEqual((value as? NSNumber)?.doubleValue ?? .nan, v, accuracy: v * 1e-15)
+      case .bool(let v): XCTAssertEqual(value as? Bool, v, field.key)
+      case .string(let v): XCTAssertEqual(value as? String, v, field.key)
+      case nil: XCTAssertTrue(value is NSNull, field.key)
+      }
+    }
+  }
+
   func testResolvedTOMLRoundTripsEveryKeyChanged() throws {
     let config = RunConfig(
       model: ModelConfig(

@@ -104,6 +104,58 @@ final class CommandLineTests: XCTestCase {
     XCTAssertTrue(outcome.stdout.contains("ddp bench --config configs/bench.toml"), outcome.stdout)
   }
 
+  /// `ddp compare` without --config reads the package's configs/compare.toml from any working
+  /// folder: from /tmp a bad --set is refused naming the key (the config was found and read),
+  /// not for a missing configs/compare.toml.
+  func testCompareFindsItsDefaultConfigFromAnyFolder() throws {
+    let outcome = try runProcess(
+      "/usr/bin/env", ["-C", "/tmp", ddpExecutable, "compare", "--set", "train.batch=0"])
+    XCTAssertEqual(outcome.status, 2, outcome.stderr)
+    XCTAssertTrue(outcome.stderr.contains("train.batch"), outcome.stderr)
+    XCTAssertFalse(outcome.stderr.contains("not found"), outcome.stderr)
+  }
+
+  /// `ddp --version` prints the one version constant (Sources/ddp/Version.swift).
+  func testVersionPrints() throws {
+    let outcome = try run(["--version"])
+    XCTAssertEqual(outcome.status, 0, outcome.stderr)
+    let version = outcome.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+    XCTAssertNotNil(version.wholeMatch(of: /[0-9]+\.[0-9]+\.[0-9]+/), outcome.stdout)
+  }
+
+  /// Every example command in a `discussion:` (an indented line starting `ddp ` or `mpirun `
+  /// in Sources/ddp) appears whole on one line of its help, as printed to a pipe (80
+  /// columns), so it survives copy-paste.
+  func testHelpExamplesAreNeverBrokenMidCommand() throws {
+    let sources = packageRoot.appendingPathComponent("Sources/ddp")
+    var examples: [String] = []
+    for name in try FileManager.default.contentsOfDirectory(atPath: sources.path)
+    where name.hasSuffix(".swift") {
+      let text = try String(contentsOf: sources.appendingPathComponent(name), encoding: .utf8)
+      for line in text.split(separator: "\n")
+      where line.hasPrefix("        ddp ") || line.hasPrefix("        mpirun ") {
+        examples.append(line.trimmingCharacters(in: .whitespaces))
+      }
+    }
+    XCTAssertGreaterThan(examples.count, 10, "examples found")
+    let commands: [[String]] = [
+      [], ["train"], ["eval"], ["sample"], ["export"], ["bench"], ["bench", "model"],
+      ["bench", "allreduce"], ["bench", "norms"], ["compare"], ["experiment"], ["probe"],
+      ["model-cost"],
+    ]
+    var lines: Set<String> = []
+    for command in commands {
+      let help = try run(command + ["--help"])
+      XCTAssertEqual(help.status, 0, "\(command): \(help.stderr)")
+      for line in help.stdout.split(separator: "\n") {
+        lines.insert(line.trimmingCharacters(in: .whitespaces))
+      }
+    }
+    for example in examples {
+      XCTAssertTrue(lines.contains(example), "broken or missing in --help: \(example)")
+    }
+  }
+
   /// `ddp bench norms`: one table line per width and one JSON record per kernel and width.
   func testBenchNormsPrintsTableAndJSON() throws {
     let outcome = try run([

@@ -3,7 +3,7 @@ import Models
 import Support
 
 /// safetensors files: named Float32 tensors behind a JSON header, loadable by other tools
-/// without this project (DESIGN.md section 3, "Exported weights").
+/// without this project (README, "Exported weights": the tensor names, shapes and metadata).
 ///
 /// ### Byte layout (all little-endian)
 ///

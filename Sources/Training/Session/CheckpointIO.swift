@@ -63,9 +63,10 @@ public enum CheckpointIO {
     return try Checkpoint.requireNewestIntact(inDirectory: path)
   }
 
-  /// A model for inference from a checkpoint file or run directory, with micro-batch `batch`.
+  /// A model for inference from a checkpoint file or run directory, with micro-batch `batch`,
+  /// with the run's config, the checkpoint file read and the step it was written after.
   public static func loadModel(from path: String, batch: Int) throws -> (
-    run: RunConfig, model: Transformer, path: String
+    run: RunConfig, model: Transformer, path: String, step: Int
   ) {
     let file = try resolve(path)
     let loaded = try Checkpoint.read(path: file)
@@ -79,6 +80,6 @@ public enum CheckpointIO {
     try loaded.load(
       parameters: model.parameters, buffers: model.buffers, firstMoment: moments.0,
       secondMoment: moments.1)
-    return (run, model, file)
+    return (run, model, file, loaded.metadata.step)
   }
 }
