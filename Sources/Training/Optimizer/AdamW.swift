@@ -36,14 +36,25 @@ public final class AdamW {
 
   /// Applies one update to `parameters` from `gradients` (scaled by `gradScale`, the clipping
   /// factor) with learning rate `lr`.
+  ///
+  /// - Parameters:
+  ///   - rateScales: one factor per layout entry, entry k trains at `lr · rateScales[k]`
+  ///     (discriminative learning rates, ``LayerGroups/rateScales(decay:)``); nil: all at `lr`.
+  ///   - frozenBelow: entries starting before this float offset are frozen: neither they nor
+  ///     their moments change. The bias correction's t counts every update, frozen or not
+  ///     (PyTorch counts per parameter): a group unfrozen late starts with uncorrected zero
+  ///     moments, so its first updates are smaller, a short warmup of its own.
   public func update(
-    parameters: FlatTensors, gradients: FlatTensors, lr: Float, gradScale: Float = 1
+    parameters: FlatTensors, gradients: FlatTensors, lr: Float, gradScale: Float = 1,
+    rateScales: [Float]? = nil, frozenBelow: Int = 0
   ) {
     step += 1
-    let stepSize = lr / (1 - Float(Double(beta1).power(step)))
+    let firstCorrection = 1 - Float(Double(beta1).power(step))
     let secondScale = 1 / (1 - Float(Double(beta2).power(step)))
     let (b1, b2, eps) = (beta1, beta2, epsilon)
-    for entry in parameters.layout.entries {
+    for (k, entry) in parameters.layout.entries.enumerated() where entry.offset >= frozenBelow {
+      let lr = lr * (rateScales?[k] ?? 1)
+      let stepSize = lr / firstCorrection
       let shrink = 1 - lr * (entry.isVector ? 0 : weightDecay)  // decoupled decay: θ·(1 − lr·λ)
       let p = parameters[entry.offset]
       let g = gradients[entry.offset]
