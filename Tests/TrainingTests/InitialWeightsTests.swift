@@ -75,7 +75,7 @@ final class InitialWeightsTests: XCTestCase {
     let outcome = try InitialWeights.load(
       from: run, parameters: deeper.parameters, buffers: deeper.buffers)
     XCTAssertTrue(outcome.keptInitial.allSatisfy { $0.hasPrefix("h.2.") }, "\(outcome.keptInitial)")
-    XCTAssertEqual(outcome.keptInitial.count, 14)
+    XCTAssertEqual(outcome.keptInitial.count, 12)
     XCTAssertTrue(outcome.summary.contains("kept at init: h.2.norm_1.weight"), outcome.summary)
 
     let shallower = try Transformer(config: shape(layers: 1), batch: 1, seed: 1)

@@ -96,25 +96,38 @@ public enum InitialWeights {
 
   /// The file `path` names (a run folder's newest intact checkpoint) and its parameter and
   /// buffer tensors; a checkpoint is told from a safetensors file by its magic bytes.
+  ///
+  /// - Throws: ``InitError`` with the reader's own message after `train.init_from: `.
   static func read(_ path: String) throws -> (file: String, tensors: [Tensor]) {
-    let file = try CheckpointIO.resolve(path)
-    let source = try FileSource(path: file, kind: .checkpoint)
-    let magic = Checkpoint.magic
-    if source.size >= magic.count, try source.bytes(count: magic.count, at: 0) == magic {
-      let checkpoint = try Checkpoint.read(path: file)
-      return (file, [checkpoint.parameters, checkpoint.buffers].flatMap(tensors))
+    do {
+      let file = try CheckpointIO.resolve(path)
+      let source = try FileSource(path: file, kind: .checkpoint)
+      let magic = Checkpoint.magic
+      if source.size >= magic.count, try source.bytes(count: magic.count, at: 0) == magic {
+        let checkpoint = try Checkpoint.read(path: file)
+        return (file, [checkpoint.parameters, checkpoint.buffers].flatMap(tensors))
+      }
+      do { return (file, try safetensors(file)) } catch let error as SafeTensorsError {
+        throw InitError(
+          "\(MessageText.quoted(file)) is not a checkpoint (it does not start with "
+            + "\(String(decoding: magic, as: UTF8.self))) and not a readable safetensors file: "
+            + "\(error)")
+      }
+    } catch let error as CheckpointError {
+      throw InitError(error.description)
     }
+  }
+
+  /// The tensors of a safetensors file.
+  private static func safetensors(_ file: String) throws -> [Tensor] {
     let safetensors = try SafeTensors.read(path: file)
     let floats = MemoryLayout<Float>.size
-    return (
-      file,
-      safetensors.tensors.map {
-        let range = $0.dataOffsets
-        return Tensor(
-          name: $0.name, shape: $0.shape,
-          values: safetensors.data[range.lowerBound / floats..<range.upperBound / floats])
-      }
-    )
+    return safetensors.tensors.map {
+      let range = $0.dataOffsets
+      return Tensor(
+        name: $0.name, shape: $0.shape,
+        values: safetensors.data[range.lowerBound / floats..<range.upperBound / floats])
+    }
   }
 
   private static func tensors(_ group: CheckpointTensors) -> [Tensor] {
