@@ -20,7 +20,7 @@ final class TransferTests: XCTestCase {
 
   /// d_model 32, 2 blocks, pre-LN: groups of 8704 (wte, wpe), 12704 (each block) and 64
   /// (norm_f) floats.
-  func config(_ extra: String = "") throws -> String {
+  func config(steps: Int = 8, _ extra: String = "") throws -> String {
     let text = """
       [model]
       d_model = 32
@@ -28,7 +28,7 @@ final class TransferTests: XCTestCase {
       n_layers = 2
       context = 16
       [train]
-      steps = 8
+      steps = \(steps)
       batch = 12
       warmup = 0
       eval_every = 0
@@ -70,7 +70,7 @@ final class TransferTests: XCTestCase {
     let export = try runDDP(["export", "--checkpoint", source, "--output", exported])
     XCTAssertEqual(export.status, 0, export.stderr)
     let expected = try evalLoss(source)
-    let still = try config("lr = 1e-30\nmin_lr = 0\nsteps = 1")
+    let still = try config(steps: 1, "lr = 1e-30\nmin_lr = 0")
     for (k, from) in [source, try CheckpointIO.resolve(source), exported].enumerated() {
       let out = work.appendingPathComponent("tuned-\(k)").path
       let (outcome, _) = try runWorkers(
@@ -91,8 +91,8 @@ final class TransferTests: XCTestCase {
   /// A model of another width is refused with one line naming the tensor and both shapes,
   /// exit code 2, on 1 and 2 workers, and no run folder is made.
   func testInitFromRefusesMismatchedShapes() throws {
-    let source = try train("source", workers: 1, config: try config("steps = 1"))
-    let wide = try config("steps = 1")
+    let source = try train("source", workers: 1, config: try config(steps: 1))
+    let wide = try config(steps: 1)
     for workers in [1, 2] {
       let out = work.appendingPathComponent("wide-\(workers)").path
       let (outcome, seconds) = try runWorkers(
