@@ -53,6 +53,27 @@ final class GradualUnfreezingTests: XCTestCase {
     }
   }
 
+  /// A group's first update after it unfreezes is bias-corrected with its own t = 1 (as
+  /// PyTorch's per-parameter step): zero moments give m̂ = g, v̂ = g², so each weight moves by
+  /// lr · g / (|g| + ε) ≈ ±lr besides the decay, not by the ≈ 0.45 lr of an uncorrected t.
+  func testUnfrozenGroupTakesFullFirstSteps() throws {
+    let trainer = try Trainer(run: config(unfreezeEvery: 2), trainTokens: transferTokens())
+    for _ in 0..<2 { _ = trainer.trainStep() }
+    XCTAssertEqual(trainer.unfreezing.lowestTrained(at: 2), 2, "block 1 joins at step 3")
+    let before = Array(trainer.model.parameters.buffer)
+    let stats = trainer.trainStep()
+    let (lr, decay) = (stats.learningRate, trainer.run.train.weightDecay)
+    let entry = try XCTUnwrap(trainer.model.layout.parameters.entry("h.1.mlp.fc.weight"))
+    var worst = 0.0
+    for i in entry.offset..<entry.offset + entry.count
+    where abs(trainer.model.gradients.buffer[i]) > 1e-5 {
+      let decayed = Double(before[i]) * (1 - lr * decay)
+      let moved = abs(Double(trainer.model.parameters.buffer[i]) - decayed)
+      worst = max(worst, abs(moved - lr) / lr)
+    }
+    XCTAssertLessThan(worst, 1e-2, "relative distance of |step| from lr")
+  }
+
   /// Stopping the backward above block k changes nothing in the gradients it still computes:
   /// they equal a full backward's bit for bit.
   func testTruncatedBackwardMatchesFullBackwardAbove() throws {

@@ -163,7 +163,7 @@ public final class Trainer {
       optimizer.update(
         parameters: model.parameters, gradients: model.gradients, lr: Float(lr),
         gradScale: clippingScale(norm: norm, maxNorm: run.train.clip), rateScales: rateScales,
-        frozenBelow: frozenBelow)
+        frozenBelow: frozenBelow, skippedUpdates: skippedUpdates(at: step))
     } else {
       model.buffers.copy(from: buffersBeforeStep)
     }
@@ -172,6 +172,13 @@ public final class Trainer {
       loss: loss / Double(accumulation), gradNorm: norm, learningRate: lr,
       tokens: accumulation * microBatch * run.model.context, nonFinite: !finite,
       stopRequested: stopping)
+  }
+
+  /// Per parameter entry, the steps before `step` in which its group was frozen (nil without
+  /// gradual unfreezing): AdamW's bias correction counts each group's own updates.
+  func skippedUpdates(at step: Int) -> [Int]? {
+    guard run.train.unfreeze == .gradual else { return nil }
+    return groups.groupOfEntry.map { min(step, unfreezing.firstStep(ofGroup: $0)) }
   }
 
   /// The schedule shape of a `train.schedule` value.

@@ -24,6 +24,11 @@ public struct Unfreezing: Sendable, Equatable {
     (self.kind, self.every, self.top) = (kind, max(1, every), top)
   }
 
+  /// The first step (from 0) in which group `g` trains.
+  public func firstStep(ofGroup g: Int) -> Int {
+    kind == .gradual ? max(0, top - g) * every : 0
+  }
+
   /// The lowest layer group that trains in step `step` (counted from 0).
   public func lowestTrained(at step: Int) -> Int {
     kind == .gradual ? max(0, top - step / every) : 0
