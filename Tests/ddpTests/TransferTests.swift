@@ -20,13 +20,14 @@ final class TransferTests: XCTestCase {
 
   /// d_model 32, 2 blocks, pre-LN: groups of 8704 (wte, wpe), 12704 (each block) and 64
   /// (norm_f) floats.
-  func config(steps: Int = 8, _ extra: String = "") throws -> String {
+  func config(steps: Int = 8, norm: String = "layernorm", _ extra: String = "") throws -> String {
     let text = """
       [model]
       d_model = 32
       n_heads = 4
       n_layers = 2
       context = 16
+      norm = "\(norm)"
       [train]
       steps = \(steps)
       batch = 12
@@ -112,6 +113,22 @@ final class TransferTests: XCTestCase {
       XCTAssertTrue(outcome.stderr.contains("but (256, 64) in this model"), outcome.stderr)
       XCTAssertFalse(FileManager.default.fileExists(atPath: out))
     }
+  }
+
+  /// SyncBatchNorm with gradual unfreezing: frozen blocks skip their backward, and with it
+  /// their backward statistics all-reduce, on every rank alike (no hang), and 2 workers still
+  /// match 1. Per step all 5 norm layers exchange forward statistics; backward ones come from
+  /// norm_f alone in steps 1-2, + block 1's two in steps 3-4, all 5 in steps 5-6.
+  func testGradualUnfreezingWithSyncBatchNorm() throws {
+    let path = try config(
+      steps: 6, norm: "syncbatchnorm", "unfreeze = \"gradual\"\nunfreeze_every = 2")
+    let (single, _) = try trainAndRead(path, workers: 1, in: work)
+    let (parallel, summary) = try trainAndRead(path, workers: 2, in: work)
+    let difference = largestDifference(
+      single, parallel, skipping: DistributedTrainingTests.gradientFree)
+    XCTAssertLessThan(difference, summationOrderTolerance)
+    XCTAssertEqual(
+      collectiveCounters(summary, "norm_stats")["calls"] as? Int, 6 * 5 + 2 * (1 + 3 + 5))
   }
 
   /// Gradual unfreezing every 2 steps with discriminative rates and STLR: 2 workers end with
