@@ -156,7 +156,7 @@ extension RunConfig {
     .int("train", "grad_accum", \.train.gradAccum, "micro-steps per step; divides batch"),
     .double("train", "lr", \.train.lr, "peak learning rate"),
     .int("train", "warmup", \.train.warmup, "steps of linear warmup"),
-    .choice("train", "schedule", \.train.schedule, "cosine constant"),
+    .choice("train", "schedule", \.train.schedule, "cosine constant stlr"),
     .double("train", "min_lr", \.train.minLR, "cosine floor; at most lr"),
     .double("train", "weight_decay", \.train.weightDecay, "AdamW decay on matrices"),
     .double("train", "beta1", \.train.beta1, "AdamW, in [0, 1)"),
@@ -174,6 +174,14 @@ extension RunConfig {
     .optionalDouble(
       "train", "memory_limit_gb", \.train.memoryLimitGB, "most GB per worker; unset = no limit"),
     .int("train", "nudge_step", \.train.nudgeStep, "nudge all parameters 1 ulp after it; 0 = off"),
+    .string(
+      "train", "init_from", \.train.initFrom, "checkpoint, run folder, safetensors; \"\" = none"),
+    .double(
+      "train", "lr_decay_per_layer", \.train.lrDecayPerLayer, "lr / this^(top - group); 1 = off"),
+    .double("train", "stlr_cut_frac", \.train.stlrCutFrac, "stlr: fraction of steps rising"),
+    .double("train", "stlr_ratio", \.train.stlrRatio, "stlr: lr / lowest lr"),
+    .choice("train", "unfreeze", \.train.unfreeze, "none gradual"),
+    .int("train", "unfreeze_every", \.train.unfreezeEvery, "steps between unfreezings (gradual)"),
     .string("data", "path", \.data.path, "text file or directory of text files"),
     .double("data", "val_fraction", \.data.valFraction, "documents held out, in (0, 1)"),
     .double("distributed", "bucket_mb", \.distributed.bucketMB, "gradient bucket, MiB"),

@@ -47,6 +47,17 @@ public enum ScheduleKind: String, CaseIterable, Sendable {
   case cosine
   /// `lr` from the end of warmup to the last step.
   case constant
+  /// Slanted triangular (Howard & Ruder 2018, eq. 3): a short linear rise to `lr` over
+  /// `stlr_cut_frac` of the steps, then a long linear decay to `lr / stlr_ratio`; no warmup.
+  case stlr
+}
+
+/// Which layer groups train at the start and when the others join (`train.unfreeze`).
+public enum UnfreezeKind: String, CaseIterable, Sendable {
+  /// Every group trains from the first step.
+  case none
+  /// The top group alone first; one more group downwards every `train.unfreeze_every` steps.
+  case gradual
 }
 
 /// A string-valued choice a config key accepts, with the noun its error messages use.
@@ -60,6 +71,7 @@ extension Placement: ConfigChoice { static var noun: String { "a placement" } }
 extension AttentionKind: ConfigChoice { static var noun: String { "an attention kind" } }
 extension ScheduleKind: ConfigChoice { static var noun: String { "a schedule" } }
 extension InitKind: ConfigChoice { static var noun: String { "an initialization" } }
+extension UnfreezeKind: ConfigChoice { static var noun: String { "an unfreezing" } }
 
 extension ConfigChoice {
   /// Every accepted raw value, in declaration order.

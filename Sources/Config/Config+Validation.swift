@@ -41,6 +41,7 @@ extension RunConfig {
         key: "train.seed", value: String(train.seed), expected: ConfigField.seedRange)
     }
     try validateRates()
+    try validateTransfer()
     guard footprint(microBatch: train.batch / train.gradAccum) != nil else {
       throw ConfigError.impossibleSize(
         "model.d_model = \(model.dModel), model.n_layers = \(model.nLayers), model.context = "
@@ -89,6 +90,21 @@ extension RunConfig {
       timeout.isFinite && timeout > 0 && timeout <= largest, "distributed.timeout_s",
       .double(timeout),
       "seconds, a number > 0 and <= \(ConfigValue.double(largest).toml) (one day)")
+  }
+
+  /// The transfer keys: discriminative rates, STLR and unfreezing.
+  private func validateTransfer() throws {
+    let decay = train.lrDecayPerLayer
+    try require(
+      decay.isFinite && decay >= 1, "train.lr_decay_per_layer", .double(decay),
+      "a finite number >= 1 (1 = one rate for every layer group; ULMFiT uses 2.6)")
+    let cut = train.stlrCutFrac
+    try require(cut > 0 && cut < 1, "train.stlr_cut_frac", .double(cut), "a number in (0, 1)")
+    let ratio = train.stlrRatio
+    try require(
+      ratio.isFinite && ratio >= 1, "train.stlr_ratio", .double(ratio), "a finite number >= 1")
+    try require(
+      train.unfreezeEvery > 0, "train.unfreeze_every", .int(train.unfreezeEvery), "an integer > 0")
   }
 
   private func require(

@@ -11,6 +11,7 @@
 /// [train]        # steps batch grad_accum lr warmup schedule min_lr weight_decay beta1 beta2
 ///                # clip seed eval_every eval_batches checkpoint_every keep_checkpoints
 ///                # skip_nonfinite memory_limit_gb (optional: left out, no limit)
+///                # init_from lr_decay_per_layer stlr_cut_frac stlr_ratio unfreeze unfreeze_every
 /// [data]         # path val_fraction
 /// [distributed]  # bucket_mb overlap check_every timing_barriers timeout_s
 /// ```
@@ -130,6 +131,25 @@ public struct TrainConfig: Sendable, Equatable {
   /// A twin of a run that differs from it by float noise alone: `ddp compare` measures how far
   /// such noise carries in the sweep's own runs, the scale its parity verdict is judged on.
   public var nudgeStep: Int
+
+  // MARK: Transfer (ULMFiT, Howard & Ruder 2018; README "Transfer")
+
+  /// `init_from`: parameters to start from: a checkpoint file, a run folder (its newest intact
+  /// checkpoint) or a safetensors file as `ddp export` writes it; `""` starts from the seed's
+  /// initialization. Parameters only: the optimizer starts fresh at step 0.
+  public var initFrom = ""
+  /// `lr_decay_per_layer`: discriminative learning rates; layer group g trains at
+  /// `lr / lr_decay_per_layer^(top − g)` (1: every group at `lr`; ULMFiT uses 2.6).
+  public var lrDecayPerLayer = 1.0
+  /// `stlr_cut_frac`: with `schedule = "stlr"`, the fraction of the steps spent rising.
+  public var stlrCutFrac = 0.1
+  /// `stlr_ratio`: with `schedule = "stlr"`, how much smaller the lowest rate is than `lr`.
+  public var stlrRatio = 32.0
+  /// `unfreeze`: `none` trains every layer group from the start; `gradual` starts with the top
+  /// group alone and unfreezes one more group downwards every ``unfreezeEvery`` steps.
+  public var unfreeze = UnfreezeKind.none
+  /// `unfreeze_every`: steps between two unfreezings with `unfreeze = "gradual"`.
+  public var unfreezeEvery = 100
 
   /// Creates a train section; the defaults are the `configs/fortunes.toml` recipe.
   public init(

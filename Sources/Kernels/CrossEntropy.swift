@@ -37,9 +37,10 @@ public func crossEntropyForward(
 /// dh   += dlogits · wte
 /// dwte += dlogitsᵀ · h
 /// ```
-/// Overwrites `probs` with `dlogits`.
+/// Overwrites `probs` with `dlogits`. A nil `dwte` skips its GEMM (wte frozen: gradual
+/// unfreezing).
 public func crossEntropyBackward(
-  dh: UnsafeMutablePointer<Float>, dwte: UnsafeMutablePointer<Float>,
+  dh: UnsafeMutablePointer<Float>, dwte: UnsafeMutablePointer<Float>?,
   probs: UnsafeMutablePointer<Float>, h: UnsafePointer<Float>, wte: UnsafePointer<Float>,
   targets: UnsafePointer<Int32>, dloss: Float, rows n: Int, channels c: Int, vocabulary v: Int
 ) {
@@ -52,6 +53,7 @@ public func crossEntropyBackward(
   cblas_sgemm(
     CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(n), Int32(c), Int32(v),
     1, probs, Int32(v), wte, Int32(c), 1, dh, Int32(c))
+  guard let dwte else { return }
   cblas_sgemm(
     CblasRowMajor, CblasTrans, CblasNoTrans, Int32(v), Int32(c), Int32(n),
     1, probs, Int32(v), h, Int32(c), 1, dwte, Int32(c))

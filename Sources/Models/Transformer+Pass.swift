@@ -47,7 +47,14 @@ extension Transformer {
   /// Backward of the last (training) `forward`, adding `lossScale · ∂loss/∂θ` into `gradients`.
   /// `onBlockDone(i)` is called as soon as block i's gradients are final (blocks finish in
   /// reverse order), so a caller can start reducing them while earlier blocks run.
-  public func backward(lossScale: Float = 1, onBlockDone: ((Int) -> Void)? = nil) {
+  ///
+  /// With `firstBlock` set (frozen layers below it: gradual unfreezing), the backward stops
+  /// after block `firstBlock` (`nLayers`: after the final norm): the blocks below and the
+  /// embeddings get no gradient, and the tied head's `wte` gradient GEMM is skipped. Their
+  /// gradients keep what they held.
+  public func backward(
+    lossScale: Float = 1, firstBlock: Int? = nil, onBlockDone: ((Int) -> Void)? = nil
+  ) {
     precondition(training, "backward needs a training-mode forward")
     let (b, t, c) = (batch, config.context, config.dModel)
     let n = b * t
@@ -55,15 +62,18 @@ extension Transformer {
     let grads = BackwardSlots(
       stream: work.stream, delta: work.delta, normGrad: work.normGrad, y: work.y, count: n * c)
     grads.stream.update(repeating: 0, count: n * c)
+    let headWTE: UnsafeMutablePointer<Float>? = firstBlock == nil ? g[layout.wte] : nil
     crossEntropyBackward(
-      dh: placement.headGradient(grads), dwte: g[layout.wte], probs: probs, h: hidden,
-      wte: p[layout.wte], targets: targets, dloss: lossScale, rows: n, channels: c,
-      vocabulary: config.vocabSize)
+      dh: placement.headGradient(grads), dwte: headWTE,
+      probs: probs, h: hidden, wte: p[layout.wte], targets: targets, dloss: lossScale, rows: n,
+      channels: c, vocabulary: config.vocabSize)
     placement.backwardEnd(self, grads)
-    for s in sublayers.indices.reversed() {
+    let lowest = 2 * min(max(firstBlock ?? 0, 0), config.nLayers)  // (first sublayer)
+    for s in sublayers.indices.reversed() where s >= lowest {
       placement.backward(self, s, grads)
       if s % 2 == 0, s > 0 { onBlockDone?(s / 2) }
     }
+    guard firstBlock == nil else { return }
     placement.backwardStart(self, grads)
     embeddingBackward(
       dwte: g[layout.wte], dwpe: g[layout.wpe], dout: grads.stream, tokens: tokens, batch: b,

@@ -38,8 +38,8 @@ final class ConfigTests: XCTestCase {
   }
 
   func testEveryKeyIsKnownOnceAndInTheIssueOrder() {
-    XCTAssertEqual(RunConfig.knownKeys.count, 36)
-    XCTAssertEqual(Set(RunConfig.knownKeys).count, 36)
+    XCTAssertEqual(RunConfig.knownKeys.count, 42)
+    XCTAssertEqual(Set(RunConfig.knownKeys).count, 42)
     let first = ["model.tokenizer", "model.d_model", "model.n_heads"]
     XCTAssertEqual(Array(RunConfig.knownKeys.prefix(3)), first)
     XCTAssertEqual(RunConfig.knownKeys.last, "distributed.timeout_s")
@@ -368,5 +368,39 @@ final class ConfigTests: XCTestCase {
     try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
     addTeardownBlock { try? FileManager.default.removeItem(at: url) }
     return url
+  }
+}
+
+/// The transfer keys of `[train]` (README, "Transfer"): accepted values round-trip, impossible
+/// ones are refused naming the key.
+final class TransferConfigTests: XCTestCase {
+  func testTransferKeysRoundTripAndBadValuesAreRefused() throws {
+    let text = """
+      [train]
+      init_from = "runs/pretrained"
+      lr_decay_per_layer = 2.6
+      schedule = "stlr"
+      stlr_cut_frac = 0.1
+      stlr_ratio = 32
+      unfreeze = "gradual"
+      unfreeze_every = 50
+      """
+    let config = try RunConfig.load(tomlText: text)
+    XCTAssertEqual(config.train.initFrom, "runs/pretrained")
+    XCTAssertEqual(config.train.lrDecayPerLayer, 2.6)
+    XCTAssertEqual(config.train.schedule, .stlr)
+    XCTAssertEqual(config.train.unfreeze, .gradual)
+    XCTAssertEqual(config.train.unfreezeEvery, 50)
+    XCTAssertEqual(try RunConfig.load(tomlText: config.tomlText), config)
+    let bad = [
+      "train.lr_decay_per_layer=0.5", "train.stlr_cut_frac=1", "train.stlr_ratio=0.5",
+      "train.unfreeze_every=0", "train.unfreeze=sometimes",
+    ]
+    for override in bad {
+      XCTAssertThrowsError(try RunConfig.load(tomlText: "", overrides: [override])) { error in
+        let key = String(override.prefix { $0 != "=" })
+        XCTAssertTrue("\(error)".contains(key), "\(error)")
+      }
+    }
   }
 }

@@ -179,6 +179,23 @@ final class BadInputTests: XCTestCase {
       arguments: ["train", "--out", "$WORK/valid", "--resume", "--set", "model.norm=batchnorm"],
       expected: "written for a different model"),
 
+    // MARK: train.init_from (a fresh run starting from another run's weights)
+    BadInput(
+      name: "init_from a missing file", arguments: good(["--set", "train.init_from=$WORK/none"]),
+      expected: "train.init_from: checkpoint: cannot read"),
+    BadInput(
+      name: "init_from a run of another shape",
+      arguments: good(["--set", "train.init_from=$WORK/valid", "--set", "model.d_model=32"]),
+      expected: "train.init_from: tensor wte.weight has shape (256, 16) in"),
+    BadInput(
+      name: "init_from a run whose only checkpoint is damaged",
+      arguments: good(["--set", "train.init_from=$WORK/bit"]),
+      expected: "train.init_from: checkpoint:"),
+    BadInput(
+      name: "init_from a file that holds no weights",
+      arguments: good(["--set", "train.init_from=$WORK/good.toml"]),
+      expected: "is not a checkpoint (it does not start with DDPCKPT1)"),
+
     // MARK: Resumes that would continue a different run
     BadInput(
       name: "--resume changing the learning rate",

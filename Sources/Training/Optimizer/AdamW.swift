@@ -36,14 +36,32 @@ public final class AdamW {
 
   /// Applies one update to `parameters` from `gradients` (scaled by `gradScale`, the clipping
   /// factor) with learning rate `lr`.
+  ///
+  /// - Parameters:
+  ///   - rateScales: one factor per layout entry, entry k trains at `lr · rateScales[k]`
+  ///     (discriminative learning rates, ``LayerGroups/rateScales(decay:)``); nil: all at `lr`.
+  ///   - frozenBelow: entries starting before this float offset are frozen: neither they nor
+  ///     their moments change.
+  ///   - skippedUpdates: per layout entry, how many of the updates so far it sat out frozen;
+  ///     its bias correction uses `t = step − skipped` (at least 1), its own count of updates,
+  ///     as PyTorch's per-parameter state: a group unfrozen late takes full first steps.
   public func update(
-    parameters: FlatTensors, gradients: FlatTensors, lr: Float, gradScale: Float = 1
+    parameters: FlatTensors, gradients: FlatTensors, lr: Float, gradScale: Float = 1,
+    rateScales: [Float]? = nil, frozenBelow: Int = 0, skippedUpdates: [Int]? = nil
   ) {
     step += 1
-    let stepSize = lr / (1 - Float(Double(beta1).power(step)))
-    let secondScale = 1 / (1 - Float(Double(beta2).power(step)))
     let (b1, b2, eps) = (beta1, beta2, epsilon)
-    for entry in parameters.layout.entries {
+    var corrections: (t: Int, first: Float, second: Float) = (0, 0, 0)
+    for (k, entry) in parameters.layout.entries.enumerated() where entry.offset >= frozenBelow {
+      let t = max(1, step - (skippedUpdates?[k] ?? 0))
+      if t != corrections.t {
+        corrections = (
+          t, 1 - Float(Double(beta1).power(t)), 1 / (1 - Float(Double(beta2).power(t)))
+        )
+      }
+      let secondScale = corrections.second
+      let lr = lr * (rateScales?[k] ?? 1)
+      let stepSize = lr / corrections.first
       let shrink = 1 - lr * (entry.isVector ? 0 : weightDecay)  // decoupled decay: θ·(1 − lr·λ)
       let p = parameters[entry.offset]
       let g = gradients[entry.offset]

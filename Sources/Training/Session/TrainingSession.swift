@@ -65,6 +65,13 @@ public final class TrainingSession {
           throw RunError(
             "--stop-at \(stopAt) is not after step \(trainer.step), where the run resumes")
         }
+      } else if !run.train.initFrom.isEmpty, communicator.rank == 0 {
+        // Rank 0 alone reads it (the file need only be where rank 0 runs, as run folders
+        // are); broadcastState below hands the weights to the other ranks.
+        let outcome = try InitialWeights.load(
+          from: run.train.initFrom, parameters: trainer.model.parameters,
+          buffers: trainer.model.buffers)
+        print("ddp train: " + outcome.summary)
       }
       return (run, corpus, trainer)
     }

@@ -32,6 +32,9 @@ public final class GradientBuckets {
   let communicator: any Communicator
   let gradients: FlatTensors
   private var pending: [PendingReduction?]
+  /// Gradients before this float offset belong to frozen layer groups (gradual unfreezing):
+  /// they are not all-reduced; a bucket that straddles it sends only its part above.
+  var firstTrainable = 0
 
   init(model: Transformer, communicator: any Communicator, bucketMB: Double) {
     self.communicator = communicator
@@ -79,13 +82,21 @@ public final class GradientBuckets {
     return name.hasPrefix("norm_f") ? layers - 1 : -1
   }
 
+  /// The part of `bucket` above ``firstTrainable`` (empty when it is all frozen).
+  private func trainable(_ bucket: Bucket) -> Range<Int> {
+    max(
+      bucket.range.lowerBound, min(firstTrainable, bucket.range.upperBound))..<bucket.range
+      .upperBound
+  }
+
   /// Starts the all-reduce of every bucket the backward has finished once block `done` is done,
   /// and gives MPI a chance to progress the ones already started.
   func blockDone(_ done: Int) {
     for (i, bucket) in buckets.enumerated() where pending[i] == nil && bucket.readyAfter >= done {
+      let range = trainable(bucket)
+      guard !range.isEmpty else { continue }
       pending[i] = communicator.startAllReduceSum(
-        gradients.pointer + bucket.range.lowerBound, count: bucket.range.count,
-        category: .gradients)
+        gradients.pointer + range.lowerBound, count: range.count, category: .gradients)
     }
     for reduction in pending { if let reduction { _ = communicator.testCompletion(reduction) } }
   }
@@ -107,12 +118,14 @@ public final class GradientBuckets {
     }
     let queueRest = pending.contains { $0?.runsInBackground == true }
     for (i, bucket) in buckets.enumerated() where pending[i] == nil {
-      let buffer = gradients.pointer + bucket.range.lowerBound
+      let range = trainable(bucket)
+      guard !range.isEmpty else { continue }
+      let buffer = gradients.pointer + range.lowerBound
       if queueRest {
         pending[i] = communicator.startAllReduceSum(
-          buffer, count: bucket.range.count, category: .gradients)
+          buffer, count: range.count, category: .gradients)
       } else {
-        communicator.allReduceSum(buffer, count: bucket.range.count, category: .gradients)
+        communicator.allReduceSum(buffer, count: range.count, category: .gradients)
       }
     }
     for i in pending.indices {

@@ -40,6 +40,13 @@ public final class Trainer {
   public let model: Transformer
   public let optimizer: AdamW
   public let schedule: LearningRateSchedule
+  /// ULMFiT's layer groups: discriminative rates and gradual unfreezing act on them.
+  public let groups: LayerGroups
+  /// Which groups train in each step (`train.unfreeze`).
+  public let unfreezing: Unfreezing
+  /// Per parameter entry, its group's learning-rate factor; nil when every group trains at
+  /// `lr` (`train.lr_decay_per_layer = 1`).
+  let rateScales: [Float]?
   public var sampler: BatchSampler
   /// Optimizer steps completed.
   public var step = 0
@@ -79,9 +86,16 @@ public final class Trainer {
     optimizer = AdamW(
       layout: model.layout.parameters, beta1: Float(run.train.beta1),
       beta2: Float(run.train.beta2), weightDecay: Float(run.train.weightDecay))
-    schedule = LearningRateSchedule(
+    var schedule = LearningRateSchedule(
       peak: run.train.lr, minimum: run.train.minLR, warmup: run.train.warmup,
-      steps: run.train.steps, shape: run.train.schedule == .cosine ? .cosine : .constant)
+      steps: run.train.steps, shape: Self.shape(run.train.schedule))
+    (schedule.cutFraction, schedule.ratio) = (run.train.stlrCutFrac, run.train.stlrRatio)
+    self.schedule = schedule
+    groups = LayerGroups(parameters: model.layout.parameters, layers: run.model.nLayers)
+    unfreezing = Unfreezing(
+      kind: run.train.unfreeze, every: run.train.unfreezeEvery, top: groups.top)
+    rateScales =
+      run.train.lrDecayPerLayer == 1 ? nil : groups.rateScales(decay: run.train.lrDecayPerLayer)
     // The data generator is seeded apart from initialization, so both can be reasoned about.
     sampler = BatchSampler(
       tokens: trainTokens, context: run.model.context,
@@ -110,6 +124,9 @@ public final class Trainer {
   public func trainStep(stopRequested: Bool = false) -> StepStatistics {
     let accumulation = run.train.gradAccum
     let workers = communicator.size
+    let lowestGroup = unfreezing.lowestTrained(at: step)
+    let frozenBelow = groups.firstOffset(ofGroup: lowestGroup)
+    buckets.firstTrainable = frozenBelow
     model.zeroGradients()
     buffersBeforeStep.copy(from: model.buffers)
     observer?.stepBegins(communicator.accounting)
@@ -124,6 +141,7 @@ public final class Trainer {
       let overlap = workers > 1 && micro == accumulation - 1 && run.distributed.overlap
       model.backward(
         lossScale: 1 / Float(accumulation * workers),
+        firstBlock: lowestGroup > 0 ? lowestGroup - 1 : nil,  // group g + 1 is block g
         onBlockDone: overlap ? { [buckets] in buckets.blockDone($0) } : nil)
     }
     if workers > 1 {
@@ -144,7 +162,8 @@ public final class Trainer {
     if finite {
       optimizer.update(
         parameters: model.parameters, gradients: model.gradients, lr: Float(lr),
-        gradScale: clippingScale(norm: norm, maxNorm: run.train.clip))
+        gradScale: clippingScale(norm: norm, maxNorm: run.train.clip), rateScales: rateScales,
+        frozenBelow: frozenBelow, skippedUpdates: skippedUpdates(at: step))
     } else {
       model.buffers.copy(from: buffersBeforeStep)
     }
@@ -153,6 +172,22 @@ public final class Trainer {
       loss: loss / Double(accumulation), gradNorm: norm, learningRate: lr,
       tokens: accumulation * microBatch * run.model.context, nonFinite: !finite,
       stopRequested: stopping)
+  }
+
+  /// Per parameter entry, the steps before `step` in which its group was frozen (nil without
+  /// gradual unfreezing): AdamW's bias correction counts each group's own updates.
+  func skippedUpdates(at step: Int) -> [Int]? {
+    guard run.train.unfreeze == .gradual else { return nil }
+    return groups.groupOfEntry.map { min(step, unfreezing.firstStep(ofGroup: $0)) }
+  }
+
+  /// The schedule shape of a `train.schedule` value.
+  static func shape(_ kind: ScheduleKind) -> LearningRateSchedule.Shape {
+    switch kind {
+    case .cosine: .cosine
+    case .constant: .constant
+    case .stlr: .stlr
+    }
   }
 
   /// Makes every rank's state rank 0's: parameters, buffers, AdamW moments (a broadcast, so a
