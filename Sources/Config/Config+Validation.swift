@@ -41,6 +41,7 @@ extension RunConfig {
         key: "train.seed", value: String(train.seed), expected: ConfigField.seedRange)
     }
     try validateRates()
+    try validateClassifier()
     guard footprint(microBatch: train.batch / train.gradAccum) != nil else {
       throw ConfigError.impossibleSize(
         "model.d_model = \(model.dModel), model.n_layers = \(model.nLayers), model.context = "
