@@ -139,7 +139,7 @@ final class CommandLineTests: XCTestCase {
     }
     XCTAssertGreaterThan(examples.count, 10, "examples found")
     let commands: [[String]] = [
-      [], ["train"], ["eval"], ["sample"], ["export"], ["bench"], ["bench", "model"],
+      [], ["train"], ["eval"], ["classify"], ["sample"], ["export"], ["bench"], ["bench", "model"],
       ["bench", "allreduce"], ["bench", "norms"], ["compare"], ["experiment"], ["probe"],
       ["model-cost"],
     ]

@@ -1,0 +1,76 @@
+import Config
+import Kernels
+import Models
+import TestSupport
+import XCTest
+
+/// The whole model with the classifier head against finite differences, every parameter
+/// tensor (head and body), with tolerances as ``modelGradientTolerance`` explains.
+final class ClassifierGradientTests: XCTestCase {
+  func testClassifierBackwardMatchesFiniteDifferences() throws {
+    for placement in Placement.allCases {
+      for norm in [NormKind.layernorm, .batchnorm] {
+        try check(norm: norm, placement: placement)
+      }
+    }
+  }
+
+  func check(norm: NormKind, placement: Placement) throws {
+    var config = ModelConfig(
+      dModel: 8, nHeads: 2, nLayers: 2, context: 5, norm: norm, placement: placement)
+    (config.head, config.headHidden, config.classCount) = (.classifier, 6, 3)
+    let model = try Transformer(config: config, batch: 3, seed: 7)
+    var rng = SplitMix64(seed: 11)
+    for entry in model.layout.parameters.entries {
+      let p = model.parameters[entry.offset]
+      let isNormWeight = entry.isVector && entry.name.hasSuffix(".weight")
+      for i in 0..<entry.count {
+        let u = rng.nextUnitFloat()
+        p[i] = isNormWeight ? 0.6 + 0.8 * u : (entry.isVector ? 0.4 * (u - 0.5) : 0.8 * (u - 0.5))
+      }
+    }
+    let lengths: [Int32] = [5, 3, 1]  // full, padded, a single byte
+    var tokens = (0..<15).map { _ in Int32(1 + rng.next() % 255) }
+    for s in 0..<3 { for p in Int(lengths[s])..<5 { tokens[s * 5 + p] = 0 } }
+    let labels: [Int32] = [2, 0, 1]
+    model.zeroGradients()
+    model.classify(tokens: tokens, lengths: lengths, labels: labels)
+    model.backward()
+    let label = "\(norm)/\(placement)"
+    for entry in model.layout.parameters.entries {
+      let view = model.parameters[entry.offset]
+      let analytic = Array(UnsafeBufferPointer(start: model.gradients[entry.offset], count: entry.count))
+      var numeric = [Float](repeating: 0, count: entry.count)
+      let h: Float = 1e-2
+      for i in 0..<entry.count {
+        let saved = view[i]
+        let at = { (x: Float) -> Double in
+          view[i] = x
+          return Double(model.classify(tokens: tokens, lengths: lengths, labels: labels))
+        }
+        let near = at(saved + h) - at(saved - h)
+        let far = at(saved + 2 * h) - at(saved - 2 * h)
+        view[i] = saved
+        numeric[i] = Float((8 * near - far) / (12 * Double(h)))
+      }
+      let error = maxRelativeError(analytic, numeric, floor: modelGradientFloor)
+      XCTAssertLessThan(error, modelGradientTolerance, "\(label) \(entry.name)")
+    }
+    XCTAssertNotNil(model.layout.parameters.entry("classifier.fc2.weight"))
+    XCTAssertEqual(model.layout.parameters.entry("classifier.fc1.weight")?.shape, [6, 24])
+  }
+
+  /// Padding never reaches a document's pooled features: changing the bytes after a
+  /// document's length leaves its probabilities bit for bit (causal attention, pooling over
+  /// real positions).
+  func testPaddingDoesNotChangeTheResult() throws {
+    var config = ModelConfig(dModel: 8, nHeads: 2, nLayers: 2, context: 6)
+    (config.head, config.classCount) = (.classifier, 4)
+    let model = try Transformer(config: config, batch: 1, seed: 3)
+    func probabilities(_ tokens: [Int32]) -> [Float] {
+      model.classify(tokens: tokens, lengths: [3], labels: [1], training: false)
+      return (0..<4).map { model.classProbabilities(sequence: 0)[$0] }
+    }
+    XCTAssertEqual(probabilities([65, 66, 67, 0, 0, 0]), probabilities([65, 66, 67, 9, 200, 31]))
+  }
+}
