@@ -20,8 +20,8 @@ struct ClassifyCommand: ParsableCommand {
       the probabilities summing to 1.
 
       Example:
-        ddp classify --checkpoint runs/classify --text "My program has a bug in its compiler."
-        printf 'Vote early, vote often.\\nI love my job.\\n' | ddp classify --checkpoint runs/classify
+        ddp classify --checkpoint runs/classify --text "A bug in the compiler."
+        ddp classify --checkpoint runs/classify < texts.txt
       """)
 
   @Option(help: "Checkpoint file or run directory of a classifier run.") var checkpoint: String
