@@ -8,10 +8,11 @@
 ///
 /// ```toml
 /// [model]        # tokenizer d_model n_heads n_layers context norm placement attention
+///                # head head_hidden
 /// [train]        # steps batch grad_accum lr warmup schedule min_lr weight_decay beta1 beta2
 ///                # clip seed eval_every eval_batches checkpoint_every keep_checkpoints
 ///                # skip_nonfinite memory_limit_gb (optional: left out, no limit)
-/// [data]         # path val_fraction
+/// [data]         # path val_fraction classes test_fraction lm_text
 /// [distributed]  # bucket_mb overlap check_every timing_barriers timeout_s
 /// ```
 public struct RunConfig: Sendable, Equatable {

@@ -141,7 +141,7 @@ final class CommandLineTests: XCTestCase {
     let commands: [[String]] = [
       [], ["train"], ["eval"], ["classify"], ["sample"], ["export"], ["bench"], ["bench", "model"],
       ["bench", "allreduce"], ["bench", "norms"], ["compare"], ["experiment"], ["probe"],
-      ["model-cost"],
+      ["model-cost"], ["report"],
     ]
     var lines: Set<String> = []
     for command in commands {

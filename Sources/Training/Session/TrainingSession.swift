@@ -344,7 +344,8 @@ public final class TrainingSession {
     }
     print(
       "ddp train: done, \(trainer.step) steps, validation loss \(fmt(validationLoss, 4)) "
-        + "nats/byte; \(directory.path)/summary.json")
+        + (trainer.classDocuments == nil ? "nats/byte" : "nats/document")
+        + "; \(directory.path)/summary.json")
   }
 
   /// The block weight-gradient norms of the step just taken, by tensor, for metrics.jsonl.
