@@ -151,6 +151,8 @@ extension RunConfig {
     .choice(
       "model", "attention", \.model.attention, AttentionKind.accepted.joined(separator: " ")),
     .choice("model", "init", \.model.initialization, InitKind.accepted.joined(separator: " ")),
+    .choice("model", "head", \.model.head, "lm classifier (classes from data.classes)"),
+    .int("model", "head_hidden", \.model.headHidden, "classifier hidden width"),
     .int("train", "steps", \.train.steps, "optimizer steps"),
     .int("train", "batch", \.train.batch, "sequences per step over all workers"),
     .int("train", "grad_accum", \.train.gradAccum, "micro-steps per step; divides batch"),
@@ -184,6 +186,9 @@ extension RunConfig {
     .int("train", "unfreeze_every", \.train.unfreezeEvery, "steps between unfreezings (gradual)"),
     .string("data", "path", \.data.path, "text file or directory of text files"),
     .double("data", "val_fraction", \.data.valFraction, "documents held out, in (0, 1)"),
+    .string("data", "classes", \.data.classes, "fortune files as labels, a,b,...; empty = none"),
+    .double("data", "test_fraction", \.data.testFraction, "labelled test split, in (0, 1)"),
+    .choice("data", "lm_text", \.data.lmText, "LM text with classes: never their held-out"),
     .double("distributed", "bucket_mb", \.distributed.bucketMB, "gradient bucket, MiB"),
     .bool("distributed", "overlap", \.distributed.overlap, "all-reduce during backward"),
     .int("distributed", "check_every", \.distributed.checkEvery, "steps between checks; 0 = off"),

@@ -32,15 +32,19 @@ extension RunConfig {
     let perBlockParameters = size.sum(
       size.product(12, c, c), size.product(17, c),
       m.attention == .fastweight ? size.sum(size.product(h, c), h) : 0)
+    let (d, k) = m.head == .classifier ? (m.headHidden, m.classCount) : (0, 0)
+    let classifier = size.sum(size.product(3, c, d), d, size.product(k, d), k)
     let parameters = size.sum(
       size.product(v, c), size.product(t, c), size.product(l, perBlockParameters),
-      size.product(2, c))
+      size.product(2, c), classifier)
     let n = size.product(microBatch, t)
     let statistics = max(n, c + 1)
     let block = size.sum(
       size.product(24, n, c), size.product(4, statistics), size.product(4, n, h),
       size.product(microBatch, h, t, t))
-    let head = size.sum(size.product(4, n, c), size.product(2, statistics), size.product(n, v))
+    let head = size.sum(
+      size.product(4, n, c), size.product(2, statistics), size.product(n, v),
+      k > 0 ? size.product(microBatch, size.sum(size.product(7, c), size.product(2, d), k)) : 0)
     let scratch = size.sum(
       size.product(13, n, c), size.product(n, h), size.product(t, t), size.product(t, c / h), t,
       size.product(2, c), 1)

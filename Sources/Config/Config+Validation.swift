@@ -42,6 +42,7 @@ extension RunConfig {
     }
     try validateRates()
     try validateTransfer()
+    try validateClassifier()
     guard footprint(microBatch: train.batch / train.gradAccum) != nil else {
       throw ConfigError.impossibleSize(
         "model.d_model = \(model.dModel), model.n_layers = \(model.nLayers), model.context = "

@@ -8,20 +8,25 @@
 ///
 /// ```toml
 /// [model]        # tokenizer d_model n_heads n_layers context norm placement attention
+///                # head head_hidden
 /// [train]        # steps batch grad_accum lr warmup schedule min_lr weight_decay beta1 beta2
 ///                # clip seed eval_every eval_batches checkpoint_every keep_checkpoints
 ///                # skip_nonfinite memory_limit_gb (optional: left out, no limit)
 ///                # init_from lr_decay_per_layer stlr_cut_frac stlr_ratio unfreeze unfreeze_every
-/// [data]         # path val_fraction
+/// [data]         # path val_fraction classes test_fraction lm_text
 /// [distributed]  # bucket_mb overlap check_every timing_barriers timeout_s
 /// ```
 public struct RunConfig: Sendable, Equatable {
   /// The `[model]` section: shapes and the kinds of norm, placement and attention.
-  public var model: ModelConfig
+  public var model: ModelConfig {
+    didSet { model.classCount = data.classNames.count }
+  }
   /// The `[train]` section: optimizer, schedule, batch, evaluation and checkpoints.
   public var train: TrainConfig
   /// The `[data]` section: the corpus and the validation split.
-  public var data: DataConfig
+  public var data: DataConfig {
+    didSet { model.classCount = data.classNames.count }
+  }
   /// The `[distributed]` section: gradient bucketing, overlap and consistency checks.
   public var distributed: DistributedConfig
 
@@ -34,6 +39,7 @@ public struct RunConfig: Sendable, Equatable {
     self.train = train
     self.data = data
     self.distributed = distributed
+    self.model.classCount = data.classNames.count
   }
 }
 
@@ -57,6 +63,13 @@ public struct ModelConfig: Sendable, Equatable {
   public var attention: AttentionKind
   /// `init`: how weights are drawn (GPT-2's scaled normal, or Xavier as in Xiong et al.).
   public var initialization: InitKind
+  /// `head`: what reads the last hidden state: the tied language-model head or a classifier.
+  public var head: HeadKind = .lm
+  /// `head_hidden`: width of the classifier's hidden layer (ULMFiT uses 50).
+  public var headHidden: Int = 50
+  /// Classes K of the classifier head: not a key, the count of `data.classes`, kept in step by
+  /// ``RunConfig`` (so a layout built from the model section alone has the head's shapes).
+  public var classCount: Int = 0
 
   /// Vocabulary size V implied by ``tokenizer`` (256 for `"byte"`).
   public var vocabSize: Int { 256 }
@@ -193,6 +206,14 @@ public struct DataConfig: Sendable, Equatable {
   public var path: String
   /// `val_fraction`: fraction of documents held out for validation, in (0, 1).
   public var valFraction: Double
+  /// `classes`: comma-separated fortune files of the directory ``path``, one label each
+  /// (`"computers,politics"`); empty for a plain language-model corpus.
+  public var classes: String = ""
+  /// `test_fraction`: labelled documents held out as the classifier's test split, in (0, 1).
+  public var testFraction: Double = 0.2
+  /// `lm_text`: with ``classes`` set, what a language-model run reads (the held-out labelled
+  /// documents never).
+  public var lmText: LMTextKind = .othersAndTrain
 
   /// Creates a data section; the default is the fortunes corpus with a tenth held out.
   public init(path: String = DataConfig.defaultPath, valFraction: Double = 0.1) {

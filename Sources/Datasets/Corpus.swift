@@ -42,6 +42,16 @@ public struct Corpus: Sendable {
     guard valFraction > 0 && valFraction < 1 else { throw DataError.fraction(valFraction) }
     let files = try CorpusReader.textFiles(at: path)
     let (documents, fingerprint) = try CorpusReader.read(files, corpus: path)
+    return split(
+      documents, path: path, files: files.count, valFraction: valFraction,
+      fingerprint: fingerprint)
+  }
+
+  /// `documents` split by ``DocumentSplit`` into the two streams.
+  static func split(
+    _ documents: [[UInt8]], path: String, files: Int, valFraction: Double,
+    fingerprint: DataFingerprint
+  ) -> Corpus {
     let isValidation = DocumentSplit.assign(documents, valFraction: valFraction)
     var train: [[UInt8]] = []
     var validation: [[UInt8]] = []
@@ -49,7 +59,7 @@ public struct Corpus: Sendable {
       if held { validation.append(document) } else { train.append(document) }
     }
     return Corpus(
-      path: path, files: files.count, train: stream(train), validation: stream(validation),
+      path: path, files: files, train: stream(train), validation: stream(validation),
       trainDocuments: train.count, validationDocuments: validation.count,
       fingerprint: fingerprint)
   }

@@ -97,6 +97,10 @@ struct ActivationPlan {
       layout.add("final.hidden", [n, c])  // xa + norm_f(xd)
     }
     layout.add("probs", [n, m.vocabSize])
+    if m.head == .classifier {
+      ClassifierHead.addActivations(
+        &layout, batch: b, channels: c, hidden: m.headHidden, classes: m.classCount)
+    }
 
     // Backward scratch, shared by all layers.
     let attention = m.attention.mixer.scratchCount(batch: b, time: t, channels: c, heads: nh)

@@ -12,7 +12,7 @@ public struct BlockOffsets: Sendable, Equatable {
 /// The named parameter and buffer tensors of a model, in the order and with the names an export
 /// writes (README, "Exported weights", lists them with their shapes).
 ///
-/// Parameters are ordered wte, wpe, blocks 0…L−1, norm_f: the backward pass finishes them in
+/// Parameters are ordered wte, wpe, blocks 0…L−1, norm_f, classifier: the backward pass finishes them in
 /// roughly reverse order, which is the order gradient buckets become ready.
 public struct ModelLayout: Sendable, Equatable {
   public private(set) var parameters = TensorLayout()
@@ -22,6 +22,8 @@ public struct ModelLayout: Sendable, Equatable {
   public private(set) var blocks: [BlockOffsets] = []
   /// Export prefix of the final norm (`norm_f`), for pre and residual placement.
   public private(set) var normF: String?
+  /// The classifier head's tensors (`model.head = "classifier"`), nil for the LM head.
+  public private(set) var classifier: ClassifierOffsets?
 
   public init(_ m: ModelConfig) {
     let (c, v) = (m.dModel, m.vocabSize)
@@ -46,6 +48,10 @@ public struct ModelLayout: Sendable, Equatable {
       blocks.append(b)
     }
     if m.placement.hasFinalNorm { normF = addNorm("norm_f", m.norm, c) }
+    if m.head == .classifier {
+      classifier = ClassifierOffsets(
+        &parameters, channels: c, hidden: m.headHidden, classes: m.classCount)
+    }
   }
 
   /// Adds the parameters and buffers the norm kind declares under `name` and returns `name`.

@@ -13,11 +13,20 @@ extension Transformer {
     tokens inputTokens: UnsafePointer<Int32>, targets inputTargets: UnsafePointer<Int32>,
     training: Bool = true
   ) -> Float {
+    let n = batch * config.context
+    targets.update(from: inputTargets, count: n)
+    forwardBody(tokens: inputTokens, training: training)
+    return crossEntropyForward(
+      probs: probs, h: hidden, wte: parameters[layout.wte], targets: targets, rows: n,
+      channels: config.dModel, vocabulary: config.vocabSize)
+  }
+
+  /// The blocks up to the hidden state h (N, C) that a head reads.
+  func forwardBody(tokens inputTokens: UnsafePointer<Int32>, training: Bool) {
     let (b, t, c) = (batch, config.context, config.dModel)
     let n = b * t
     self.training = training
     tokens.update(from: inputTokens, count: n)
-    targets.update(from: inputTargets, count: n)
     let p = parameters
     let x0 = sublayers.first?.input ?? finalInput
     embeddingForward(
@@ -39,12 +48,9 @@ extension Transformer {
       EndSlots(
         input: finalInput, delta: delta, normOut: finalNorm?.out ?? hidden, hidden: hidden),
       steps)
-    return crossEntropyForward(
-      probs: probs, h: hidden, wte: p[layout.wte], targets: targets, rows: n, channels: c,
-      vocabulary: config.vocabSize)
   }
 
-  /// Backward of the last (training) `forward`, adding `lossScale · ∂loss/∂θ` into `gradients`.
+  /// Backward of the last (training) `forward` or `classify`, adding `lossScale · ∂loss/∂θ` into `gradients`.
   /// `onBlockDone(i)` is called as soon as block i's gradients are final (blocks finish in
   /// reverse order), so a caller can start reducing them while earlier blocks run.
   ///
@@ -62,11 +68,15 @@ extension Transformer {
     let grads = BackwardSlots(
       stream: work.stream, delta: work.delta, normGrad: work.normGrad, y: work.y, count: n * c)
     grads.stream.update(repeating: 0, count: n * c)
+    let dh = placement.headGradient(grads)
     let headWTE: UnsafeMutablePointer<Float>? = firstBlock == nil ? g[layout.wte] : nil
-    crossEntropyBackward(
-      dh: placement.headGradient(grads), dwte: headWTE,
-      probs: probs, h: hidden, wte: p[layout.wte], targets: targets, dloss: lossScale, rows: n,
-      channels: c, vocabulary: config.vocabSize)
+    if let classifierHead {
+      classifierHead.backward(dh: dh, parameters: p, gradients: g, dloss: lossScale)
+    } else {
+      crossEntropyBackward(
+        dh: dh, dwte: headWTE, probs: probs, h: hidden, wte: p[layout.wte],
+        targets: targets, dloss: lossScale, rows: n, channels: c, vocabulary: config.vocabSize)
+    }
     placement.backwardEnd(self, grads)
     let lowest = 2 * min(max(firstBlock ?? 0, 0), config.nLayers)  // (first sublayer)
     for s in sublayers.indices.reversed() where s >= lowest {

@@ -37,6 +37,8 @@ public final class Transformer {
   /// The output hidden state h the head reads, (N, C).
   var hidden: UnsafeMutablePointer<Float>
   var probs: UnsafeMutablePointer<Float>
+  /// The classifier head (`model.head = "classifier"`), nil for the language-model head.
+  let classifierHead: ClassifierHead?
 
   /// The configured placement's forward and backward order.
   let placement: any NormPlacement.Type
@@ -129,6 +131,9 @@ public final class Transformer {
     probs = a.view("probs")
     deltaStream = order.hasDeltaStream ? a.view("final.delta") : nil
     work = BackwardScratch(scratch)
+    classifierHead = layout.classifier.map {
+      ClassifierHead($0, activations: a, batch: batch, time: config.context, channels: c)
+    }
     initializeParameters(
       parameters, buffers: buffers, layers: config.nLayers, seed: seed,
       kind: config.initialization)
@@ -145,6 +150,11 @@ public final class Transformer {
       ("model.context", m.context), ("micro-batch", batch),
     ] where value <= 0 {
       throw ModelError("model: \(name) = \(value) must be a positive integer")
+    }
+    if m.head == .classifier, m.classCount < 2 || m.headHidden < 1 {
+      throw ModelError(
+        "model: a classifier head needs 2 or more classes and head_hidden >= 1, got "
+          + "\(m.classCount) classes and head_hidden = \(m.headHidden)")
     }
     guard m.dModel % m.nHeads == 0 else {
       throw ModelError(

@@ -16,7 +16,8 @@ struct DDP: ParsableCommand {
       """,
     version: DDPVersion.text,
     subcommands: [
-      TrainCommand.self, EvalCommand.self, SampleCommand.self, ExportCommand.self, Bench.self,
+      TrainCommand.self, EvalCommand.self, ClassifyCommand.self, SampleCommand.self,
+      ExportCommand.self, Bench.self,
       CompareCommand.self, ExperimentCommand.self, ProbeCommand.self, ModelCostCommand.self,
       ReportCommand.self, BLASCoreTypeCommand.self,
     ])

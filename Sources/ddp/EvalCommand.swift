@@ -16,26 +16,44 @@ struct EvalCommand: ParsableCommand {
     abstract: "Print the mean loss of a checkpoint as {\"loss\": ..., \"tokens\": ...}.",
     discussion: """
       Scores every non-overlapping window of the model's context: of the run's validation \
-      split, or of all of --data when given. PATH may be a checkpoint file or a run directory.
+      split, or of all of --data when given. PATH may be a checkpoint file or a run directory. \
+      A classifier (model.head = "classifier") is scored on every document of its validation \
+      split, or of --split test: one JSON line (loss, accuracy, documents, classes, confusion \
+      as confusion[true][predicted]), then the confusion matrix as a table.
 
       Example:
         ddp eval --checkpoint runs/fortunes
         ddp eval --checkpoint runs/fortunes/checkpoint-00002000.ckpt --data my.txt
+        ddp eval --checkpoint runs/classify --split test
       """)
 
   @Option(help: "Checkpoint file or run directory.") var checkpoint: String
   @Option(help: "Text file or directory to score instead of the validation split.")
   var data: String?
   @Option(parsing: .unconditional, help: "Sequences per forward pass.") var batch = 16
+  @Option(help: "Classifier runs: the split to score, validation or test.")
+  var split: String?
 
   func validate() throws {
     guard batch > 0 else { throw ValidationError("--batch must be positive, got \(batch)") }
+    if let split, !["validation", "test"].contains(split) {
+      throw ValidationError("--split must be validation or test, got \"\(split)\"")
+    }
   }
 
   func run() throws {
     setBLASThreads(1)
     let loaded = try reportingInputErrors {
       try CheckpointIO.loadModel(from: checkpoint, batch: batch)
+    }
+    if loaded.run.model.head == .classifier {
+      return try evaluateClassifier(loaded.run, loaded.model)
+    }
+    if let split {
+      try reportingInputErrors {
+        throw DataError(
+          "--split \(split) is for classifier runs; this run's model.head is \"lm\"")
+      }
     }
     let context = loaded.run.model.context
     let tokens: [UInt8] = try reportingInputErrors {
@@ -48,8 +66,7 @@ struct EvalCommand: ParsableCommand {
         }
         return all
       }
-      let corpus = try Corpus.load(
-        path: loaded.run.data.path, valFraction: loaded.run.data.valFraction)
+      let corpus = try TrainingData.load(loaded.run).corpus
       try corpus.check(context: context)
       return corpus.validation
     }
@@ -59,5 +76,38 @@ struct EvalCommand: ParsableCommand {
     let json = try JSONSerialization.data(
       withJSONObject: ["loss": result.loss, "tokens": result.tokens], options: [.sortedKeys])
     print(String(decoding: json, as: UTF8.self))
+  }
+
+  /// Loss, accuracy and confusion matrix of a classifier on its validation or test split.
+  func evaluateClassifier(_ run: RunConfig, _ model: Transformer) throws {
+    if data != nil {
+      try reportingInputErrors {
+        throw DataError("--data scores language models; a classifier is scored on --split")
+      }
+    }
+    let name = split ?? "validation"
+    let classes = try reportingInputErrors { try TrainingData.load(run).classes }
+    guard let classes, let documents = classes.split(name), !documents.isEmpty else {
+      return try reportingInputErrors {
+        throw DataError("the run's \(name) split has no documents")
+      }
+    }
+    let result = ClassifierEvaluator.evaluate(model, documents: documents)
+    let json = try JSONSerialization.data(
+      withJSONObject: [
+        "loss": result.loss, "accuracy": result.accuracy, "documents": result.documents,
+        "split": name, "classes": classes.classes, "confusion": result.confusion,
+      ], options: [.sortedKeys])
+    print(String(decoding: json, as: UTF8.self))
+    var table = TextTable(
+      [TextTable.Column("true \\ predicted")]
+        + classes.classes.map { TextTable.Column($0, alignment: .right) })
+    for (label, row) in result.confusion.enumerated() {
+      table.append([classes.classes[label]] + row.map(String.init))
+    }
+    print(table.text())
+    print(
+      "accuracy \(String(format: "%.4f", result.accuracy)) on \(result.documents) \(name) "
+        + "documents, loss \(String(format: "%.4f", result.loss))")
   }
 }

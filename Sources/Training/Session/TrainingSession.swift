@@ -11,6 +11,8 @@ import Support
 public final class TrainingSession {
   public let run: RunConfig
   public let corpus: Corpus
+  /// The labelled data of a classifier run (or of a language-model run beside class files).
+  public var classes: ClassificationCorpus?
   public let trainer: Trainer
   /// The run directory, on rank 0 only: other ranks write nothing.
   public let directory: RunDirectory?
@@ -44,14 +46,20 @@ public final class TrainingSession {
     -> TrainingSession
   {
     let path = request.runDirectory
+    var classes: ClassificationCorpus?
     let (run, corpus, trainer) = try agree(communicator) {
       () throws -> (RunConfig, Corpus, Trainer) in
       let run = try loadConfig(request)
       try MemoryCheck.require(
         run, microBatch: run.train.batch / (communicator.size * run.train.gradAccum))
-      let corpus = try Corpus.load(path: run.data.path, valFraction: run.data.valFraction)
+      let data = try TrainingData.load(run)
+      let corpus = data.corpus
+      classes = data.classes
       try corpus.check(context: run.model.context)
-      let trainer = try Trainer(run: run, trainTokens: corpus.train, communicator: communicator)
+      let trainer = try Trainer(
+        run: run, trainTokens: corpus.train,
+        classDocuments: run.model.head == .classifier ? data.classes?.train : nil,
+        communicator: communicator)
       if request.resume {
         let checkpoint = try Checkpoint.requireNewestIntact(inDirectory: path) { problem in
           if communicator.rank == 0 {
@@ -88,6 +96,7 @@ public final class TrainingSession {
     let session = TrainingSession(
       run: run, corpus: corpus, trainer: trainer, directory: directory, path: path)
     session.blasThreads = request.blasThreads
+    session.classes = classes
     return session
   }
 
@@ -256,11 +265,12 @@ public final class TrainingSession {
       // Local BatchNorm statistics differ per rank: one average serves both.
       if evaluating || checkpointing { trainer.averageRunningStatistics() }
       if evaluating && root {
-        lastValidationLoss = evaluate()
+        let (loss, accuracy) = evaluateWithAccuracy()
+        lastValidationLoss = loss
         record.evalLoss = lastValidationLoss
         progress.note(
           "step \(step): train loss \(fmt(stats.loss, 4)), validation loss "
-            + "\(fmt(lastValidationLoss, 4))")
+            + "\(fmt(lastValidationLoss, 4))" + (accuracy.map { ", accuracy \(fmt($0, 4))" } ?? ""))
       }
       do { try directory?.log(record) } catch {
         communicator.abort(message: "ddp: \(error)", code: 1)
@@ -341,7 +351,8 @@ public final class TrainingSession {
     }
     print(
       "ddp train: done, \(trainer.step) steps, validation loss \(fmt(validationLoss, 4)) "
-        + "nats/byte; \(directory.path)/summary.json")
+        + (trainer.classDocuments == nil ? "nats/byte" : "nats/document")
+        + "; \(directory.path)/summary.json")
   }
 
   /// The block weight-gradient norms of the step just taken, by tensor, for metrics.jsonl.
@@ -354,9 +365,19 @@ public final class TrainingSession {
     return byTensor
   }
 
-  /// Validation loss over `eval_batches` batches of windows spread over the split.
-  public func evaluate() -> Double {
-    Evaluator.loss(of: trainer.model, windows: validation, indices: evaluationWindows).loss
+  /// Validation loss over `eval_batches` batches of windows spread over the split; for a
+  /// classifier, the mean cross-entropy over every validation document.
+  public func evaluate() -> Double { evaluateWithAccuracy().loss }
+
+  /// ``evaluate()``, with the accuracy for a classifier (nil for a language model).
+  func evaluateWithAccuracy() -> (loss: Double, accuracy: Double?) {
+    if trainer.classDocuments != nil, let classes {
+      let result = ClassifierEvaluator.evaluate(trainer.model, documents: classes.validation)
+      return (result.loss, result.accuracy)
+    }
+    return (
+      Evaluator.loss(of: trainer.model, windows: validation, indices: evaluationWindows).loss, nil
+    )
   }
 }
 

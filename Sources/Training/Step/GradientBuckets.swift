@@ -73,13 +73,14 @@ public final class GradientBuckets {
       .map { $0.range.count * MemoryLayout<Float>.stride }
   }
 
-  /// The block whose backward finishes a tensor: `h.i.*` → i, `norm_f` → the last block,
+  /// The block whose backward finishes a tensor: `h.i.*` → i, `norm_f` and `classifier.*` → the
+  /// last block,
   /// the embeddings → −1 (after every block).
   static func block(of name: String, layers: Int) -> Int {
     if name.hasPrefix("h.") {
       return Int(name.dropFirst(2).prefix { $0.isNumber }) ?? -1
     }
-    return name.hasPrefix("norm_f") ? layers - 1 : -1
+    return name.hasPrefix("norm_f") || name.hasPrefix("classifier.") ? layers - 1 : -1
   }
 
   /// The part of `bucket` above ``firstTrainable`` (empty when it is all frozen).

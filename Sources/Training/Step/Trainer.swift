@@ -48,6 +48,10 @@ public final class Trainer {
   /// `lr` (`train.lr_decay_per_layer = 1`).
   let rateScales: [Float]?
   public var sampler: BatchSampler
+  /// The classifier's training documents (`model.head = "classifier"`), drawn with the
+  /// sampler's generator (so a checkpoint's sampler state is their data position too); nil
+  /// for a language model.
+  public let classDocuments: [LabelledDocument]?
   /// Optimizer steps completed.
   public var step = 0
   /// Sequences per micro-batch on this worker.
@@ -55,6 +59,9 @@ public final class Trainer {
   public let communicator: any Communicator
   let inputs: UnsafeMutablePointer<Int32>
   let targets: UnsafeMutablePointer<Int32>
+  /// (B) lengths and labels of a classifier's micro-batch.
+  let lengths: UnsafeMutablePointer<Int32>
+  let labels: UnsafeMutablePointer<Int32>
   let buckets: GradientBuckets
   /// BatchNorm running statistics before the step, restored when the step is not finite.
   let buffersBeforeStep: FlatTensors
@@ -66,10 +73,11 @@ public final class Trainer {
   ///
   /// - Throws: `ModelError` for impossible shapes.
   public init(
-    run: RunConfig, trainTokens: [UInt8],
+    run: RunConfig, trainTokens: [UInt8], classDocuments: [LabelledDocument]? = nil,
     communicator: any Communicator = SingleProcessCommunicator()
   ) throws {
     self.run = run
+    self.classDocuments = classDocuments
     self.communicator = communicator
     let shares = communicator.size * run.train.gradAccum
     guard run.train.batch % shares == 0 else {
@@ -108,11 +116,17 @@ public final class Trainer {
     inputs.initialize(repeating: 0, count: n)
     targets = .allocate(capacity: n)
     targets.initialize(repeating: 0, count: n)
+    lengths = .allocate(capacity: microBatch)
+    lengths.initialize(repeating: 1, count: microBatch)
+    labels = .allocate(capacity: microBatch)
+    labels.initialize(repeating: 0, count: microBatch)
   }
 
   deinit {
     inputs.deallocate()
     targets.deallocate()
+    lengths.deallocate()
+    labels.deallocate()
   }
 
   /// Runs optimizer step `step` and advances it.
@@ -133,10 +147,7 @@ public final class Trainer {
     var loss: Double = 0
     var stopping = stopRequested
     for micro in 0..<accumulation {
-      sampler.nextBatch(
-        globalBatch: microBatch * workers, rank: communicator.rank, workers: workers,
-        inputs: inputs, targets: targets)
-      loss += Double(model.forward(tokens: inputs, targets: targets, training: true))
+      loss += forwardMicroBatch(workers: workers)
       // Only the last micro-batch communicates; with overlap its buckets start mid-backward.
       let overlap = workers > 1 && micro == accumulation - 1 && run.distributed.overlap
       model.backward(
@@ -188,6 +199,22 @@ public final class Trainer {
     case .constant: .constant
     case .stlr: .stlr
     }
+  }
+
+  /// Draws this rank's shard of the next micro-batch and runs the training forward: the
+  /// language model's loss, or the classifier's on documents of the training split.
+  func forwardMicroBatch(workers: Int) -> Double {
+    guard let classDocuments else {
+      sampler.nextBatch(
+        globalBatch: microBatch * workers, rank: communicator.rank, workers: workers,
+        inputs: inputs, targets: targets)
+      return Double(model.forward(tokens: inputs, targets: targets, training: true))
+    }
+    ClassBatch.drawShard(
+      from: classDocuments, generator: &sampler.generator, globalBatch: microBatch * workers,
+      rank: communicator.rank, workers: workers, context: run.model.context, tokens: inputs,
+      lengths: lengths, labels: labels)
+    return Double(model.classify(tokens: inputs, lengths: lengths, labels: labels))
   }
 
   /// Makes every rank's state rank 0's: parameters, buffers, AdamW moments (a broadcast, so a
