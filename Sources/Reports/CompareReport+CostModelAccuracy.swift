@@ -32,10 +32,6 @@ public struct CostModelCheck: Equatable {
       return "the benchmark reduces one buffer over and over, warm in the cache; a step reduces "
         + "gradients the backward has just written through the cache, so the shared-memory "
         + "copies run slower than fitted"
-    case ("shm", .normStatistics, true):
-      return "messages of about 1 KB are pure latency: α under 1 µs back to back, but inside a "
-        + "step each call follows a barrier on cores busy with the other ranks' compute, so its "
-        + "time is scheduling rather than α"
     case ("cluster", .gradients, true):
       return "TCP over the shaped link had slow steps: packets delivered out of order make TCP "
         + "retransmit and shrink its window (launch/cluster steers each flow to one core to "
@@ -125,8 +121,10 @@ extension CompareResults {
         ? ReportFormat.milliseconds(low)
         : ReportFormat.milliseconds(low) + "–" + ReportFormat.milliseconds(high)
     }
+    let alphas = fits.filter { $0.transport == transport }.map { $0.alpha * 1e6 }
+    let alpha = alphas.isEmpty ? "a few µs" : range(alphas) + " µs"
     return "\(transport), \(collective.rawValue): outside the model's scope. Calls of about 1 kB "
-      + "are pure latency: α is under a microsecond back to back, but inside a step each call "
+      + "are pure latency: α is \(alpha) back to back, but inside a step each call "
       + "follows a barrier on cores busy with the other ranks' compute, so its time is the "
       + "scheduler's (waking the thread, waiting for a core), which an α–β fit does not model. "
       + "Measured transfer \(range(group.map(\.measuredMs))) ms per step, predicted "
