@@ -77,6 +77,10 @@ public final class CollectiveAccounting {
   /// The seconds of each call of the category being logged, in call order (see `startLog`).
   public private(set) var loggedCalls: [Double] = []
   private var logged: CollectiveCategory?
+  /// CPU seconds the main thread spent inside collectives, all categories (its CPU-time clock:
+  /// polling and MPI's own spinning, not the time it slept waiting). A step's own compute is its
+  /// CPU seconds less this (`ComputeTimeObserver`).
+  public private(set) var cpuSecondsInside: Double = 0
 
   public init() {}
 
@@ -100,11 +104,17 @@ public final class CollectiveAccounting {
     current[category].seconds += seconds
   }
 
+  /// Adds `seconds` of the main thread's CPU time spent inside a collective.
+  public func addCPUInside(seconds: Double) { cpuSecondsInside += seconds }
+
   /// The counters as they are now.
   public func snapshot() -> CollectiveSnapshot { current }
 
   /// Sets every counter back to zero.
-  public func reset() { current = CollectiveSnapshot() }
+  public func reset() {
+    current = CollectiveSnapshot()
+    cpuSecondsInside = 0
+  }
 }
 
 extension CollectiveCategory {

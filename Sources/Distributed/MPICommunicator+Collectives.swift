@@ -109,6 +109,8 @@ extension MPICommunicator {
   public func wait(_ reduction: PendingReduction) {
     guard !reduction.isCompleted else { return }
     let start = monotonicSeconds()
+    let cpuStart = threadCPUSeconds()
+    defer { accounting.addCPUInside(seconds: threadCPUSeconds() - cpuStart) }
     if let ticket = reduction.ticket, let reductionThread {
       // The reduction thread's own slot tells the monitor what it waits in.
       reductionThread.wait(ticket)

@@ -15,11 +15,15 @@ extension MPICommunicator {
   /// `ddp bench allreduce` (2 ranks, one host), a polled MPI_Iallreduce took about 100 µs from
   /// 1 KiB up, against about 1.3 µs for the barrier and the blocking call. A rank that stops
   /// inside the blocking call leaves its peers spinning in it until the monitor ends the job.
+  /// The thread's CPU seconds inside (the polling and MPI's spinning) go to
+  /// `accounting.cpuSecondsInside`, so that they are not counted as the step's compute.
   func watched(
     _ kind: WatchedCollective.Kind, _ category: CollectiveCategory, _ function: String,
     blocking: () -> Int32
   ) {
     mainCollectives += 1
+    let cpuStart = threadCPUSeconds()
+    defer { accounting.addCPUInside(seconds: threadCPUSeconds() - cpuStart) }
     if !blockingCollectives {
       mainSlot.enter(WatchedCollective(kind: kind, category: category, number: mainCollectives))
       var request: MPI_Request? = cmpi_request_null()

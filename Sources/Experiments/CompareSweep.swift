@@ -203,7 +203,7 @@ public struct CompareSweep {
     return results
   }
 
-  /// `[5/24] shm strong syncbatchnorm 2 workers: 41.2 ms/step, ...`
+  /// `[5/24] shm strong syncbatchnorm 2 workers: 41.2 [40.1–43.0] ms/step, compute ...`
   public func progressLine(
     index: Int, of total: Int, _ point: Point, _ result: ComparePoint, _ seconds: Double
   ) -> String {
@@ -211,14 +211,15 @@ public struct CompareSweep {
     let head =
       "[\(index + 1)/\(total)] \(point.launcher.transport.rawValue) \(point.mode.rawValue) "
       + "\(point.norm.rawValue) \(point.workers) worker\(plural)"
+    let parts = result.breakdown
     let times =
-      "\(fmt(result.stepMs, 1)) ms/step, gradients \(fmt(result.gradientWaitMs, 2)) ms, "
-      + "norm statistics \(fmt(result.normStatsWaitMs, 2)) ms "
-      + "(\(Int(result.normStatsCallsPerStep)) calls)"
+      "\(ReportFormat.spread(result.stepMs, result.stepQuartiles)) ms/step, compute "
+      + "\(fmt(parts.compute, 1)) ms, waiting \(fmt(parts.waiting, 2)) ms, norm statistics "
+      + "\(Int(result.normStatsCallsPerStep)) calls"
       + (result.predictedNormStatsMs.map { pred in
-        ", transfer/predicted: gradients \(fmt(result.gradientTransferMs ?? 0, 2))/"
+        ", transfer/predicted: gradients \(fmt(parts.gradientTransfer, 2))/"
           + "\(fmt(result.predictedGradientMs ?? 0, 2)), norm statistics "
-          + "\(fmt(result.normStatsTransferMs ?? 0, 2))/\(fmt(pred, 2)) ms"
+          + "\(fmt(parts.normStatsTransfer, 2))/\(fmt(pred, 2)) ms"
       } ?? "")
     let parity = result.parityMaxDifference.map { ", max |Δθ| vs 1 worker \(sci($0))" } ?? ""
     return head + ": " + times + parity + " [\(fmt(seconds, 1)) s]"
@@ -282,6 +283,7 @@ public struct CompareSweep {
     let normStats = m.median(afterWarmup: warmup) { $0.seconds(.normStats) } * 1e3
     let control = m.median(afterWarmup: warmup) { $0.seconds(.control) } * 1e3
     let tokens = Double(globalBatch(point) * run.model.context)
+    let hasCompute = m.measured(afterWarmup: warmup).allSatisfy { $0.computeSeconds != nil }
     return ComparePoint(
       transport: point.launcher.transport.rawValue, mode: point.mode.rawValue,
       norm: point.norm.rawValue, workers: point.workers, globalBatch: globalBatch(point),
@@ -298,7 +300,23 @@ public struct CompareSweep {
       gradientTransferMs: point.workers > 1
         ? m.median(afterWarmup: warmup) { $0.leastWait.gradients } * 1e3 : nil,
       normStatsTransferMs: point.workers > 1
-        ? m.median(afterWarmup: warmup) { $0.leastWait.normStatistics } * 1e3 : nil)
+        ? m.median(afterWarmup: warmup) { $0.leastWait.normStatistics } * 1e3 : nil,
+      ownComputeMs: hasCompute ? m.median(afterWarmup: warmup) { $0.ownCompute } * 1e3 : nil,
+      perStep: series(m, workers: point.workers))
+  }
+
+  /// The measured steps of a run one by one, in milliseconds (results.json's `per_step`).
+  public func series(_ m: RunMeasurement, workers: Int) -> StepSeries {
+    let measured = m.measured(afterWarmup: warmup)
+    func ms(_ figure: (StepRecord) -> Double) -> [Double] { measured.map { figure($0) * 1e3 } }
+    let distributed = workers > 1
+    return StepSeries(
+      stepMs: ms(\.stepSeconds),
+      computeMs: measured.allSatisfy { $0.computeSeconds != nil } ? ms(\.ownCompute) : [],
+      gradientTransferMs: distributed ? ms(\.leastWait.gradients) : [],
+      normStatsTransferMs: distributed ? ms(\.leastWait.normStatistics) : [],
+      gradientWaitMs: ms { $0.seconds(.gradients) }, normStatsWaitMs: ms { $0.seconds(.normStats) },
+      controlWaitMs: ms { $0.seconds(.control) })
   }
 }
 

@@ -7,6 +7,8 @@ public struct LegendEntry {
     /// A wide pale line: a reference series drawn under the others.
     case band
     case marker(MarkerShape)
+    /// A capped whisker: the spread drawn on bars and markers.
+    case whisker
   }
 
   public var label: String
@@ -37,6 +39,13 @@ public struct LegendEntry {
     case .marker(let shape):
       key =
         "<path d=\"\(shape.path(centreX: x + 11, centreY: y - 4, radius: 5))\" fill=\"\(colour)\"/>"
+    case .whisker:
+      let (left, centre, right) = (x + 7, x + 11, x + 15)
+      key =
+        "<path d=\"M\(SVGChart.number(centre)),\(SVGChart.number(y - 11)) V\(SVGChart.number(y + 3))"
+        + " M\(SVGChart.number(left)),\(SVGChart.number(y - 11)) H\(SVGChart.number(right))"
+        + " M\(SVGChart.number(left)),\(SVGChart.number(y + 3)) H\(SVGChart.number(right))\""
+        + " fill=\"none\" stroke=\"\(colour)\" stroke-width=\"1.5\"/>"
     }
     return key
       + SVGChart.text(label, x: x + 28, y: y, anchor: "start", fill: "#333333", size: 12)

@@ -7,9 +7,11 @@ extension CompareResults {
   /// Top to bottom: the title and the headline computed from the data, a summary table per
   /// norm (communicates? calls and bytes per step, matches 1 worker?), then the charts (each
   /// an `<svg class="chart" id="chart-…">`):
-  /// - `chart-step-time-TRANSPORT-MODE`: stacked step time (compute, gradient wait,
-  ///   norm-statistics wait, control) per norm and worker count;
-  /// - `chart-scaling-TRANSPORT-MODE`: tokens/s against workers per norm, with ideal scaling;
+  /// - `chart-step-time-TRANSPORT-MODE`: stacked step time (`StepBreakdown`: compute,
+  ///   gradient transfer, norm-statistics transfer, waiting) per norm and worker count, with
+  ///   whiskers at the quartiles over steps of the step time and of the compute;
+  /// - `chart-scaling-TRANSPORT-MODE`: tokens/s against workers per norm, with ideal scaling
+  ///   and whiskers at the quartiles;
   /// - `chart-loss-NORM`: loss per step for each worker count (strong scaling, first transport);
   /// - `chart-parity-TRANSPORT`: max |Δθ| against 1 worker on a log scale, with the tolerance;
   /// - `chart-cost-gradients`, `chart-cost-norm-stats`: the cost model's predictions against
@@ -68,7 +70,8 @@ extension CompareResults {
     let at = "at \(first.reference.workers) workers"
     let header = [
       "Norm", "Communicates between workers?", "Norm-stats calls / step", "Per norm layer",
-      "Norm-stats bytes / step", "Norm-stats wait \(at)", "Step time \(at)",
+      "Norm-stats bytes / step", "Norm-stats transfer \(at)",
+      "In norm-stats all-reduces \(at) (transfer + waiting)", "Step time \(at)",
       "Matches 1 worker? max |Δθ|",
     ]
     let rows = verdicts.map { verdict -> String in
@@ -86,11 +89,12 @@ extension CompareResults {
         ReportFormat.count(verdict.callsPerStep),
         verdict.callsPerNormLayer.map(ReportFormat.count) ?? "-",
         ReportFormat.bytes(verdict.bytesPerStep),
+        ReportFormat.milliseconds(point.breakdown.normStatsTransfer) + " ms" + elsewhere,
         ReportFormat.milliseconds(point.normStatsWaitMs) + " ms" + elsewhere,
-        ReportFormat.milliseconds(point.stepMs) + " ms" + elsewhere,
+        ReportFormat.spread(point.stepMs, point.stepQuartiles) + " ms" + elsewhere,
         matchCell(verdict),
       ]
-      let numeric = [false, false, true, true, true, true, true, false]
+      let numeric = [false, false, true, true, true, true, true, true, false]
       return "<tr>"
         + zip(cells, numeric).map { "<td\($1 ? " class=\"number\"" : "")>\($0)</td>" }.joined()
         + "</tr>"
@@ -99,7 +103,9 @@ extension CompareResults {
       + header.map { "<th>\($0.xmlEscaped)</th>" }.joined() + "</tr>\n"
       + rows.joined(separator: "\n") + "\n</table>\n<p class=\"caption\">Times at "
       + "\(workersLabel(first.reference)) workers, \(first.reference.transport.xmlEscaped), "
-      + "\(first.reference.mode.xmlEscaped) scaling. Parity compares the parameters after "
+      + "\(first.reference.mode.xmlEscaped) scaling, medians over steps"
+      + (first.reference.stepQuartiles == nil ? "" : " [first–third quartile]") + ". "
+      + Self.transferDefinition.xmlEscaped + " Parity compares the parameters after "
       + "\(steps) steps with those of 1 worker; tolerance \(toleranceText.xmlEscaped)"
       + (noiseEnvelopes == nil
         ? " (float summation order)."

@@ -9,19 +9,21 @@ extension CompareResults {
   /// norm, workers), columns padded so the table also reads as plain text.
   ///
   /// ```
-  /// | transport | mode   | norm      | workers | ms/step | ... | parity max \|Δθ\| |
-  /// |-----------|--------|-----------|--------:|--------:|-----|------------------:|
-  /// | shm       | strong | layernorm |       1 |    20.3 | ... |                 - |
-  /// | shm       | strong | layernorm |       4 |    7.82 | ... |         3.1e-07 ✓ |
+  /// | transport | mode   | norm      | workers | ms/step [q1–q3]   | ... | parity max \|Δθ\| |
+  /// |-----------|--------|-----------|--------:|------------------:|-----|------------------:|
+  /// | shm       | strong | layernorm |       1 | 20.3 [19.8–21.0]  | ... |                 - |
+  /// | shm       | strong | layernorm |       4 | 7.82 [7.61–8.30]  | ... |         3.1e-07 ✓ |
   /// ```
   ///
-  /// Missing values (no 1-worker point for the efficiency, parity outside strong scaling) are
-  /// written `-`.
+  /// Times are split as `StepBreakdown` says (compute, gradient and norm-statistics transfer,
+  /// waiting), with the quartiles over steps in brackets where the results have them; a note
+  /// under the table defines each. Missing values (no 1-worker point for the efficiency, parity
+  /// outside strong scaling) are written `-`.
   public func markdownTable() -> String {
     let columns: [(title: String, numeric: Bool)] = [
       ("transport", false), ("mode", false), ("norm", false), ("workers", true),
-      ("ms/step", true), ("compute ms", true), ("gradient wait ms", true),
-      ("norm-stats wait ms", true), ("norm-stats calls/step", true),
+      ("ms/step [q1–q3]", true), ("compute ms [q1–q3]", true), ("gradient transfer ms", true),
+      ("norm-stats transfer ms", true), ("waiting ms", true), ("norm-stats calls/step", true),
       ("norm-stats bytes/step", true), ("gradient MB/step", true), ("tokens/s", true),
       ("efficiency", true), ("final loss", true), ("parity max \\|Δθ\\|", true),
     ]
@@ -30,7 +32,7 @@ extension CompareResults {
     for point in orderedPoints { table.append(markdownCells(point)) }
     let headline = headline { "**\(CompareOrder.displayName(norm: $0))**" }.map { "- " + $0 }
       .joined(separator: "\n")
-    return headline + "\n\n" + table.markdown() + "\n"
+    return headline + "\n\n" + table.markdown() + "\n\n" + timeNote + "\n"
       + (oversubscriptionNote.map { "\n" + $0 + "\n" } ?? "")
   }
 
@@ -50,12 +52,24 @@ extension CompareResults {
     }
   }
 
+  /// What the time columns mean, under the table.
+  public var timeNote: String {
+    "Medians over steps \(warmup + 1)-\(steps)"
+      + (points.contains { $0.perStep != nil } ? ", [first–third quartile]" : "") + ". "
+      + Self.computeDefinition + " " + Self.transferDefinition
+      + " Waiting is the rest of the step: for slower workers, for a free core and at the "
+      + "timing barriers."
+  }
+
   private func markdownCells(_ point: ComparePoint) -> [String] {
-    [
+    let parts = point.breakdown
+    return [
       point.transport, point.mode, point.norm, workersLabel(point),
-      ReportFormat.milliseconds(point.stepMs), ReportFormat.milliseconds(point.computeMs),
-      ReportFormat.milliseconds(point.gradientWaitMs),
-      ReportFormat.milliseconds(point.normStatsWaitMs),
+      ReportFormat.spread(point.stepMs, point.stepQuartiles),
+      ReportFormat.spread(parts.compute, point.computeQuartiles),
+      ReportFormat.milliseconds(parts.gradientTransfer),
+      ReportFormat.milliseconds(parts.normStatsTransfer),
+      ReportFormat.milliseconds(parts.waiting),
       ReportFormat.count(point.normStatsCallsPerStep),
       ReportFormat.bytes(point.normStatsBytesPerStep),
       ReportFormat.megabytes(point.gradientBytesPerStep),
@@ -97,6 +111,16 @@ public enum ReportFormat {
     let size = abs(value)
     let decimals = size < 10 ? 2 : size < 100 ? 1 : 0
     return String(format: "%.\(decimals)f", value)
+  }
+
+  /// Quartiles in milliseconds as `23.9–25.1`.
+  public static func range(_ quartiles: Quartiles) -> String {
+    milliseconds(quartiles.lower) + "–" + milliseconds(quartiles.upper)
+  }
+
+  /// A median in milliseconds with its quartiles, `24.3 [23.9–25.1]`; alone without them.
+  public static func spread(_ median: Double, _ quartiles: Quartiles?) -> String {
+    milliseconds(median) + (quartiles.map { " [" + range($0) + "]" } ?? "")
   }
 
   /// A count per step: an integer when it is one (10), otherwise one decimal (2.5).
@@ -257,9 +281,11 @@ extension CompareResults {
     var sentence =
       name + " must sync statistics in every norm layer, forward and backward: "
       + (perLayer ?? "\(volume) per step")
-      + ", costing \(ReportFormat.milliseconds(point.normStatsWaitMs)) ms of its"
-      + " \(ReportFormat.milliseconds(point.stepMs)) ms step at \(point.workers) workers"
-      + " (\(plain(point.transport)), \(plain(point.mode)))"
+      + ". At \(point.workers) workers (\(plain(point.transport)), \(plain(point.mode))) their "
+      + "transfer takes \(ReportFormat.milliseconds(point.breakdown.normStatsTransfer)) ms of the"
+      + " \(ReportFormat.milliseconds(point.stepMs)) ms step, and rank 0 spends "
+      + "\(ReportFormat.milliseconds(point.normStatsWaitMs)) ms inside those all-reduces"
+      + " (transfer plus waiting for the slowest worker)"
     switch verdict.matchesOneWorker {
     case true?: sentence += "; its parameters match 1 worker"
     case false?:

@@ -21,13 +21,29 @@ extension CompareResults {
     let charts = chartPerTransportAndMode(stepTimeChart)
     return CompareReportStyle.section(
       "Where the time of a step goes",
-      caption: "Median milliseconds per optimizer step, split into computation, the gradient "
-        + "all-reduce, the norm-statistics all-reduces (SyncBatchNorm only) and waiting for the "
-        + "other workers (load imbalance, at the timing barrier before each all-reduce, plus "
-        + "the step's small control messages). One bar per worker count, grouped by norm."
+      caption: "Median milliseconds per optimizer step, one bar per worker count, grouped by "
+        + "norm. " + Self.computeDefinition + " " + Self.transferDefinition + " Waiting is "
+        + "the rest of the step: for slower workers, for a free core (other processes, or more "
+        + "workers than cores) and at the timing barriers before each all-reduce."
+        + (points.contains { $0.perStep != nil } ? " " + Self.spreadDefinition : "")
         + (oversubscriptionNote.map { " " + $0 } ?? ""),
       charts: charts)
   }
+
+  /// How the report measures compute, in one sentence (the step-time caption, README).
+  public static let computeDefinition =
+    "Compute is each worker's own work: the CPU time of its thread outside collectives (a "
+    + "CPU-time clock stops while the thread waits, for other workers or for a core), the mean "
+    + "over the workers, so it is comparable across norms and worker counts."
+  /// How the report measures transfer (the headline, the table, the bars and the cost model).
+  public static let transferDefinition =
+    "Transfer is the least wait over the workers (per call for norm statistics): the last "
+    + "worker to reach a collective waits only for the data to move, the time the cost model "
+    + "predicts."
+  /// What the whiskers show.
+  public static let spreadDefinition =
+    "Whiskers span the first to the third quartile over the measured steps: black, the step "
+    + "time; grey, the compute."
 
   public func stepTimeChart(transport: String, mode: String) -> String? {
     let selected = points(transport: transport, mode: mode)
@@ -39,9 +55,14 @@ extension CompareResults {
       x: ChartAxis(
         title: "workers, grouped by norm", scale: .linear, lower: 0,
         upper: Double(norms.count), ticks: []),
-      y: .linear("ms per step", covering: selected.map(\.stepMs)))
+      y: .linear(
+        "ms per step",
+        covering: selected.map(\.stepMs) + selected.compactMap(\.stepQuartiles?.upper)))
     for segment in StepSegment.allCases {
       chart.legendEntry(segment.label, colour: segment.colour, style: .swatch)
+    }
+    if selected.contains(where: { $0.perStep != nil }) {
+      chart.legendEntry("quartiles over steps", colour: "#222222", style: .whisker)
     }
     let slot = 0.84 / Double(workers.count)
     for (group, norm) in norms.enumerated() {
@@ -53,9 +74,10 @@ extension CompareResults {
         else { continue }
         let left = Double(group) + 0.08 + Double(index) * slot + slot * 0.1
         let right = left + slot * 0.8
+        let parts = point.breakdown
         var top = 0.0
         for segment in StepSegment.allCases {
-          let value = segment.milliseconds(point)
+          let value = segment.milliseconds(parts)
           guard value > 0, value.isFinite else { continue }
           chart.rectangle(
             x: left...right, y: top...(top + value), fill: segment.colour,
@@ -63,11 +85,26 @@ extension CompareResults {
               + "\(ReportFormat.milliseconds(value)) ms")
           top += value
         }
+        let centre = (left + right) / 2
+        if let spread = point.computeQuartiles {
+          chart.errorBar(
+            x: left + (right - left) * 0.25, low: spread.lower, high: spread.upper,
+            stroke: "#6b7280", cap: 6,
+            tooltip: "\(norm), \(count) workers: compute quartiles "
+              + ReportFormat.range(spread) + " ms")
+        }
+        var labelHeight = top
+        if let spread = point.stepQuartiles {
+          chart.errorBar(
+            x: centre, low: spread.lower, high: spread.upper,
+            tooltip: "\(norm), \(count) workers: step time quartiles "
+              + ReportFormat.range(spread) + " ms")
+          labelHeight = max(top, spread.upper)
+        }
         chart.text(
-          ReportFormat.milliseconds(point.stepMs), x: (left + right) / 2, y: top, dy: -4,
-          size: 10)
+          ReportFormat.milliseconds(point.stepMs), x: centre, y: labelHeight, dy: -4, size: 10)
         chart.axisLabel(
-          workersLabel(point), x: (left + right) / 2, row: 0,
+          workersLabel(point), x: centre, row: 0,
           fill: isOversubscribed(point) ? "#9a5b00" : "#333333")
       }
     }
@@ -82,7 +119,10 @@ extension CompareResults {
       "Throughput as workers are added",
       caption: "Tokens per second over all workers. Strong scaling keeps the global batch, so "
         + "each worker gets less to do; weak scaling keeps the batch per worker. The dashed "
-        + "line is ideal linear scaling from the fastest 1-worker run.",
+        + "line is ideal linear scaling from the fastest 1-worker run."
+        + (points.contains { $0.perStep != nil }
+          ? " Whiskers span the first to the third quartile of tokens/s over the measured steps."
+          : ""),
       charts: charts)
   }
 
@@ -97,7 +137,9 @@ extension CompareResults {
       title: "Tokens/s: \(transport), \(mode) scaling",
       x: workerAxis(workers),
       y: .linear(
-        "tokens per second", covering: selected.map(\.tokensPerSecond) + (ideal?.map(\.y) ?? [])))
+        "tokens per second",
+        covering: selected.map(\.tokensPerSecond) + (ideal?.map(\.y) ?? [])
+          + selected.compactMap(\.tokensPerSecondQuartiles?.upper)))
     if let ideal {
       chart.line(ideal, stroke: "#777777", width: 1.5, dash: "6 5")
       chart.legendEntry("ideal linear", colour: "#777777", style: .line(dash: "6 5"))
@@ -109,6 +151,13 @@ extension CompareResults {
         series.map { (x: Double($0.workers), y: $0.tokensPerSecond) }, stroke: style.colour,
         width: 2.5)
       for point in series {
+        if let spread = point.tokensPerSecondQuartiles {
+          chart.errorBar(
+            x: Double(point.workers), low: spread.lower, high: spread.upper, stroke: style.colour,
+            cap: 10,
+            tooltip: "\(norm), \(point.workers) workers: tokens/s quartiles "
+              + "\(ReportFormat.grouped(spread.lower))–\(ReportFormat.grouped(spread.upper))")
+        }
         chart.marker(
           x: Double(point.workers), y: point.tokensPerSecond, shape: style.marker,
           fill: style.colour, size: 6,
@@ -130,37 +179,4 @@ extension CompareResults {
       ticks: workers.map { ChartTick(value: Double($0), label: String($0)) })
   }
 
-}
-
-/// The parts of a step's time, bottom to top in the stacked bars.
-public enum StepSegment: CaseIterable {
-  case compute, gradientWait, normStatsWait, controlWait
-
-  public var label: String {
-    switch self {
-    case .compute: "compute"
-    case .gradientWait: "gradient wait"
-    case .normStatsWait: "norm-stats wait"
-    case .controlWait: "imbalance + control"
-    }
-  }
-
-  /// Okabe–Ito colours that none of the norms use, grey for the computation.
-  public var colour: String {
-    switch self {
-    case .compute: "#C9CED6"
-    case .gradientWait: "#56B4E9"
-    case .normStatsWait: "#CC79A7"
-    case .controlWait: "#F0E442"
-    }
-  }
-
-  public func milliseconds(_ point: ComparePoint) -> Double {
-    switch self {
-    case .compute: point.computeMs
-    case .gradientWait: point.gradientWaitMs
-    case .normStatsWait: point.normStatsWaitMs
-    case .controlWait: point.controlWaitMs
-    }
-  }
 }

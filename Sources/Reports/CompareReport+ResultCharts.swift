@@ -126,11 +126,11 @@ extension CompareResults {
   public func costModelSection() -> String {
     let charts = [
       costChart(
-        id: "chart-cost-gradients", title: "Gradient all-reduce: predicted vs measured",
+        id: "chart-cost-gradients", title: "Gradient all-reduce: predicted vs measured transfer",
         predicted: \.predictedGradientMs, measured: { $0.gradientTransferMs ?? $0.gradientWaitMs }
       ),
       costChart(
-        id: "chart-cost-norm-stats", title: "Norm statistics: predicted vs measured",
+        id: "chart-cost-norm-stats", title: "Norm statistics: predicted vs measured transfer",
         predicted: \.predictedNormStatsMs,
         measured: { $0.normStatsTransferMs ?? $0.normStatsWaitMs }),
     ].compactMap { $0 }
@@ -139,8 +139,8 @@ extension CompareResults {
       on the same transport with the same number of workers in this sweep (α: median latency of \
       messages up to 1 KiB; β: least squares over 256 KiB and more), summed over a step's calls: \
       α + β·n per gradient bucket, α per norm-statistics message (4(2C+1) and 8C bytes, two per \
-      norm layer: latency-bound). Measured: with timing barriers, the least wait over the \
-      workers, median over steps. On \
+      norm layer: latency-bound). Measured: the transfer, with timing barriers the least wait \
+      over the workers, median over steps. On \
       the dashed diagonal the prediction is exact. For worker counts beyond this machine, \
       <code>ddp model-cost</code> extrapolates from the two-worker fit:</p>
       <p class="formula">gradients (ring): t = (p−1)·α + 2(p−1)/p · n·β<br/>\
@@ -149,10 +149,13 @@ extension CompareResults {
     return CompareReportStyle.section(
       "Cost model: predicted against measured communication",
       caption: "Milliseconds per step of each kind of collective, for every point with more "
-        + "than one worker, log scales. Measured: per step, the least wait over the workers "
-        + "(the worker that arrives last at a collective waits only for the transfer; for norm "
-        + "statistics per call), median over the steps; what the others wait beyond it is load "
-        + "imbalance, which the model does not predict.",
+        + "than one worker, log scales. Measured: the transfer, as in the step-time bars and "
+        + "the headline. " + Self.transferDefinition + " What the other workers wait beyond it "
+        + "is load imbalance, which the model does not predict."
+        + (costModelChecks().contains(where: \.outsideScope)
+          ? " Norm statistics over shared memory are drawn but outside the model's scope "
+            + "(see below): their time inside a step is scheduling, not α."
+          : ""),
       charts: charts, empty: "These results carry no predictions.") + formulas
       + costModelAccuracyHTML()
   }

@@ -83,9 +83,12 @@ public struct ComparePoint: Codable, Equatable {
   public var globalBatch: Int
   /// Median over the measured steps (warm-up excluded) of the whole step.
   public var stepMs: Double
-  /// stepMs − gradientWaitMs − normStatsWaitMs − controlWaitMs.
+  /// stepMs − gradientWaitMs − normStatsWaitMs − controlWaitMs: rank 0's wall time outside
+  /// collectives, which counts time a rank waits for a core as compute (the report uses
+  /// `ownComputeMs` when the results have it).
   public var computeMs: Double
-  /// Medians of the per-step seconds spent inside collectives of each category.
+  /// Medians of the per-step seconds rank 0 spent inside collectives of each category
+  /// (the transfer and any waiting for slower workers).
   public var gradientWaitMs: Double
   public var normStatsWaitMs: Double
   public var controlWaitMs: Double
@@ -115,6 +118,12 @@ public struct ComparePoint: Codable, Equatable {
   /// imbalance, what the cost model predicts (nil for one worker).
   public var gradientTransferMs: Double? = nil
   public var normStatsTransferMs: Double? = nil
+  /// Median over the steps of the workers' own compute: per step, the mean over the workers of
+  /// each one's main-thread CPU milliseconds outside collectives (metrics.jsonl's
+  /// `compute_seconds.mean`). nil in results written before it was recorded.
+  public var ownComputeMs: Double? = nil
+  /// The measured steps one by one, for the spread; nil in results written before.
+  public var perStep: StepSeries? = nil
 
   public init(
     transport: String,
@@ -140,7 +149,9 @@ public struct ComparePoint: Codable, Equatable {
     predictedGradientMs: Double?,
     predictedNormStatsMs: Double?,
     gradientTransferMs: Double? = nil,
-    normStatsTransferMs: Double? = nil
+    normStatsTransferMs: Double? = nil,
+    ownComputeMs: Double? = nil,
+    perStep: StepSeries? = nil
   ) {
     self.transport = transport
     self.mode = mode
@@ -166,6 +177,34 @@ public struct ComparePoint: Codable, Equatable {
     self.predictedNormStatsMs = predictedNormStatsMs
     self.gradientTransferMs = gradientTransferMs
     self.normStatsTransferMs = normStatsTransferMs
+    self.ownComputeMs = ownComputeMs
+    self.perStep = perStep
+  }
+}
+
+/// A point's figures for each measured step (warm-up excluded), in step order, milliseconds:
+/// `per_step` in results.json. The medians of the point are the medians of these.
+public struct StepSeries: Codable, Equatable {
+  public var stepMs: [Double]
+  /// The workers' own compute (mean over the workers); empty when the run did not record it.
+  public var computeMs: [Double]
+  /// The least wait over the workers (empty with one worker).
+  public var gradientTransferMs: [Double]
+  public var normStatsTransferMs: [Double]
+  /// Rank 0's time inside collectives of each category.
+  public var gradientWaitMs: [Double]
+  public var normStatsWaitMs: [Double]
+  public var controlWaitMs: [Double]
+
+  public init(
+    stepMs: [Double], computeMs: [Double], gradientTransferMs: [Double],
+    normStatsTransferMs: [Double], gradientWaitMs: [Double], normStatsWaitMs: [Double],
+    controlWaitMs: [Double]
+  ) {
+    (self.stepMs, self.computeMs) = (stepMs, computeMs)
+    (self.gradientTransferMs, self.normStatsTransferMs) = (gradientTransferMs, normStatsTransferMs)
+    (self.gradientWaitMs, self.normStatsWaitMs, self.controlWaitMs) =
+      (gradientWaitMs, normStatsWaitMs, controlWaitMs)
   }
 }
 

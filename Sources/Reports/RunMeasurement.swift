@@ -32,10 +32,15 @@ public struct RunMeasurement {
       }
   }
 
+  /// The steps after the first `warmup` (all steps when there are no more).
+  public func measured(afterWarmup warmup: Int) -> [StepRecord] {
+    steps.count > warmup ? Array(steps[warmup...]) : steps
+  }
+
   /// The median of `figure` over the steps after the first `warmup` (all steps when there are
   /// no more).
   public func median(afterWarmup warmup: Int, _ figure: (StepRecord) -> Double) -> Double {
-    let measured = steps.count > warmup ? Array(steps[warmup...]) : steps
+    let measured = measured(afterWarmup: warmup)
     let values = measured.map(figure).sorted()
     let middle = values.count / 2
     return values.count % 2 == 1 ? values[middle] : (values[middle - 1] + values[middle]) / 2
@@ -43,7 +48,7 @@ public struct RunMeasurement {
 
   /// Mean of `figure` over the steps after the first `warmup`.
   public func mean(afterWarmup warmup: Int, _ figure: (StepRecord) -> Double) -> Double {
-    let measured = steps.count > warmup ? Array(steps[warmup...]) : steps
+    let measured = measured(afterWarmup: warmup)
     return measured.map(figure).reduce(0, +) / Double(measured.count)
   }
 

@@ -93,6 +93,27 @@ public struct SVGChart {
     }
   }
 
+  /// A whisker from `low` to `high` at `x`, capped at both ends `cap` pixels wide: the spread
+  /// of a median drawn as a bar or a marker (the report draws quartiles). Its path carries
+  /// `data-spread="LOW HIGH"` (the values as given) so that readers and tests can find it.
+  public mutating func errorBar(
+    x: Double, low: Double, high: Double, stroke: String = "#222222", cap: Double = 8,
+    tooltip: String? = nil
+  ) {
+    guard x.isFinite, low.isFinite, high.isFinite, low <= high else { return }
+    marks.append { frame in
+      let (centre, top, bottom) = (frame.px(x), frame.py(high), frame.py(low))
+      let (left, right) = (SVGChart.number(centre - cap / 2), SVGChart.number(centre + cap / 2))
+      let path =
+        "M\(SVGChart.number(centre)),\(SVGChart.number(top))"
+        + " V\(SVGChart.number(bottom)) M\(left),\(SVGChart.number(top)) H\(right)"
+        + " M\(left),\(SVGChart.number(bottom)) H\(right)"
+      return SVGChart.withTooltip(
+        "<path d=\"\(path)\" fill=\"none\" stroke=\"\(stroke)\" stroke-width=\"1.5\""
+          + " data-spread=\"\(String(format: "%g", low)) \(String(format: "%g", high))\"", tooltip)
+    }
+  }
+
   /// A horizontal line across the plot at `y`, labelled at its right end.
   public mutating func horizontalRule(
     y: Double, stroke: String, dash: String? = "6 4", label: String

@@ -159,7 +159,7 @@ struct CompareCommand: ParsableCommand {
     print(results.markdownTable())
     let accuracy = results.costModelSummary()
     if !accuracy.isEmpty {
-      print("\nCost model (predicted vs measured communication; causes of misses in the report):")
+      print("\nCost model (predicted vs measured transfer; causes of misses in the report):")
       for line in accuracy { print("- " + line) }
     }
     print("ddp compare: \(folder)/results.json, report: \(folder)/report.html")

@@ -21,6 +21,9 @@ public struct StepRecord: Codable, Sendable {
   public var comm: CollectiveSnapshot
   /// The communication of the step without the load imbalance (`LeastWaitObserver`).
   public var leastWait: LeastWaits
+  /// Each worker's own compute in the step, mean and slowest over the workers
+  /// (`ComputeTimeObserver`); nil in lines written before it was recorded.
+  public var computeSeconds: ComputeSeconds?
   /// The validation loss, on the steps that evaluated.
   public var evalLoss: Double?
   /// The loss or gradient was not finite and the step updated nothing
@@ -48,6 +51,7 @@ public struct StepRecord: Codable, Sendable {
     case stepSeconds = "step_seconds"
     case tokensPerSecond = "tokens_per_s"
     case leastWait = "least_wait_seconds"
+    case computeSeconds = "compute_seconds"
     case evalLoss = "eval_loss"
     case layerGradientNorms = "layer_grad_norms"
   }
@@ -62,6 +66,7 @@ public struct StepRecord: Codable, Sendable {
     tokensPerSecond = try c.decodeFinite(forKey: .tokensPerSecond)
     comm = try c.decode(CollectiveSnapshot.self, forKey: .comm)
     leastWait = try c.decode(LeastWaits.self, forKey: .leastWait)
+    computeSeconds = try c.decodeIfPresent(ComputeSeconds.self, forKey: .computeSeconds)
     evalLoss = c.contains(.evalLoss) ? try c.decodeFinite(forKey: .evalLoss) : nil
     skipped = try c.decodeIfPresent(Bool.self, forKey: .skipped) ?? false
     layerGradientNorms = try c.decodeIfPresent(
@@ -78,11 +83,14 @@ public struct StepRecord: Codable, Sendable {
     try c.encodeFinite(tokensPerSecond, forKey: .tokensPerSecond)
     try c.encode(comm, forKey: .comm)
     try c.encode(leastWait, forKey: .leastWait)
+    try c.encodeIfPresent(computeSeconds, forKey: .computeSeconds)
     if let evalLoss { try c.encodeFinite(evalLoss, forKey: .evalLoss) }
     if skipped { try c.encode(true, forKey: .skipped) }
     if let layerGradientNorms { try c.encode(layerGradientNorms, forKey: .layerGradientNorms) }
   }
 
+  /// The workers' own compute in the step (mean over the workers), 0 when not recorded.
+  public var ownCompute: Double { computeSeconds?.mean ?? 0 }
   /// Seconds this step spent in `category`'s collectives.
   public func seconds(_ category: CollectiveCategory) -> Double { comm[category].seconds }
   /// Calls this step made in `category`.
@@ -113,6 +121,30 @@ public struct LeastWaits: Codable, Equatable, Sendable {
     try c.encodeFinite(gradients, forKey: CategoryKey(.gradients))
     try c.encodeFinite(normStatistics, forKey: CategoryKey(.normStats))
   }
+}
+
+/// `compute_seconds`: `{"mean": s, "slowest": s}`, the CPU seconds of each worker's main
+/// thread outside collectives in the step (its own work, without time spent waiting for other
+/// workers or for a core), averaged over the workers and the largest of them.
+public struct ComputeSeconds: Codable, Equatable, Sendable {
+  public var mean: Double
+  public var slowest: Double
+
+  public init(mean: Double = 0, slowest: Double = 0) { (self.mean, self.slowest) = (mean, slowest) }
+
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: CodingKeys.self)
+    mean = try c.decodeFinite(forKey: .mean)
+    slowest = try c.decodeFinite(forKey: .slowest)
+  }
+
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: CodingKeys.self)
+    try c.encodeFinite(mean, forKey: .mean)
+    try c.encodeFinite(slowest, forKey: .slowest)
+  }
+
+  enum CodingKeys: String, CodingKey { case mean, slowest }
 }
 
 /// `summary.json`: the whole run, written by the session (rank 0) when training ends. Keys as

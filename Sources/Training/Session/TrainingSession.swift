@@ -25,6 +25,8 @@ public final class TrainingSession {
   /// Each step's communication without the load imbalance, for metrics.jsonl (attached to the
   /// trainer on every rank: it rides on the step's gather).
   public let leastWaits = LeastWaitObserver()
+  /// Each step's compute per worker (CPU seconds outside collectives), for metrics.jsonl.
+  public let computeTimes = ComputeTimeObserver()
   /// The OpenBLAS threads per worker the command set (rank 0's), for the run's first line.
   public var blasThreads: BLASThreads?
   public var communicator: any Communicator { trainer.communicator }
@@ -37,7 +39,7 @@ public final class TrainingSession {
     validation = ValidationWindows(tokens: corpus.validation, context: run.model.context)
     evaluationWindows = Evaluator.evenlySpaced(
       run.train.evalBatches * run.train.batch / run.train.gradAccum, of: validation.count)
-    trainer.observer = leastWaits
+    trainer.observer = StepObservers([leastWaits, computeTimes])
   }
 
   /// Checks everything (config, data, model, checkpoint) before the run directory is touched.
@@ -231,6 +233,7 @@ public final class TrainingSession {
       let stats = FaultInjection.fromEnvironment.reported(
         trainer.trainStep(stopRequested: PreemptionSignals.received != 0), step: step)
       let now = monotonicSeconds()
+      computeTimes.stepEnds(communicator.accounting)
       tokens += stats.tokens * communicator.size
       if stats.nonFinite {
         let what =
@@ -254,6 +257,7 @@ public final class TrainingSession {
         tokensPerSecond: Double(stats.tokens * communicator.size) / max(now - stepStart, 1e-9),
         comm: communicator.accounting.snapshot().subtracting(before),
         leastWait: leastWaits.waits, skipped: stats.nonFinite)
+      record.computeSeconds = computeTimes.seconds
       if run.train.logLayerGradients && root {
         record.layerGradientNorms = layerGradientNorms()
       }

@@ -138,12 +138,12 @@ public final class Trainer {
   public func trainStep(stopRequested: Bool = false) -> StepStatistics {
     let accumulation = run.train.gradAccum
     let workers = communicator.size
+    observer?.stepBegins(communicator.accounting)
     let lowestGroup = unfreezing.lowestTrained(at: step)
     let frozenBelow = groups.firstOffset(ofGroup: lowestGroup)
     buckets.firstTrainable = frozenBelow
     model.zeroGradients()
     buffersBeforeStep.copy(from: model.buffers)
-    observer?.stepBegins(communicator.accounting)
     var loss: Double = 0
     var stopping = stopRequested
     for micro in 0..<accumulation {
