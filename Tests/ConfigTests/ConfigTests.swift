@@ -167,6 +167,15 @@ final class ConfigTests: XCTestCase {
     }
   }
 
+  /// Every attention kind is read by its raw name, `fastweight_sum` included.
+  func testEveryAttentionKindParses() throws {
+    for kind in AttentionKind.allCases {
+      let config = try RunConfig.load(tomlText: "", overrides: ["model.attention=\(kind.rawValue)"])
+      XCTAssertEqual(config.model.attention, kind)
+    }
+    XCTAssertEqual(AttentionKind.fastweightSum.rawValue, "fastweight_sum")
+  }
+
   func testEveryKeyCanBeSetFromTheCommandLine() throws {
     let target = try RunConfig.load(
       tomlText: "",
@@ -224,7 +233,7 @@ final class ConfigTests: XCTestCase {
       "post, pre, residual"),
     .file(
       "[model]\nattention = \"quadratic\"", "model.attention = \"quadratic\"",
-      "softmax, linear, fastweight"),
+      "softmax, linear, fastweight, fastweight_sum"),
     .file("[train]\nschedule = \"linear\"", "train.schedule = \"linear\"", "cosine, constant"),
     .file("[model]\ntokenizer = \"bpe\"", "model.tokenizer = \"bpe\"", "byte"),
     .file("[model]\nd_model = 0", "model.d_model = 0", "> 0"),
