@@ -16,7 +16,10 @@ struct EvalCommand: ParsableCommand {
     abstract: "Print the mean loss of a checkpoint as {\"loss\": ..., \"tokens\": ...}.",
     discussion: """
       Scores every non-overlapping window of the model's context: of the run's validation \
-      split, or of all of --data when given. PATH may be a checkpoint file or a run directory.
+      split, or of all of --data when given. PATH may be a checkpoint file or a run directory. \
+      A run trained on recall episodes (data.recall_pairs > 0) is scored on --episodes new \
+      episodes instead: the answer's loss and the accuracy of the most likely answer, \
+      {"accuracy": ..., "loss": ..., "tokens": episodes}.
 
       Example:
         ddp eval --checkpoint runs/fortunes
@@ -27,9 +30,14 @@ struct EvalCommand: ParsableCommand {
   @Option(help: "Text file or directory to score instead of the validation split.")
   var data: String?
   @Option(parsing: .unconditional, help: "Sequences per forward pass.") var batch = 16
+  @Option(parsing: .unconditional, help: "Held-out episodes of a recall run.")
+  var episodes = 1024
 
   func validate() throws {
     guard batch > 0 else { throw ValidationError("--batch must be positive, got \(batch)") }
+    guard episodes > 0 else {
+      throw ValidationError("--episodes must be positive, got \(episodes)")
+    }
   }
 
   func run() throws {
@@ -38,6 +46,21 @@ struct EvalCommand: ParsableCommand {
       try CheckpointIO.loadModel(from: checkpoint, batch: batch)
     }
     let context = loaded.run.model.context
+    let d = loaded.run.data
+    if d.recallPairs > 0, data == nil {
+      let task = RecallEpisodes(
+        pairs: d.recallPairs, keys: d.recallKeys, values: d.recallValues,
+        overwrite: d.recallOverwrite)
+      // Seeded apart from training's generator (train.seed + 0x9E3779B9).
+      let result = RecallEvaluator.evaluate(
+        loaded.model, episodes: task, count: episodes, seed: loaded.run.train.seed ^ 0x5EED_E7A1)
+      let json = try JSONSerialization.data(
+        withJSONObject: [
+          "accuracy": result.accuracy, "loss": result.loss, "tokens": result.episodes,
+        ], options: [.sortedKeys])
+      print(String(decoding: json, as: UTF8.self))
+      return
+    }
     let tokens: [UInt8] = try reportingInputErrors {
       if let data {
         let all = try Corpus.loadWhole(path: data)

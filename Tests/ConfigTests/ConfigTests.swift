@@ -235,6 +235,13 @@ final class ConfigTests: XCTestCase {
       "[model]\nattention = \"quadratic\"", "model.attention = \"quadratic\"",
       "softmax, linear, fastweight, fastweight_sum"),
     .file("[train]\nschedule = \"linear\"", "train.schedule = \"linear\"", "cosine, constant"),
+    .file("[data]\nrecall_pairs = 8", "model.context = 64", "data.recall_pairs + 1 = 9"),
+    .file(
+      "[model]\ncontext = 5\n[data]\nrecall_pairs = 4\nrecall_values = 8", "data.recall_values = 8",
+      "<= 256"),
+    .file(
+      "[model]\ncontext = 41\n[data]\nrecall_pairs = 40", "data.recall_keys = 32",
+      "recall_overwrite = true"),
     .file("[model]\ntokenizer = \"bpe\"", "model.tokenizer = \"bpe\"", "byte"),
     .file("[model]\nd_model = 0", "model.d_model = 0", "> 0"),
     .file("[model]\nn_heads = -2", "model.n_heads = -2", "> 0"),
