@@ -46,7 +46,8 @@ public struct RecallExperiment: Experiment {
   public func jobs() throws -> [ExperimentJobSpec] {
     var specs: [ExperimentJobSpec] = []
     for overwrite in [false, true] {
-      for pairs in pairCounts {
+      // Setting 2's claim is at S = d_dot; the quick sweep runs only that point of it.
+      for pairs in overwrite && quick ? [Self.headSize] : pairCounts {
         for kind in Self.kinds {
           for seed in settings.seeds {
             let config = try resolved(

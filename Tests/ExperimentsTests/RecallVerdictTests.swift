@@ -62,12 +62,13 @@ final class RecallVerdictTests: XCTestCase {
     XCTAssertEqual(e.claims(made)[0].verdict, .inconclusive)
   }
 
-  /// The quick sweep (S up to 2·d_dot, one seed) names every job once and draws one chart per
-  /// setting, with the d_dot line.
+  /// The quick sweep (setting 1 at S up to 2·d_dot, setting 2 at S = d_dot, one seed) names
+  /// every job once and draws one chart per setting, with the d_dot line; its verdicts come
+  /// from the same rules.
   func testQuickSweepAndFigures() throws {
     let e = experiment(seeds: 1, size: .quick)
     let specs = try e.jobs()
-    XCTAssertEqual(specs.count, 2 * 3 * 4)
+    XCTAssertEqual(specs.count, (3 + 1) * 4)
     XCTAssertEqual(Set(specs.map(\.record.name)).count, specs.count)
     for spec in specs {
       XCTAssertEqual(spec.config.model.context, (spec.record.pairs ?? 0) + 1)
@@ -77,5 +78,8 @@ final class RecallVerdictTests: XCTestCase {
     let svg = figures.flatMap(\.charts).joined()
     XCTAssertEqual(figures.flatMap(\.charts).count, 2)
     XCTAssertTrue(svg.contains("S = d_dot = 8"), "the d_dot line")
+    XCTAssertEqual(
+      e.claims(try jobs(e, accuracy: paper)).map(\.verdict),
+      Array(repeating: .reproduced, count: 4))
   }
 }
