@@ -141,8 +141,7 @@ final class CommandLineTests: XCTestCase {
     let commands: [[String]] = [
       [], ["train"], ["eval"], ["sample"], ["export"], ["bench"], ["bench", "model"],
       ["bench", "allreduce"], ["bench", "norms"], ["bench", "generate"], ["compare"],
-      ["experiment"], ["probe"],
-      ["model-cost"],
+      ["experiment"], ["probe"], ["model-cost"], ["report"],
     ]
     var lines: Set<String> = []
     for command in commands {
