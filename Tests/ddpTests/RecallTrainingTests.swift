@@ -61,8 +61,10 @@ final class RecallTrainingTests: XCTestCase {
 
   /// A context that is not one episode is refused in one line before anything runs.
   func testContextMustHoldOneEpisode() throws {
+    let path = work.appendingPathComponent("plain.toml").path
+    try "[model]\nd_model = 32\n".write(toFile: path, atomically: true, encoding: .utf8)
     let outcome = try runDDP([
-      "train", "--out", work.appendingPathComponent("refused").path, "--set",
+      "train", "--config", path, "--out", work.appendingPathComponent("refused").path, "--set",
       "data.recall_pairs=8", "--set", "model.context=16",
     ])
     XCTAssertEqual(outcome.status, 2, outcome.stderr)
