@@ -129,6 +129,19 @@ public struct RecallExperiment: Experiment {
       delta2Spread.verdict(predicted: Self.solved...(.infinity)),
       gain2.verdict(predicted: Self.margin...(.infinity)),
     ])
+    // The capacity claims mean something only where the task was learned: softmax solving it
+    // at the same S and setting. Where it did not, they are inconclusive.
+    func learned(_ pairs: Int, overwrite: Bool) -> Bool {
+      SeedSpread(accuracies(jobs, "softmax", pairs: pairs, overwrite: overwrite)).mean
+        >= Self.solved
+    }
+    func unlessUnlearned(_ verdict: ClaimVerdict.Verdict, _ points: [(Int, Bool)])
+      -> ClaimVerdict.Verdict
+    {
+      points.allSatisfy { learned($0.0, overwrite: $0.1) } ? verdict : .inconclusive
+    }
+    let unlearnedNote = "; inconclusive unless softmax reaches \(Self.solved) at the same S"
+
     let m = Self.margin
     return [
       ClaimVerdict(
@@ -147,16 +160,18 @@ public struct RecallExperiment: Experiment {
           + "\(m) below its accuracy at S = \(smallest)",
         measured: "accuracy at S = \(smallest) minus at S = \(beyond): \(sumDrop.text(3))",
         rule: "reproduced if mean ± 2 sd of the per-seed drop lies at or above \(m); not "
-          + "reproduced if wholly below \(m); else inconclusive",
-        verdict: sumDrop.verdict(predicted: m...(.infinity))),
+          + "reproduced if wholly below \(m); else inconclusive" + unlearnedNote,
+        verdict: unlessUnlearned(
+          sumDrop.verdict(predicted: m...(.infinity)), [(smallest, false), (beyond, false)])),
       ClaimVerdict(
         claim: "The delta rule keeps retrieving past d_dot (Schlag et al. 2021, §4.2)",
         paper: "the delta rule's retrieval loss stays lower than the sum rule's beyond d_dot",
         prediction: "at S = \(beyond), fastweight accuracy at least \(m) above fastweight_sum's",
         measured: "fastweight minus fastweight_sum at S = \(beyond): \(deltaGain.text(3))",
         rule: "reproduced if mean ± 2 sd of the per-seed gain lies at or above \(m); not "
-          + "reproduced if wholly below \(m); else inconclusive",
-        verdict: deltaGain.verdict(predicted: m...(.infinity))),
+          + "reproduced if wholly below \(m); else inconclusive" + unlearnedNote,
+        verdict: unlessUnlearned(
+          deltaGain.verdict(predicted: m...(.infinity)), [(beyond, false)])),
       ClaimVerdict(
         claim: "Only the delta rule solves setting 2, where keys repeat (Schlag et al. 2021, §6.1)",
         paper: "setting 2: the delta rule reaches low loss; sum-rule kinds cannot overwrite",
@@ -165,8 +180,8 @@ public struct RecallExperiment: Experiment {
         measured: "fastweight accuracy \(delta2Spread.text(3)); its margin over the better "
           + "other linear kind \(gain2.text(3))",
         rule: "both parts as above (accuracy at or above \(Self.solved), margin at or above \(m)); "
-          + "the worse verdict decides",
-        verdict: setting2),
+          + "the worse verdict decides" + unlearnedNote,
+        verdict: unlessUnlearned(setting2, [(atD, true)])),
     ]
   }
 

@@ -45,11 +45,23 @@ final class RecallVerdictTests: XCTestCase {
     for claim in claims { XCTAssertFalse(claim.measured.contains("nan"), claim.measured) }
   }
 
-  /// Every kind the same and at chance: none of the four claims holds.
-  func testChanceEverywhereIsNotReproduced() throws {
+  /// Softmax solves every S but every linear kind stays at chance: no capacity claim holds.
+  func testLinearKindsAtChanceAreNotReproduced() throws {
     let e = experiment()
-    let claims = e.claims(try jobs(e, accuracy: { _, _, _ in 1.0 / 7 }))
-    XCTAssertEqual(claims.map(\.verdict), Array(repeating: .notReproduced, count: 4))
+    let claims = e.claims(
+      try jobs(e, accuracy: { kind, _, _ in kind == "softmax" ? 0.99 : 1.0 / 7 }))
+    XCTAssertEqual(
+      claims.map(\.verdict), [.reproduced, .notReproduced, .notReproduced, .notReproduced])
+  }
+
+  /// Nothing learned at all (every kind at chance): softmax's claim fails, and the capacity
+  /// claims are inconclusive, whatever their numbers, since the task was not learned.
+  func testUnlearnedTaskLeavesCapacityClaimsInconclusive() throws {
+    let e = experiment()
+    let claims = e.claims(
+      try jobs(e, accuracy: { kind, s, _ in kind == "fastweight_sum" && s <= 4 ? 0.6 : 1.0 / 7 }))
+    XCTAssertEqual(
+      claims.map(\.verdict), [.notReproduced, .inconclusive, .inconclusive, .inconclusive])
   }
 
   /// Seeds that scatter across the 0.9 line leave the softmax claim undecided.
