@@ -30,6 +30,9 @@ public enum AttentionKind: String, CaseIterable, Sendable {
   case linear
   /// Fast-weight programmer with the delta rule (Schlag et al. 2021).
   case fastweight
+  /// Fast-weight programmer with the sum update `W += v φ(k)ᵀ`: `fastweight`'s feature map
+  /// without β or the delta (Schlag et al. 2021, section 4.1).
+  case fastweightSum = "fastweight_sum"
 }
 
 /// How a model's weights are drawn before training (`model.init`).

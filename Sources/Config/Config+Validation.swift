@@ -76,6 +76,7 @@ extension RunConfig {
       fraction > 0 && fraction < 1, "data.val_fraction", .double(fraction),
       "a number in (0, 1), exclusive")
     try require(!data.path.isEmpty, "data.path", .string(data.path), "a non-empty path")
+    try validateRecall()
     if let limit = train.memoryLimitGB {
       try require(
         limit.isFinite && limit > 0, "train.memory_limit_gb", .double(limit),

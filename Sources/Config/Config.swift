@@ -215,6 +215,17 @@ public struct DataConfig: Sendable, Equatable {
   /// documents never).
   public var lmText: LMTextKind = .othersAndTrain
 
+  /// `recall_pairs`: S > 0 trains on synthetic associative-recall episodes of S (key, value)
+  /// pairs and a query, loss on the answer only (`Datasets/RecallEpisodes`), instead of
+  /// windows of `path` (which is still read, for the validation windows); 0 = off.
+  public var recallPairs: Int = 0
+  /// `recall_keys`: distinct key symbols of the episodes (at least S without overwrite).
+  public var recallKeys: Int = 32
+  /// `recall_values`: distinct values of the episodes (keys x (values + 1) <= 256 tokens).
+  public var recallValues: Int = 7
+  /// `recall_overwrite`: keys repeat and the latest value wins (setting 2).
+  public var recallOverwrite: Bool = false
+
   /// Creates a data section; the default is the fortunes corpus with a tenth held out.
   public init(path: String = DataConfig.defaultPath, valFraction: Double = 0.1) {
     self.path = path

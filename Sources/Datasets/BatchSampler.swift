@@ -20,6 +20,10 @@ public struct BatchSampler: Sendable {
   public let context: Int
   /// The generator of window starts; its ``state`` is the data position of a checkpoint.
   public var generator: RandomNumbers
+  /// When set, every row is a fresh recall episode drawn from `generator` instead of a window
+  /// of `tokens` (every rank draws every episode of the global batch, so generators stay in
+  /// step, and keeps its shard); `context` must be its length.
+  public var episodes: RecallEpisodes?
 
   /// The generator's four state words, to store in a checkpoint.
   public var state: (UInt64, UInt64, UInt64, UInt64) { generator.state }
@@ -60,6 +64,20 @@ public struct BatchSampler: Sendable {
     precondition(rank >= 0 && rank < workers, "rank \(rank) outside 0..<\(workers)")
     let rows = globalBatch / workers
     let shard = rank * rows..<(rank + 1) * rows
+    if let episodes {
+      precondition(episodes.length == context, "a recall episode must fill the context")
+      withUnsafeTemporaryAllocation(of: Int32.self, capacity: 2 * context) { spare in
+        guard let spare = spare.baseAddress else { return }
+        for index in 0..<globalBatch {
+          let mine = shard.contains(index)
+          let row = (index - shard.lowerBound) * context
+          episodes.fill(
+            inputs: mine ? inputs + row : spare, targets: mine ? targets + row : spare + context,
+            rng: &generator)
+        }
+      }
+      return
+    }
     let starts = tokens.count - context
     tokens.withUnsafeBufferPointer { stream in
       for index in 0..<globalBatch {

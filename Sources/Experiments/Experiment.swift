@@ -29,6 +29,9 @@ public struct ExperimentJobSpec: Sendable {
     case probeAtInit(rounds: Int, batch: Int)
     /// `ddp train`, then (when `probeRounds` is given) `ddp probe` of its final checkpoint.
     case train(probeRounds: Int?, batch: Int)
+    /// `ddp train`, then `ddp eval` of its final checkpoint on `episodes` held-out recall
+    /// episodes (accuracy and answer loss).
+    case trainRecall(episodes: Int)
   }
 
   public var record: ExperimentJob

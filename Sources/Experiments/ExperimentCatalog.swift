@@ -2,6 +2,7 @@
 public enum ExperimentCatalog {
   public static let names = [
     GradientsExperiment.name, WarmupExperiment.name, DepthExperiment.name,
+    RecallExperiment.name,
   ]
 
   /// The experiment called `name`, or nil.
@@ -12,6 +13,7 @@ public enum ExperimentCatalog {
     case GradientsExperiment.name: return GradientsExperiment(settings: settings)
     case WarmupExperiment.name: return WarmupExperiment(settings: settings)
     case DepthExperiment.name: return DepthExperiment(settings: settings)
+    case RecallExperiment.name: return RecallExperiment(settings: settings)
     default: return nil
     }
   }

@@ -106,6 +106,9 @@ public struct ExperimentRunner {
         ["--config", directory + "/job.toml"], rounds: rounds, batch: batch, in: directory)
       job.gradientNorms = probe.gradientNorms
       job.updateRatios = probe.updateRatios
+    case .trainRecall(let episodes):
+      try runTraining(&job, in: directory)
+      if job.status == "ok" { try runRecallEval(&job, episodes: episodes, in: directory) }
     case .train(let probeRounds, let batch):
       try runTraining(&job, in: directory)
       if let probeRounds, job.status == "ok" {

@@ -11,9 +11,12 @@ import CBLAS
 /// ```
 /// logits = h · wteᵀ                     (N, V)
 /// p      = softmax(logits) per row
-/// loss   = −(1/N) Σ_n log p[n, target_n]
+/// loss   = −(1/N') Σ_{n: target_n ≥ 0} log p[n, target_n]
 /// ```
-/// Leaves the probabilities in `probs` (N, V) for the backward; returns the loss.
+/// A negative target (`-1`) marks a position without loss (a loss mask, as for the answer-only
+/// loss of `RecallEpisodes`); N' counts the others, so with no masked position N' = N.
+/// Leaves the probabilities in `probs` (N, V) for the backward; returns the loss (0 when every
+/// position is masked).
 public func crossEntropyForward(
   probs: UnsafeMutablePointer<Float>, h: UnsafePointer<Float>, wte: UnsafePointer<Float>,
   targets: UnsafePointer<Int32>, rows n: Int, channels c: Int, vocabulary v: Int
@@ -22,18 +25,29 @@ public func crossEntropyForward(
     CblasRowMajor, CblasNoTrans, CblasTrans, Int32(n), Int32(v), Int32(c),
     1, h, Int32(c), wte, Int32(c), 0, probs, Int32(v))
   var loss: Double = 0
+  var scored = 0
   for r in 0..<n {
     let row = probs + r * v
     softmaxInPlace(row, count: v)
+    guard targets[r] >= 0 else { continue }
     loss -= Double(logf(max(row[Int(targets[r])], Float.leastNormalMagnitude)))
+    scored += 1
   }
-  return Float(loss / Double(n))
+  return scored > 0 ? Float(loss / Double(scored)) : 0
+}
+
+/// Positions of `targets` (n) that carry loss: those with a target ≥ 0.
+@inline(__always)
+func scoredCount(_ targets: UnsafePointer<Int32>, _ n: Int) -> Int {
+  var scored = 0
+  for r in 0..<n where targets[r] >= 0 { scored += 1 }
+  return scored
 }
 
 /// Backward of `crossEntropyForward` for `dloss` = ∂objective/∂loss:
 ///
 /// ```
-/// dlogits = dloss · (p − onehot(target)) / N      (written over probs)
+/// dlogits = dloss · (p − onehot(target)) / N'     (written over probs; 0 where target < 0)
 /// dh   += dlogits · wte
 /// dwte += dlogitsᵀ · h
 /// ```
@@ -44,9 +58,14 @@ public func crossEntropyBackward(
   probs: UnsafeMutablePointer<Float>, h: UnsafePointer<Float>, wte: UnsafePointer<Float>,
   targets: UnsafePointer<Int32>, dloss: Float, rows n: Int, channels c: Int, vocabulary v: Int
 ) {
-  let scale = dloss / Float(n)
+  let scored = scoredCount(targets, n)
+  let scale = scored > 0 ? dloss / Float(scored) : 0
   for r in 0..<n {
     let row = probs + r * v
+    guard targets[r] >= 0 else {
+      row.update(repeating: 0, count: v)
+      continue
+    }
     row[Int(targets[r])] -= 1
     for j in 0..<v { row[j] *= scale }
   }

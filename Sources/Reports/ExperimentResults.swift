@@ -7,7 +7,7 @@ import Support
 /// JSON keys are the snake_case forms of the property names (`JSONEncoder`'s
 /// `convertToSnakeCase`); README "Experiments" documents them.
 public struct ExperimentResults: Codable, Sendable {
-  /// `gradients`, `warmup` or `depth`.
+  /// `gradients`, `warmup`, `depth` or `recall`.
   public var experiment: String
   /// `quick` or `full`.
   public var size: String
@@ -86,6 +86,13 @@ public struct ExperimentJob: Codable, Sendable, Equatable {
   public var validationLoss: Double?
   /// Wall seconds of the job.
   public var seconds: Double
+  /// Recall jobs (`ddp experiment recall`): the attention kind, the pairs S per episode,
+  /// whether keys repeat (setting 2), and the answer accuracy and loss on held-out episodes.
+  public var attention: String?
+  public var pairs: Int?
+  public var overwrite: Bool?
+  public var accuracy: Double?
+  public var answerLoss: Double?
 
   public init(
     name: String, experiment: String, placement: String, initialization: String, layers: Int,
@@ -102,6 +109,7 @@ public struct ExperimentJob: Codable, Sendable, Equatable {
   enum CodingKeys: String, CodingKey {
     case name, experiment, placement, layers, dModel, seed, lr, warmup, steps, workers, status
     case divergedAtStep, gradientNorms, updateRatios, lossCurve, validationLoss, seconds
+    case attention, pairs, overwrite, accuracy, answerLoss
     case initialization = "init"
   }
 }

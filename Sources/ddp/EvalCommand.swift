@@ -20,6 +20,9 @@ struct EvalCommand: ParsableCommand {
       A classifier (model.head = "classifier") is scored on every document of its validation \
       split, or of --split test: one JSON line (loss, accuracy, documents, classes, confusion \
       as confusion[true][predicted]), then the confusion matrix as a table.
+      A run trained on recall episodes (data.recall_pairs > 0) is scored on --episodes new \
+      episodes instead: the answer's loss and the accuracy of the most likely answer, \
+      {"accuracy": ..., "loss": ..., "tokens": episodes}.
 
       Example:
         ddp eval --checkpoint runs/fortunes
@@ -31,11 +34,16 @@ struct EvalCommand: ParsableCommand {
   @Option(help: "Text file or directory to score instead of the validation split.")
   var data: String?
   @Option(parsing: .unconditional, help: "Sequences per forward pass.") var batch = 16
+  @Option(parsing: .unconditional, help: "Held-out episodes of a recall run.")
+  var episodes = 1024
   @Option(help: "Classifier runs: the split to score, validation or test.")
   var split: String?
 
   func validate() throws {
     guard batch > 0 else { throw ValidationError("--batch must be positive, got \(batch)") }
+    guard episodes > 0 else {
+      throw ValidationError("--episodes must be positive, got \(episodes)")
+    }
     if let split, !["validation", "test"].contains(split) {
       throw ValidationError("--split must be validation or test, got \"\(split)\"")
     }
@@ -56,6 +64,21 @@ struct EvalCommand: ParsableCommand {
       }
     }
     let context = loaded.run.model.context
+    let d = loaded.run.data
+    if d.recallPairs > 0, data == nil {
+      let task = RecallEpisodes(
+        pairs: d.recallPairs, keys: d.recallKeys, values: d.recallValues,
+        overwrite: d.recallOverwrite)
+      // Seeded apart from training's generator (train.seed + 0x9E3779B9).
+      let result = RecallEvaluator.evaluate(
+        loaded.model, episodes: task, count: episodes, seed: loaded.run.train.seed ^ 0x5EED_E7A1)
+      let json = try JSONSerialization.data(
+        withJSONObject: [
+          "accuracy": result.accuracy, "loss": result.loss, "tokens": result.episodes,
+        ], options: [.sortedKeys])
+      print(String(decoding: json, as: UTF8.self))
+      return
+    }
     let tokens: [UInt8] = try reportingInputErrors {
       if let data {
         let all = try Corpus.loadWhole(path: data)

@@ -15,7 +15,8 @@ struct ExperimentCommand: ParsableCommand {
       Experiments: gradients (per-layer gradient norms at initialization vs depth, Xiong et \
       al. 2020), warmup (does Post-LN need warmup where Pre-LN and ResiDual do not?), depth \
       (a 24-layer stack: Post-LN, Pre-LN's representation collapse, ResiDual; Xie et al. \
-      2023). Run it outside mpirun: it launches one `mpirun -np WORKERS` job per point. \
+      2023), recall (associative recall vs the number of stored pairs: softmax, linear, \
+      fastweight, fastweight_sum; Schlag et al. 2021). Run it outside mpirun: it launches one `mpirun -np WORKERS` job per point. \
       Writes FOLDER/results.json, FOLDER/report.html and each job's files under FOLDER/jobs; \
       prints a Markdown table of the claims. Given the same --out again, an interrupted \
       sweep continues where it stopped. --quick (the default) fits in about 10 minutes on 2 \
@@ -26,7 +27,7 @@ struct ExperimentCommand: ParsableCommand {
         ddp experiment warmup --workers 2 --seeds 3 --full
       """)
 
-  @Argument(help: "gradients, warmup or depth.") var name: String
+  @Argument(help: "gradients, warmup, depth or recall.") var name: String
   @Option(parsing: .unconditional, help: "Workers of each job.") var workers = 2
   @Option(
     parsing: .unconditional,

@@ -19,7 +19,7 @@ struct SampleCommand: ParsableCommand {
       are drawn from softmax(log p / temperature), computed in log space so that a small \
       temperature tends to the most likely byte (0 = always the most likely byte). The model \
       runs one token at a time (a key/value cache for softmax attention, the recurrent state \
-      for linear and fastweight attention); when its context is full it starts over from the \
+      for linear, fastweight and fastweight_sum attention); when its context is full it starts over from the \
       last half of the text. Text is printed as it is generated, at most \(Self.maximumTokens) \
       bytes per call.
 

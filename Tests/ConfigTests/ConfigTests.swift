@@ -38,8 +38,10 @@ final class ConfigTests: XCTestCase {
   }
 
   func testEveryKeyIsKnownOnceAndInTheIssueOrder() {
-    XCTAssertEqual(RunConfig.knownKeys.count, 47)
-    XCTAssertEqual(Set(RunConfig.knownKeys).count, 47)
+    // 36 + transfer's 6 + classifier's 5 + recall's 4 (data.recall_pairs, recall_keys,
+    // recall_values, recall_overwrite)
+    XCTAssertEqual(RunConfig.knownKeys.count, 51)
+    XCTAssertEqual(Set(RunConfig.knownKeys).count, 51)
     let first = ["model.tokenizer", "model.d_model", "model.n_heads"]
     XCTAssertEqual(Array(RunConfig.knownKeys.prefix(3)), first)
     XCTAssertEqual(RunConfig.knownKeys.last, "distributed.timeout_s")
@@ -167,6 +169,15 @@ final class ConfigTests: XCTestCase {
     }
   }
 
+  /// Every attention kind is read by its raw name, `fastweight_sum` included.
+  func testEveryAttentionKindParses() throws {
+    for kind in AttentionKind.allCases {
+      let config = try RunConfig.load(tomlText: "", overrides: ["model.attention=\(kind.rawValue)"])
+      XCTAssertEqual(config.model.attention, kind)
+    }
+    XCTAssertEqual(AttentionKind.fastweightSum.rawValue, "fastweight_sum")
+  }
+
   func testEveryKeyCanBeSetFromTheCommandLine() throws {
     let target = try RunConfig.load(
       tomlText: "",
@@ -224,8 +235,15 @@ final class ConfigTests: XCTestCase {
       "post, pre, residual"),
     .file(
       "[model]\nattention = \"quadratic\"", "model.attention = \"quadratic\"",
-      "softmax, linear, fastweight"),
+      "softmax, linear, fastweight, fastweight_sum"),
     .file("[train]\nschedule = \"linear\"", "train.schedule = \"linear\"", "cosine, constant"),
+    .file("[data]\nrecall_pairs = 8", "model.context = 64", "data.recall_pairs + 1 = 9"),
+    .file(
+      "[model]\ncontext = 5\n[data]\nrecall_pairs = 4\nrecall_values = 8", "data.recall_values = 8",
+      "<= 256"),
+    .file(
+      "[model]\ncontext = 41\n[data]\nrecall_pairs = 40", "data.recall_keys = 32",
+      "recall_overwrite = true"),
     .file("[model]\ntokenizer = \"bpe\"", "model.tokenizer = \"bpe\"", "byte"),
     .file("[model]\nd_model = 0", "model.d_model = 0", "> 0"),
     .file("[model]\nn_heads = -2", "model.n_heads = -2", "> 0"),

@@ -7,6 +7,7 @@ extension AttentionKind {
     case .softmax: SoftmaxAttentionMixer.self
     case .linear: LinearAttentionMixer.self
     case .fastweight: FastWeightAttentionMixer.self
+    case .fastweightSum: FastWeightSumAttentionMixer.self
     }
   }
 }

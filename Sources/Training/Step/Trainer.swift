@@ -108,6 +108,11 @@ public final class Trainer {
     sampler = BatchSampler(
       tokens: trainTokens, context: run.model.context,
       seed: run.train.seed &+ 0x9E37_79B9)
+    if run.data.recallPairs > 0 {
+      sampler.episodes = RecallEpisodes(
+        pairs: run.data.recallPairs, keys: run.data.recallKeys, values: run.data.recallValues,
+        overwrite: run.data.recallOverwrite)
+    }
     buckets = GradientBuckets(
       model: model, communicator: communicator, bucketMB: run.distributed.bucketMB)
     buffersBeforeStep = FlatTensors(layout: model.layout.buffers)
