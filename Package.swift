@@ -3,9 +3,10 @@ import Foundation
 import PackageDescription
 
 /// The CPU the numeric modules are compiled for: the build machine's (`native`), unless the
-/// environment variable DDP_TARGET_CPU names another LLVM CPU, e.g. `x86-64-v3` (every AVX2
-/// CPU, Haswell and later) for one binary copied to hosts of different models (README,
-/// "Several hosts"). The baseline `x86-64` does not compile (see below).
+/// environment variable DDP_TARGET_CPU names another LLVM CPU, e.g. `haswell` (AVX2 and FMA:
+/// Intel since 2013, AMD since Zen) for one binary copied to hosts of different models
+/// (README, "Several hosts"). This Swift's LLVM has no `x86-64-v3`; the baseline `x86-64`
+/// does not compile (see below).
 let targetCPU = ProcessInfo.processInfo.environment["DDP_TARGET_CPU"] ?? "native"
 
 /// Release builds of the kernels: `-Ounchecked` drops overflow traps in the index arithmetic of

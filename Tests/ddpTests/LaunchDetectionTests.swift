@@ -104,28 +104,29 @@ final class LaunchDetectionTests: XCTestCase {
     XCTAssertTrue(piped.stdout.contains("\nstep 40/40"), piped.stdout)
   }
 
-  /// Runs ddp train once per task with `variables`, all at once, as a launcher would start
-  /// them; each must end within the timeout.
+  /// Runs ddp train once per task with its variables, all at once, as a launcher starts
+  /// them; each is killed after 30 s (exit 124) so a hang fails instead of blocking.
   func launchTasks(_ tasks: [[String: String]]) throws -> [Outcome] {
     let config = try tinyConfig()
     let out = work.appendingPathComponent("refused").path
-    var outcomes = [Outcome?](repeating: nil, count: tasks.count)
-    var errors: [Error] = []
-    let lock = NSLock()
-    DispatchQueue.concurrentPerform(iterations: tasks.count) { index in
-      let assignments = tasks[index].sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
-      do {
-        let outcome = try runProcess(
-          "/usr/bin/timeout",
-          ["30", "/usr/bin/env"] + assignments
-            + [ddpExecutable, "train", "--config", config, "--out", out])
-        lock.withLock { outcomes[index] = outcome }
-      } catch {
-        lock.withLock { errors.append(error) }
-      }
+    var running: [(Process, URL)] = []
+    for (index, variables) in tasks.enumerated() {
+      let process = Process()
+      process.executableURL = URL(fileURLWithPath: "/usr/bin/timeout")
+      process.arguments = ["30", ddpExecutable, "train", "--config", config, "--out", out]
+      process.environment = ProcessInfo.processInfo.environment.merging(variables) { $1 }
+      let errorFile = work.appendingPathComponent("task-\(index).err")
+      _ = FileManager.default.createFile(atPath: errorFile.path, contents: nil)
+      process.standardError = try FileHandle(forWritingTo: errorFile)
+      process.standardOutput = FileHandle.nullDevice
+      try process.run()
+      running.append((process, errorFile))
     }
-    if let error = errors.first { throw error }
-    return outcomes.compactMap { $0 }
+    return try running.map { process, errorFile in
+      process.waitUntilExit()
+      let stderr = String(decoding: try Data(contentsOf: errorFile), as: UTF8.self)
+      return Outcome(status: process.terminationStatus, stdout: "", stderr: stderr)
+    }
   }
 
   /// Every task exits 2 (not 124, the timeout's), only the launcher's rank 0 prints, one line
