@@ -1,5 +1,13 @@
 // swift-tools-version:6.0
+import Foundation
 import PackageDescription
+
+/// The CPU the numeric modules are compiled for: the build machine's (`native`), unless the
+/// environment variable DDP_TARGET_CPU names another LLVM CPU, e.g. `haswell` (AVX2 and FMA:
+/// Intel since 2013, AMD since Zen) for one binary copied to hosts of different models
+/// (README, "Several hosts"). This Swift's LLVM has no `x86-64-v3`; the baseline `x86-64`
+/// does not compile (see below).
+let targetCPU = ProcessInfo.processInfo.environment["DDP_TARGET_CPU"] ?? "native"
 
 /// Release builds of the kernels: `-Ounchecked` drops overflow traps in the index arithmetic of
 /// hot loops, and `-target-cpu native` compiles the SIMD16 code of `Kernels/VectorMath.swift`
@@ -9,15 +17,15 @@ import PackageDescription
 /// compile (an LLVM fatal error) for the baseline x86-64 target. (`launch/fuzz` builds the
 /// release configuration, so the fuzzed readers have exactly these per-target flags.)
 let kernelFlags: [SwiftSetting] = [
-  .unsafeFlags(["-Ounchecked", "-target-cpu", "native"], .when(configuration: .release)),
-  .unsafeFlags(["-target-cpu", "native"], .when(configuration: .debug)),
+  .unsafeFlags(["-Ounchecked", "-target-cpu", targetCPU], .when(configuration: .release)),
+  .unsafeFlags(["-target-cpu", targetCPU], .when(configuration: .debug)),
 ]
 
 /// Models and Training keep Swift's bounds and overflow checks (Training holds the checkpoint
 /// and safetensors readers). Checked, `configs/bench.toml` ran at the same speed as unchecked
 /// (median of 10 alternated pairs of `ddp bench`: 365.6 vs 366.3 ms/step, README "Notes for
 /// developers"): the time is in the kernels and BLAS.
-let checkedNumericFlags: [SwiftSetting] = [.unsafeFlags(["-target-cpu", "native"])]
+let checkedNumericFlags: [SwiftSetting] = [.unsafeFlags(["-target-cpu", targetCPU])]
 
 // The module graph is the architecture (README, "Architecture"): each line below is one concept,
 // and its dependencies are everything it may import.

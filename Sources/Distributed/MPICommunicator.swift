@@ -66,6 +66,7 @@ public final class MPICommunicator: Communicator {
   ///   timeout (as before the watchdog); for `ddp bench allreduce --blocking`.
   public init(blockingCollectives: Bool = false) {
     self.blockingCollectives = blockingCollectives
+    let launch = LaunchEnvironment.current  // read before MPI_Init changes the environment
     var finalized: Int32 = 0
     MPI_Finalized(&finalized)
     if finalized != 0 {
@@ -111,16 +112,41 @@ public final class MPICommunicator: Communicator {
       monitor = CollectiveMonitor(
         slots: [mainSlot, backgroundSlot], rollCall: rollCall, watchdog: watchdog)
     }
+    if self.size == 1 { refuseUnjoinedTasks(launch) }
     checkSameCommand(CommandLine.arguments.dropFirst())
   }
 
-  /// Whether this process was started by `mpirun` (OpenMPI sets `OMPI_COMM_WORLD_SIZE` and
-  /// `OMPI_COMM_WORLD_RANK` in each rank's environment).
+  /// Whether a launcher MPI can join started this process: `mpirun`, or a PMIx server such as
+  /// `srun --mpi=pmix` (see `LaunchEnvironment`). How many workers there are is MPI's world
+  /// size after initialization, not this guess.
   ///
   /// A plain process should use `SingleProcessCommunicator` instead: initializing MPI outside
-  /// mpirun works in OpenMPI (a "singleton"), but starts helper processes for nothing.
+  /// mpirun works in OpenMPI (a "singleton"), but starts helper processes for nothing. Tasks
+  /// MPI could not join (srun without `--mpi=pmix`) end here: one line from the launcher's
+  /// rank 0, exit 2 on every task.
   public static func detectMPILaunch() -> Bool {
-    getenv("OMPI_COMM_WORLD_SIZE") != nil || getenv("OMPI_COMM_WORLD_RANK") != nil
+    let launch = LaunchEnvironment.current
+    switch launch.launch {
+    case .single: return false
+    case .mpi: return true
+    case .unusable(let reason):
+      if launch.rank == 0 { writeErrorLine("ddp: \(reason)") }
+      exit(2)
+    }
+  }
+
+  /// Ends a world of one whose launcher started several tasks: MPI made each a singleton (the
+  /// launcher's PMIx is not one this OpenMPI reached), and each would train alone.
+  private func refuseUnjoinedTasks(_ launch: LaunchEnvironment) {
+    guard let tasks = launch.tasks, tasks > 1, let source = launch.tasksSource else { return }
+    if launch.rank == 0 {
+      writeErrorLine(
+        "ddp: the launcher started \(tasks) tasks (\(source)), but MPI joined only one into "
+          + "this job: launch with OpenMPI's mpirun or srun --mpi=pmix (README, "
+          + "\"Several hosts\")")
+    }
+    finalize()
+    exit(2)
   }
 
   public func abort(message: String, code: Int32) -> Never {

@@ -5,8 +5,10 @@ import Foundation
 /// ```
 /// --threads T                    if given
 /// else OPENBLAS_NUM_THREADS      if it is a positive integer (launch/ddp and launch/test set it)
-/// else max(1, cores / L)         cores this process may run on, L = OMPI_COMM_WORLD_LOCAL_SIZE
-///                                (the workers mpirun started on this host; 1 without mpirun)
+/// else max(1, cores / L)         cores this process may run on, L = the workers the launcher
+///                                started on this host (`LaunchEnvironment.localTasks`:
+///                                OMPI_COMM_WORLD_LOCAL_SIZE, PMIX_LOCAL_SIZE, MPI_LOCALNRANKS,
+///                                SLURM_STEP_TASKS_PER_NODE, SLURM_NTASKS_PER_NODE); 1 alone
 /// ```
 /// The environment comes before the core count so that `launch/ddp`'s choice (cores / N, or
 /// the caller's value) and the tests' `OPENBLAS_NUM_THREADS=1` take effect; a plain
@@ -34,7 +36,7 @@ public struct BLASThreads: Sendable, Equatable, CustomStringConvertible {
     {
       return BLASThreads(count: value, source: .environment)
     }
-    let local = environment["OMPI_COMM_WORLD_LOCAL_SIZE"].flatMap { Int($0) } ?? 1
+    let local = LaunchEnvironment.read(environment).localTasks ?? 1
     return BLASThreads(count: max(1, cores / max(1, local)), source: .cores)
   }
 

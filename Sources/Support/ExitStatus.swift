@@ -12,12 +12,10 @@ public struct ExitStatus: Error, Equatable {
   public init(_ code: Int32) { self.code = code }
 }
 
-/// True outside mpirun and on rank 0 under it, read from OpenMPI's environment, so it holds
-/// before MPI is initialized (and for commands that never initialize it).
-public var isLaunchedRankZero: Bool {
-  guard let rank = getenv("OMPI_COMM_WORLD_RANK") else { return true }
-  return String(cString: rank) == "0"
-}
+/// True outside a launcher and on its rank 0 under one (mpirun, srun: `LaunchEnvironment`),
+/// read from the environment, so it holds before MPI is initialized (and for commands that
+/// never initialize it).
+public var isLaunchedRankZero: Bool { LaunchEnvironment.current.rank == 0 }
 
 /// Runs `body`; a thrown error (bad config, impossible model, unreadable data) becomes one
 /// line on standard error, `ddp: <message>`, and exit code 2: never a stack trace. Under

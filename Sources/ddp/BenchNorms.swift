@@ -53,9 +53,7 @@ struct BenchNorms: ParsableCommand {
   func run() throws {
     // A single-process measurement: under mpirun only rank 0 measures and prints (the others
     // leave at once, so they neither disturb it nor print a second table).
-    if let rank = ProcessInfo.processInfo.environment["OMPI_COMM_WORLD_RANK"], rank != "0" {
-      return
-    }
+    if LaunchEnvironment.current.rank != 0 { return }
     var bench = NormBenchmark(rows: rows, channels: try widths(), repeats: repeats)
     var share: NormBenchmark.StepShare?
     if let config {

@@ -20,9 +20,10 @@ struct ModelCostCommand: ParsableCommand {
       statistics: two recursive-doubling all-reduces per norm layer and micro-step (forward \
       4(2C+1) bytes, backward 8C bytes), t = ⌈log₂ p⌉·(α + n·β). LayerNorm, RMSNorm, local \
       BatchNorm and none send no statistics. α and β are a two-worker fit of t(n) = α + β·n: by \
-      default this machine's shared memory (α = 0.72 µs, β = 0.138 ns/byte, measured with \
-      `launch/ddp -np 2 bench allreduce`); pass --fit with the saved output of that command \
-      on your transport, or --alpha-us and --beta-ns.
+      default a constant, not a measurement of the machine you run on: two workers over shared \
+      memory on the 2-core VM of the README's figures (α = 0.72 µs, β = 0.138 ns/byte, \
+      `launch/ddp -np 2 bench allreduce`, 2026-11-29). Pass --fit with the saved output of \
+      that command on your machine and transport, or --alpha-us and --beta-ns.
 
       Example:
         ddp model-cost --workers 8,64,512,4096 --config configs/bench.toml
@@ -128,7 +129,8 @@ struct ModelCostCommand: ParsableCommand {
     }
     return (
       AllReduceCostModel(alpha: 0.72e-6, beta: 0.138e-9),
-      "default: this machine's shared memory, 2 workers"
+      "default constant: 2 workers over shared memory on the README's 2-core VM, "
+        + "2026-11-29, not measured here; --fit FILE for this machine"
     )
   }
 }

@@ -41,12 +41,8 @@ public enum MemoryCheck {
     return footprint
   }
 
-  /// Ranks mpirun started on this host (`OMPI_COMM_WORLD_LOCAL_SIZE`), 1 outside mpirun.
-  static var workersOnThisHost: Int {
-    getenv("OMPI_COMM_WORLD_LOCAL_SIZE").flatMap { Int(String(cString: $0)) }.map {
-      max($0, 1)
-    } ?? 1
-  }
+  /// Ranks the launcher started on this host (`LaunchEnvironment.localTasks`), 1 alone.
+  static var workersOnThisHost: Int { LaunchEnvironment.current.localTasks ?? 1 }
 
   /// `bytes` as `12.3 GB`, `45 MB` below a gigabyte, or `310 kB` below a megabyte.
   static func size(_ bytes: Int) -> String {

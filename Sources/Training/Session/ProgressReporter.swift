@@ -12,9 +12,13 @@ public struct ProgressReporter {
   public let totalSteps: Int
   /// False on ranks other than 0, which print nothing.
   public let enabled: Bool
-  /// One line redrawn in place on a terminal. Not under mpirun: OpenMPI hands every rank a
+  /// One line redrawn in place on a terminal. Under a launcher only when it says its own
+  /// output is a terminal (`launch/ddp` sets DDP_TERMINAL=1 then): OpenMPI hands every rank a
   /// pseudo-terminal whatever mpirun's own output is (often a log file), so plain lines there.
-  public let interactive = isatty(STDOUT_FILENO) == 1 && !MPICommunicator.detectMPILaunch()
+  public let interactive =
+    isatty(STDOUT_FILENO) == 1
+    && (LaunchEnvironment.current.launch == .single
+      || ProcessInfo.processInfo.environment["DDP_TERMINAL"] == "1")
   public var plainEvery: Int { max(1, totalSteps / 20) }
   private var lastDraw: Double = 0
 
