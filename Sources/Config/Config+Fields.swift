@@ -151,6 +151,7 @@ extension RunConfig {
     .choice(
       "model", "attention", \.model.attention, AttentionKind.accepted.joined(separator: " ")),
     .choice("model", "init", \.model.initialization, InitKind.accepted.joined(separator: " ")),
+    .int("model", "chunk", \.model.chunk, "linear/fastweight training chunk, positions"),
     .int("train", "steps", \.train.steps, "optimizer steps"),
     .int("train", "batch", \.train.batch, "sequences per step over all workers"),
     .int("train", "grad_accum", \.train.gradAccum, "micro-steps per step; divides batch"),

@@ -12,6 +12,6 @@ struct Bench: ParsableCommand {
 
         ddp bench --config configs/bench.toml --set train.batch=16
       """,
-    subcommands: [BenchModel.self, BenchAllReduce.self, BenchNorms.self],
+    subcommands: [BenchModel.self, BenchAllReduce.self, BenchNorms.self, BenchContext.self],
     defaultSubcommand: BenchModel.self)
 }
