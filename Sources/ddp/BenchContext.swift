@@ -22,7 +22,7 @@ struct BenchContext: ParsableCommand {
 
       Example:
         ddp bench context --config configs/bench.toml --repeats 3
-        ddp bench context --contexts 256,2048 --long "" --kinds linear --set model.chunk=32
+        ddp bench context --contexts 256,2048 --long "" --set model.chunk=32
       """)
 
   @Option(help: "TOML run configuration (its model; context and attention vary).")

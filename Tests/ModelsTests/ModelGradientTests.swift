@@ -16,13 +16,15 @@ let modelGradientTolerance: Float = 1e-2
 let modelGradientFloor: Float = 1e-2
 
 /// A tiny model with weights scaled up from the 0.02 initialization, so every parameter has a
-/// gradient well above float noise, and random norm weights, biases and tokens.
-func tinyModel(norm: NormKind, placement: Placement, attention: AttentionKind) throws
-  -> (Transformer, [Int32], [Int32])
-{
+/// gradient well above float noise, and random norm weights, biases and tokens. `context` and
+/// `chunk` (of the chunkwise linear kinds) default to one chunk of 4 positions.
+func tinyModel(
+  norm: NormKind, placement: Placement, attention: AttentionKind, context: Int = 4,
+  chunk: Int = 64
+) throws -> (Transformer, [Int32], [Int32]) {
   let config = ModelConfig(
-    dModel: 8, nHeads: 2, nLayers: 2, context: 4, norm: norm, placement: placement,
-    attention: attention)
+    dModel: 8, nHeads: 2, nLayers: 2, context: context, norm: norm, placement: placement,
+    attention: attention, chunk: chunk)
   let model = try Transformer(config: config, batch: 2, seed: 7)
   var rng = SplitMix64(seed: 99)
   for entry in model.layout.parameters.entries {
@@ -51,10 +53,13 @@ final class ModelGradientTests: XCTestCase {
     }
   }
 
-  func checkGradients(norm: NormKind, placement: Placement, attention: AttentionKind) throws {
+  func checkGradients(
+    norm: NormKind, placement: Placement, attention: AttentionKind, context: Int = 4,
+    chunk: Int = 64
+  ) throws {
     let (model, tokens, targets) = try tinyModel(
-      norm: norm, placement: placement, attention: attention)
-    let label = "\(norm)/\(placement)/\(attention)"
+      norm: norm, placement: placement, attention: attention, context: context, chunk: chunk)
+    let label = "\(norm)/\(placement)/\(attention) T=\(context) chunk=\(chunk)"
     model.zeroGradients()
     model.forward(tokens: tokens, targets: targets)
     model.backward()
