@@ -16,7 +16,7 @@ final class ChunkedAttentionModelTests: XCTestCase {
   /// gradient reach every parameter.
   func testSeveralChunksMatchFiniteDifferences() throws {
     for attention in [AttentionKind.linear, .fastweight] {
-      try ModelGradientTests().checkGradients(
+      try checkGradients(
         norm: .layernorm, placement: .pre, attention: attention, context: 5, chunk: 2)
     }
   }

@@ -52,44 +52,45 @@ final class ModelGradientTests: XCTestCase {
       }
     }
   }
+}
 
-  func checkGradients(
-    norm: NormKind, placement: Placement, attention: AttentionKind, context: Int = 4,
-    chunk: Int = 64
-  ) throws {
-    let (model, tokens, targets) = try tinyModel(
-      norm: norm, placement: placement, attention: attention, context: context, chunk: chunk)
-    let label = "\(norm)/\(placement)/\(attention) T=\(context) chunk=\(chunk)"
-    model.zeroGradients()
-    model.forward(tokens: tokens, targets: targets)
-    model.backward()
-    var worst: (Float, String) = (0, "")
-    for entry in model.layout.parameters.entries {
-      let view = model.parameters[entry.offset]
-      let analytic = Array(
-        UnsafeBufferPointer(
-          start: model.gradients[entry.offset],
-          count: entry.count))
-      var numeric = [Float](repeating: 0, count: entry.count)
-      let h: Float = 1e-2
-      for i in 0..<entry.count {
-        let saved = view[i]
-        let at = { (x: Float) -> Double in
-          view[i] = x
-          return Double(model.forward(tokens: tokens, targets: targets))
-        }
-        // f'(x) ≈ (8·(f(x+h) − f(x−h)) − (f(x+2h) − f(x−2h))) / 12h
-        let near = at(saved + h) - at(saved - h)
-        let far = at(saved + 2 * h) - at(saved - 2 * h)
-        view[i] = saved
-        numeric[i] = Float((8 * near - far) / (12 * Double(h)))
+/// Every parameter tensor of one tiny model (`tinyModel`) against the fourth-order stencil.
+func checkGradients(
+  norm: NormKind, placement: Placement, attention: AttentionKind, context: Int = 4,
+  chunk: Int = 64
+) throws {
+  let (model, tokens, targets) = try tinyModel(
+    norm: norm, placement: placement, attention: attention, context: context, chunk: chunk)
+  let label = "\(norm)/\(placement)/\(attention) T=\(context) chunk=\(chunk)"
+  model.zeroGradients()
+  model.forward(tokens: tokens, targets: targets)
+  model.backward()
+  var worst: (Float, String) = (0, "")
+  for entry in model.layout.parameters.entries {
+    let view = model.parameters[entry.offset]
+    let analytic = Array(
+      UnsafeBufferPointer(
+        start: model.gradients[entry.offset],
+        count: entry.count))
+    var numeric = [Float](repeating: 0, count: entry.count)
+    let h: Float = 1e-2
+    for i in 0..<entry.count {
+      let saved = view[i]
+      let at = { (x: Float) -> Double in
+        view[i] = x
+        return Double(model.forward(tokens: tokens, targets: targets))
       }
-      let error = maxRelativeError(analytic, numeric, floor: modelGradientFloor)
-      if error > worst.0 { worst = (error, entry.name) }
-      XCTAssertLessThan(error, modelGradientTolerance, "\(label) \(entry.name)")
+      // f'(x) ≈ (8·(f(x+h) − f(x−h)) − (f(x+2h) − f(x−2h))) / 12h
+      let near = at(saved + h) - at(saved - h)
+      let far = at(saved + 2 * h) - at(saved - 2 * h)
+      view[i] = saved
+      numeric[i] = Float((8 * near - far) / (12 * Double(h)))
     }
-    print("gradient check \(label): max relative error \(worst.0) (\(worst.1))")
+    let error = maxRelativeError(analytic, numeric, floor: modelGradientFloor)
+    if error > worst.0 { worst = (error, entry.name) }
+    XCTAssertLessThan(error, modelGradientTolerance, "\(label) \(entry.name)")
   }
+  print("gradient check \(label): max relative error \(worst.0) (\(worst.1))")
 }
 
 final class ModelShapeTests: XCTestCase {

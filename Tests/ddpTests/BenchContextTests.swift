@@ -35,7 +35,7 @@ final class BenchContextTests: XCTestCase {
     let json = try XCTUnwrap(
       JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
     let points = try XCTUnwrap(json["points"] as? [[String: Any]])
-    XCTAssertEqual(points.count, 9, line)
+    XCTAssertEqual(points.count, 9, String(line))
     for point in points {
       XCTAssertGreaterThan(point["ms_per_step"] as? Double ?? 0, 0, "\(point)")
       let context = point["context"] as? Int ?? 0

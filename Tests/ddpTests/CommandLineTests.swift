@@ -140,7 +140,8 @@ final class CommandLineTests: XCTestCase {
     XCTAssertGreaterThan(examples.count, 10, "examples found")
     let commands: [[String]] = [
       [], ["train"], ["eval"], ["sample"], ["export"], ["bench"], ["bench", "model"],
-      ["bench", "allreduce"], ["bench", "norms"], ["bench", "context"], ["compare"], ["experiment"],
+      ["bench", "allreduce"], ["bench", "norms"], ["bench", "context"], ["compare"], ["report"],
+      ["experiment"],
       ["probe"],
       ["model-cost"],
     ]
