@@ -95,7 +95,10 @@ struct BenchContext: ParsableCommand {
         + "heads, chunk \(m.chunk), \(tokens) tokens per step (one sequence per step beyond), "
         + "best of \(repeats) interleaved steps, \(blasThreads.count) BLAS thread"
         + (blasThreads.count == 1 ? "" : "s"))
-    let points = try bench.measure { print($0) }
+    let points = try bench.measure {
+      print($0)
+      fflush(stdout)
+    }
     let summary = ContextBenchSummary(points: points, contexts: fixed, kinds: bench.kinds)
     print(summary.table)
     print(summary.findings)
