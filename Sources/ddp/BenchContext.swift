@@ -97,7 +97,7 @@ struct BenchContext: ParsableCommand {
         + (blasThreads.count == 1 ? "" : "s"))
     let points = try bench.measure {
       print($0)
-      fflush(stdout)
+      fflush(nil)
     }
     let summary = ContextBenchSummary(points: points, contexts: fixed, kinds: bench.kinds)
     print(summary.table)
