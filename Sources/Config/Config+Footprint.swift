@@ -5,9 +5,11 @@
 /// ```
 /// P  = V·C + T·C + L·(12C² + 13C + 4C) + 2C  (+ L·(H·C + H) for fastweight)
 /// N  = micro-batch · T rows
-/// per block  24·N·C + 4·max(N, C + 1) + 4·N·H + B·H·T²   (saved activations, all kinds)
+/// per block  24·N·C + 4·max(N, C + 1) + 4·N·H (+ B·H·T² for softmax)   (saved activations)
 /// head       4·N·C + 2·max(N, C + 1) + N·V               (final stream, norm, probabilities)
-/// scratch    13·N·C + N·H + T² + T·C/H + T + 2C + 1
+/// scratch    13·N·C + N·H + 2C + 1 + attention, where attention is T² + T·C/H + T for
+///            softmax and, with c = min(chunk, T) and hs = C/H, 2c² + (⌈T/c⌉ + 1)·hs² + 5·c·hs
+///            + c for the chunkwise linear and fastweight kernels
 /// floats     4·P (parameters, gradients, AdamW moments) + blocks + head + scratch
 /// ```
 /// An upper bound on what the model allocates (each kind saves less than the sum of all
@@ -38,16 +40,26 @@ extension RunConfig {
       size.product(v, c), size.product(t, c), size.product(l, perBlockParameters),
       size.product(2, c), classifier)
     let n = size.product(microBatch, t)
+    // Softmax and the sum-rule fast weights train through a T x T matrix per head; the linear
+    // and delta-rule kinds chunkwise.
+    let quadratic = m.attention == .softmax || m.attention == .fastweightSum
     let statistics = max(n, c + 1)
     let block = size.sum(
       size.product(24, n, c), size.product(4, statistics), size.product(4, n, h),
-      size.product(microBatch, h, t, t))
+      quadratic ? size.product(microBatch, h, t, t) : 0)
     let head = size.sum(
       size.product(4, n, c), size.product(2, statistics), size.product(n, v),
       k > 0 ? size.product(microBatch, size.sum(size.product(7, c), size.product(2, d), k)) : 0)
+    let hs = c / h
+    let chunk = max(1, min(m.chunk, t))
+    let attention =
+      quadratic
+      ? size.sum(size.product(t, t), size.product(m.attention == .softmax ? 1 : 2, t, hs), t)
+      : size.sum(
+        size.product(2, chunk, chunk), size.product((t + chunk - 1) / chunk + 1, hs, hs),
+        size.product(5, chunk, hs), chunk)
     let scratch = size.sum(
-      size.product(13, n, c), size.product(n, h), size.product(t, t), size.product(t, c / h), t,
-      size.product(2, c), 1)
+      size.product(13, n, c), size.product(n, h), attention, size.product(2, c), 1)
     let floats = size.sum(size.product(4, parameters), size.product(l, block), head, scratch)
     // The evaluation keeps one index per window it scores: eval_batches · batch / grad_accum.
     _ = size.product(train.evalBatches, train.batch)

@@ -15,6 +15,7 @@ extension RunConfig {
     let positive: [(String, Int)] = [
       ("model.d_model", model.dModel), ("model.n_heads", model.nHeads),
       ("model.n_layers", model.nLayers), ("model.context", model.context),
+      ("model.chunk", model.chunk),
       ("train.steps", train.steps), ("train.batch", train.batch),
       ("train.grad_accum", train.gradAccum), ("train.eval_batches", train.evalBatches),
       ("train.keep_checkpoints", train.keepCheckpoints),

@@ -7,8 +7,8 @@
 /// configuration and loading that text gives an equal value.
 ///
 /// ```toml
-/// [model]        # tokenizer d_model n_heads n_layers context norm placement attention
-///                # head head_hidden
+/// [model]        # tokenizer d_model n_heads n_layers context norm placement attention init
+///                # chunk head head_hidden
 /// [train]        # steps batch grad_accum lr warmup schedule min_lr weight_decay beta1 beta2
 ///                # clip seed eval_every eval_batches checkpoint_every keep_checkpoints
 ///                # skip_nonfinite memory_limit_gb (optional: left out, no limit)
@@ -63,6 +63,9 @@ public struct ModelConfig: Sendable, Equatable {
   public var attention: AttentionKind
   /// `init`: how weights are drawn (GPT-2's scaled normal, or Xavier as in Xiong et al.).
   public var initialization: InitKind
+  /// `chunk`: positions per chunk of the chunkwise training kernels of `linear` and
+  /// `fastweight` attention (any value ≥ 1; above `context` it is the whole sequence).
+  public var chunk: Int
   /// `head`: what reads the last hidden state: the tied language-model head or a classifier.
   public var head: HeadKind = .lm
   /// `head_hidden`: width of the classifier's hidden layer (ULMFiT uses 50).
@@ -80,7 +83,7 @@ public struct ModelConfig: Sendable, Equatable {
   public init(
     tokenizer: String = "byte", dModel: Int = 128, nHeads: Int = 4, nLayers: Int = 4,
     context: Int = 64, norm: NormKind = .layernorm, placement: Placement = .pre,
-    attention: AttentionKind = .softmax, initialization: InitKind = .gpt2
+    attention: AttentionKind = .softmax, initialization: InitKind = .gpt2, chunk: Int = 64
   ) {
     self.tokenizer = tokenizer
     self.dModel = dModel
@@ -91,6 +94,7 @@ public struct ModelConfig: Sendable, Equatable {
     self.placement = placement
     self.attention = attention
     self.initialization = initialization
+    self.chunk = chunk
   }
 }
 

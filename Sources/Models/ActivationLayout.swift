@@ -103,7 +103,8 @@ struct ActivationPlan {
     }
 
     // Backward scratch, shared by all layers.
-    let attention = m.attention.mixer.scratchCount(batch: b, time: t, channels: c, heads: nh)
+    let attention = m.attention.mixer.scratchCount(
+      batch: b, time: t, channels: c, heads: nh, chunk: m.chunk)
     scratchLayout.add("y", [n, c])
     scratchLayout.add("stream", [n, c])
     scratchLayout.add("delta", [n, c])

@@ -91,7 +91,7 @@ public final class Transformer {
             name: "h.\(i).attn", savedName: saved, parameters: p, gradients: g, buffers: stored,
             activations: a),
           batch: batch, time: config.context, channels: c, heads: config.nHeads,
-          scratch: attentionScratch))
+          chunk: config.chunk, scratch: attentionScratch))
     }
     func streamInput(_ s: Int) -> UnsafeMutablePointer<Float> {
       a.view(s < sublayerCount ? "s\(s).input" : "final.input")

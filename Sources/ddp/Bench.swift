@@ -12,6 +12,8 @@ struct Bench: ParsableCommand {
 
         ddp bench --config configs/bench.toml --set train.batch=16
       """,
-    subcommands: [BenchModel.self, BenchAllReduce.self, BenchNorms.self, BenchGenerate.self],
+    subcommands: [
+      BenchModel.self, BenchAllReduce.self, BenchNorms.self, BenchGenerate.self, BenchContext.self,
+    ],
     defaultSubcommand: BenchModel.self)
 }

@@ -16,13 +16,15 @@ let modelGradientTolerance: Float = 1e-2
 let modelGradientFloor: Float = 1e-2
 
 /// A tiny model with weights scaled up from the 0.02 initialization, so every parameter has a
-/// gradient well above float noise, and random norm weights, biases and tokens.
-func tinyModel(norm: NormKind, placement: Placement, attention: AttentionKind) throws
-  -> (Transformer, [Int32], [Int32])
-{
+/// gradient well above float noise, and random norm weights, biases and tokens. `context` and
+/// `chunk` (of the chunkwise linear kinds) default to one chunk of 4 positions.
+func tinyModel(
+  norm: NormKind, placement: Placement, attention: AttentionKind, context: Int = 4,
+  chunk: Int = 64
+) throws -> (Transformer, [Int32], [Int32]) {
   let config = ModelConfig(
-    dModel: 8, nHeads: 2, nLayers: 2, context: 4, norm: norm, placement: placement,
-    attention: attention)
+    dModel: 8, nHeads: 2, nLayers: 2, context: context, norm: norm, placement: placement,
+    attention: attention, chunk: chunk)
   let model = try Transformer(config: config, batch: 2, seed: 7)
   var rng = SplitMix64(seed: 99)
   for entry in model.layout.parameters.entries {
@@ -50,41 +52,45 @@ final class ModelGradientTests: XCTestCase {
       }
     }
   }
+}
 
-  func checkGradients(norm: NormKind, placement: Placement, attention: AttentionKind) throws {
-    let (model, tokens, targets) = try tinyModel(
-      norm: norm, placement: placement, attention: attention)
-    let label = "\(norm)/\(placement)/\(attention)"
-    model.zeroGradients()
-    model.forward(tokens: tokens, targets: targets)
-    model.backward()
-    var worst: (Float, String) = (0, "")
-    for entry in model.layout.parameters.entries {
-      let view = model.parameters[entry.offset]
-      let analytic = Array(
-        UnsafeBufferPointer(
-          start: model.gradients[entry.offset],
-          count: entry.count))
-      var numeric = [Float](repeating: 0, count: entry.count)
-      let h: Float = 1e-2
-      for i in 0..<entry.count {
-        let saved = view[i]
-        let at = { (x: Float) -> Double in
-          view[i] = x
-          return Double(model.forward(tokens: tokens, targets: targets))
-        }
-        // f'(x) ≈ (8·(f(x+h) − f(x−h)) − (f(x+2h) − f(x−2h))) / 12h
-        let near = at(saved + h) - at(saved - h)
-        let far = at(saved + 2 * h) - at(saved - 2 * h)
-        view[i] = saved
-        numeric[i] = Float((8 * near - far) / (12 * Double(h)))
+/// Every parameter tensor of one tiny model (`tinyModel`) against the fourth-order stencil.
+func checkGradients(
+  norm: NormKind, placement: Placement, attention: AttentionKind, context: Int = 4,
+  chunk: Int = 64
+) throws {
+  let (model, tokens, targets) = try tinyModel(
+    norm: norm, placement: placement, attention: attention, context: context, chunk: chunk)
+  let label = "\(norm)/\(placement)/\(attention) T=\(context) chunk=\(chunk)"
+  model.zeroGradients()
+  model.forward(tokens: tokens, targets: targets)
+  model.backward()
+  var worst: (Float, String) = (0, "")
+  for entry in model.layout.parameters.entries {
+    let view = model.parameters[entry.offset]
+    let analytic = Array(
+      UnsafeBufferPointer(
+        start: model.gradients[entry.offset],
+        count: entry.count))
+    var numeric = [Float](repeating: 0, count: entry.count)
+    let h: Float = 1e-2
+    for i in 0..<entry.count {
+      let saved = view[i]
+      let at = { (x: Float) -> Double in
+        view[i] = x
+        return Double(model.forward(tokens: tokens, targets: targets))
       }
-      let error = maxRelativeError(analytic, numeric, floor: modelGradientFloor)
-      if error > worst.0 { worst = (error, entry.name) }
-      XCTAssertLessThan(error, modelGradientTolerance, "\(label) \(entry.name)")
+      // f'(x) ≈ (8·(f(x+h) − f(x−h)) − (f(x+2h) − f(x−2h))) / 12h
+      let near = at(saved + h) - at(saved - h)
+      let far = at(saved + 2 * h) - at(saved - 2 * h)
+      view[i] = saved
+      numeric[i] = Float((8 * near - far) / (12 * Double(h)))
     }
-    print("gradient check \(label): max relative error \(worst.0) (\(worst.1))")
+    let error = maxRelativeError(analytic, numeric, floor: modelGradientFloor)
+    if error > worst.0 { worst = (error, entry.name) }
+    XCTAssertLessThan(error, modelGradientTolerance, "\(label) \(entry.name)")
   }
+  print("gradient check \(label): max relative error \(worst.0) (\(worst.1))")
 }
 
 final class ModelShapeTests: XCTestCase {

@@ -6,6 +6,8 @@ public struct AttentionBinding: BindsTensors {
   public let time: Int
   public let channels: Int
   public let heads: Int
+  /// Positions per chunk of the chunkwise training kernels (`model.chunk`).
+  public let chunk: Int
   /// Shared backward scratch of at least `scratchCount(...)` floats.
   public let scratch: UnsafeMutablePointer<Float>
 }

@@ -17,8 +17,10 @@ public protocol AttentionMixer {
   static func savedShapes(batch b: Int, time t: Int, channels c: Int, heads nh: Int)
     -> [NamedShape]
 
-  /// Floats of backward scratch (shared by all blocks).
-  static func scratchCount(batch b: Int, time t: Int, channels c: Int, heads nh: Int) -> Int
+  /// Floats of forward and backward scratch (shared by all blocks); `chunk` is `model.chunk`,
+  /// the positions per chunk of the chunkwise kinds.
+  static func scratchCount(batch b: Int, time t: Int, channels c: Int, heads nh: Int, chunk: Int)
+    -> Int
 
   /// Floats of generation state per block (a KV cache or a recurrent state).
   static func stateCount(context t: Int, channels c: Int, heads nh: Int) -> Int

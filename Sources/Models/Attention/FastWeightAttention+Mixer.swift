@@ -6,9 +6,10 @@ import Kernels
 /// β_t = sigmoid(W_β x_t + b_β)                       (one per head; W_β is (H, C))
 /// W_t = W_{t−1} + β_t (v_t − W_{t−1} φ(k_t)) φ(k_t)ᵀ,   W_0 = 0,   y_t = W_t φ(q_t)
 /// ```
-/// Tensors: `beta.weight` (H, C), `beta.bias` (H). Saves `beta_logits` (N, H) and
-/// `fast_weight` (`fastWeightSavedCount`). Generation runs the recurrence on W per head:
-/// constant cost per token.
+/// Tensors: `beta.weight` (H, C), `beta.bias` (H). Trains chunkwise
+/// (`chunkedFastWeightAttentionForward`, chunks of `model.chunk` positions): O(T) time and
+/// memory. Saves `beta_logits` (N, H) and `fast_weight` (`chunkedFastWeightSavedCount`).
+/// Generation runs the recurrence on W per head: constant cost per token.
 ///
 /// ### References
 /// I. Schlag, K. Irie, J. Schmidhuber, "Linear Transformers Are Secretly Fast Weight
@@ -24,13 +25,16 @@ struct FastWeightAttentionMixer: AttentionMixer {
     [
       NamedShape("beta_logits", [b * t, nh]),
       NamedShape(
-        "fast_weight", [fastWeightSavedCount(batch: b, time: t, channels: c, heads: nh)]),
+        "fast_weight",
+        [chunkedFastWeightSavedCount(batch: b, time: t, channels: c, heads: nh)]),
     ]
   }
 
   /// The kernel's scratch, then ∂loss/∂β-logits (N, H).
-  static func scratchCount(batch b: Int, time t: Int, channels c: Int, heads nh: Int) -> Int {
-    fastWeightScratchCount(time: t, headSize: c / nh) + b * t * nh
+  static func scratchCount(batch b: Int, time t: Int, channels c: Int, heads nh: Int, chunk: Int)
+    -> Int
+  {
+    chunkedFastWeightScratchCount(time: t, headSize: c / nh, chunk: chunk) + b * t * nh
   }
 
   static func stateCount(context t: Int, channels c: Int, heads nh: Int) -> Int {
@@ -40,7 +44,7 @@ struct FastWeightAttentionMixer: AttentionMixer {
   /// This token's β logits, (H).
   static func rowScratchCount(context t: Int, channels c: Int, heads nh: Int) -> Int { nh }
 
-  let (batch, time, channels, heads): (Int, Int, Int, Int)
+  let (batch, time, channels, heads, chunk): (Int, Int, Int, Int, Int)
   let weight, bias, dweight, dbias: UnsafeMutablePointer<Float>  // (H, C), (H)
   let betaLogits: UnsafeMutablePointer<Float>  // (N, H)
   let saved: UnsafeMutablePointer<Float>
@@ -48,12 +52,15 @@ struct FastWeightAttentionMixer: AttentionMixer {
   let dbetaLogits: UnsafeMutablePointer<Float>  // (N, H), after the kernel's scratch
 
   init(_ b: AttentionBinding) {
-    (batch, time, channels, heads) = (b.batch, b.time, b.channels, b.heads)
+    (batch, time, channels, heads, chunk) = (b.batch, b.time, b.channels, b.heads, b.chunk)
     (weight, bias) = (b.parameter("beta.weight"), b.parameter("beta.bias"))
     (dweight, dbias) = (b.gradient("beta.weight"), b.gradient("beta.bias"))
     (betaLogits, saved) = (b.saved("beta_logits"), b.saved("fast_weight"))
     scratch = b.scratch
-    dbetaLogits = b.scratch + fastWeightScratchCount(time: b.time, headSize: b.channels / b.heads)
+    dbetaLogits =
+      b.scratch
+      + chunkedFastWeightScratchCount(
+        time: b.time, headSize: b.channels / b.heads, chunk: b.chunk)
   }
 
   func forward(
@@ -63,9 +70,9 @@ struct FastWeightAttentionMixer: AttentionMixer {
     linearForward(
       out: betaLogits, inp: inp, weight: weight, bias: bias, rows: batch * time,
       inChannels: channels, outChannels: heads)
-    fastWeightAttentionForward(
-      out: out, saved: saved, qkv: qkv, betaLogits: betaLogits, batch: batch, time: time,
-      channels: channels, heads: heads)
+    chunkedFastWeightAttentionForward(
+      out: out, saved: saved, qkv: qkv, betaLogits: betaLogits, scratch: scratch, batch: batch,
+      time: time, channels: channels, heads: heads, chunk: chunk)
   }
 
   func backward(
@@ -75,10 +82,10 @@ struct FastWeightAttentionMixer: AttentionMixer {
     let n = batch * time
     dqkv.update(repeating: 0, count: n * 3 * channels)
     dbetaLogits.update(repeating: 0, count: n * heads)
-    fastWeightAttentionBackward(
+    chunkedFastWeightAttentionBackward(
       dqkv: dqkv, dbetaLogits: dbetaLogits, dout: dout, saved: saved, qkv: qkv,
       betaLogits: betaLogits, scratch: scratch, batch: batch, time: time, channels: channels,
-      heads: heads)
+      heads: heads, chunk: chunk)
   }
 
   func backwardInput(dinp: UnsafeMutablePointer<Float>, inp: UnsafeMutablePointer<Float>) {

@@ -23,7 +23,9 @@ struct FastWeightSumAttentionMixer: AttentionMixer {
     ]
   }
 
-  static func scratchCount(batch b: Int, time t: Int, channels c: Int, heads nh: Int) -> Int {
+  static func scratchCount(
+    batch b: Int, time t: Int, channels c: Int, heads nh: Int, chunk: Int
+  ) -> Int {
     fastWeightSumScratchCount(time: t, headSize: c / nh)
   }
 

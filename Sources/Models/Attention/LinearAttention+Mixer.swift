@@ -5,8 +5,10 @@ import Kernels
 /// ```
 /// y_t = φ(q_t)ᵀ S_t / (φ(q_t)ᵀ z_t + 1e-6),   S_t = Σ_{s≤t} φ(k_s) v_sᵀ,   z_t = Σ_{s≤t} φ(k_s)
 /// ```
-/// Saves `att`, A (B, H, T, T), and `phi`, φ(q) then φ(k) (N, 2C). Generation runs the
-/// recurrence on (S, z) per head, H·(hs² + hs) floats: constant cost per token.
+/// Trains chunkwise (`chunkedLinearAttentionForward`, chunks of `model.chunk` positions): O(T)
+/// time and memory. Saves `phi`, φ(q) then φ(k) (N, 2C), and `den`, the denominators (N, H).
+/// Generation runs the recurrence on (S, z) per head, H·(hs² + hs) floats: constant cost per
+/// token.
 ///
 /// ### References
 /// A. Katharopoulos, A. Vyas, N. Pappas, F. Fleuret, "Transformers are RNNs: Fast
@@ -14,10 +16,12 @@ import Kernels
 struct LinearAttentionMixer: AttentionMixer {
   static func savedShapes(batch b: Int, time t: Int, channels c: Int, heads nh: Int)
     -> [NamedShape]
-  { [NamedShape("att", [b, nh, t, t]), NamedShape("phi", [b * t, 2 * c])] }
+  { [NamedShape("phi", [b * t, 2 * c]), NamedShape("den", [b * t, nh])] }
 
-  static func scratchCount(batch b: Int, time t: Int, channels c: Int, heads nh: Int) -> Int {
-    linearAttentionScratchCount(time: t, headSize: c / nh)
+  static func scratchCount(batch b: Int, time t: Int, channels c: Int, heads nh: Int, chunk: Int)
+    -> Int
+  {
+    chunkedLinearAttentionScratchCount(time: t, headSize: c / nh, chunk: chunk)
   }
 
   static func stateCount(context t: Int, channels c: Int, heads nh: Int) -> Int {
@@ -26,14 +30,14 @@ struct LinearAttentionMixer: AttentionMixer {
 
   static func rowScratchCount(context t: Int, channels c: Int, heads nh: Int) -> Int { 0 }
 
-  let (batch, time, channels, heads): (Int, Int, Int, Int)
-  let att: UnsafeMutablePointer<Float>  // (B, H, T, T)
+  let (batch, time, channels, heads, chunk): (Int, Int, Int, Int, Int)
   let phi: UnsafeMutablePointer<Float>  // (N, 2C)
+  let den: UnsafeMutablePointer<Float>  // (N, H)
   let scratch: UnsafeMutablePointer<Float>
 
   init(_ b: AttentionBinding) {
-    (batch, time, channels, heads) = (b.batch, b.time, b.channels, b.heads)
-    (att, phi) = (b.saved("att"), b.saved("phi"))
+    (batch, time, channels, heads, chunk) = (b.batch, b.time, b.channels, b.heads, b.chunk)
+    (phi, den) = (b.saved("phi"), b.saved("den"))
     scratch = b.scratch
   }
 
@@ -41,9 +45,9 @@ struct LinearAttentionMixer: AttentionMixer {
     out: UnsafeMutablePointer<Float>, qkv: UnsafeMutablePointer<Float>,
     inp: UnsafeMutablePointer<Float>
   ) {
-    linearAttentionForward(
-      out: out, phi: phi, att: att, qkv: qkv, batch: batch, time: time, channels: channels,
-      heads: heads)
+    chunkedLinearAttentionForward(
+      out: out, phi: phi, den: den, qkv: qkv, scratch: scratch, batch: batch, time: time,
+      channels: channels, heads: heads, chunk: chunk)
   }
 
   func backward(
@@ -51,9 +55,9 @@ struct LinearAttentionMixer: AttentionMixer {
     out: UnsafeMutablePointer<Float>, qkv: UnsafeMutablePointer<Float>
   ) {
     dqkv.update(repeating: 0, count: batch * time * 3 * channels)
-    linearAttentionBackward(
-      dqkv: dqkv, dout: dout, out: out, phi: phi, att: att, qkv: qkv, scratch: scratch,
-      batch: batch, time: time, channels: channels, heads: heads)
+    chunkedLinearAttentionBackward(
+      dqkv: dqkv, dout: dout, out: out, phi: phi, den: den, qkv: qkv, scratch: scratch,
+      batch: batch, time: time, channels: channels, heads: heads, chunk: chunk)
   }
 
   func step(

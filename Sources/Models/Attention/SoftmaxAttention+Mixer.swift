@@ -15,7 +15,9 @@ struct SoftmaxAttentionMixer: AttentionMixer {
     -> [NamedShape]
   { [NamedShape("att", [b, nh, t, t])] }
 
-  static func scratchCount(batch b: Int, time t: Int, channels c: Int, heads nh: Int) -> Int {
+  static func scratchCount(batch b: Int, time t: Int, channels c: Int, heads nh: Int, chunk: Int)
+    -> Int
+  {
     softmaxAttentionScratchCount(time: t)
   }
 

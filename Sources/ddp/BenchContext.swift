@@ -1,0 +1,107 @@
+import ArgumentParser
+import Config
+import Foundation
+import Kernels
+import Support
+import Training
+
+/// `ddp bench context`: ms per training step against the context T at fixed tokens per step,
+/// for softmax, linear and fastweight attention (`ContextBenchmark` does the measuring).
+struct BenchContext: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "context",
+    abstract: "Time training steps against the context length, per attention kind.",
+    discussion: """
+      For each context T, builds the config's model with each attention kind and times whole \
+      training steps (forward, backward, AdamW) on random tokens at --tokens tokens per step \
+      (tokens / T sequences), then at the --long contexts with one sequence per step. The \
+      kinds take turns within every repeat, so a busy machine slows them alike; the best of \
+      the repeats counts. Prints ms/step per kind and T, each kind's T=2048 / T=256 ratio, \
+      the speedup over softmax and the log-log slope of ms/step against T, then one JSON \
+      line. A point whose memory estimate exceeds half the available memory is skipped.
+
+      Example:
+        ddp bench context --config configs/bench.toml --repeats 3
+        ddp bench context --contexts 256,2048 --long "" --set model.chunk=32
+      """)
+
+  @Option(help: "TOML run configuration (its model; context and attention vary).")
+  var config = "configs/bench.toml"
+  @Option(name: .customLong("set"), help: "Override a key, e.g. --set model.chunk=32.")
+  var overrides: [String] = []
+  @Option(help: "Contexts at --tokens tokens per step, comma-separated; each divides --tokens.")
+  var contexts = "64,128,256,512,1024,2048"
+  @Option(help: "Longer contexts with one sequence per step, comma-separated (may be empty).")
+  var long = "4096,8192"
+  @Option(help: "Tokens per step.") var tokens = 2048
+  @Option(help: "Attention kinds, comma-separated.") var kinds = "softmax,linear,fastweight"
+  @Option(help: "Timed steps of each kind at each context; the best counts.") var repeats = 3
+  @OptionGroup var threadsOption: ThreadsOption
+
+  func validate() throws {
+    guard tokens > 0 else { throw ValidationError("--tokens must be positive, got \(tokens)") }
+    guard repeats > 0 else {
+      throw ValidationError("--repeats must be positive, got \(repeats)")
+    }
+    let fixed = try Self.integers(contexts, option: "--contexts", allowEmpty: false)
+    if let bad = fixed.first(where: { tokens % $0 != 0 }) {
+      throw ValidationError("--contexts: \(bad) does not divide --tokens \(tokens)")
+    }
+    _ = try Self.integers(long, option: "--long", allowEmpty: true)
+    _ = try attentionKinds()
+  }
+
+  static func integers(_ text: String, option: String, allowEmpty: Bool) throws -> [Int] {
+    if allowEmpty && text.trimmingCharacters(in: .whitespaces).isEmpty { return [] }
+    let parts = text.split(separator: ",", omittingEmptySubsequences: false)
+    let values = parts.map { Int($0.trimmingCharacters(in: .whitespaces)) }
+    guard values.allSatisfy({ ($0 ?? 0) > 0 }) else {
+      throw ValidationError(
+        "\(option) must be positive integers separated by commas (e.g. 256,2048), got '\(text)'")
+    }
+    return values.compactMap { $0 }
+  }
+
+  func attentionKinds() throws -> [AttentionKind] {
+    try kinds.split(separator: ",").map { name in
+      let trimmed = name.trimmingCharacters(in: .whitespaces)
+      guard let kind = AttentionKind(rawValue: trimmed) else {
+        throw ValidationError(
+          "--kinds: '\(trimmed)' is not an attention kind; expected one of "
+            + AttentionKind.allCases.map(\.rawValue).joined(separator: ", "))
+      }
+      return kind
+    }
+  }
+
+  func run() throws {
+    // A single-process measurement: under mpirun only rank 0 measures and prints.
+    if let rank = ProcessInfo.processInfo.environment["OMPI_COMM_WORLD_RANK"], rank != "0" {
+      return
+    }
+    let blasThreads = BLASThreads.forThisProcess(option: threadsOption.threads)
+    setBLASThreads(blasThreads.count)
+    let run = try reportingInputErrors { try RunConfig.load(path: config, overrides: overrides) }
+    let fixed = try Self.integers(contexts, option: "--contexts", allowEmpty: false)
+    let bench = ContextBenchmark(
+      run: run, contexts: fixed,
+      longContexts: try Self.integers(
+        long, option: "--long",
+        allowEmpty: true),
+      tokens: tokens, kinds: try attentionKinds(), repeats: repeats)
+    let m = run.model
+    print(
+      "ddp bench context: \(config), d_model \(m.dModel), \(m.nLayers) layers, \(m.nHeads) "
+        + "heads, chunk \(m.chunk), \(tokens) tokens per step (one sequence per step beyond), "
+        + "best of \(repeats) interleaved steps, \(blasThreads.count) BLAS thread"
+        + (blasThreads.count == 1 ? "" : "s"))
+    let points = try bench.measure {
+      print($0)
+      fflush(nil)
+    }
+    let summary = ContextBenchSummary(points: points, contexts: fixed, kinds: bench.kinds)
+    print(summary.table)
+    print(summary.findings)
+    print(try JSONStyle.line(summary))
+  }
+}
