@@ -1,6 +1,10 @@
 import Foundation
 import XCTest
 
+#if canImport(FoundationXML)
+  import FoundationXML
+#endif
+
 /// `ddp bench context --svg` and `ddp bench generate --svg`, run as a user would on tiny
 /// shapes: the file is well-formed XML (a standalone SVG), holds one solid line per attention
 /// kind with the kind (and, for the context chart, its slope) in the legend, and a target that
