@@ -2,6 +2,7 @@ import ArgumentParser
 import Config
 import Foundation
 import Kernels
+import Reports
 import Support
 import Training
 
@@ -18,11 +19,14 @@ struct BenchContext: ParsableCommand {
       kinds take turns within every repeat, so a busy machine slows them alike; the best of \
       the repeats counts. Prints ms/step per kind and T, each kind's T=2048 / T=256 ratio, \
       the speedup over softmax and the log-log slope of ms/step against T, then one JSON \
-      line. A point whose memory estimate exceeds half the available memory is skipped.
+      line. A point whose memory estimate exceeds half the available memory is skipped. \
+      --svg FILE also writes the chart (ms/step vs T, log-log, one line per kind, slopes in \
+      the legend) as a self-contained SVG file, atomically.
 
       Example:
         ddp bench context --config configs/bench.toml --repeats 3
         ddp bench context --contexts 256,2048 --long "" --set model.chunk=32
+        ddp bench context --contexts 64,256,1024 --long "" --svg docs/bench-context.svg
       """)
 
   @Option(help: "TOML run configuration (its model; context and attention vary).")
@@ -36,6 +40,8 @@ struct BenchContext: ParsableCommand {
   @Option(help: "Tokens per step.") var tokens = 2048
   @Option(help: "Attention kinds, comma-separated.") var kinds = "softmax,linear,fastweight"
   @Option(help: "Timed steps of each kind at each context; the best counts.") var repeats = 3
+  @Option(help: "Also write the chart (ms/step vs T, log-log) to this SVG file.")
+  var svg: String?
   @OptionGroup var threadsOption: ThreadsOption
 
   func validate() throws {
@@ -81,7 +87,11 @@ struct BenchContext: ParsableCommand {
     }
     let blasThreads = BLASThreads.forThisProcess(option: threadsOption.threads)
     setBLASThreads(blasThreads.count)
-    let run = try reportingInputErrors { try RunConfig.load(path: config, overrides: overrides) }
+    let run = try reportingInputErrors { () throws -> RunConfig in
+      // A target the chart cannot replace is refused before minutes of measuring.
+      if let svg { try FileSystem.requireWritableTarget(svg, replacing: true, hint: "") }
+      return try RunConfig.load(path: config, overrides: overrides)
+    }
     let fixed = try Self.integers(contexts, option: "--contexts", allowEmpty: false)
     let bench = ContextBenchmark(
       run: run, contexts: fixed,
@@ -103,5 +113,9 @@ struct BenchContext: ParsableCommand {
     print(summary.table)
     print(summary.findings)
     print(try JSONStyle.line(summary))
+    if let svg {
+      let chart = ContextBenchChart(summary: summary, fixedContexts: fixed, tokens: tokens)
+      try reportingInputErrors { try AtomicFile.write(text: chart.svgDocument(), to: svg) }
+    }
   }
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Config
 import Foundation
 import Kernels
+import Reports
 import Support
 import Training
 
@@ -19,11 +20,14 @@ struct BenchGenerate: ParsableCommand {
       the median over the --window tokens before each position in ms per token, the \
       attention state in use (the KV cache grows with the position, the recurrent states do \
       not), the growth from the first position to the last, the speedup over softmax at the \
-      last, and one JSON line. One thread, one process.
+      last, and one JSON line. One thread, one process. --svg FILE also writes the chart \
+      (ms/token vs position, log-log, one line per kind) as a self-contained SVG file, \
+      atomically.
 
       Example:
         ddp bench generate --context 4096
         ddp bench generate --context 1024 --kinds softmax,fastweight_sum --repeats 5
+        ddp bench generate --context 2048 --svg docs/bench-generate.svg
       """)
 
   @Option(help: "A run configuration whose [model] shape is timed (default: the defaults).")
@@ -38,6 +42,8 @@ struct BenchGenerate: ParsableCommand {
   @Option(help: "Passes over the context per kind; the least time per position counts.")
   var repeats = 3
   @Option(help: "Tokens before each position whose median is its figure.") var window = 32
+  @Option(help: "Also write the chart (ms/token vs position, log-log) to this SVG file.")
+  var svg: String?
 
   func validate() throws {
     guard context >= 2 else {
@@ -83,8 +89,10 @@ struct BenchGenerate: ParsableCommand {
       return
     }
     setBLASThreads(1)
-    var run = try reportingInputErrors {
-      try config.map { try RunConfig.load(path: $0, overrides: overrides) }
+    var run = try reportingInputErrors { () throws -> RunConfig in
+      // A target the chart cannot replace is refused before minutes of measuring.
+      if let svg { try FileSystem.requireWritableTarget(svg, replacing: true, hint: "") }
+      return try config.map { try RunConfig.load(path: $0, overrides: overrides) }
         ?? RunConfig.load(tomlText: "", overrides: overrides)
     }
     run.model.context = context
@@ -107,5 +115,9 @@ struct BenchGenerate: ParsableCommand {
     }
     print(report.tables)
     print(try JSONStyle.line(report))
+    if let svg {
+      let chart = GenerationBenchChart(report: report).svgDocument()
+      try reportingInputErrors { try AtomicFile.write(text: chart, to: svg) }
+    }
   }
 }
