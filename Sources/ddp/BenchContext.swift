@@ -26,7 +26,7 @@ struct BenchContext: ParsableCommand {
       Example:
         ddp bench context --config configs/bench.toml --repeats 3
         ddp bench context --contexts 256,2048 --long "" --set model.chunk=32
-        ddp bench context --contexts 64,256,1024 --long "" --svg docs/bench-context.svg
+        ddp bench context --contexts 64,256,1024 --long "" --svg context.svg
       """)
 
   @Option(help: "TOML run configuration (its model; context and attention vary).")

@@ -52,7 +52,9 @@ final class CompareCommandTests: XCTestCase {
       let gradientBytes = try XCTUnwrap(point["gradient_bytes_per_step"] as? Double)
       XCTAssertEqual(gradientBytes > 0, workers > 1, label)
       // Each measured step is recorded (4 steps, 1 of warm-up), and the workers' own compute
-      // (CPU time) is positive and fits in the step's wall time.
+      // (CPU time) is positive and fits in the step's wall time, within 2% + 5 µs: the
+      // thread CPU clock and the monotonic clock are read at slightly different points and
+      // from different sources (seen: 76.3 µs of CPU in a 75.7 µs step of the tiny model on one worker).
       let series = try XCTUnwrap(point["per_step"] as? [String: [Double]], label)
       let stepMs = try XCTUnwrap(series["step_ms"], label)
       let computeMs = try XCTUnwrap(series["compute_ms"], label)
@@ -61,7 +63,7 @@ final class CompareCommandTests: XCTestCase {
       XCTAssertEqual(series["norm_stats_transfer_ms"]?.count, workers > 1 ? 3 : 0, label)
       for (compute, step) in zip(computeMs, stepMs) {
         XCTAssertGreaterThan(compute, 0, label)
-        XCTAssertLessThanOrEqual(compute, step, label)
+        XCTAssertLessThanOrEqual(compute, step * 1.02 + 0.005, label)
       }
       let ownCompute = try XCTUnwrap(point["own_compute_ms"] as? Double, label)
       ownComputes[label] = ownCompute
