@@ -7,9 +7,12 @@ import Training
 /// ```
 /// step,loss,lr,grad_norm,step_seconds,tokens_per_s,eval_loss,skipped,
 ///   comm_gradients_seconds,comm_gradients_calls,comm_gradients_bytes,
-///   comm_norm_stats_seconds,…,comm_control_bytes
-/// 1,5.5451,0.0001,1.23,0.031,2064.5,,false,0,0,0,…
+///   comm_norm_stats_seconds,…,comm_control_bytes,compute_mean_seconds,compute_slowest_seconds
+/// 1,5.5451,0.0001,1.23,0.031,2064.5,,false,0,0,0,…,0.027,0.029
 /// ```
+///
+/// `compute_*` are the workers' own CPU seconds in the step (`ComputeSeconds`): the mean over
+/// the workers and the slowest; empty in runs recorded before they were measured.
 ///
 /// Numbers are written in Swift's shortest round-trip form, so a reader parsing a cell gets
 /// back exactly the double that metrics.jsonl holds. An absent value (`eval_loss` on a step
@@ -25,6 +28,7 @@ public enum RunMetricsCSV {
     + categories.flatMap { category in
       ["seconds", "calls", "bytes"].map { "comm_\(category.rawValue)_\($0)" }
     }
+    + ["compute_mean_seconds", "compute_slowest_seconds"]
 
   /// The CSV text of `steps`, ending with a newline.
   public static func text(_ steps: [StepRecord]) -> String {
@@ -41,7 +45,10 @@ public enum RunMetricsCSV {
       let counters = step.comm[category]
       return [cell(counters.seconds), String(counters.calls), String(counters.bytes)]
     }
-    return [String(step.step)] + figures + [step.skipped ? "true" : "false"] + comm
+    let compute = [step.computeSeconds?.mean, step.computeSeconds?.slowest].map {
+      $0.map(cell) ?? ""
+    }
+    return [String(step.step)] + figures + [step.skipped ? "true" : "false"] + comm + compute
   }
 
   /// `value` in its shortest round-trip form, or an empty cell when it is not finite.

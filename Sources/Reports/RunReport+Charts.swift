@@ -36,6 +36,8 @@ extension RunReport {
     public static let gradientNorm = "#CC79A7"
     public static let tokensPerSecond = "#56B4E9"
     public static let skipped = "#7F7F7F"
+    public static let stepTime = "#000000"
+    public static let compute = "#E69F00"
   }
 
   /// The step numbers as an x axis covering the whole run.
@@ -195,8 +197,13 @@ extension RunReport {
         + "all-reduce, norm statistics (SyncBatchNorm, and averaging local BatchNorm's running "
         + "statistics) and control (loss averaging, checks). Milliseconds include waiting for "
         + "slower workers; kilobytes are what rank 0 contributed."
-        + (calls == 0 ? " This run made no collectives (one worker): every line is at zero." : ""),
+        + (calls == 0 ? " This run made no collectives (one worker): every line is at zero." : "")
+        + " Beside them, the step's wall time on rank 0 and the workers' own compute: the CPU "
+        + "time of each worker's main thread outside collectives, the mean over workers and "
+        + "the slowest; the gap between the step and the slowest compute is communication and "
+        + "waiting.",
       charts: [
+        stepTimeChart(),
         communicationChart(
           id: "chart-comm", title: "Communication time per step", unit: "ms",
           { $0.seconds * 1000 }),
@@ -227,5 +234,32 @@ extension RunReport {
       chart.legendEntry(series.label, colour: series.colour, style: .line(dash: series.dash))
     }
     return chart.svg(id: id)
+  }
+
+  /// The step's wall time with the workers' own compute (mean and slowest), in ms; runs
+  /// recorded before compute was measured show the step alone.
+  public func stepTimeChart() -> String {
+    let compute = run.steps.compactMap(\.computeSeconds)
+    let values =
+      run.steps.map { $0.stepSeconds * 1000 }
+      + compute.flatMap { [$0.mean, $0.slowest] }.map {
+        $0 * 1000
+      }
+    var chart = stepChart(title: "Step time and compute", y: .linear("ms", covering: values))
+    noisyLine(&chart, { $0.stepSeconds * 1000 }, colour: Colour.stepTime)
+    chart.legendEntry("step (wall, rank 0)", colour: Colour.stepTime, style: .line(dash: nil))
+    if !compute.isEmpty {
+      let series: [(String, String?, (ComputeSeconds) -> Double)] = [
+        ("compute, mean over workers", nil, \.mean), ("compute, slowest worker", "5 3", \.slowest),
+      ]
+      for (label, dash, figure) in series {
+        let points = run.steps.compactMap { s in
+          s.computeSeconds.map { (x: Double(s.step), y: figure($0) * 1000) }
+        }
+        chart.line(points, stroke: Colour.compute, dash: dash)
+        chart.legendEntry(label, colour: Colour.compute, style: .line(dash: dash))
+      }
+    }
+    return chart.svg(id: "chart-step-time")
   }
 }

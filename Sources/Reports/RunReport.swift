@@ -14,6 +14,8 @@ import Training
 /// - `chart-grad-norm`: the gradient norm before clipping, log scale (it spans decades early
 ///   in training), with `train.clip` as a rule;
 /// - `chart-tokens`: tokens/s over all workers, with the median as a rule;
+/// - `chart-step-time`: the step's wall time on rank 0, the workers' own compute (mean and
+///   slowest CPU seconds outside collectives) where the run recorded it;
 /// - `chart-comm`, `chart-comm-bytes`: milliseconds and kilobytes per step in collectives, per
 ///   category (gradients, norm statistics, control).
 ///

@@ -319,9 +319,7 @@ final class BadInputTests: XCTestCase {
   }
 
   func testBadInputIsRefusedInOneLineWithExitCodeTwo() throws {
-    guard FileManager.default.isExecutableFile(atPath: "/usr/bin/mpirun") else {
-      throw XCTSkip("mpirun is not installed (launch/setup installs openmpi-bin)")
-    }
+    try requireMPIRun()
     XCTAssertGreaterThanOrEqual(Self.cases.count, 25)
     let fixture = try BadInputFixture()
     defer { fixture.remove() }

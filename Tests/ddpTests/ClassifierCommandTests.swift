@@ -57,16 +57,10 @@ final class ClassifierCommandTests: XCTestCase {
     return path
   }
 
-  func requireMPI() throws {
-    guard FileManager.default.isExecutableFile(atPath: "/usr/bin/mpirun") else {
-      throw XCTSkip("mpirun is not installed (launch/setup installs openmpi-bin)")
-    }
-  }
-
   /// Two workers end 10 steps within float summation order of one worker on the same global
   /// batch, classifier head included (``summationOrderTolerance``).
   func testTwoWorkersTrainTheSameClassifierAsOne() throws {
-    try requireMPI()
+    try requireMPIRun()
     let path = try config()
     let (single, _) = try trainAndRead(path, workers: 1, in: work)
     let (parallel, summary) = try trainAndRead(path, workers: 2, in: work)
@@ -122,7 +116,7 @@ final class ClassifierCommandTests: XCTestCase {
   /// Unknown and empty class files, and a classifier without classes, end 1 and 2 workers with
   /// exit code 2 and one line naming the problem, leaving no run directory.
   func testBadClassesAreRefusedInOneLine() throws {
-    try requireMPI()
+    try requireMPIRun()
     let cases = [
       (try config(classes: "alpha,nope"), "data.classes names \"nope\", which is not a file"),
       (try config(classes: "alpha,empty"), "class \"empty\" has no documents"),

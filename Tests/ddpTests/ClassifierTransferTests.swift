@@ -86,9 +86,7 @@ final class ClassifierTransferTests: XCTestCase {
   /// tensors it kept at init (the four `classifier.*`), and after one step at lr 1e-30 holds
   /// the language model's body and the from-scratch run's classifier head.
   func testClassifierStartsFromALanguageModel() throws {
-    guard FileManager.default.isExecutableFile(atPath: "/usr/bin/mpirun") else {
-      throw XCTSkip("mpirun is not installed (launch/setup installs openmpi-bin)")
-    }
+    try requireMPIRun()
     let (lm, _) = try train("lm", workers: 1, try config(head: "lm", steps: 10))
     let still = try config(head: "classifier", steps: 1, "lr = 1e-30\nmin_lr = 0")
     let (tuned, stdout) = try train("tuned", workers: 2, still, ["train.init_from=\(lm)"])

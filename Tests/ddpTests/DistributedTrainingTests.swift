@@ -11,9 +11,7 @@ final class DistributedTrainingTests: XCTestCase {
   var work: URL!
 
   override func setUpWithError() throws {
-    guard FileManager.default.isExecutableFile(atPath: "/usr/bin/mpirun") else {
-      throw XCTSkip("mpirun is not installed (launch/setup installs openmpi-bin)")
-    }
+    try requireMPIRun()
     work = try makeWorkDirectory("ddp-mpi")
   }
 

@@ -17,25 +17,7 @@ final class DryRunTests: XCTestCase {
   func writeConfig() throws -> String {
     let corpus = work.appendingPathComponent("corpus.txt").path
     try writeMadeUpCorpus(to: corpus)
-    let text = """
-      [model]
-      d_model = 32
-      n_heads = 4
-      n_layers = 2
-      context = 16
-      [train]
-      steps = 12
-      batch = 4
-      warmup = 3
-      eval_every = 6
-      eval_batches = 2
-      checkpoint_every = 4
-      [data]
-      path = "\(corpus)"
-      """
-    let path = work.appendingPathComponent("run.toml").path
-    try text.write(toFile: path, atomically: true, encoding: .utf8)
-    return path
+    return try writeTinyRunConfig(in: work, corpus: corpus)
   }
 
   /// Every file under `work` with its size and modification time: what a dry run must leave

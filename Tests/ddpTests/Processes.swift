@@ -42,6 +42,13 @@ let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
 
 func runDDP(_ arguments: [String]) throws -> Outcome { try runProcess(ddpExecutable, arguments) }
 
+/// Skips the test where OpenMPI's `mpirun` is not installed.
+func requireMPIRun() throws {
+  guard FileManager.default.isExecutableFile(atPath: "/usr/bin/mpirun") else {
+    throw XCTSkip("mpirun is not installed (launch/setup installs openmpi-bin)")
+  }
+}
+
 /// A new empty directory `prefix-UUID` under the temporary folder.
 func makeWorkDirectory(_ prefix: String) throws -> URL {
   let url = FileManager.default.temporaryDirectory

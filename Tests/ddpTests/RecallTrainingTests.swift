@@ -10,9 +10,7 @@ final class RecallTrainingTests: XCTestCase {
   var work: URL!
 
   override func setUpWithError() throws {
-    guard FileManager.default.isExecutableFile(atPath: "/usr/bin/mpirun") else {
-      throw XCTSkip("mpirun is not installed (launch/setup installs openmpi-bin)")
-    }
+    try requireMPIRun()
     work = try makeWorkDirectory("ddp-recall")
   }
 

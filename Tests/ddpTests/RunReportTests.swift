@@ -12,7 +12,8 @@ import XCTest
 final class RunReportTests: XCTestCase {
   /// The chart ids the page promises (RunReport's documentation).
   let chartIDs = [
-    "chart-loss", "chart-lr", "chart-grad-norm", "chart-tokens", "chart-comm", "chart-comm-bytes",
+    "chart-loss", "chart-lr", "chart-grad-norm", "chart-tokens", "chart-step-time", "chart-comm",
+    "chart-comm-bytes",
   ]
 
   /// One trained run shared by the tests of this class (training is the slow part); each test
@@ -95,6 +96,7 @@ final class RunReportTests: XCTestCase {
     var tokens_per_s: Double
     var eval_loss: Double?
     var comm: [String: Counters]
+    var compute_seconds: [String: Double]?
 
     func figure(_ key: String) -> Double? {
       [
@@ -263,6 +265,10 @@ final class RunReportTests: XCTestCase {
         XCTAssertEqual(Double(cells["comm_\(category)_seconds"] ?? ""), counters.seconds)
         XCTAssertEqual(Int(cells["comm_\(category)_calls"] ?? ""), counters.calls)
         XCTAssertEqual(Int(cells["comm_\(category)_bytes"] ?? ""), counters.bytes)
+      }
+      let compute = try XCTUnwrap(line.compute_seconds, "every step records its compute")
+      for key in ["mean", "slowest"] {
+        XCTAssertEqual(Double(cells["compute_\(key)_seconds"] ?? ""), compute[key], key)
       }
     }
     XCTAssertEqual(evaluations, 2, "evaluations at steps 6 and 12")

@@ -18,28 +18,7 @@ final class TrainCommandTests: XCTestCase {
   }
 
   func writeConfig(corpus: String, extra: String = "") throws -> String {
-    let text = """
-      [model]
-      d_model = 32
-      n_heads = 4
-      n_layers = 2
-      context = 16
-      [train]
-      steps = 12
-      batch = 4
-      warmup = 3
-      eval_every = 6
-      eval_batches = 2
-      checkpoint_every = 4
-      keep_checkpoints = 5
-      [data]
-      path = "\(corpus)"
-      val_fraction = 0.2
-      \(extra)
-      """
-    let path = work.appendingPathComponent("run-\(UUID().uuidString).toml").path
-    try text.write(toFile: path, atomically: true, encoding: .utf8)
-    return path
+    try writeTinyRunConfig(in: work, corpus: corpus, extra: extra)
   }
 
   /// Parameters of a checkpoint, read back through `ddp export` and the safetensors reader.
