@@ -153,7 +153,7 @@ extension RunConfig {
     .choice("model", "init", \.model.initialization, InitKind.accepted.joined(separator: " ")),
     .choice("model", "head", \.model.head, "lm classifier (classes from data.classes)"),
     .int("model", "head_hidden", \.model.headHidden, "classifier hidden width"),
-    .int("model", "chunk", \.model.chunk, "linear/fastweight training chunk, positions"),
+    .int("model", "chunk", \.model.chunk, "linear, fastweight, fastweight_sum training chunk"),
     .int("train", "steps", \.train.steps, "optimizer steps"),
     .int("train", "batch", \.train.batch, "sequences per step over all workers"),
     .int("train", "grad_accum", \.train.gradAccum, "micro-steps per step; divides batch"),

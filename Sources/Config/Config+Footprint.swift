@@ -9,7 +9,7 @@
 /// head       4·N·C + 2·max(N, C + 1) + N·V               (final stream, norm, probabilities)
 /// scratch    13·N·C + N·H + 2C + 1 + attention, where attention is T² + T·C/H + T for
 ///            softmax and, with c = min(chunk, T) and hs = C/H, 2c² + (⌈T/c⌉ + 1)·hs² + 5·c·hs
-///            + c for the chunkwise linear and fastweight kernels
+///            + c for the chunkwise linear, fastweight and fastweight_sum kernels
 /// floats     4·P (parameters, gradients, AdamW moments) + blocks + head + scratch
 /// ```
 /// An upper bound on what the model allocates (each kind saves less than the sum of all
@@ -40,9 +40,9 @@ extension RunConfig {
       size.product(v, c), size.product(t, c), size.product(l, perBlockParameters),
       size.product(2, c), classifier)
     let n = size.product(microBatch, t)
-    // Softmax and the sum-rule fast weights train through a T x T matrix per head; the linear
-    // and delta-rule kinds chunkwise.
-    let quadratic = m.attention == .softmax || m.attention == .fastweightSum
+    // Softmax trains through a T x T matrix per head; the linear and both fast-weight kinds
+    // chunkwise.
+    let quadratic = m.attention == .softmax
     let statistics = max(n, c + 1)
     let block = size.sum(
       size.product(24, n, c), size.product(4, statistics), size.product(4, n, h),
@@ -54,7 +54,7 @@ extension RunConfig {
     let chunk = max(1, min(m.chunk, t))
     let attention =
       quadratic
-      ? size.sum(size.product(t, t), size.product(m.attention == .softmax ? 1 : 2, t, hs), t)
+      ? size.sum(size.product(t, t), size.product(t, hs), t)
       : size.sum(
         size.product(2, chunk, chunk), size.product((t + chunk - 1) / chunk + 1, hs, hs),
         size.product(5, chunk, hs), chunk)

@@ -63,8 +63,8 @@ public struct ModelConfig: Sendable, Equatable {
   public var attention: AttentionKind
   /// `init`: how weights are drawn (GPT-2's scaled normal, or Xavier as in Xiong et al.).
   public var initialization: InitKind
-  /// `chunk`: positions per chunk of the chunkwise training kernels of `linear` and
-  /// `fastweight` attention (any value ≥ 1; above `context` it is the whole sequence).
+  /// `chunk`: positions per chunk of the chunkwise training kernels of `linear`, `fastweight`
+  /// and `fastweight_sum` attention (any value ≥ 1; above `context` it is the whole sequence).
   public var chunk: Int
   /// `head`: what reads the last hidden state: the tied language-model head or a classifier.
   public var head: HeadKind = .lm

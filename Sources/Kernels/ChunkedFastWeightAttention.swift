@@ -239,10 +239,10 @@ public func chunkedFastWeightAttentionBackward(
         }
         addThroughNormalizedEluPlusOne(
           dx: dqkv + offset, dphi: dphiQ, x: qkv + offset, phi: q, invSum: beta + nh,
-          time: n, channels: c, heads: nh)
+          invSumStride: 3 * nh, time: n, channels: c, heads: nh)
         addThroughNormalizedEluPlusOne(
           dx: dqkv + offset + c, dphi: dphiK, x: qkv + offset + c, phi: k, invSum: beta + 2 * nh,
-          time: n, channels: c, heads: nh)
+          invSumStride: 3 * nh, time: n, channels: c, heads: nh)
       }
     }
   }

@@ -239,10 +239,10 @@ public func fastWeightAttentionBackward(
       }
       addThroughNormalizedEluPlusOne(
         dx: dqkv + offset, dphi: dphiQ, x: qkv + offset, phi: phiQ, invSum: scalars + nh,
-        time: t, channels: c, heads: nh)
+        invSumStride: 3 * nh, time: t, channels: c, heads: nh)
       addThroughNormalizedEluPlusOne(
         dx: dqkv + offset + c, dphi: dphiK, x: qkv + offset + c, phi: phiK,
-        invSum: scalars + 2 * nh, time: t, channels: c, heads: nh)
+        invSum: scalars + 2 * nh, invSumStride: 3 * nh, time: t, channels: c, heads: nh)
     }
   }
 }
@@ -276,12 +276,12 @@ func normalizedEluPlusOne(
 
 /// `dx += ∂φ/∂x · dφ` for one head, where `φ = p / Σp`, `p = elu(x) + 1`:
 /// `dx_j += (dφ_j − ⟨dφ, φ⟩)·(x_j > 0 ? 1/Σp : φ_j)`. Row strides: `dx`, `x` 3C, `phi` 2C,
-/// `dphi` hs, `invSum` 3H.
+/// `dphi` hs, `invSum` `invSumStride` (3H beside β, 2H for the sum rule).
 @inline(__always)
 func addThroughNormalizedEluPlusOne(
   dx: UnsafeMutablePointer<Float>, dphi: UnsafePointer<Float>, x: UnsafePointer<Float>,
-  phi: UnsafePointer<Float>, invSum: UnsafePointer<Float>, time t: Int, channels c: Int,
-  heads nh: Int
+  phi: UnsafePointer<Float>, invSum: UnsafePointer<Float>, invSumStride: Int, time t: Int,
+  channels c: Int, heads nh: Int
 ) {
   let hs = c / nh
   for row in 0..<t {
@@ -289,7 +289,7 @@ func addThroughNormalizedEluPlusOne(
     let p = phi + row * 2 * c
     let xr = x + row * 3 * c
     let dxr = dx + row * 3 * c
-    let inv = invSum[row * 3 * nh]
+    let inv = invSum[row * invSumStride]
     let dot = vectorDot(g, p, hs)
     for j in 0..<hs { dxr[j] += (g[j] - dot) * (xr[j] > 0 ? inv : p[j]) }
   }

@@ -48,7 +48,9 @@ public struct FastWeightSumSaved {
   }
 }
 
-/// Sum-rule fast-weight attention in parallel (training) form, per sequence and head:
+/// Sum-rule fast-weight attention in parallel form, per sequence and head: the O(T²)
+/// reference the chunkwise training kernel (`chunkedLinearAttentionForward` with
+/// `.fastWeightSum`) is tested against:
 ///
 /// ```
 /// A = lower(Q·Kᵀ)          diagonal included    (T, T)
@@ -75,16 +77,8 @@ public func fastWeightSumAttentionForward(
   let hs = c / nh
   let views = FastWeightSumSaved(saved, batch: b, time: t, channels: c, heads: nh)
   let (phi, invSums, att) = (views.phi, views.invSums, views.att)
-  for bt in 0..<(b * t) {
-    let x = qkv + bt * 3 * c
-    let p = phi + bt * 2 * c
-    for h in 0..<nh {
-      for part in 0..<2 {
-        let o = part * c + h * hs
-        invSums[bt * 2 * nh + part * nh + h] = normalizedEluPlusOne(p + o, x + o, hs)
-      }
-    }
-  }
+  fillFeatures(
+    .fastWeightSum, phi: phi, scalars: invSums, qkv: qkv, rows: b * t, channels: c, heads: nh)
   for bi in 0..<b {
     for h in 0..<nh {
       let phiQ = phi + bi * t * 2 * c + h * hs  // (T, hs), row stride 2C
@@ -158,18 +152,10 @@ public func fastWeightSumAttentionBackward(
         1, da, Int32(t), phiQ, Int32(2 * c), 0, dphiK, Int32(hs))
       let sums = invSums + bi * t * 2 * nh + h  // row stride 2H
       for (part, dphi) in [(0, dphiQ), (1, dphiK)] {
-        let p = phiQ + part * c
-        let x = qkv + offset + part * c
-        let dx = dqkv + offset + part * c
-        for row in 0..<t {
-          let g = dphi + row * hs
-          let pr = p + row * 2 * c
-          let xr = x + row * 3 * c
-          let dxr = dx + row * 3 * c
-          let inv = sums[row * 2 * nh + part * nh]
-          let dot = vectorDot(g, pr, hs)
-          for j in 0..<hs { dxr[j] += (g[j] - dot) * (xr[j] > 0 ? inv : pr[j]) }
-        }
+        addThroughFeatureMap(
+          .fastWeightSum, part: part, dx: dqkv + offset + part * c, dphi: dphi,
+          x: qkv + offset + part * c, phi: phiQ + part * c, scalars: sums, rows: t, channels: c,
+          heads: nh)
       }
     }
   }

@@ -7,7 +7,8 @@ import Support
 import Training
 
 /// `ddp bench context`: ms per training step against the context T at fixed tokens per step,
-/// for softmax, linear and fastweight attention (`ContextBenchmark` does the measuring).
+/// for softmax, linear, fastweight and fastweight_sum attention (`ContextBenchmark` does the
+/// measuring).
 struct BenchContext: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "context",
@@ -38,7 +39,8 @@ struct BenchContext: ParsableCommand {
   @Option(help: "Longer contexts with one sequence per step, comma-separated (may be empty).")
   var long = "4096,8192"
   @Option(help: "Tokens per step.") var tokens = 2048
-  @Option(help: "Attention kinds, comma-separated.") var kinds = "softmax,linear,fastweight"
+  @Option(help: "Attention kinds, comma-separated.") var kinds =
+    "softmax,linear,fastweight,fastweight_sum"
   @Option(help: "Timed steps of each kind at each context; the best counts.") var repeats = 3
   @Option(help: "Also write the chart (ms/step vs T, log-log) to this SVG file.")
   var svg: String?

@@ -50,13 +50,14 @@ final class ChunkedLinearAttentionTests: XCTestCase {
     let scratch = TestTensor(
       count: chunkedLinearAttentionScratchCount(time: t, headSize: c / nh, chunk: chunk))
     chunkedLinearAttentionForward(
-      out: out.pointer, phi: phi.pointer, den: den.pointer, qkv: qkv.pointer,
-      scratch: scratch.pointer, batch: b, time: t, channels: c, heads: nh, chunk: chunk)
+      out: out.pointer, phi: phi.pointer, scalars: den.pointer, qkv: qkv.pointer,
+      scratch: scratch.pointer, batch: b, time: t, channels: c, heads: nh, chunk: chunk,
+      form: .linear)
     let dqkv = TestTensor(count: qkv.count)
     chunkedLinearAttentionBackward(
       dqkv: dqkv.pointer, dout: dout.pointer, out: out.pointer, phi: phi.pointer,
-      den: den.pointer, qkv: qkv.pointer, scratch: scratch.pointer, batch: b, time: t,
-      channels: c, heads: nh, chunk: chunk)
+      scalars: den.pointer, qkv: qkv.pointer, scratch: scratch.pointer, batch: b, time: t,
+      channels: c, heads: nh, chunk: chunk, form: .linear)
     return Results(out: out.array, dqkv: dqkv.array)
   }
 
@@ -92,16 +93,17 @@ final class ChunkedLinearAttentionTests: XCTestCase {
       count: chunkedLinearAttentionScratchCount(time: t, headSize: c / nh, chunk: chunk))
     func forward() -> Double {
       chunkedLinearAttentionForward(
-        out: out.pointer, phi: phi.pointer, den: den.pointer, qkv: qkv.pointer,
-        scratch: scratch.pointer, batch: b, time: t, channels: c, heads: nh, chunk: chunk)
+        out: out.pointer, phi: phi.pointer, scalars: den.pointer, qkv: qkv.pointer,
+        scratch: scratch.pointer, batch: b, time: t, channels: c, heads: nh, chunk: chunk,
+        form: .linear)
       return projectedLoss(out, projection)
     }
     _ = forward()
     let dqkv = TestTensor(count: qkv.count)
     chunkedLinearAttentionBackward(
       dqkv: dqkv.pointer, dout: projection.pointer, out: out.pointer, phi: phi.pointer,
-      den: den.pointer, qkv: qkv.pointer, scratch: scratch.pointer, batch: b, time: t,
-      channels: c, heads: nh, chunk: chunk)
+      scalars: den.pointer, qkv: qkv.pointer, scratch: scratch.pointer, batch: b, time: t,
+      channels: c, heads: nh, chunk: chunk, form: .linear)
     // Step 1e-3: the elu+1 feature map has a kink in its second derivative at 0.
     let check = gradientCheckError(input: qkv, analytic: dqkv.array, step: 1e-3, loss: forward)
     print("chunked linear finite differences: \(check.error)")

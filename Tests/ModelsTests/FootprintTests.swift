@@ -32,6 +32,23 @@ final class FootprintTests: XCTestCase {
     }
   }
 
+  /// fastweight_sum trains chunkwise like linear (the same saved φ and scratch bound), so at
+  /// T = 8192 its estimate is linear's, while softmax's holds B·H·T² floats per layer.
+  func testSumRuleHoldsNoTimeSquaredMatrix() throws {
+    var run = RunConfig()
+    run.model.context = 8192
+    var floats: [AttentionKind: Int] = [:]
+    for attention in [AttentionKind.softmax, .linear, .fastweightSum] {
+      run.model.attention = attention
+      floats[attention] = try XCTUnwrap(run.footprint(microBatch: 1)).floats
+    }
+    print("footprint at T = 8192: \(floats)")
+    XCTAssertEqual(floats[.fastweightSum], floats[.linear])
+    let quadratic = run.model.nLayers * run.model.nHeads * 8192 * 8192
+    XCTAssertGreaterThan(
+      try XCTUnwrap(floats[.softmax]), try XCTUnwrap(floats[.linear]) + quadratic)
+  }
+
   func testSizesThatOverflowHaveNoFootprint() {
     var run = RunConfig()
     run.model.dModel = 1 << 62

@@ -35,10 +35,10 @@ final class BenchChartTests: XCTestCase {
     XCTAssertEqual(chart.root, "svg")
     // One solid polyline per kind over the fixed-token contexts, one dashed continuation each
     // to the long context.
-    XCTAssertEqual(chart.polylines.filter { !$0.dashed }.count, 3, "\(chart.polylines)")
-    XCTAssertEqual(chart.polylines.filter(\.dashed).count, 3, "\(chart.polylines)")
-    XCTAssertEqual(chart.polylines.filter { !$0.dashed }.map(\.points), [2, 2, 2])
-    for kind in ["softmax", "linear", "fastweight"] {
+    XCTAssertEqual(chart.polylines.filter { !$0.dashed }.count, 4, "\(chart.polylines)")
+    XCTAssertEqual(chart.polylines.filter(\.dashed).count, 4, "\(chart.polylines)")
+    XCTAssertEqual(chart.polylines.filter { !$0.dashed }.map(\.points), [2, 2, 2, 2])
+    for kind in ["softmax", "linear", "fastweight", "fastweight_sum"] {
       XCTAssertTrue(
         chart.texts.contains { $0.hasPrefix("\(kind): slope ") }, "\(kind): \(chart.texts)")
     }

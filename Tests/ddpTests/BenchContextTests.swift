@@ -35,14 +35,14 @@ final class BenchContextTests: XCTestCase {
     let json = try XCTUnwrap(
       JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
     let points = try XCTUnwrap(json["points"] as? [[String: Any]])
-    XCTAssertEqual(points.count, 9, String(line))
+    XCTAssertEqual(points.count, 12, String(line))
     for point in points {
       XCTAssertGreaterThan(point["ms_per_step"] as? Double ?? 0, 0, "\(point)")
       let context = point["context"] as? Int ?? 0
       XCTAssertEqual(point["batch"] as? Int, max(1, 32 / context), "\(point)")
     }
     let slopes = try XCTUnwrap(json["slopes"] as? [String: Double])
-    XCTAssertEqual(Set(slopes.keys), ["softmax", "linear", "fastweight"])
+    XCTAssertEqual(Set(slopes.keys), ["softmax", "linear", "fastweight", "fastweight_sum"])
   }
 
   func testBadOptionsAreOneLine() throws {

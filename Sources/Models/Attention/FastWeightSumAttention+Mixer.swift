@@ -6,9 +6,11 @@ import Kernels
 /// ```
 /// W_t = W_{t−1} + v_t φ(k_t)ᵀ,   W_0 = 0,   y_t = W_t φ(q_t)
 /// ```
-/// No tensors of its own. Saves `fast_weight_sum` (`fastWeightSumSavedCount`): φ(q), φ(k),
-/// their normalizers and the masked (B, H, T, T) scores. Generation runs the recurrence on W
-/// per head, H·hs² floats: constant cost per token.
+/// No tensors of its own. Trains chunkwise (`chunkedLinearAttentionForward` with
+/// `.fastWeightSum`, chunks of `model.chunk` positions): O(T) time and memory; the O(T²)
+/// parallel form `fastWeightSumAttentionForward` is the tests' reference. Saves `phi`, φ(q)
+/// then φ(k) (N, 2C), and `inv_sums`, 1/Σ(elu(q)+1) then 1/Σ(elu(k)+1) per head (N, 2H).
+/// Generation runs the recurrence on W per head, H·hs² floats: constant cost per token.
 ///
 /// ### References
 /// I. Schlag, K. Irie, J. Schmidhuber, "Linear Transformers Are Secretly Fast Weight
@@ -16,17 +18,12 @@ import Kernels
 struct FastWeightSumAttentionMixer: AttentionMixer {
   static func savedShapes(batch b: Int, time t: Int, channels c: Int, heads nh: Int)
     -> [NamedShape]
-  {
-    [
-      NamedShape(
-        "fast_weight_sum", [fastWeightSumSavedCount(batch: b, time: t, channels: c, heads: nh)])
-    ]
-  }
+  { [NamedShape("phi", [b * t, 2 * c]), NamedShape("inv_sums", [b * t, 2 * nh])] }
 
   static func scratchCount(
     batch b: Int, time t: Int, channels c: Int, heads nh: Int, chunk: Int
   ) -> Int {
-    fastWeightSumScratchCount(time: t, headSize: c / nh)
+    chunkedLinearAttentionScratchCount(time: t, headSize: c / nh, chunk: chunk)
   }
 
   static func stateCount(context t: Int, channels c: Int, heads nh: Int) -> Int {
@@ -35,13 +32,14 @@ struct FastWeightSumAttentionMixer: AttentionMixer {
 
   static func rowScratchCount(context t: Int, channels c: Int, heads nh: Int) -> Int { 0 }
 
-  let (batch, time, channels, heads): (Int, Int, Int, Int)
-  let saved: UnsafeMutablePointer<Float>
+  let (batch, time, channels, heads, chunk): (Int, Int, Int, Int, Int)
+  let phi: UnsafeMutablePointer<Float>  // (N, 2C)
+  let invSums: UnsafeMutablePointer<Float>  // (N, 2H)
   let scratch: UnsafeMutablePointer<Float>
 
   init(_ b: AttentionBinding) {
-    (batch, time, channels, heads) = (b.batch, b.time, b.channels, b.heads)
-    saved = b.saved("fast_weight_sum")
+    (batch, time, channels, heads, chunk) = (b.batch, b.time, b.channels, b.heads, b.chunk)
+    (phi, invSums) = (b.saved("phi"), b.saved("inv_sums"))
     scratch = b.scratch
   }
 
@@ -49,9 +47,9 @@ struct FastWeightSumAttentionMixer: AttentionMixer {
     out: UnsafeMutablePointer<Float>, qkv: UnsafeMutablePointer<Float>,
     inp: UnsafeMutablePointer<Float>
   ) {
-    fastWeightSumAttentionForward(
-      out: out, saved: saved, qkv: qkv, batch: batch, time: time, channels: channels,
-      heads: heads)
+    chunkedLinearAttentionForward(
+      out: out, phi: phi, scalars: invSums, qkv: qkv, scratch: scratch, batch: batch,
+      time: time, channels: channels, heads: heads, chunk: chunk, form: .fastWeightSum)
   }
 
   func backward(
@@ -59,9 +57,10 @@ struct FastWeightSumAttentionMixer: AttentionMixer {
     out: UnsafeMutablePointer<Float>, qkv: UnsafeMutablePointer<Float>
   ) {
     dqkv.update(repeating: 0, count: batch * time * 3 * channels)
-    fastWeightSumAttentionBackward(
-      dqkv: dqkv, dout: dout, saved: saved, qkv: qkv, scratch: scratch, batch: batch,
-      time: time, channels: channels, heads: heads)
+    chunkedLinearAttentionBackward(
+      dqkv: dqkv, dout: dout, out: out, phi: phi, scalars: invSums, qkv: qkv, scratch: scratch,
+      batch: batch, time: time, channels: channels, heads: heads, chunk: chunk,
+      form: .fastWeightSum)
   }
 
   func step(

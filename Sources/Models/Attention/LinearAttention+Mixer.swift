@@ -46,8 +46,8 @@ struct LinearAttentionMixer: AttentionMixer {
     inp: UnsafeMutablePointer<Float>
   ) {
     chunkedLinearAttentionForward(
-      out: out, phi: phi, den: den, qkv: qkv, scratch: scratch, batch: batch, time: time,
-      channels: channels, heads: heads, chunk: chunk)
+      out: out, phi: phi, scalars: den, qkv: qkv, scratch: scratch, batch: batch, time: time,
+      channels: channels, heads: heads, chunk: chunk, form: .linear)
   }
 
   func backward(
@@ -56,8 +56,8 @@ struct LinearAttentionMixer: AttentionMixer {
   ) {
     dqkv.update(repeating: 0, count: batch * time * 3 * channels)
     chunkedLinearAttentionBackward(
-      dqkv: dqkv, dout: dout, out: out, phi: phi, den: den, qkv: qkv, scratch: scratch,
-      batch: batch, time: time, channels: channels, heads: heads, chunk: chunk)
+      dqkv: dqkv, dout: dout, out: out, phi: phi, scalars: den, qkv: qkv, scratch: scratch,
+      batch: batch, time: time, channels: channels, heads: heads, chunk: chunk, form: .linear)
   }
 
   func step(
