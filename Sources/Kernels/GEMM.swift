@@ -25,11 +25,11 @@ public func sgemm(
   }
   let outer = profiler.enter(.gemm)
   blasSgemm(transposeA, transposeB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
-  let seconds = profiler.leave(to: outer)
+  let (seconds, cpuSeconds) = profiler.leave(to: outer)
   let shape = GEMMShape(
     transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, lda: lda, ldb: ldb,
     ldc: ldc, accumulates: beta != 0)
-  profiler.record(shape, seconds: seconds)
+  profiler.record(shape, seconds: seconds, cpuSeconds: cpuSeconds)
 }
 
 @inline(__always)
@@ -86,11 +86,12 @@ public struct GEMMShape: Hashable, Codable, Sendable, CustomStringConvertible {
     return "\(m)×\(n)×\(k) \(product) β=\(accumulates ? 1 : 0)\(strides)"
   }
 
-  /// Best seconds of one call of this shape alone: `repeats` timed calls after one warm-up, on
-  /// fresh buffers from `allocateFloats` (huge pages above 256 KB, as the model's tensors), on
-  /// the calling thread with the current OpenBLAS thread count. Operands stay warm in the
-  /// cache between repeats: the most favourable time, which is what a floor needs.
-  public func secondsAlone(repeats: Int) -> Double {
+  /// Best wall and thread CPU seconds of one call of this shape alone: `repeats` timed calls
+  /// after one warm-up, on fresh buffers from `allocateFloats` (huge pages above 256 KB, as the
+  /// model's tensors), on the calling thread with the current OpenBLAS thread count. Operands
+  /// stay warm in the cache between repeats: the most favourable time, which is what a floor
+  /// needs.
+  public func secondsAlone(repeats: Int) -> (seconds: Double, cpuSeconds: Double) {
     let countA = (transposeA ? k : m) * lda
     let countB = (transposeB ? n : k) * ldb
     let countC = m * ldc
@@ -99,14 +100,14 @@ public struct GEMMShape: Hashable, Codable, Sendable, CustomStringConvertible {
     a.initialize(repeating: 0.01, count: countA)
     b.initialize(repeating: 0.02, count: countB)
     c.initialize(repeating: 0, count: countC)
-    var best = Double.infinity
+    var (best, bestCPU) = (Double.infinity, Double.infinity)
     for i in 0...max(repeats, 1) {
-      let start = monotonicSeconds()
+      let (start, cpuStart) = (monotonicSeconds(), threadCPUSeconds())
       blasSgemm(
         transposeA, transposeB, m, n, k, 1, a, lda, b, ldb, accumulates ? 1 : 0, c, ldc)
-      let seconds = monotonicSeconds() - start
-      if i > 0 { best = min(best, seconds) }
+      let (seconds, cpu) = (monotonicSeconds() - start, threadCPUSeconds() - cpuStart)
+      if i > 0 { (best, bestCPU) = (min(best, seconds), min(bestCPU, cpu)) }
     }
-    return best
+    return (best, bestCPU)
   }
 }

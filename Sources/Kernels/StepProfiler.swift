@@ -30,7 +30,9 @@ public enum StepPhase: Int, CaseIterable, Codable, Sendable {
 }
 
 /// Where a training step's time goes: exclusive seconds per ``StepPhase``, and every sgemm's
-/// shape and seconds, while installed as ``stepProfiler``.
+/// shape and seconds, while installed as ``stepProfiler``; each in wall time and in this
+/// thread's CPU time. With one OpenBLAS thread (all the work on the calling thread) the CPU
+/// time is the work without the waits for a core that a shared machine adds to the wall time.
 ///
 /// Phases nest and the innermost one is charged: entering a phase pauses the enclosing one, so
 /// each second between two switches counts once. `linearForward` is elementwise around its
@@ -39,63 +41,74 @@ public enum StepPhase: Int, CaseIterable, Codable, Sendable {
 /// ```
 /// seconds[p] = Σ over the intervals in which p was the innermost phase entered
 /// ```
-/// Each switch reads the monotonic clock once (~25 ns); a step has a few hundred switches.
+/// Each switch reads the monotonic clock (~25 ns) and the thread CPU clock (a system call,
+/// under 1 µs); a step of `configs/bench.toml` has about 500 switches.
 /// Not thread-safe: install it around single-threaded training steps only (the bench's).
 public final class StepProfiler {
   /// Exclusive seconds per phase, indexed by `StepPhase.rawValue`.
   public private(set) var seconds = [Double](repeating: 0, count: StepPhase.allCases.count)
+  /// Exclusive thread CPU seconds per phase, indexed by `StepPhase.rawValue`.
+  public private(set) var cpuSeconds = [Double](repeating: 0, count: StepPhase.allCases.count)
   /// Calls and seconds of each sgemm shape.
   public private(set) var gemms: [GEMMShape: GEMMTally] = [:]
   private var current: StepPhase?
   private var since = 0.0
+  private var cpuSince = 0.0
 
   public init() {}
 
   /// Starts charging `phase`; returns the phase to restore with ``leave(to:)``.
   public func enter(_ phase: StepPhase) -> StepPhase? {
-    charge(until: monotonicSeconds())
+    charge()
     defer { current = phase }
     return current
   }
 
-  /// Stops charging the current phase and resumes `outer`; returns the seconds just charged.
+  /// Stops charging the current phase and resumes `outer`; returns the wall and CPU seconds
+  /// just charged.
   @discardableResult
-  public func leave(to outer: StepPhase?) -> Double {
-    let charged = charge(until: monotonicSeconds())
+  public func leave(to outer: StepPhase?) -> (seconds: Double, cpuSeconds: Double) {
+    let charged = charge()
     current = outer
     return charged
   }
 
-  /// Adds one sgemm call of `shape` that took `seconds`.
-  public func record(_ shape: GEMMShape, seconds: Double) {
-    gemms[shape, default: GEMMTally()].add(seconds)
+  /// Adds one sgemm call of `shape` that took `seconds` (wall) and `cpuSeconds`.
+  public func record(_ shape: GEMMShape, seconds: Double, cpuSeconds: Double) {
+    gemms[shape, default: GEMMTally()].add(seconds, cpuSeconds: cpuSeconds)
   }
 
   /// Forgets everything recorded (phases and shapes).
   public func reset() {
     seconds = seconds.map { _ in 0 }
+    cpuSeconds = cpuSeconds.map { _ in 0 }
     gemms = [:]
   }
 
   @discardableResult
-  private func charge(until now: Double) -> Double {
-    let elapsed = now - since
-    if let current { seconds[current.rawValue] += elapsed }
-    since = now
-    return current == nil ? 0 : elapsed
+  private func charge() -> (seconds: Double, cpuSeconds: Double) {
+    let (now, cpuNow) = (monotonicSeconds(), threadCPUSeconds())
+    let (elapsed, cpuElapsed) = (now - since, cpuNow - cpuSince)
+    (since, cpuSince) = (now, cpuNow)
+    guard let current else { return (0, 0) }
+    seconds[current.rawValue] += elapsed
+    cpuSeconds[current.rawValue] += cpuElapsed
+    return (elapsed, cpuElapsed)
   }
 }
 
-/// Calls of one sgemm shape and their total seconds.
+/// Calls of one sgemm shape and their total wall and thread CPU seconds.
 public struct GEMMTally: Sendable, Equatable {
   public var calls = 0
   public var seconds = 0.0
+  public var cpuSeconds = 0.0
 
   public init() {}
 
-  public mutating func add(_ elapsed: Double) {
+  public mutating func add(_ elapsed: Double, cpuSeconds cpu: Double) {
     calls += 1
     seconds += elapsed
+    cpuSeconds += cpu
   }
 }
 

@@ -16,9 +16,10 @@ struct BenchModel: ParsableCommand {
     abstract: "Time training steps (forward, backward, AdamW) of a config.",
     discussion: """
       Prints tokens/s, ms/step, the GEMM floor (every sgemm shape of a step timed alone, \
-      best of 10, times its calls per step) and step / floor, where the step's time goes (GEMM, \
+      best of 20, times its calls per step) and step / floor, where the step's time goes (GEMM, \
       attention, norms, elementwise, optimizer, communication), each sgemm shape's rate in the \
-      step against alone, model FLOPs per step (6·parameters·tokens + 12·L·T·C·tokens), \
+      step against alone (all in wall time and in the thread CPU time that leaves out the \
+      waits for a core of a loaded machine), model FLOPs per step (6·parameters·tokens + 12·L·T·C·tokens), \
       achieved GFLOP/s and its ratio to a 1024³ sgemm alone (a reference, not a ceiling), and \
       peak resident memory against what the model needs, as tables and as one JSON line. \
       Tokens are random bytes: speed does not depend on the text. Under \
@@ -38,7 +39,7 @@ struct BenchModel: ParsableCommand {
   @OptionGroup var threadsOption: ThreadsOption
 
   /// Calls of each sgemm shape timed alone for the floor; the best counts.
-  static let floorRepeats = 10
+  static let floorRepeats = 20
 
   func validate() throws {
     guard steps > 0 else { throw ValidationError("--steps must be positive, got \(steps)") }
@@ -85,12 +86,12 @@ struct BenchModel: ParsableCommand {
     // every sgemm shape of the profiled steps, each timed alone after them.
     var alone = measureSgemmRate(repeats: 10)
     let profiler = StepProfiler()
-    var times: [Double] = []
+    var (times, cpuTimes): ([Double], [Double]) = ([], [])
     var phases = [Double](repeating: 0, count: 3)  // forward, backward, optimizer
     var loss: Float = 0
     for i in 0..<(warmup + steps) {
       if i == warmup { stepProfiler = profiler }
-      let start = monotonicSeconds()
+      let (start, cpuStart) = (monotonicSeconds(), threadCPUSeconds())
       profiled(.optimizer) { model.zeroGradients() }
       loss = model.forward(tokens: tokens, targets: targets)
       let forwardDone = monotonicSeconds()
@@ -102,9 +103,10 @@ struct BenchModel: ParsableCommand {
           parameters: model.parameters, gradients: model.gradients, lr: Float(run.train.lr),
           gradScale: scale)
       }
-      let end = monotonicSeconds()
+      let (end, cpuEnd) = (monotonicSeconds(), threadCPUSeconds())
       if i >= warmup {
         times.append(end - start)
+        cpuTimes.append(cpuEnd - cpuStart)
         phases[0] += forwardDone - start
         phases[1] += backwardDone - forwardDone
         phases[2] += end - backwardDone
@@ -113,7 +115,7 @@ struct BenchModel: ParsableCommand {
     stepProfiler = nil
     let floor = StepFloor(
       profiler: profiler, steps: steps, stepSeconds: times.reduce(0, +),
-      repeats: Self.floorRepeats)
+      stepCPUSeconds: cpuTimes.reduce(0, +), repeats: Self.floorRepeats)
     alone = max(alone, measureSgemmRate(repeats: 10))
     let seconds = times.sorted()[times.count / 2]
     let phaseMS = phases.map { $0 / Double(steps) * 1e3 }

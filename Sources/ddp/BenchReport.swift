@@ -53,7 +53,11 @@ struct BenchReport: Codable {
         "\(fmt(floorMS, 1)) (\(floor.callsPerStep) sgemm calls, \(floor.shapes.count) shapes, "
           + "each alone)"
       ),
-      ("step / floor", fmt(stepOverFloor, 2) + "x"),
+      (
+        "step / floor",
+        "\(fmt(stepOverFloor, 2))x (thread CPU time, mean: "
+          + "\(fmt(floor.stepCPUMS / floor.floorCPUMS, 2))x)"
+      ),
       ("tokens/s", fmt(tokensPerSecond, 0)),
       ("model GFLOP/step", fmt(flopsPerStep / 1e9, 2)),
       ("achieved GFLOP/s", fmt(gflops, 1)),

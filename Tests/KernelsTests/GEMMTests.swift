@@ -78,6 +78,8 @@ final class GEMMTests: XCTestCase {
     XCTAssertEqual(accumulate.flops, 128)
     let gemmSeconds = profiler.gemms.values.map(\.seconds).reduce(0, +)
     XCTAssertEqual(profiler.seconds[StepPhase.gemm.rawValue], gemmSeconds, accuracy: 1e-12)
+    let gemmCPU = profiler.gemms.values.map(\.cpuSeconds).reduce(0, +)
+    XCTAssertEqual(profiler.cpuSeconds[StepPhase.gemm.rawValue], gemmCPU, accuracy: 1e-12)
   }
 
   /// Nested phases are exclusive: the inner phase's time is not charged to the outer one, and
@@ -98,6 +100,8 @@ final class GEMMTests: XCTestCase {
     XCTAssertLessThan(attention, 0.040 + sleepSlack)
     XCTAssertGreaterThanOrEqual(norms, 0.040)
     XCTAssertLessThan(norms, 0.040 + sleepSlack)
+    // Sleeping takes no CPU time.
+    XCTAssertLessThan(profiler.cpuSeconds[StepPhase.norms.rawValue], 0.020)
     let others = StepPhase.allCases.filter { ![.attention, .norms].contains($0) }
     XCTAssertEqual(others.map { profiler.seconds[$0.rawValue] }.reduce(0, +), 0)
   }
@@ -108,10 +112,10 @@ final class GEMMTests: XCTestCase {
       transposeA: false, transposeB: true, m: 64, n: 64, k: 64, accumulates: false)
     let large = GEMMShape(
       transposeA: false, transposeB: true, m: 128, n: 128, k: 128, accumulates: false)
-    let (smallSeconds, largeSeconds) = (
-      small.secondsAlone(repeats: 5), large.secondsAlone(repeats: 5)
-    )
-    XCTAssertGreaterThan(smallSeconds, 0)
-    XCTAssertGreaterThan(largeSeconds, smallSeconds)
+    let (smallTime, largeTime) = (small.secondsAlone(repeats: 5), large.secondsAlone(repeats: 5))
+    XCTAssertGreaterThan(smallTime.seconds, 0)
+    XCTAssertGreaterThan(smallTime.cpuSeconds, 0)
+    XCTAssertGreaterThan(largeTime.seconds, smallTime.seconds)
+    XCTAssertGreaterThan(largeTime.cpuSeconds, smallTime.cpuSeconds)
   }
 }

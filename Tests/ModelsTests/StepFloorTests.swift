@@ -84,15 +84,16 @@ final class StepFloorTests: XCTestCase {
     let (profiler, steps) = (StepProfiler(), 3)
     stepProfiler = profiler
     defer { stepProfiler = nil }
-    let start = monotonicSeconds()
+    let (start, cpuStart) = (monotonicSeconds(), threadCPUSeconds())
     for _ in 0..<steps {
       profiled(.optimizer) { model.zeroGradients() }
       model.forward(tokens: tokens, targets: targets)
       model.backward()
     }
-    let elapsed = monotonicSeconds() - start
+    let (elapsed, cpu) = (monotonicSeconds() - start, threadCPUSeconds() - cpuStart)
     stepProfiler = nil
-    let floor = StepFloor(profiler: profiler, steps: steps, stepSeconds: elapsed, repeats: 5)
+    let floor = StepFloor(
+      profiler: profiler, steps: steps, stepSeconds: elapsed, stepCPUSeconds: cpu, repeats: 5)
     XCTAssertGreaterThan(floor.floorMS, 0)
     XCTAssertLessThan(floor.floorMS, floor.stepMS)
     XCTAssertEqual(floor.callsPerStep, 3 * (4 * layers + 1))
@@ -103,6 +104,10 @@ final class StepFloorTests: XCTestCase {
     XCTAssertEqual(
       floor.phaseMS.values.reduce(0, +) + floor.otherMS, floor.stepMS, accuracy: 1e-9)
     XCTAssertGreaterThanOrEqual(floor.otherMS, 0)
+    XCTAssertGreaterThan(floor.floorCPUMS, 0)
+    XCTAssertLessThan(floor.floorCPUMS, floor.stepCPUMS)
+    XCTAssertEqual(
+      floor.phaseCPUMS.values.reduce(0, +) + floor.otherCPUMS, floor.stepCPUMS, accuracy: 1e-9)
     for shape in floor.shapes {
       XCTAssertGreaterThan(shape.inStepOverAlone, 0, shape.shape)
       XCTAssertEqual(
