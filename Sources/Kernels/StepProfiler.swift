@@ -42,7 +42,7 @@ public enum StepPhase: Int, CaseIterable, Codable, Sendable {
 /// seconds[p] = Σ over the intervals in which p was the innermost phase entered
 /// ```
 /// Each switch reads the monotonic clock (~25 ns) and the thread CPU clock (a system call,
-/// under 1 µs); a step of `configs/bench.toml` has about 500 switches.
+/// about a microsecond at most); a step of `configs/bench.toml` has about 370 switches.
 /// Not thread-safe: install it around single-threaded training steps only (the bench's).
 public final class StepProfiler {
   /// Exclusive seconds per phase, indexed by `StepPhase.rawValue`.
