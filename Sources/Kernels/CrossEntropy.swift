@@ -21,9 +21,19 @@ public func crossEntropyForward(
   probs: UnsafeMutablePointer<Float>, h: UnsafePointer<Float>, wte: UnsafePointer<Float>,
   targets: UnsafePointer<Int32>, rows n: Int, channels c: Int, vocabulary v: Int
 ) -> Float {
-  cblas_sgemm(
-    CblasRowMajor, CblasNoTrans, CblasTrans, Int32(n), Int32(v), Int32(c),
-    1, h, Int32(c), wte, Int32(c), 0, probs, Int32(v))
+  profiled(.elementwise) {  // the row softmax; the product is charged to GEMM
+    crossEntropyLoss(
+      probs: probs, h: h, wte: wte, targets: targets, rows: n, channels: c, vocabulary: v)
+  }
+}
+
+/// `crossEntropyForward`'s body.
+private func crossEntropyLoss(
+  probs: UnsafeMutablePointer<Float>, h: UnsafePointer<Float>, wte: UnsafePointer<Float>,
+  targets: UnsafePointer<Int32>, rows n: Int, channels c: Int, vocabulary v: Int
+) -> Float {
+  sgemm(
+    transposeB: true, m: n, n: v, k: c, a: h, lda: c, b: wte, ldb: c, beta: 0, c: probs, ldc: v)
   var loss: Double = 0
   var scored = 0
   for r in 0..<n {
@@ -58,24 +68,24 @@ public func crossEntropyBackward(
   probs: UnsafeMutablePointer<Float>, h: UnsafePointer<Float>, wte: UnsafePointer<Float>,
   targets: UnsafePointer<Int32>, dloss: Float, rows n: Int, channels c: Int, vocabulary v: Int
 ) {
-  let scored = scoredCount(targets, n)
-  let scale = scored > 0 ? dloss / Float(scored) : 0
-  for r in 0..<n {
-    let row = probs + r * v
-    guard targets[r] >= 0 else {
-      row.update(repeating: 0, count: v)
-      continue
+  profiled(.elementwise) {  // dlogits; the products are charged to GEMM
+    let scored = scoredCount(targets, n)
+    let scale = scored > 0 ? dloss / Float(scored) : 0
+    for r in 0..<n {
+      let row = probs + r * v
+      guard targets[r] >= 0 else {
+        row.update(repeating: 0, count: v)
+        continue
+      }
+      row[Int(targets[r])] -= 1
+      for j in 0..<v { row[j] *= scale }
     }
-    row[Int(targets[r])] -= 1
-    for j in 0..<v { row[j] *= scale }
+    sgemm(m: n, n: c, k: v, a: probs, lda: v, b: wte, ldb: c, beta: 1, c: dh, ldc: c)
+    guard let dwte else { return }
+    sgemm(
+      transposeA: true, m: v, n: c, k: n, a: probs, lda: v, b: h, ldb: c, beta: 1, c: dwte,
+      ldc: c)
   }
-  cblas_sgemm(
-    CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(n), Int32(c), Int32(v),
-    1, probs, Int32(v), wte, Int32(c), 1, dh, Int32(c))
-  guard let dwte else { return }
-  cblas_sgemm(
-    CblasRowMajor, CblasTrans, CblasNoTrans, Int32(v), Int32(c), Int32(n),
-    1, probs, Int32(v), h, Int32(c), 1, dwte, Int32(c))
 }
 
 /// `x ← softmax(x)` over n ≥ 1 entries, max-subtracted.

@@ -12,32 +12,34 @@ import Support
 ///   - bias: (OC) or nil.
 ///   - residual: (N, OC) or nil; when given it is added to the output, which fuses a
 ///     residual connection into the layer (one pass over the output fewer).
-/// - Complexity: 2·N·IC·OC FLOPs, one `cblas_sgemm`.
+/// - Complexity: 2·N·IC·OC FLOPs, one `sgemm`.
 public func linearForward(
   out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>, weight: UnsafePointer<Float>,
   bias: UnsafePointer<Float>?, rows n: Int, inChannels ic: Int, outChannels oc: Int,
   residual: UnsafePointer<Float>? = nil
 ) {
-  switch (bias, residual) {
-  case (let bias?, let residual?):
-    for r in 0..<n {
-      let (y, x) = (out + r * oc, residual + r * oc)
-      for i in 0..<oc { y[i] = x[i] + bias[i] }
+  profiled(.elementwise) {  // the bias and residual copies; the product is charged to GEMM
+    switch (bias, residual) {
+    case (let bias?, let residual?):
+      for r in 0..<n {
+        let (y, x) = (out + r * oc, residual + r * oc)
+        for i in 0..<oc { y[i] = x[i] + bias[i] }
+      }
+    case (let bias?, nil):
+      for r in 0..<n {
+        let y = out + r * oc
+        for i in 0..<oc { y[i] = bias[i] }  // a loop, not memcpy: ~10⁴ short rows per step
+      }
+    case (nil, let residual?):
+      out.update(from: residual, count: n * oc)
+    case (nil, nil):
+      break
     }
-  case (let bias?, nil):
-    for r in 0..<n {
-      let y = out + r * oc
-      for i in 0..<oc { y[i] = bias[i] }  // a loop, not memcpy: ~10⁴ short rows per step
-    }
-  case (nil, let residual?):
-    out.update(from: residual, count: n * oc)
-  case (nil, nil):
-    break
+    let accumulate = bias != nil || residual != nil
+    sgemm(
+      transposeB: true, m: n, n: oc, k: ic, a: inp, lda: ic, b: weight, ldb: ic,
+      beta: accumulate ? 1 : 0, c: out, ldc: oc)
   }
-  let accumulate = bias != nil || residual != nil
-  cblas_sgemm(
-    CblasRowMajor, CblasNoTrans, CblasTrans, Int32(n), Int32(oc), Int32(ic),
-    1, inp, Int32(ic), weight, Int32(ic), accumulate ? 1 : 0, out, Int32(oc))
 }
 
 /// Backward of `linearForward`; adds into every gradient it is given.
@@ -56,15 +58,17 @@ public func linearBackward(
   weight: UnsafePointer<Float>, rows n: Int, inChannels ic: Int, outChannels oc: Int,
   overwriteInput: Bool = false
 ) {
-  if let dinp {
-    cblas_sgemm(
-      CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(n), Int32(ic), Int32(oc),
-      1, dout, Int32(oc), weight, Int32(ic), overwriteInput ? 0 : 1, dinp, Int32(ic))
+  profiled(.elementwise) {  // the bias-gradient sums; the products are charged to GEMM
+    if let dinp {
+      sgemm(
+        m: n, n: ic, k: oc, a: dout, lda: oc, b: weight, ldb: ic,
+        beta: overwriteInput ? 0 : 1, c: dinp, ldc: ic)
+    }
+    sgemm(
+      transposeA: true, m: oc, n: ic, k: n, a: dout, lda: oc, b: inp, ldb: ic, beta: 1,
+      c: dweight, ldc: ic)
+    if let dbias { addColumnSums(of: dout, rows: n, columns: oc, into: dbias) }
   }
-  cblas_sgemm(
-    CblasRowMajor, CblasTrans, CblasNoTrans, Int32(oc), Int32(ic), Int32(n),
-    1, dout, Int32(oc), inp, Int32(ic), 1, dweight, Int32(ic))
-  if let dbias { addColumnSums(of: dout, rows: n, columns: oc, into: dbias) }
 }
 
 /// `acc[c] += Σ_r x[r, c]` over a row-major (rows, columns) matrix.

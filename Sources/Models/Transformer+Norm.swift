@@ -1,3 +1,5 @@
+import Kernels
+
 extension Transformer {
   /// Applies one norm application to (N, C) `inp`, writing `out` and its saved statistics: its
   /// training forward (statistics exchanged across workers when the kind exchanges them and
@@ -5,10 +7,12 @@ extension Transformer {
   func normForward(
     _ norm: any NormLayer, out: UnsafeMutablePointer<Float>, inp: UnsafeMutablePointer<Float>
   ) {
-    if training {
-      norm.forward(out: out, inp: inp, exchange: statisticsExchange)
-    } else {
-      norm.evalForward(out: out, inp: inp)
+    profiled(.norms) {
+      if training {
+        norm.forward(out: out, inp: inp, exchange: statisticsExchange)
+      } else {
+        norm.evalForward(out: out, inp: inp)
+      }
     }
   }
 
@@ -18,7 +22,9 @@ extension Transformer {
     _ norm: NormActivations, inp: UnsafeMutablePointer<Float>,
     dout: UnsafeMutablePointer<Float>, dinp: UnsafeMutablePointer<Float>
   ) {
-    norm.layer.backward(dinp: dinp, dout: dout, inp: inp, exchange: statisticsExchange)
+    profiled(.norms) {
+      norm.layer.backward(dinp: dinp, dout: dout, inp: inp, exchange: statisticsExchange)
+    }
   }
 
   /// Backward of `norm_f`, when the placement has one.

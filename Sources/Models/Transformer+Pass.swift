@@ -29,9 +29,11 @@ extension Transformer {
     tokens.update(from: inputTokens, count: n)
     let p = parameters
     let x0 = sublayers.first?.input ?? finalInput
-    embeddingForward(
-      out: x0, tokens: tokens, wte: p[layout.wte], wpe: p[layout.wpe], batch: b, time: t,
-      channels: c)
+    profiled(.elementwise) {
+      embeddingForward(
+        out: x0, tokens: tokens, wte: p[layout.wte], wpe: p[layout.wpe], batch: b, time: t,
+        channels: c)
+    }
     let (y, delta) = (work.y, deltaStream)
     if let delta { delta.update(from: x0, count: n * c) }
 
@@ -67,7 +69,7 @@ extension Transformer {
     let (p, g) = (parameters, gradients)
     let grads = BackwardSlots(
       stream: work.stream, delta: work.delta, normGrad: work.normGrad, y: work.y, count: n * c)
-    grads.stream.update(repeating: 0, count: n * c)
+    profiled(.elementwise) { grads.stream.update(repeating: 0, count: n * c) }
     let dh = placement.headGradient(grads)
     let headWTE: UnsafeMutablePointer<Float>? = firstBlock == nil ? g[layout.wte] : nil
     if let classifierHead {
@@ -85,9 +87,11 @@ extension Transformer {
     }
     guard firstBlock == nil else { return }
     placement.backwardStart(self, grads)
-    embeddingBackward(
-      dwte: g[layout.wte], dwpe: g[layout.wpe], dout: grads.stream, tokens: tokens, batch: b,
-      time: t, channels: c)
+    profiled(.elementwise) {
+      embeddingBackward(
+        dwte: g[layout.wte], dwpe: g[layout.wpe], dout: grads.stream, tokens: tokens, batch: b,
+        time: t, channels: c)
+    }
     onBlockDone?(0)
   }
 

@@ -12,7 +12,7 @@ extension Transformer {
     linearForward(
       out: act.qkv, inp: inp, weight: p[w.qkvWeight], bias: p[w.qkvBias], rows: n,
       inChannels: c, outChannels: 3 * c)
-    act.mixer.forward(out: act.out, qkv: act.qkv, inp: inp)
+    profiled(.attention) { act.mixer.forward(out: act.out, qkv: act.qkv, inp: inp) }
     linearForward(
       out: y, inp: act.out, weight: p[w.attnProjWeight], bias: p[w.attnProjBias], rows: n,
       inChannels: c, outChannels: c, residual: residual)
@@ -32,13 +32,15 @@ extension Transformer {
       dinp: dout, dweight: g[w.attnProjWeight], dbias: g[w.attnProjBias], dout: dy,
       inp: act.out, weight: p[w.attnProjWeight], rows: n, inChannels: c, outChannels: c,
       overwriteInput: true)
-    act.mixer.backward(dqkv: dqkv, dout: dout, out: act.out, qkv: act.qkv)
+    profiled(.attention) {
+      act.mixer.backward(dqkv: dqkv, dout: dout, out: act.out, qkv: act.qkv)
+    }
     linearBackward(
       dinp: dinp, dweight: g[w.qkvWeight], dbias: g[w.qkvBias], dout: dqkv, inp: inp,
       weight: p[w.qkvWeight], rows: n, inChannels: c, outChannels: 3 * c,
       overwriteInput: overwriteInput)
     // After the qkv backward, which may overwrite dinp.
-    act.mixer.backwardInput(dinp: dinp, inp: inp)
+    profiled(.attention) { act.mixer.backwardInput(dinp: dinp, inp: inp) }
   }
 
   /// MLP sublayer: `y = proj(gelu(fc(x))) (+ residual)`, (N, C) → (N, 4C) → (N, C) into `y`.
@@ -52,9 +54,11 @@ extension Transformer {
     linearForward(
       out: act.gelu, inp: inp, weight: p[w.fcWeight], bias: nil, rows: n, inChannels: c,
       outChannels: 4 * c)
-    geluForward(
-      out: act.gelu, derivative: act.geluDerivative, inp: act.gelu, bias: p[w.fcBias],
-      columns: 4 * c, count: n * 4 * c)
+    profiled(.elementwise) {
+      geluForward(
+        out: act.gelu, derivative: act.geluDerivative, inp: act.gelu, bias: p[w.fcBias],
+        columns: 4 * c, count: n * 4 * c)
+    }
     linearForward(
       out: y, inp: act.gelu, weight: p[w.mlpProjWeight], bias: p[w.mlpProjBias], rows: n,
       inChannels: 4 * c, outChannels: c, residual: residual)
@@ -73,7 +77,9 @@ extension Transformer {
       dinp: dgelu, dweight: g[w.mlpProjWeight], dbias: g[w.mlpProjBias], dout: dy,
       inp: act.gelu, weight: p[w.mlpProjWeight], rows: n, inChannels: 4 * c, outChannels: c,
       overwriteInput: true)
-    geluBackward(dinp: dfc, derivative: act.geluDerivative, dout: dgelu, count: n * 4 * c)
+    profiled(.elementwise) {
+      geluBackward(dinp: dfc, derivative: act.geluDerivative, dout: dgelu, count: n * 4 * c)
+    }
     linearBackward(
       dinp: dinp, dweight: g[w.fcWeight], dbias: g[w.fcBias], dout: dfc, inp: inp,
       weight: p[w.fcWeight], rows: n, inChannels: c, outChannels: 4 * c,

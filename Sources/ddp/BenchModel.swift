@@ -15,11 +15,14 @@ struct BenchModel: ParsableCommand {
     commandName: "model",
     abstract: "Time training steps (forward, backward, AdamW) of a config.",
     discussion: """
-      Prints tokens/s, ms/step, model FLOPs per step (6·parameters·tokens + 12·L·T·C·tokens), \
-      achieved GFLOP/s, two sgemm ceilings measured in the same run (a 1024³ probe after every \
-      timed step, median; and the best of 10 alone, before and after the steps), MFU against \
-      each, and peak resident memory against what the model needs, as a table and as one \
-      JSON line. Tokens are random bytes: speed does not depend on the text. Under \
+      Prints tokens/s, ms/step, the GEMM floor (every sgemm shape of a step timed alone, \
+      best of 20, times its calls per step) and step / floor, where the step's time goes (GEMM, \
+      attention, norms, elementwise, optimizer, communication), each sgemm shape's rate in the \
+      step against alone (all in wall time and in the thread CPU time that leaves out the \
+      waits for a core of a loaded machine), model FLOPs per step (6·parameters·tokens + 12·L·T·C·tokens), \
+      achieved GFLOP/s and its ratio to a 1024³ sgemm alone (a reference, not a ceiling), and \
+      peak resident memory against what the model needs, as tables and as one JSON line. \
+      Tokens are random bytes: speed does not depend on the text. Under \
       `mpirun -np N` it reports tokens/s over all workers, the scaling efficiency against one \
       worker with the same global batch (measured first, by rank 0), and the bucketed gradient \
       all-reduce against a bare MPI_Allreduce of the same size.
@@ -34,6 +37,9 @@ struct BenchModel: ParsableCommand {
   @Option(parsing: .unconditional, help: "Timed steps (after warm-up).") var steps = 10
   @Option(parsing: .unconditional, help: "Untimed warm-up steps.") var warmup = 2
   @OptionGroup var threadsOption: ThreadsOption
+
+  /// Calls of each sgemm shape timed alone for the floor; the best counts.
+  static let floorRepeats = 20
 
   func validate() throws {
     guard steps > 0 else { throw ValidationError("--steps must be positive, got \(steps)") }
@@ -76,36 +82,40 @@ struct BenchModel: ParsableCommand {
     let tokens = (0..<n).map { _ in Int32(rng.nextInt(below: m.vocabSize)) }
     let targets = (0..<n).map { _ in Int32(rng.nextInt(below: m.vocabSize)) }
 
-    // Two ceilings. The sgemm alone: best of 10 before and after the steps, the higher kept.
-    // The sgemm between steps: a probe after every timed step, meeting the same moments of
-    // this shared machine (and the same cache and clock state) as the steps; MFU is median
-    // step against median probe, and the ratio against the sgemm alone is printed beside it.
+    // The reference: a 1024³ sgemm alone, best of 10 before and after the steps. The floor:
+    // every sgemm shape of the profiled steps, each timed alone after them.
     var alone = measureSgemmRate(repeats: 10)
-    var probes: [Double] = []
-    var times: [Double] = []
+    let profiler = StepProfiler()
+    var (times, cpuTimes): ([Double], [Double]) = ([], [])
     var phases = [Double](repeating: 0, count: 3)  // forward, backward, optimizer
     var loss: Float = 0
     for i in 0..<(warmup + steps) {
-      let start = monotonicSeconds()
-      model.zeroGradients()
+      if i == warmup { stepProfiler = profiler }
+      let (start, cpuStart) = (monotonicSeconds(), threadCPUSeconds())
+      profiled(.optimizer) { model.zeroGradients() }
       loss = model.forward(tokens: tokens, targets: targets)
       let forwardDone = monotonicSeconds()
       model.backward()
       let backwardDone = monotonicSeconds()
-      let scale = clippingScale(norm: gradientNorm(model.gradients), maxNorm: run.train.clip)
-      optimizer.update(
-        parameters: model.parameters, gradients: model.gradients, lr: Float(run.train.lr),
-        gradScale: scale)
-      let end = monotonicSeconds()
+      profiled(.optimizer) {
+        let scale = clippingScale(norm: gradientNorm(model.gradients), maxNorm: run.train.clip)
+        optimizer.update(
+          parameters: model.parameters, gradients: model.gradients, lr: Float(run.train.lr),
+          gradScale: scale)
+      }
+      let (end, cpuEnd) = (monotonicSeconds(), threadCPUSeconds())
       if i >= warmup {
-        probes.append(measureSgemmRate(repeats: 1))
         times.append(end - start)
+        cpuTimes.append(cpuEnd - cpuStart)
         phases[0] += forwardDone - start
         phases[1] += backwardDone - forwardDone
         phases[2] += end - backwardDone
       }
     }
-    let sgemm = probes.sorted()[probes.count / 2]
+    stepProfiler = nil
+    let floor = StepFloor(
+      profiler: profiler, steps: steps, stepSeconds: times.reduce(0, +),
+      stepCPUSeconds: cpuTimes.reduce(0, +), repeats: Self.floorRepeats)
     alone = max(alone, measureSgemmRate(repeats: 10))
     let seconds = times.sorted()[times.count / 2]
     let phaseMS = phases.map { $0 / Double(steps) * 1e3 }
@@ -119,76 +129,20 @@ struct BenchModel: ParsableCommand {
     let report = BenchReport(
       parameters: model.parameterCount, tokensPerStep: n, msPerStep: seconds * 1e3,
       tokensPerSecond: tokensPerStep / seconds, flopsPerStep: flops, gflops: gflops,
-      sgemmGflops: sgemm, sgemmAloneGflops: alone, mfu: gflops / sgemm,
-      mfuAlone: gflops / alone,
+      floorMS: floor.floorMS, stepOverFloor: seconds * 1e3 / floor.floorMS,
+      sgemmAloneGflops: alone, mfuAlone: gflops / alone,
       peakResidentMB: Double(peakResidentBytes() ?? 0) / 1e6,
       modelStateMB: Double(stateBytes) / 1e6, activationMB: Double(activationBytes) / 1e6,
       loss: Double(loss), threads: blasThreads.count,
       threadsSource: blasThreads.source.rawValue, forwardMS: phaseMS[0], backwardMS: phaseMS[1],
-      optimizerMS: phaseMS[2])
+      optimizerMS: phaseMS[2], floor: floor)
     print(report.table)
+    print("\nwhere a step goes (mean of \(steps) steps; a phase is charged its own time only)")
+    print(floor.phaseTable)
+    print(
+      "\nsgemm shapes of one step: one call in the step (mean) against alone (best of \(Self.floorRepeats))"
+    )
+    print(floor.shapeTable)
     print(try report.jsonLine())
-  }
-}
-
-/// The figures `ddp bench` prints.
-struct BenchReport: Codable {
-  var parameters: Int
-  var tokensPerStep: Int
-  var msPerStep: Double
-  var tokensPerSecond: Double
-  var flopsPerStep: Double
-  var gflops: Double
-  /// Median of the sgemm probes run between the timed steps: the ceiling of `mfu`.
-  var sgemmGflops: Double
-  /// Best of 10 sgemm runs on their own, before and after the steps: the ceiling of `mfuAlone`.
-  var sgemmAloneGflops: Double
-  var mfu: Double
-  var mfuAlone: Double
-  var peakResidentMB: Double
-  /// Parameters, gradients, two AdamW moments and running statistics.
-  var modelStateMB: Double
-  var activationMB: Double
-  var loss: Double
-  var threads: Int
-  /// What set `threads`: --threads, OPENBLAS_NUM_THREADS, or cores / workers on this host.
-  var threadsSource: String
-  /// Mean time per step of each phase; forward includes zeroing the gradients.
-  var forwardMS: Double
-  var backwardMS: Double
-  /// Gradient norm, clipping and the AdamW update.
-  var optimizerMS: Double
-
-  var table: String {
-    let needed = modelStateMB + activationMB
-    let rows: [(String, String)] = [
-      ("OpenBLAS threads", "\(threads) (\(threadsSource))"),
-      ("parameters", "\(parameters)"),
-      ("tokens/step", "\(tokensPerStep)"),
-      ("ms/step (median)", fmt(msPerStep, 1)),
-      (
-        "  forward / backward / optimizer (mean)",
-        [forwardMS, backwardMS, optimizerMS].map { fmt($0, 1) }.joined(separator: " / ")
-      ),
-      ("tokens/s", fmt(tokensPerSecond, 0)),
-      ("model GFLOP/step", fmt(flopsPerStep / 1e9, 2)),
-      ("achieved GFLOP/s", fmt(gflops, 1)),
-      (
-        "sgemm GFLOP/s (\(threads) thread\(threads == 1 ? "" : "s"), 1024³)",
-        "\(fmt(sgemmGflops, 1)) between steps, \(fmt(sgemmAloneGflops, 1)) alone"
-      ),
-      ("MFU (achieved / sgemm)", "\(fmt(100 * mfu, 1))% (\(fmt(100 * mfuAlone, 1))% vs alone)"),
-      ("peak resident MB", fmt(peakResidentMB, 1)),
-      ("params+grads+AdamW+activations MB", fmt(needed, 1)),
-      ("peak / needed", fmt(peakResidentMB / needed, 2) + "x"),
-    ]
-    return TextTable.keyValue(rows)
-  }
-
-  func jsonLine() throws -> String {
-    let encoder = JSONEncoder()
-    encoder.keyEncodingStrategy = .convertToSnakeCase
-    encoder.outputFormatting = .sortedKeys
-    return String(decoding: try encoder.encode(self), as: UTF8.self)
   }
 }

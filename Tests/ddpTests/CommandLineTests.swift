@@ -33,19 +33,36 @@ final class CommandLineTests: XCTestCase {
     XCTAssertFalse(help.stdout.contains("blas-coretype"), "hidden from the help")
   }
 
+  /// The summary, the phase breakdown and the per-shape table; the floor positive and below
+  /// the median step; 3 GEMMs for each of the 4 Linear layers per block and for the head.
   func testBenchPrintsTableAndJSON() throws {
     let config = try writeConfig(tiny)
     let outcome = try run(["bench", "--config", config, "--steps", "2", "--warmup", "1"])
     XCTAssertEqual(outcome.status, 0, outcome.stderr)
-    XCTAssertTrue(outcome.stdout.contains("MFU (achieved / sgemm)"), outcome.stdout)
+    for line in [
+      "GEMM floor ms/step", "step / floor", "reference: sgemm 1024³ alone GFLOP/s",
+      "achieved / sgemm 1024³", "where a step goes", "  GEMM ", "  attention ", "  norms ",
+      "  elementwise ", "  optimizer ", "  communication ", "  other ", "sgemm M×N×K op β",
+      "64×96×32 A·Bᵀ β=1",
+    ] {
+      XCTAssertTrue(outcome.stdout.contains(line), "\(line) in\n\(outcome.stdout)")
+    }
+    XCTAssertFalse(outcome.stdout.contains("between steps"), outcome.stdout)
     let figures = try lastJSONLine(outcome.stdout)
     // 256·32 + 16·32 embeddings, 2 blocks of 12C² + 13C, final LayerNorm 2C.
     XCTAssertEqual(
       figures["parameters"] as? Int, 256 * 32 + 16 * 32 + 2 * (12 * 1024 + 13 * 32) + 64)
     XCTAssertEqual(figures["tokens_per_step"] as? Int, 4 * 16)
-    for key in ["tokens_per_second", "ms_per_step", "gflops", "sgemm_gflops", "mfu"] {
+    for key in ["tokens_per_second", "ms_per_step", "gflops", "sgemm_alone_gflops", "floor_ms"] {
       XCTAssertGreaterThan(figures[key] as? Double ?? 0, 0, key)
     }
+    let (floor, step) = (
+      figures["floor_ms"] as? Double ?? 0, figures["ms_per_step"] as? Double ?? 0
+    )
+    XCTAssertLessThan(floor, step)
+    XCTAssertEqual(figures["step_over_floor"] as? Double ?? 0, step / floor, accuracy: 1e-9)
+    let shapes = (figures["floor"] as? [String: Any])?["shapes"] as? [[String: Any]] ?? []
+    XCTAssertEqual(shapes.compactMap { $0["calls_per_step"] as? Int }.reduce(0, +), 3 * (4 * 2 + 1))
     XCTAssertGreaterThan(figures["peak_resident_mb"] as? Double ?? 0, 0)
   }
 

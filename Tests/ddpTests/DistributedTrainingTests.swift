@@ -96,8 +96,9 @@ final class DistributedTrainingTests: XCTestCase {
     XCTAssertEqual(results[0], results[1])
   }
 
-  /// `ddp bench` under mpirun reports throughput over all workers against one worker and the
-  /// gradient all-reduce against a bare MPI_Allreduce of the same size.
+  /// `ddp bench` under mpirun reports throughput over all workers against one worker, the
+  /// gradient all-reduce against a bare MPI_Allreduce of the same size, and rank 0's GEMM floor
+  /// and phases, with the gradient waits in the communication phase.
   func testBenchReportsScaling() throws {
     let path = try config(norm: "layernorm", placement: "pre")
     let outcome = try runMPI(
@@ -112,10 +113,15 @@ final class DistributedTrainingTests: XCTestCase {
     XCTAssertEqual(report["gradient_bytes_per_step"] as? Int, parameters * 4)
     for key in [
       "tokens_per_second", "single_worker_tokens_per_second", "scaling_efficiency",
-      "allreduce_rate_ratio",
+      "allreduce_rate_ratio", "floor_ms", "step_over_floor",
     ] {
       XCTAssertGreaterThan(report[key] as? Double ?? 0, 0, key)
     }
+    XCTAssertLessThan(report["floor_ms"] as? Double ?? 0, report["ms_per_step"] as? Double ?? 0)
+    let phases = report["phase_ms"] as? [String: Double] ?? [:]
+    XCTAssertGreaterThan(phases["communication"] ?? 0, 0, "\(phases)")
+    XCTAssertGreaterThan(phases["GEMM"] ?? 0, 0, "\(phases)")
+    XCTAssertTrue(outcome.stdout.contains("where a step of rank 0 goes"), outcome.stdout)
   }
 
   /// A failure on one rank only (here its data cannot be read: the ranks run the same command,

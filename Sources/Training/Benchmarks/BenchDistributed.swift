@@ -15,7 +15,10 @@ import Support
 /// all-reduce rate ratio = bare MPI_Allreduce seconds / bucketed gradient all-reduce seconds
 /// ```
 /// The one-worker figure is measured by rank 0 alone first (the other ranks wait), so on a
-/// machine with fewer cores than ranks it is the cleaner of the two.
+/// machine with fewer cores than ranks it is the cleaner of the two. The N-worker steps run
+/// under a `StepProfiler` on every rank; each rank then times its sgemm shapes alone at the same
+/// moment (as the steps ran, side by side), and rank 0 prints its own floor and phases, the
+/// communication phase included.
 public struct DistributedBench {
   public let run: RunConfig
   public let communicator: any Communicator
@@ -36,9 +39,14 @@ public struct DistributedBench {
     communicator.barrier(category: .control)
     let trainer = try Trainer(run: run, trainTokens: tokens, communicator: communicator)
     let before = communicator.accounting.snapshot()
-    let seconds = medianStep(trainer)
+    let profiler = StepProfiler()
+    let (seconds, total, cpuTotal) = profiledSteps(trainer, profiler)
     let perStep = communicator.accounting.snapshot().subtracting(before)[.gradients]
     let (bucketed, bare) = timeAgainstBareAllReduce(trainer)
+    communicator.barrier(category: .control)
+    let floor = StepFloor(
+      profiler: profiler, steps: steps, stepSeconds: total, stepCPUSeconds: cpuTotal, repeats: 20)
+    communicator.barrier(category: .control)
     guard communicator.rank == 0 else { return }
     let tokensPerStep = Double(run.train.batch * t)
     var report: [String: Any] = [
@@ -51,7 +59,9 @@ public struct DistributedBench {
       "gradient_wait_ms_per_step": perStep.seconds / Double(steps + warmup) * 1e3,
       "bucketed_allreduce_ms": bucketed * 1e3, "bare_allreduce_ms": bare * 1e3,
       "allreduce_rate_ratio": bare / bucketed, "overlap": run.distributed.overlap,
-      "bucket_mb": run.distributed.bucketMB,
+      "bucket_mb": run.distributed.bucketMB, "floor_ms": floor.floorMS,
+      "step_over_floor": seconds * 1e3 / floor.floorMS, "phase_ms": floor.phaseMS,
+      "phase_cpums": floor.phaseCPUMS, "other_ms": floor.otherMS,
     ]
     if let blasThreads {
       report["threads"] = blasThreads.count
@@ -68,8 +78,14 @@ public struct DistributedBench {
       ("waiting on gradients ms/step", fmt(perStep.seconds / Double(steps + warmup) * 1e3, 2)),
       ("bucketed / bare all-reduce ms", fmt(bucketed * 1e3, 2) + " / " + fmt(bare * 1e3, 2)),
       ("all-reduce rate vs bare MPI_Allreduce", fmt(100 * bare / bucketed, 1) + "%"),
+      ("GEMM floor ms/step (rank 0)", fmt(floor.floorMS, 1)),
+      ("step / floor", fmt(seconds * 1e3 / floor.floorMS, 2) + "x"),
     ]
     print(TextTable.keyValue(rows))
+    print(
+      "\nwhere a step of rank 0 goes (mean of \(steps) steps; a phase is charged its own time only)"
+    )
+    print(floor.phaseTable)
     let json = try JSONSerialization.data(withJSONObject: report, options: [.sortedKeys])
     print(String(decoding: json, as: UTF8.self))
   }
@@ -109,6 +125,23 @@ public struct DistributedBench {
     return (
       medians.map { $0[0] }.reduce(0, +) / ranks, medians.map { $0[1] }.reduce(0, +) / ranks
     )
+  }
+
+  /// Median seconds of `steps` training steps after `warmup` untimed ones, with `profiler`
+  /// installed during the timed ones; also their total wall and thread CPU seconds.
+  func profiledSteps(_ trainer: Trainer, _ profiler: StepProfiler) -> (Double, Double, Double) {
+    var (times, cpu) = ([Double](), 0.0)
+    for i in 0..<(warmup + steps) {
+      if i == warmup { stepProfiler = profiler }
+      let (start, cpuStart) = (monotonicSeconds(), threadCPUSeconds())
+      _ = trainer.trainStep()
+      if i >= warmup {
+        times.append(monotonicSeconds() - start)
+        cpu += threadCPUSeconds() - cpuStart
+      }
+    }
+    stepProfiler = nil
+    return (times.sorted()[times.count / 2], times.reduce(0, +), cpu)
   }
 
   /// Median seconds of `steps` training steps after `warmup` untimed ones.

@@ -147,7 +147,7 @@ public final class Trainer {
     let lowestGroup = unfreezing.lowestTrained(at: step)
     let frozenBelow = groups.firstOffset(ofGroup: lowestGroup)
     buckets.firstTrainable = frozenBelow
-    model.zeroGradients()
+    profiled(.optimizer) { model.zeroGradients() }
     buffersBeforeStep.copy(from: model.buffers)
     var loss: Double = 0
     var stopping = stopRequested
@@ -158,28 +158,35 @@ public final class Trainer {
       model.backward(
         lossScale: 1 / Float(accumulation * workers),
         firstBlock: lowestGroup > 0 ? lowestGroup - 1 : nil,  // group g + 1 is block g
-        onBlockDone: overlap ? { [buckets] in buckets.blockDone($0) } : nil)
+        onBlockDone: overlap
+          ? { [buckets] done in profiled(.communication) { buckets.blockDone(done) } } : nil)
     }
     if workers > 1 {
-      if run.distributed.timingBarriers { communicator.barrier(category: .control) }
-      buckets.finish()
+      profiled(.communication) {
+        if run.distributed.timingBarriers { communicator.barrier(category: .control) }
+        buckets.finish()
+      }
       // One small gather serves the mean loss (summed in rank order, so every rank computes
       // the same mean), the stop wish and the observer's figures.
-      let all = communicator.allGather(
-        [loss, stopRequested ? 1 : 0] + (observer?.figures(communicator.accounting) ?? []),
-        category: .control)
+      let all = profiled(.communication) {
+        communicator.allGather(
+          [loss, stopRequested ? 1 : 0] + (observer?.figures(communicator.accounting) ?? []),
+          category: .control)
+      }
       loss = all.map { $0[0] }.reduce(0, +) / Double(workers)
       stopping = all.contains { $0[1] != 0 }
       observer?.gathered(all.map { Array($0.dropFirst(2)) })
     }
-    let norm = gradientNorm(model.gradients)
+    let norm = profiled(.optimizer) { gradientNorm(model.gradients) }
     let lr = schedule.rate(at: step)
     let finite = loss.isFinite && norm.isFinite
     if finite {
-      optimizer.update(
-        parameters: model.parameters, gradients: model.gradients, lr: Float(lr),
-        gradScale: clippingScale(norm: norm, maxNorm: run.train.clip), rateScales: rateScales,
-        frozenBelow: frozenBelow, skippedUpdates: skippedUpdates(at: step))
+      profiled(.optimizer) {
+        optimizer.update(
+          parameters: model.parameters, gradients: model.gradients, lr: Float(lr),
+          gradScale: clippingScale(norm: norm, maxNorm: run.train.clip), rateScales: rateScales,
+          frozenBelow: frozenBelow, skippedUpdates: skippedUpdates(at: step))
+      }
     } else {
       model.buffers.copy(from: buffersBeforeStep)
     }

@@ -1,0 +1,64 @@
+import Kernels
+import Support
+
+extension StepFloor {
+  /// Mean ms per step of each phase, its share of the step, its part of step − floor (GEMM:
+  /// its time above the floor; every other phase: all of its time), and the same two in thread
+  /// CPU time.
+  ///
+  /// ```
+  /// phase          ms/step  share  over floor  CPU ms/step  CPU over floor
+  /// GEMM             205.1  84.2%         4.8        201.0             2.1  floor 200.3: 1.02x
+  /// ...
+  /// step (mean)      243.5   100%        43.2        236.0            35.7
+  /// ```
+  public var phaseTable: String {
+    var table = TextTable([
+      .init("phase"), .init("ms/step", alignment: .right), .init("share", alignment: .right),
+      .init("over floor", alignment: .right), .init("CPU ms/step", alignment: .right),
+      .init("CPU over floor", alignment: .right), .init(),
+    ])
+    func row(_ name: String, _ ms: Double, _ cpu: Double, floors: (Double, Double), _ note: String)
+    {
+      table.append([
+        name, fmt(ms, 2), fmt(100 * ms / stepMS, 1) + "%", fmt(ms - floors.0, 2), fmt(cpu, 2),
+        fmt(cpu - floors.1, 2), note,
+      ])
+    }
+    for phase in StepPhase.allCases {
+      let (ms, cpu) = (phaseMS[phase.name] ?? 0, phaseCPUMS[phase.name] ?? 0)
+      switch phase {
+      case .gemm:
+        let note = "floor \(fmt(floorMS, 2)) (CPU \(fmt(floorCPUMS, 2))): \(fmt(ms / floorMS, 2))x"
+        row(phase.name, ms, cpu, floors: (floorMS, floorCPUMS), note)
+      case .communication where ms == 0:
+        row(phase.name, ms, cpu, floors: (0, 0), "(one worker: none)")
+      default:
+        row(phase.name, ms, cpu, floors: (0, 0), "")
+      }
+    }
+    row("other", otherMS, otherCPUMS, floors: (0, 0), "(outside the profiled kernels)")
+    row("step (mean)", stepMS, stepCPUMS, floors: (floorMS, floorCPUMS), "")
+    return table.text()
+  }
+
+  /// One row per sgemm shape: calls per step, ms of one call alone and in the step, their
+  /// rates, the ratio (and in thread CPU time), and the shape's part of the floor.
+  public var shapeTable: String {
+    var table = TextTable([
+      .init("sgemm M×N×K op β"), .init("calls", alignment: .right),
+      .init("alone ms", alignment: .right), .init("step ms", alignment: .right),
+      .init("alone GFLOP/s", alignment: .right), .init("step GFLOP/s", alignment: .right),
+      .init("step/alone", alignment: .right), .init("CPU step/alone", alignment: .right),
+      .init("floor ms", alignment: .right),
+    ])
+    for s in shapes {
+      table.append([
+        s.shape, "\(s.callsPerStep)", fmt(s.aloneMS, 3), fmt(s.inStepMS, 3),
+        fmt(s.aloneGflops, 1), fmt(s.inStepGflops, 1), fmt(100 * s.inStepOverAlone, 1) + "%",
+        fmt(100 * s.inStepOverAloneCPU, 1) + "%", fmt(s.floorMS, 2),
+      ])
+    }
+    return table.text()
+  }
+}

@@ -1,0 +1,92 @@
+import Kernels
+
+/// The GEMM floor of a training step, and where the step's time goes, from a ``StepProfiler``
+/// that watched `steps` training steps.
+///
+/// ```
+/// floor            = Σ_shapes calls per step · best seconds of one call of the shape alone
+/// step / floor     = the bench's median step / floor       (1 would be nothing but GEMMs,
+///                                                           each as fast as it runs alone)
+/// in step / alone  = (flops / mean seconds in the step) / (flops / best seconds alone)
+/// ```
+/// The floor counts the sgemm calls made through `sgemm` (linear layers and the tied head);
+/// the attention mixer is timed as a whole (phase `attention`) and adds nothing to the floor,
+/// so the floor is a lower bound on any step of this design that keeps those products.
+///
+/// Every figure comes twice: in wall time, and in the thread CPU time of the thread running
+/// the step (`…CPU…`). With one OpenBLAS thread the second leaves out the waits for a core of
+/// a loaded machine, which the best-of-N alone timings escape and the step's mean does not.
+public struct StepFloor: Codable, Sendable {
+  /// One sgemm shape of the step: how often it ran, how fast in the step, how fast alone.
+  public struct Shape: Codable, Sendable {
+    /// e.g. `1024×768×256 A·Bᵀ β=1` (``GEMMShape/description``).
+    public var shape: String
+    public var callsPerStep: Int
+    /// Best of the repeats of one call alone.
+    public var aloneMS: Double
+    /// Mean of one call over the profiled steps.
+    public var inStepMS: Double
+    /// Best thread CPU time of one call alone; mean thread CPU time of one call in the step.
+    public var aloneCPUMS: Double
+    public var inStepCPUMS: Double
+    public var aloneGflops: Double
+    public var inStepGflops: Double
+    /// In-step rate / alone rate.
+    public var inStepOverAlone: Double
+    /// The same in thread CPU time.
+    public var inStepOverAloneCPU: Double
+    /// callsPerStep · aloneMS: this shape's part of the floor.
+    public var floorMS: Double
+  }
+
+  /// Shapes by their part of the floor, largest first.
+  public var shapes: [Shape]
+  public var floorMS: Double
+  /// Σ calls · best thread CPU time alone.
+  public var floorCPUMS: Double
+  /// Mean ms per step of each phase, exclusive, by `StepPhase.name`.
+  public var phaseMS: [String: Double]
+  public var phaseCPUMS: [String: Double]
+  /// Mean ms per step of the profiled steps.
+  public var stepMS: Double
+  public var stepCPUMS: Double
+  /// stepMS − Σ phaseMS: loop and pointer work, buffer copies of the placements, whatever no
+  /// kernel wrapper claims.
+  public var otherMS: Double
+  public var otherCPUMS: Double
+
+  /// Times each shape the profiler saw alone (best of `repeats` on fresh buffers) and sums the
+  /// floor; `stepSeconds` and `stepCPUSeconds` are the total wall and thread CPU time of the
+  /// `steps` profiled steps.
+  public init(
+    profiler: StepProfiler, steps: Int, stepSeconds: Double, stepCPUSeconds: Double,
+    repeats: Int
+  ) {
+    let perStep = 1e3 / Double(max(steps, 1))
+    shapes = profiler.gemms.map { shape, tally in
+      let alone = shape.secondsAlone(repeats: repeats)
+      let calls = tally.calls / max(steps, 1)
+      let inStep = tally.seconds / Double(max(tally.calls, 1))
+      let inStepCPU = tally.cpuSeconds / Double(max(tally.calls, 1))
+      return Shape(
+        shape: shape.description, callsPerStep: calls, aloneMS: alone.seconds * 1e3,
+        inStepMS: inStep * 1e3, aloneCPUMS: alone.cpuSeconds * 1e3, inStepCPUMS: inStepCPU * 1e3,
+        aloneGflops: shape.flops / alone.seconds / 1e9, inStepGflops: shape.flops / inStep / 1e9,
+        inStepOverAlone: alone.seconds / inStep, inStepOverAloneCPU: alone.cpuSeconds / inStepCPU,
+        floorMS: Double(calls) * alone.seconds * 1e3)
+    }.sorted { ($0.floorMS, $0.shape) > ($1.floorMS, $1.shape) }
+    floorMS = shapes.map(\.floorMS).reduce(0, +)
+    floorCPUMS = shapes.map { Double($0.callsPerStep) * $0.aloneCPUMS }.reduce(0, +)
+    func perPhase(_ seconds: [Double]) -> [String: Double] {
+      Dictionary(
+        uniqueKeysWithValues: StepPhase.allCases.map { ($0.name, seconds[$0.rawValue] * perStep) })
+    }
+    (phaseMS, phaseCPUMS) = (perPhase(profiler.seconds), perPhase(profiler.cpuSeconds))
+    (stepMS, stepCPUMS) = (stepSeconds * perStep, stepCPUSeconds * perStep)
+    otherMS = stepMS - phaseMS.values.reduce(0, +)
+    otherCPUMS = stepCPUMS - phaseCPUMS.values.reduce(0, +)
+  }
+
+  /// Calls per step over all shapes.
+  public var callsPerStep: Int { shapes.map(\.callsPerStep).reduce(0, +) }
+}
