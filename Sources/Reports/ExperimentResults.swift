@@ -94,7 +94,8 @@ public struct ExperimentJob: Codable, Sendable, Equatable {
   public var accuracy: Double?
   public var answerLoss: Double?
   /// Training jobs: the median tokens per second over all workers (`tokens_per_s` of
-  /// metrics.jsonl) of the steps after the first tenth, which include start-up.
+  /// metrics.jsonl) of the steps after the first tenth, which include start-up. JSON key
+  /// `tokens_per_second`.
   public var tokensPerSecond: Double?
   /// Training jobs: tokens per step over the mean worker's own compute seconds (thread CPU
   /// time outside collectives, `compute_seconds` of metrics.jsonl), median over the same
