@@ -150,8 +150,17 @@ public struct ExperimentRunner {
     let text = (try? FileSystem.text(of: log)) ?? ""
     let diverged = status == 1 && text.contains("is not finite")
     if !diverged { try JobLauncher.requireSuccess(status, job: "training \(job.name)", log: log) }
-    let steps = try RunMeasurement(directory: directory + "/run").steps
+    let measurement = try RunMeasurement(directory: directory + "/run")
+    let steps = measurement.steps
     job.lossCurve = steps.map(\.loss)
+    let warmup = steps.count / 10
+    job.tokensPerSecond = measurement.median(afterWarmup: warmup) { $0.tokensPerSecond }
+    if measurement.measured(afterWarmup: warmup).allSatisfy({ ($0.computeSeconds?.mean ?? 0) > 0 })
+    {
+      job.computeTokensPerSecond = measurement.median(afterWarmup: warmup) {
+        $0.tokensPerSecond * $0.stepSeconds / ($0.computeSeconds?.mean ?? 1)
+      }
+    }
     if diverged {
       job.status = "diverged"
       job.divergedAtStep = (steps.last?.step ?? 0) + 1

@@ -7,7 +7,7 @@ import Support
 /// JSON keys are the snake_case forms of the property names (`JSONEncoder`'s
 /// `convertToSnakeCase`); README "Experiments" documents them.
 public struct ExperimentResults: Codable, Sendable {
-  /// `gradients`, `warmup`, `depth` or `recall`.
+  /// `gradients`, `warmup`, `depth`, `recall` or `attention`.
   public var experiment: String
   /// `quick` or `full`.
   public var size: String
@@ -93,6 +93,14 @@ public struct ExperimentJob: Codable, Sendable, Equatable {
   public var overwrite: Bool?
   public var accuracy: Double?
   public var answerLoss: Double?
+  /// Training jobs: the median tokens per second over all workers (`tokens_per_s` of
+  /// metrics.jsonl) of the steps after the first tenth, which include start-up. JSON key
+  /// `tokens_per_second`.
+  public var tokensPerSecond: Double?
+  /// Training jobs: tokens per step over the mean worker's own compute seconds (thread CPU
+  /// time outside collectives, `compute_seconds` of metrics.jsonl), median over the same
+  /// steps: the throughput the workers would have with a core each, whatever else ran.
+  public var computeTokensPerSecond: Double?
 
   public init(
     name: String, experiment: String, placement: String, initialization: String, layers: Int,
@@ -109,7 +117,8 @@ public struct ExperimentJob: Codable, Sendable, Equatable {
   enum CodingKeys: String, CodingKey {
     case name, experiment, placement, layers, dModel, seed, lr, warmup, steps, workers, status
     case divergedAtStep, gradientNorms, updateRatios, lossCurve, validationLoss, seconds
-    case attention, pairs, overwrite, accuracy, answerLoss
+    case attention, pairs, overwrite, accuracy, answerLoss, tokensPerSecond
+    case computeTokensPerSecond
     case initialization = "init"
   }
 }

@@ -16,7 +16,9 @@ struct ExperimentCommand: ParsableCommand {
       al. 2020), warmup (does Post-LN need warmup where Pre-LN and ResiDual do not?), depth \
       (a 24-layer stack: Post-LN, Pre-LN's representation collapse, ResiDual; Xie et al. \
       2023), recall (associative recall vs the number of stored pairs: softmax, linear, \
-      fastweight, fastweight_sum; Schlag et al. 2021). Run it outside mpirun: it launches one `mpirun -np WORKERS` job per point. \
+      fastweight, fastweight_sum; Schlag et al. 2021), attention (the four kinds as language \
+      models on fortunes: validation loss and tokens/s; Katharopoulos et al. 2020, Schlag et \
+      al. 2021). Run it outside mpirun: it launches one `mpirun -np WORKERS` job per point. \
       Writes FOLDER/results.json, FOLDER/report.html and each job's files under FOLDER/jobs; \
       prints a Markdown table of the claims. Given the same --out again, an interrupted \
       sweep continues where it stopped. --quick (the default) fits in about 10 minutes on 2 \
@@ -27,11 +29,12 @@ struct ExperimentCommand: ParsableCommand {
         ddp experiment warmup --workers 2 --seeds 3 --full
       """)
 
-  @Argument(help: "gradients, warmup, depth or recall.") var name: String
+  @Argument(help: "gradients, warmup, depth, recall or attention.") var name: String
   @Option(parsing: .unconditional, help: "Workers of each job.") var workers = 2
   @Option(
     parsing: .unconditional,
-    help: "Seeds per point (default: 3 for gradients, 1 otherwise; 5 with --full).")
+    help: "Seeds per point (default: 3 for gradients, 2 for attention, 1 otherwise; 5 with --full)."
+  )
   var seeds: Int?
   @Flag(help: "The quick sweep (default) or the full one.") var size: ExperimentSize = .quick
   @Option(name: .customLong("set"), help: "Override a key in every job, e.g. data.path=FILE.")
@@ -62,7 +65,8 @@ struct ExperimentCommand: ParsableCommand {
       writeErrorLine("ddp: run ddp experiment without mpirun; it launches its own mpirun jobs")
       throw ExitStatus(2)
     }
-    let seedCount = seeds ?? (size == .full ? 5 : name == GradientsExperiment.name ? 3 : 1)
+    let quickSeeds = [GradientsExperiment.name: 3, AttentionExperiment.name: 2][name] ?? 1
+    let seedCount = seeds ?? (size == .full ? 5 : quickSeeds)
     let settings = ExperimentSettings(
       size: size, workers: workers, seeds: (1...seedCount).map(UInt64.init),
       overrides: overrides)

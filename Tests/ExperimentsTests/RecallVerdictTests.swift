@@ -85,6 +85,9 @@ final class RecallVerdictTests: XCTestCase {
     for spec in specs {
       XCTAssertEqual(spec.config.model.context, (spec.record.pairs ?? 0) + 1)
       XCTAssertEqual(spec.config.model.dModel / spec.config.model.nHeads, 8)
+      // Every key of the episodes' vocabulary in every episode: S keys, or S/2 in setting 2.
+      let pairs = spec.record.pairs ?? 0
+      XCTAssertEqual(spec.config.data.recallKeys, spec.record.overwrite == true ? pairs / 2 : pairs)
     }
     let figures = e.figures(try jobs(e, accuracy: paper))
     let svg = figures.flatMap(\.charts).joined()

@@ -5,8 +5,10 @@ Prints {"loss": ..., "tokens": ...} over the non-overlapping windows of the mode
 as `ddp eval --data TEXT_FILE` does, from the formulas of DESIGN.md section 3 (the tensors
 and the config in the header are all it reads). TEXT_FILE must be one paragraph (no blank
 line): ddp then reads it as one document, its bytes without trailing line breaks followed by
-the document separator "\n%\n". Supports softmax attention with layernorm,
-rmsnorm or none in post, pre or residual placement.
+the document separator "\n%\n". Supports the attention kinds softmax, linear, fastweight and
+fastweight_sum (the linear kinds as their plain recurrences over t, one state per head, nothing
+shared with the trainer's chunkwise or T x T kernels) with layernorm, rmsnorm or none in post,
+pre or residual placement.
 """
 import json
 import sys
@@ -32,20 +34,67 @@ def gelu(x):
     return 0.5 * x * (1 + np.tanh(np.sqrt(2 / np.pi) * (x + 0.044715 * x ** 3)))
 
 
-def attention(x, w, i, heads):
+def elu_plus_one(x):
+    return np.where(x > 0, x + 1, np.exp(np.minimum(x, 0)))
+
+
+def softmax_head(q, k, v):
+    t, hs = q.shape
+    scores = q @ k.T / np.sqrt(hs)
+    scores = np.where(np.tril(np.ones((t, t), dtype=bool)), scores, -np.inf)
+    p = np.exp(scores - scores.max(-1, keepdims=True))
+    return (p / p.sum(-1, keepdims=True)) @ v
+
+
+def linear_head(q, k, v):
+    """Katharopoulos et al. 2020: S += phi(k) v^T, z += phi(k), y = phi(q)^T S / (phi(q)^T z + 1e-6)."""
+    hs = q.shape[1]
+    state, z, out = np.zeros((hs, hs)), np.zeros(hs), np.zeros_like(v)
+    for t in range(len(q)):
+        pk, pq = elu_plus_one(k[t]), elu_plus_one(q[t])
+        state += np.outer(pk, v[t])
+        z += pk
+        out[t] = pq @ state / (pq @ z + 1e-6)
+    return out
+
+
+def fast_weight_head(q, k, v, beta):
+    """Schlag et al. 2021, phi summing to 1: W += beta (v - W phi(k)) phi(k)^T (the delta rule),
+    or W += v phi(k)^T when beta is None (the sum rule); y = W phi(q)."""
+    hs = q.shape[1]
+    weights, out = np.zeros((hs, hs)), np.zeros_like(v)
+    for t in range(len(q)):
+        pk, pq = elu_plus_one(k[t]), elu_plus_one(q[t])
+        pk, pq = pk / pk.sum(), pq / pq.sum()
+        if beta is None:
+            weights += np.outer(v[t], pk)
+        else:
+            weights += beta[t] * np.outer(v[t] - weights @ pk, pk)
+        out[t] = weights @ pq
+    return out
+
+
+def attention(x, w, i, heads, kind):
     t, c = x.shape
     hs = c // heads
     qkv = x @ w[f"h.{i}.attn.qkv.weight"].T + w[f"h.{i}.attn.qkv.bias"]
     q, k, v = qkv[:, :c], qkv[:, c:2 * c], qkv[:, 2 * c:]
+    if kind == "fastweight":
+        logits = x @ w[f"h.{i}.attn.beta.weight"].T + w[f"h.{i}.attn.beta.bias"]
+        beta = 1 / (1 + np.exp(-logits))  # (T, H)
     out = np.zeros_like(x)
-    mask = np.tril(np.ones((t, t), dtype=bool))
     for h in range(heads):
         s = slice(h * hs, (h + 1) * hs)
-        scores = q[:, s] @ k[:, s].T / np.sqrt(hs)
-        scores = np.where(mask, scores, -np.inf)
-        p = np.exp(scores - scores.max(-1, keepdims=True))
-        p /= p.sum(-1, keepdims=True)
-        out[:, s] = p @ v[:, s]
+        if kind == "softmax":
+            out[:, s] = softmax_head(q[:, s], k[:, s], v[:, s])
+        elif kind == "linear":
+            out[:, s] = linear_head(q[:, s], k[:, s], v[:, s])
+        elif kind == "fastweight":
+            out[:, s] = fast_weight_head(q[:, s], k[:, s], v[:, s], beta[:, h])
+        elif kind == "fastweight_sum":
+            out[:, s] = fast_weight_head(q[:, s], k[:, s], v[:, s], None)
+        else:
+            raise SystemExit(f"reference_loss.py: attention {kind} is not supported here")
     return out @ w[f"h.{i}.attn.proj.weight"].T + w[f"h.{i}.attn.proj.bias"]
 
 
@@ -59,7 +108,7 @@ def forward(tokens, w, cfg):
     x = w["wte.weight"][tokens] + w["wpe.weight"][: len(tokens)]
     xd = x.copy()
     for i in range(cfg["n_layers"]):
-        for f, n in ((lambda z: attention(z, w, i, cfg["n_heads"]), "norm_1"),
+        for f, n in ((lambda z: attention(z, w, i, cfg["n_heads"], cfg["attention"]), "norm_1"),
                      (lambda z: mlp(z, w, i), "norm_2")):
             name = f"h.{i}.{n}"
             if placement == "pre":
@@ -82,8 +131,6 @@ def main():
     w = {k: v.astype(np.float64) for k, v in load_file(path).items()}
     with safe_open(path, "np") as f:
         cfg = json.loads(f.metadata()["config"])
-    if cfg["attention"] != "softmax":
-        raise SystemExit("reference_loss.py: only softmax attention is supported here")
     raw = open(text, "rb").read().rstrip(b"\r\n") + b"\n%\n"
     data = np.frombuffer(raw, dtype=np.uint8).astype(np.int64)
     t = cfg["context"]
