@@ -17,8 +17,10 @@ public let causalBlockRows = 64
 /// P = softmax(S) per row, over columns s ≤ t (later columns are 0)
 /// Y = P·V                                 (T, hs), written to out[:, h·hs ..< (h+1)·hs]
 /// ```
-/// Saves `P` in `att` (B, H, T, T) for the backward. Each product runs per block of
-/// `blockRows` rows, over the columns the block's last row can see.
+/// Saves `P` in `att` (B, H, T, T) for the backward. With `fused` (the default) and a shape
+/// `fusedAttentionApplies` to, the BLAS-free kernel of FusedSoftmaxAttention.swift runs;
+/// otherwise each product is a `cblas_sgemm` per block of `blockRows` rows, over the columns the
+/// block's last row can see.
 ///
 /// - Complexity: up to 4·B·T²·C FLOPs in `cblas_sgemm`, ¾ of that with two blocks.
 ///
@@ -27,8 +29,13 @@ public let causalBlockRows = 64
 public func softmaxAttentionForward(
   out: UnsafeMutablePointer<Float>, att: UnsafeMutablePointer<Float>,
   qkv: UnsafePointer<Float>, batch b: Int, time t: Int, channels c: Int, heads nh: Int,
-  blockRows: Int = causalBlockRows
+  blockRows: Int = causalBlockRows, fused: Bool = true
 ) {
+  if fused && fusedAttentionApplies(time: t, headSize: c / nh) {
+    fusedSoftmaxAttentionForward(
+      out: out, att: att, qkv: qkv, batch: b, time: t, channels: c, heads: nh)
+    return
+  }
   let hs = c / nh
   let scale = 1 / Float(hs).squareRoot()
   let ld = Int32(3 * c)
@@ -68,11 +75,19 @@ public func softmaxAttentionScratchCount(time t: Int) -> Int { t * t }
 /// Row products (dP, dQ) run per row block over the visible columns; column products (dV, dK)
 /// per column block over the rows that can see it. Each part of dqkv is the output of exactly
 /// one product, so with `accumulate: false` it is written instead of added to (no clearing).
+/// `fused` must be what the forward that saved `att` was given.
 public func softmaxAttentionBackward(
   dqkv: UnsafeMutablePointer<Float>, dout: UnsafePointer<Float>, att: UnsafePointer<Float>,
   qkv: UnsafePointer<Float>, scratch: UnsafeMutablePointer<Float>, batch b: Int, time t: Int,
-  channels c: Int, heads nh: Int, blockRows: Int = causalBlockRows, accumulate: Bool = true
+  channels c: Int, heads nh: Int, blockRows: Int = causalBlockRows, accumulate: Bool = true,
+  fused: Bool = true
 ) {
+  if fused && fusedAttentionApplies(time: t, headSize: c / nh) {
+    fusedSoftmaxAttentionBackward(
+      dqkv: dqkv, dout: dout, att: att, qkv: qkv, scratch: scratch, batch: b, time: t,
+      channels: c, heads: nh, accumulate: accumulate)
+    return
+  }
   let beta: Float = accumulate ? 1 : 0
   let hs = c / nh
   let scale = 1 / Float(hs).squareRoot()

@@ -14,6 +14,7 @@ struct Bench: ParsableCommand {
       """,
     subcommands: [
       BenchModel.self, BenchAllReduce.self, BenchNorms.self, BenchGenerate.self, BenchContext.self,
+      BenchAttention.self,
     ],
     defaultSubcommand: BenchModel.self)
 }

@@ -1,0 +1,145 @@
+// Shapes as in SoftmaxAttention.swift: qkv (B, T, 3C), head h of q, k, v the columns
+// [h·hs, (h+1)·hs) of each third; att (B, H, T, T); hs = C / H.
+
+/// Whether the fused kernels below take a shape: whole vectors of time and of head size.
+/// The bench model (T = 128, hs = 32) and the d128 configs (hs = 16, 32) qualify; other shapes
+/// run the per-head sgemm path of `softmaxAttentionForward`.
+public func fusedAttentionApplies(time t: Int, headSize hs: Int) -> Bool {
+  t % (2 * attentionTileRows) == 0 && hs % vectorWidth == 0 && t > 0 && hs > 0
+}
+
+/// Causal softmax attention without BLAS, one 8-row tile of queries at a time:
+///
+/// ```
+/// S[i0 ..< i0+8, 0 ..< L] = Q·Kᵀ / √hs        L = the tile's visible columns, whole vectors
+/// P = softmax(S) per row, over columns s ≤ t  (saved in att, 0 from t+1 up to L)
+/// Y[i0 ..< i0+8, :] = P·V                     (over columns 0 ..< i0+8 only)
+/// ```
+/// For head sizes of a few vectors the per-head sgemms of the blocked path spend more time in
+/// call overhead, packing and `beta = 0` clearing than in arithmetic; here Kᵀ (hs, T) is
+/// transposed once per (sequence, head) and every product is an `AttentionTile` loop. Causal
+/// skipping is exact to a vector: about T²/2 entries of each product instead of ¾·T².
+/// Entries of att past each tile's `L` are not written (no product reads them).
+///
+/// - Precondition: `fusedAttentionApplies(time: t, headSize: c / nh)`.
+/// - Complexity: about 2·B·T²·C FLOPs (half of the full products), no allocation but one
+///   (hs, T) transpose buffer.
+///
+/// ### References
+/// A. Vaswani et al., "Attention Is All You Need", NeurIPS 2017.
+func fusedSoftmaxAttentionForward(
+  out: UnsafeMutablePointer<Float>, att: UnsafeMutablePointer<Float>,
+  qkv: UnsafePointer<Float>, batch b: Int, time t: Int, channels c: Int, heads nh: Int
+) {
+  let hs = c / nh
+  let scale = 1 / Float(hs).squareRoot()
+  withUnsafeTemporaryAllocation(of: Float.self, capacity: hs * t) { buffer in
+    let kt = buffer.baseAddress!  // (hs, T): Kᵀ of one head
+    for bi in 0..<b {
+      for h in 0..<nh {
+        let q = qkv + bi * t * 3 * c + h * hs
+        let (k, v) = (q + c, q + 2 * c)
+        let p = att + (bi * nh + h) * t * t
+        let y = out + bi * t * c + h * hs
+        transposeHead(k, ld: 3 * c, rows: t, columns: hs, into: kt)
+        for i0 in stride(from: 0, to: t, by: attentionTileRows) {
+          let visible = i0 + attentionTileRows
+          let length = (visible + vectorWidth - 1) / vectorWidth * vectorWidth
+          for j0 in stride(from: 0, to: length, by: vectorWidth) {
+            var tile = AttentionTile()
+            tile.accumulate(
+              a: q + i0 * 3 * c, rowStride: 3 * c, kStride: 1, b: kt + j0, ldb: t, from: 0, to: hs)
+            tile.store(p + i0 * t + j0, ldo: t, scale: scale)
+          }
+          for row in i0..<visible { causalSoftmaxRow(p + row * t, valid: row + 1, length: length) }
+          for cv in stride(from: 0, to: hs, by: vectorWidth) {
+            var tile = AttentionTile()
+            tile.accumulate(
+              a: p + i0 * t, rowStride: t, kStride: 1, b: v + cv, ldb: 3 * c, from: 0, to: visible)
+            tile.store(y + i0 * c + cv, ldo: c)
+          }
+        }
+      }
+    }
+  }
+}
+
+/// Backward of `fusedSoftmaxAttentionForward`, into `dqkv` (B, T, 3C), added with `accumulate`:
+///
+/// ```
+/// dP = dY·Vᵀ,   dS = P ⊙ (dP − rowsum(P ⊙ dP)) / √hs     per 8-row tile, in scratch (T, T)
+/// dQ = dS·K                                             per 8-row tile of queries
+/// dV = Pᵀ·dY,   dK = dSᵀ·Q                              per 8-row tile of keys, rows s ≥ s0
+/// ```
+/// The transposed products read P and dS down their columns through the tile's `kStride`:
+/// neither is copied. Upper-triangle entries inside a tile are 0 in both (the row softmax and
+/// its backward clear them up to the tile's vector length).
+func fusedSoftmaxAttentionBackward(
+  dqkv: UnsafeMutablePointer<Float>, dout: UnsafePointer<Float>, att: UnsafePointer<Float>,
+  qkv: UnsafePointer<Float>, scratch: UnsafeMutablePointer<Float>, batch b: Int, time t: Int,
+  channels c: Int, heads nh: Int, accumulate: Bool
+) {
+  let hs = c / nh
+  let scale = 1 / Float(hs).squareRoot()
+  let dp = scratch  // (T, T): dP, then dS in place
+  withUnsafeTemporaryAllocation(of: Float.self, capacity: hs * t) { buffer in
+    let vt = buffer.baseAddress!  // (hs, T): Vᵀ of one head
+    for bi in 0..<b {
+      for h in 0..<nh {
+        let offset = bi * t * 3 * c + h * hs
+        let (q, dq) = (qkv + offset, dqkv + offset)
+        let (k, v, dk, dv) = (q + c, q + 2 * c, dq + c, dq + 2 * c)
+        let p = att + (bi * nh + h) * t * t
+        let dy = dout + bi * t * c + h * hs
+        transposeHead(v, ld: 3 * c, rows: t, columns: hs, into: vt)
+        for i0 in stride(from: 0, to: t, by: attentionTileRows) {
+          let visible = i0 + attentionTileRows
+          let length = (visible + vectorWidth - 1) / vectorWidth * vectorWidth
+          for j0 in stride(from: 0, to: length, by: vectorWidth) {
+            var tile = AttentionTile()
+            tile.accumulate(
+              a: dy + i0 * c, rowStride: c, kStride: 1, b: vt + j0, ldb: t, from: 0, to: hs)
+            tile.store(dp + i0 * t + j0, ldo: t)
+          }
+          for row in i0..<visible {
+            softmaxRowBackward(
+              dp + row * t, probabilities: p + row * t, valid: row + 1, length: length,
+              scale: scale)
+          }
+          for cv in stride(from: 0, to: hs, by: vectorWidth) {
+            var tile = AttentionTile()
+            tile.accumulate(
+              a: dp + i0 * t, rowStride: t, kStride: 1, b: k + cv, ldb: 3 * c, from: 0, to: visible)
+            tile.store(dq + i0 * 3 * c + cv, ldo: 3 * c, accumulate: accumulate)
+          }
+        }
+        for s0 in stride(from: 0, to: t, by: attentionTileRows) {
+          for cv in stride(from: 0, to: hs, by: vectorWidth) {
+            var dvTile = AttentionTile()
+            dvTile.accumulate(
+              a: p + s0, rowStride: 1, kStride: t, b: dy + cv, ldb: c, from: s0, to: t)
+            dvTile.store(dv + s0 * 3 * c + cv, ldo: 3 * c, accumulate: accumulate)
+            var dkTile = AttentionTile()
+            dkTile.accumulate(
+              a: dp + s0, rowStride: 1, kStride: t, b: q + cv, ldb: 3 * c, from: s0, to: t)
+            dkTile.store(dk + s0 * 3 * c + cv, ldo: 3 * c, accumulate: accumulate)
+          }
+        }
+      }
+    }
+  }
+}
+
+/// `into[d·rows + s] = m[s·ld + d]`: one head's (rows, columns) slice, transposed. Written row
+/// by row of the output: contiguous stores (scattered ones were a fifth of the forward), while
+/// the strided reads stay within the head's 2·rows cache lines.
+@inline(__always)
+func transposeHead(
+  _ m: UnsafePointer<Float>, ld: Int, rows: Int, columns: Int, into out: UnsafeMutablePointer<Float>
+) {
+  for d in 0..<columns {
+    let column = m + d
+    let row = out + d * rows
+    for s in 0..<rows { row[s] = column[s * ld] }
+  }
+}
