@@ -2,7 +2,7 @@
 public enum ExperimentCatalog {
   public static let names = [
     GradientsExperiment.name, WarmupExperiment.name, DepthExperiment.name,
-    RecallExperiment.name,
+    RecallExperiment.name, UlmfitExperiment.name,
   ]
 
   /// The experiment called `name`, or nil.
@@ -14,6 +14,7 @@ public enum ExperimentCatalog {
     case WarmupExperiment.name: return WarmupExperiment(settings: settings)
     case DepthExperiment.name: return DepthExperiment(settings: settings)
     case RecallExperiment.name: return RecallExperiment(settings: settings)
+    case UlmfitExperiment.name: return UlmfitExperiment(settings: settings)
     default: return nil
     }
   }

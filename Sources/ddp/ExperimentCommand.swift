@@ -16,7 +16,9 @@ struct ExperimentCommand: ParsableCommand {
       al. 2020), warmup (does Post-LN need warmup where Pre-LN and ResiDual do not?), depth \
       (a 24-layer stack: Post-LN, Pre-LN's representation collapse, ResiDual; Xie et al. \
       2023), recall (associative recall vs the number of stored pairs: softmax, linear, \
-      fastweight, fastweight_sum; Schlag et al. 2021). Run it outside mpirun: it launches one `mpirun -np WORKERS` job per point. \
+      fastweight, fastweight_sum; Schlag et al. 2021), ulmfit (fortune classification: test \
+      error vs labels per class from scratch, from a pretrained LM, and with full ULMFiT, plus \
+      ablations and naive Bayes; Howard and Ruder 2018). Run it outside mpirun: it launches one `mpirun -np WORKERS` job per point. \
       Writes FOLDER/results.json, FOLDER/report.html and each job's files under FOLDER/jobs; \
       prints a Markdown table of the claims. Given the same --out again, an interrupted \
       sweep continues where it stopped. --quick (the default) fits in about 10 minutes on 2 \
@@ -27,7 +29,7 @@ struct ExperimentCommand: ParsableCommand {
         ddp experiment warmup --workers 2 --seeds 3 --full
       """)
 
-  @Argument(help: "gradients, warmup, depth or recall.") var name: String
+  @Argument(help: "gradients, warmup, depth, recall or ulmfit.") var name: String
   @Option(parsing: .unconditional, help: "Workers of each job.") var workers = 2
   @Option(
     parsing: .unconditional,
@@ -63,10 +65,10 @@ struct ExperimentCommand: ParsableCommand {
       throw ExitStatus(2)
     }
     let seedCount = seeds ?? (size == .full ? 5 : name == GradientsExperiment.name ? 3 : 1)
+    let folder = out ?? "runs/experiment-\(name)-" + timestamp()
     let settings = ExperimentSettings(
       size: size, workers: workers, seeds: (1...seedCount).map(UInt64.init),
-      overrides: overrides)
-    let folder = out ?? "runs/experiment-\(name)-" + timestamp()
+      overrides: overrides, folder: URL(fileURLWithPath: folder).standardizedFileURL.path)
     let runner = try reportingInputErrors { () throws -> ExperimentRunner in
       guard let experiment = ExperimentCatalog.experiment(named: name, settings: settings) else {
         throw RunError("unknown experiment \(name)")
