@@ -54,9 +54,9 @@ public struct UlmfitExperiment: Experiment {
   /// The methods drawn against the label count.
   static let curveMethods: [Method] = [.scratch, .pretrained, .ulmfit, .bayes]
 
-  var stageASteps: Int { quick ? 600 : 2000 }
-  var stageBSteps: Int { quick ? 150 : 400 }
-  var classifierSteps: Int { quick ? 200 : 600 }
+  var stageASteps: Int { quick ? 400 : 2000 }
+  var stageBSteps: Int { quick ? 100 : 400 }
+  var classifierSteps: Int { quick ? 100 : 400 }
   /// The language models' validation windows at the end of stages a and b.
   static let evalBatches = 20
   /// Howard and Ruder's factor between layer groups' rates.
