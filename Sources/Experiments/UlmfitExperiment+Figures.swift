@@ -59,6 +59,11 @@ extension UlmfitExperiment {
     var x = ChartAxis.logarithmic(
       "labelled training documents per class", covering: labelCounts.map(position))
     x.ticks = labelCounts.map { ChartTick(value: position($0), label: Self.countName($0)) }
+    // Just beyond the counts, not whole decades: the curve fills the plot.
+    (x.lower, x.upper) = (
+      position(labelCounts.min { position($0) < position($1) } ?? 1) / 1.4,
+      position(0) * 1.4
+    )
     var chart = SVGChart(
       title: "test error vs labels per class", x: x,
       y: .linear("test error", covering: values + [0.8]))
