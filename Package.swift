@@ -42,7 +42,8 @@ let checkedNumericFlags: [SwiftSetting] = [.unsafeFlags(["-target-cpu", targetCP
 //                                              -> Models, Datasets, Distributed, Config, Kernels
 //   Reports      Codable results, SVG charts, HTML / Markdown, cost-model checks
 //                                                -> Training, Models, Distributed, Config, Support
-//   Experiments  sweeps of real jobs (the compare sweep, the job launcher)   -> Reports, Training
+//   Experiments  sweeps of real jobs (the compare sweep, the job launcher), baselines
+//                                                          -> Reports, Training, Datasets
 //   ddp          thin swift-argument-parser commands                               -> everything
 let package = Package(
   name: "ddp",
@@ -78,7 +79,7 @@ let package = Package(
       name: "Reports", dependencies: ["Training", "Models", "Distributed", "Config", "Support"]),
     .target(
       name: "Experiments",
-      dependencies: ["Reports", "Training", "Distributed", "Config", "Support"]),
+      dependencies: ["Reports", "Training", "Datasets", "Distributed", "Config", "Support"]),
     .executableTarget(
       name: "ddp",
       dependencies: [
@@ -101,7 +102,8 @@ let package = Package(
       dependencies: [
         "Training", "Models", "Config", "Datasets", "Distributed", "Support", "TestSupport",
       ]),
-    .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "Reports", "Support"]),
+    .testTarget(
+      name: "ExperimentsTests", dependencies: ["Experiments", "Reports", "Datasets", "Support"]),
     .testTarget(name: "DistributedTests", dependencies: ["Distributed", "Support"]),
     .testTarget(
       name: "ddpTests",

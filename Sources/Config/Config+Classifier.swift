@@ -44,6 +44,11 @@ extension RunConfig {
     func refuse(_ key: String, _ value: ConfigValue, _ expected: String) -> ConfigError {
       .invalidValue(key: key, value: value.toml, expected: expected)
     }
+    guard data.labelsPerClass >= 0 else {
+      throw refuse(
+        "data.labels_per_class", .int(data.labelsPerClass),
+        "an integer >= 0 (labelled training documents per class; 0 = all)")
+    }
     guard model.headHidden > 0 else {
       throw refuse("model.head_hidden", .int(model.headHidden), "an integer > 0")
     }

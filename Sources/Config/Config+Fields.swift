@@ -190,6 +190,7 @@ extension RunConfig {
     .string("data", "classes", \.data.classes, "fortune files as labels, a,b,...; empty = none"),
     .double("data", "test_fraction", \.data.testFraction, "labelled test split, in (0, 1)"),
     .choice("data", "lm_text", \.data.lmText, "LM text with classes: never their held-out"),
+    .int("data", "labels_per_class", \.data.labelsPerClass, "classifier labels per class; 0 = all"),
     .int("data", "recall_pairs", \.data.recallPairs, "S pairs of recall episodes; 0 = text"),
     .int("data", "recall_keys", \.data.recallKeys, "keys of recall episodes"),
     .int("data", "recall_values", \.data.recallValues, "values; keys x (values + 1) <= 256"),

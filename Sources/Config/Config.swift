@@ -13,7 +13,7 @@
 ///                # clip seed eval_every eval_batches checkpoint_every keep_checkpoints
 ///                # skip_nonfinite memory_limit_gb (optional: left out, no limit)
 ///                # init_from lr_decay_per_layer stlr_cut_frac stlr_ratio unfreeze unfreeze_every
-/// [data]         # path val_fraction classes test_fraction lm_text
+/// [data]         # path val_fraction classes test_fraction lm_text labels_per_class
 /// [distributed]  # bucket_mb overlap check_every timing_barriers timeout_s
 /// ```
 public struct RunConfig: Sendable, Equatable {
@@ -218,6 +218,11 @@ public struct DataConfig: Sendable, Equatable {
   /// `lm_text`: with ``classes`` set, what a language-model run reads (the held-out labelled
   /// documents never).
   public var lmText: LMTextKind = .othersAndTrain
+  /// `labels_per_class`: a classifier trains on at most this many labelled documents of each
+  /// class, the first by content hash (``ClassificationCorpus/limitingTraining(perClass:)``);
+  /// 0 = every training document. Validation and test splits, and a language model's text,
+  /// are unchanged.
+  public var labelsPerClass: Int = 0
 
   /// `recall_pairs`: S > 0 trains on synthetic associative-recall episodes of S (key, value)
   /// pairs and a query, loss on the answer only (`Datasets/RecallEpisodes`), instead of

@@ -16,9 +16,15 @@ public struct ExperimentSettings: Sendable {
   public var workers: Int
   public var seeds: [UInt64]
   public var overrides: [String]
+  /// The experiment's folder (`--out`), absolute: where a job finds an earlier job's run.
+  public var folder: String
 
-  public init(size: ExperimentSize, workers: Int, seeds: [UInt64], overrides: [String]) {
+  public init(
+    size: ExperimentSize, workers: Int, seeds: [UInt64], overrides: [String],
+    folder: String = ""
+  ) {
     (self.size, self.workers, self.seeds, self.overrides) = (size, workers, seeds, overrides)
+    self.folder = folder
   }
 }
 
@@ -32,14 +38,26 @@ public struct ExperimentJobSpec: Sendable {
     /// `ddp train`, then `ddp eval` of its final checkpoint on `episodes` held-out recall
     /// episodes (accuracy and answer loss).
     case trainRecall(episodes: Int)
+    /// `ddp train` of a classifier, then `ddp eval --split test` of its final checkpoint
+    /// (test accuracy and loss).
+    case trainClassifier
+    /// No job: byte n-gram naive Bayes fitted and scored in this process on the config's
+    /// classification split (``ByteNGramNaiveBayes``).
+    case naiveBayes
   }
 
   public var record: ExperimentJob
   public var config: RunConfig
   public var kind: Kind
+  /// Names of earlier jobs whose run this one starts from (`train.init_from`): when one of
+  /// them runs again, so does this job, even if its own config is unchanged.
+  public var dependencies: [String]
 
-  public init(record: ExperimentJob, config: RunConfig, kind: Kind) {
-    (self.record, self.config, self.kind) = (record, config, kind)
+  public init(
+    record: ExperimentJob, config: RunConfig, kind: Kind, dependencies: [String] = []
+  ) {
+    (self.record, self.config, self.kind, self.dependencies) =
+      (record, config, kind, dependencies)
   }
 }
 

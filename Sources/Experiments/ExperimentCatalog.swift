@@ -2,7 +2,7 @@
 public enum ExperimentCatalog {
   public static let names = [
     GradientsExperiment.name, WarmupExperiment.name, DepthExperiment.name,
-    RecallExperiment.name, AttentionExperiment.name,
+    RecallExperiment.name, AttentionExperiment.name, UlmfitExperiment.name,
   ]
 
   /// The experiment called `name`, or nil.
@@ -15,6 +15,7 @@ public enum ExperimentCatalog {
     case DepthExperiment.name: return DepthExperiment(settings: settings)
     case RecallExperiment.name: return RecallExperiment(settings: settings)
     case AttentionExperiment.name: return AttentionExperiment(settings: settings)
+    case UlmfitExperiment.name: return UlmfitExperiment(settings: settings)
     default: return nil
     }
   }

@@ -37,14 +37,16 @@ public struct ExperimentRunner {
   public func run() throws -> ExperimentResults {
     let specs = try experiment.jobs()
     var finished: [ExperimentJob] = []
+    var ranAgain = Set<String>()
     let began = monotonicSeconds()
     for (index, spec) in specs.enumerated() {
       let head = "[\(index + 1)/\(specs.count)] \(spec.record.name)"
-      if let kept = try keptResult(spec) {
+      if spec.dependencies.allSatisfy({ !ranAgain.contains($0) }), let kept = try keptResult(spec) {
         finished.append(kept)
         print("\(head): kept from an earlier run (\(experiment.describe(kept)))")
         continue
       }
+      ranAgain.insert(spec.record.name)
       let started = monotonicSeconds()
       var job = try execute(spec)
       job.seconds = monotonicSeconds() - started
@@ -109,6 +111,11 @@ public struct ExperimentRunner {
     case .trainRecall(let episodes):
       try runTraining(&job, in: directory)
       if job.status == "ok" { try runRecallEval(&job, episodes: episodes, in: directory) }
+    case .trainClassifier:
+      try runTraining(&job, in: directory)
+      if job.status == "ok" { try runTestEval(&job, in: directory) }
+    case .naiveBayes:
+      try runNaiveBayes(&job, config: spec.config)
     case .train(let probeRounds, let batch):
       try runTraining(&job, in: directory)
       if let probeRounds, job.status == "ok" {

@@ -19,6 +19,8 @@ public struct PlotFrame {
 public struct ChartTick: Equatable {
   public var value: Double
   public var label: String
+
+  public init(value: Double, label: String) { (self.value, self.label) = (value, label) }
 }
 
 /// How one axis of an `SVGChart` maps data values onto the plot: linearly, or by decades.

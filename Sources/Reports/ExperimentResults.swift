@@ -7,7 +7,7 @@ import Support
 /// JSON keys are the snake_case forms of the property names (`JSONEncoder`'s
 /// `convertToSnakeCase`); README "Experiments" documents them.
 public struct ExperimentResults: Codable, Sendable {
-  /// `gradients`, `warmup`, `depth`, `recall` or `attention`.
+  /// `gradients`, `warmup`, `depth`, `recall`, `attention` or `ulmfit`.
   public var experiment: String
   /// `quick` or `full`.
   public var size: String
@@ -102,6 +102,14 @@ public struct ExperimentJob: Codable, Sendable, Equatable {
   /// steps: the throughput the workers would have with a core each, whatever else ran.
   public var computeTokensPerSecond: Double?
 
+  /// ULMFiT jobs (`ddp experiment ulmfit`): `stage-a`, `stage-b` (language models), `scratch`,
+  /// `pretrained`, `ulmfit`, an ablation (`no-discr`, `no-stlr`, `no-unfreeze`) or `bayes`;
+  /// the labelled training documents per class (0 = all); the classifier's loss on the test
+  /// split (its accuracy there is ``accuracy``).
+  public var method: String?
+  public var labelsPerClass: Int?
+  public var testLoss: Double?
+
   public init(
     name: String, experiment: String, placement: String, initialization: String, layers: Int,
     dModel: Int, seed: UInt64, lr: Double, warmup: Int, steps: Int, workers: Int
@@ -118,7 +126,7 @@ public struct ExperimentJob: Codable, Sendable, Equatable {
     case name, experiment, placement, layers, dModel, seed, lr, warmup, steps, workers, status
     case divergedAtStep, gradientNorms, updateRatios, lossCurve, validationLoss, seconds
     case attention, pairs, overwrite, accuracy, answerLoss, tokensPerSecond
-    case computeTokensPerSecond
+    case computeTokensPerSecond, method, labelsPerClass, testLoss
     case initialization = "init"
   }
 }

@@ -18,7 +18,9 @@ struct ExperimentCommand: ParsableCommand {
       2023), recall (associative recall vs the number of stored pairs: softmax, linear, \
       fastweight, fastweight_sum; Schlag et al. 2021), attention (the four kinds as language \
       models on fortunes: validation loss and tokens/s; Katharopoulos et al. 2020, Schlag et \
-      al. 2021). Run it outside mpirun: it launches one `mpirun -np WORKERS` job per point. \
+      al. 2021), ulmfit (fortune classification: test error vs labels per class from scratch, \
+      from a pretrained LM, and with full ULMFiT, plus ablations and naive Bayes; Howard and \
+      Ruder 2018). Run it outside mpirun: it launches one `mpirun -np WORKERS` job per point. \
       Writes FOLDER/results.json, FOLDER/report.html and each job's files under FOLDER/jobs; \
       prints a Markdown table of the claims. Given the same --out again, an interrupted \
       sweep continues where it stopped. --quick (the default) fits in about 10 minutes on 2 \
@@ -29,12 +31,12 @@ struct ExperimentCommand: ParsableCommand {
         ddp experiment warmup --workers 2 --seeds 3 --full
       """)
 
-  @Argument(help: "gradients, warmup, depth, recall or attention.") var name: String
+  @Argument(help: "gradients, warmup, depth, recall, attention or ulmfit.") var name: String
   @Option(parsing: .unconditional, help: "Workers of each job.") var workers = 2
   @Option(
     parsing: .unconditional,
-    help: "Seeds per point (default: 3 for gradients, 2 for attention, 1 otherwise; 5 with --full)."
-  )
+    help: "Seeds per point (default: 3 for gradients, 2 for attention and ulmfit, 1 otherwise; "
+      + "5 with --full).")
   var seeds: Int?
   @Flag(help: "The quick sweep (default) or the full one.") var size: ExperimentSize = .quick
   @Option(name: .customLong("set"), help: "Override a key in every job, e.g. data.path=FILE.")
@@ -65,12 +67,15 @@ struct ExperimentCommand: ParsableCommand {
       writeErrorLine("ddp: run ddp experiment without mpirun; it launches its own mpirun jobs")
       throw ExitStatus(2)
     }
-    let quickSeeds = [GradientsExperiment.name: 3, AttentionExperiment.name: 2][name] ?? 1
+    // attention's and ulmfit's claims are about beating the seed spread: two seeds at least.
+    let quickSeeds =
+      [GradientsExperiment.name: 3, AttentionExperiment.name: 2, UlmfitExperiment.name: 2][name]
+      ?? 1
     let seedCount = seeds ?? (size == .full ? 5 : quickSeeds)
+    let folder = out ?? "runs/experiment-\(name)-" + timestamp()
     let settings = ExperimentSettings(
       size: size, workers: workers, seeds: (1...seedCount).map(UInt64.init),
-      overrides: overrides)
-    let folder = out ?? "runs/experiment-\(name)-" + timestamp()
+      overrides: overrides, folder: URL(fileURLWithPath: folder).standardizedFileURL.path)
     let runner = try reportingInputErrors { () throws -> ExperimentRunner in
       guard let experiment = ExperimentCatalog.experiment(named: name, settings: settings) else {
         throw RunError("unknown experiment \(name)")

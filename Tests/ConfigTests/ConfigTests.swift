@@ -41,8 +41,8 @@ final class ConfigTests: XCTestCase {
     // 36 + transfer's 6 + classifier's 5 + recall's 4 (data.recall_pairs, recall_keys,
     // recall_values, recall_overwrite)
     // + model.chunk
-    XCTAssertEqual(RunConfig.knownKeys.count, 52)
-    XCTAssertEqual(Set(RunConfig.knownKeys).count, 52)
+    XCTAssertEqual(RunConfig.knownKeys.count, 53)
+    XCTAssertEqual(Set(RunConfig.knownKeys).count, 53)
     let first = ["model.tokenizer", "model.d_model", "model.n_heads"]
     XCTAssertEqual(Array(RunConfig.knownKeys.prefix(3)), first)
     XCTAssertEqual(RunConfig.knownKeys.last, "distributed.timeout_s")
@@ -295,6 +295,7 @@ final class ConfigTests: XCTestCase {
     .set("train.memory_limit_gb=nan", "train.memory_limit_gb = nan", "finite"),
     .file("[train]\nmemory_limit_gb = inf", "train.memory_limit_gb = inf", "finite"),
     .set("train.memory_limit_gb=lots", "train.memory_limit_gb = \"lots\"", "a number"),
+    .set("data.labels_per_class=-5", "data.labels_per_class = -5", ">= 0"),
   ]
 
   func testBadInputsAreRefusedNamingKeyValueAndAccepted() {

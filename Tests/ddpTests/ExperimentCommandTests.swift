@@ -107,6 +107,11 @@ final class ExperimentCommandTests: XCTestCase {
       (["experiment", "depth", "--set", "model.d_model=-3"], "model.d_model = -3"),
       (["experiment", "depth", "--full", "--quick"], "--full"),
       (["experiment", "depth", "--out", "/proc/version/x"], "cannot create"),
+      (
+        ["experiment", "ulmfit", "--set", "data.labels_per_class=5"],
+        "--set data.labels_per_class: the ulmfit experiment"
+      ),
+      (["experiment", "ulmfit", "--set", "data.classes=computers"], "two or more"),
     ]
     for (arguments, expected) in cases {
       let outcome = try runDDP(arguments + (arguments.contains("--out") ? [] : ["--out", out]))

@@ -5,8 +5,9 @@ import Datasets
 /// corpus with the streams of its documents.
 ///
 /// - `data.classes` empty: the corpus of `data.path` (``Corpus/load(path:valFraction:)``).
-/// - `model.head = "classifier"`: the labelled class files (``ClassificationCorpus``); the
-///   corpus is their training and validation documents as streams, for logs and fingerprints.
+/// - `model.head = "classifier"`: the labelled class files (``ClassificationCorpus``), at most
+///   `data.labels_per_class` training documents of each class; the corpus is their training
+///   and validation documents as streams, for logs and fingerprints.
 /// - `model.head = "lm"` with `data.classes`: the text `data.lm_text` names, never holding a
 ///   held-out labelled document (``Corpus/load(path:valFraction:besides:text:)``).
 public struct TrainingData: Sendable {
@@ -26,13 +27,15 @@ public struct TrainingData: Sendable {
       directory: data.path, classes: data.classNames, valFraction: data.valFraction,
       testFraction: data.testFraction)
     if run.model.head == .classifier {
-      for (name, split) in [("training", classes.train), ("validation", classes.validation)]
+      // `data.labels_per_class` limits the labels; a language model reads the text of all.
+      let labelled = classes.limitingTraining(perClass: data.labelsPerClass)
+      for (name, split) in [("training", labelled.train), ("validation", labelled.validation)]
       where split.isEmpty {
         throw DataError(
           "the classifier's \(name) split of data.classes = \"\(data.classes)\" is empty; "
             + "use more classes or other data.val_fraction / data.test_fraction")
       }
-      return TrainingData(corpus: Corpus.labelled(classes), classes: classes)
+      return TrainingData(corpus: Corpus.labelled(labelled), classes: labelled)
     }
     let text: Corpus.ClassText =
       switch data.lmText {
