@@ -35,8 +35,9 @@ struct ExperimentCommand: ParsableCommand {
   @Option(parsing: .unconditional, help: "Workers of each job.") var workers = 2
   @Option(
     parsing: .unconditional,
-    help: "Seeds per point (default: 3 for gradients, 2 for attention and ulmfit, 1 otherwise; "
-      + "5 with --full).")
+    help: ArgumentHelp(
+      "Seeds per point (default: 3 for gradients, 2 for attention and ulmfit, 1 otherwise; "
+        + "5 with --full)."))
   var seeds: Int?
   @Flag(help: "The quick sweep (default) or the full one.") var size: ExperimentSize = .quick
   @Option(name: .customLong("set"), help: "Override a key in every job, e.g. data.path=FILE.")
