@@ -62,11 +62,8 @@ public struct AttentionExperiment: Experiment {
             "train.checkpoint_every=0", "train.keep_checkpoints=1",
           ], seed: seed)
         var record = ExperimentJob(
-          name: "\(kind)-s\(seed)", experiment: Self.name,
-          placement: config.model.placement.rawValue,
-          initialization: config.model.initialization.rawValue, layers: config.model.nLayers,
-          dModel: config.model.dModel, seed: seed, lr: config.train.lr,
-          warmup: config.train.warmup, steps: config.train.steps, workers: settings.workers)
+          name: "\(kind)-s\(seed)", experiment: Self.name, config: config, seed: seed,
+          workers: settings.workers)
         record.attention = kind
         specs.append(
           ExperimentJobSpec(

@@ -43,10 +43,8 @@ public struct DepthExperiment: Experiment {
             "train.log_layer_gradients=true",
           ], seed: seed)
         let record = ExperimentJob(
-          name: "\(placement)-L\(layers)-s\(seed)", experiment: Self.name, placement: placement,
-          initialization: config.model.initialization.rawValue, layers: config.model.nLayers,
-          dModel: config.model.dModel, seed: seed, lr: config.train.lr,
-          warmup: config.train.warmup, steps: config.train.steps, workers: settings.workers)
+          name: "\(placement)-L\(layers)-s\(seed)", experiment: Self.name, config: config,
+          seed: seed, workers: settings.workers)
         return ExperimentJobSpec(
           record: record, config: config, kind: .train(probeRounds: 4, batch: 8))
       }

@@ -75,11 +75,7 @@ public struct RecallExperiment: Experiment {
               ], seed: seed)
             var record = ExperimentJob(
               name: "setting\(overwrite ? 2 : 1)-\(kind)-S\(pairs)-s\(seed)",
-              experiment: Self.name, placement: config.model.placement.rawValue,
-              initialization: config.model.initialization.rawValue,
-              layers: config.model.nLayers, dModel: config.model.dModel, seed: seed,
-              lr: config.train.lr, warmup: config.train.warmup, steps: config.train.steps,
-              workers: settings.workers)
+              experiment: Self.name, config: config, seed: seed, workers: settings.workers)
             (record.attention, record.pairs, record.overwrite) = (kind, pairs, overwrite)
             specs.append(
               ExperimentJobSpec(

@@ -134,11 +134,9 @@ public struct UlmfitExperiment: Experiment {
       method.rawValue + (labels.map { "-n\(Self.countName($0))" } ?? "")
       + (method == .bayes || labels == nil ? "" : "-s\(seed)")
     var record = ExperimentJob(
-      name: name, experiment: Self.name, placement: config.model.placement.rawValue,
-      initialization: config.model.initialization.rawValue, layers: config.model.nLayers,
-      dModel: config.model.dModel, seed: seed, lr: config.train.lr,
-      warmup: config.train.warmup, steps: method == .bayes ? 0 : config.train.steps,
+      name: name, experiment: Self.name, config: config, seed: seed,
       workers: method == .bayes ? 0 : settings.workers)
+    if method == .bayes { record.steps = 0 }  // fitted in this process: no training steps
     (record.method, record.labelsPerClass) = (method.rawValue, labels)
     let kind: ExperimentJobSpec.Kind =
       switch method {

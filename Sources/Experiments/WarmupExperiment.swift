@@ -46,9 +46,7 @@ public struct WarmupExperiment: Experiment {
               ], seed: seed)
             let record = ExperimentJob(
               name: "\(placement)-warmup\(warmup)-lr\(lr)-s\(seed)", experiment: Self.name,
-              placement: placement, initialization: config.model.initialization.rawValue,
-              layers: config.model.nLayers, dModel: config.model.dModel, seed: seed, lr: lr,
-              warmup: warmup, steps: config.train.steps, workers: settings.workers)
+              config: config, seed: seed, workers: settings.workers)
             specs.append(
               ExperimentJobSpec(
                 record: record, config: config, kind: .train(probeRounds: nil, batch: 8)))

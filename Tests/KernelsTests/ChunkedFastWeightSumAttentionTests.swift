@@ -163,22 +163,11 @@ final class ChunkedFastWeightSumAttentionTests: XCTestCase {
       kernel.forward(qkv)
       let dqkv = TestTensor(count: qkv.count)
       kernel.backward(qkv, dout: projection, dqkv: dqkv)
-      var input = qkv.array.map(Double.init)
       let weights = projection.array.map(Double.init)
-      func loss() -> Double {
-        let out = fastWeightSumAttentionReference(
-          qkv: input, batch: b, time: t, channels: c, heads: nh)
-        return zip(out, weights).reduce(0) { $0 + $1.0 * $1.1 }
-      }
-      let step = 1e-5
-      let numeric = (0..<input.count).map { i -> Float in
-        let saved = input[i]
-        input[i] = saved + step
-        let plus = loss()
-        input[i] = saved - step
-        let minus = loss()
-        input[i] = saved
-        return Float((plus - minus) / (2 * step))
+      let numeric = doubleFiniteDifferences(at: qkv.array.map(Double.init)) { input in
+        projectedLoss(
+          fastWeightSumAttentionReference(qkv: input, batch: b, time: t, channels: c, heads: nh),
+          weights)
       }
       let error = maxRelativeError(dqkv.array, numeric, floor: 1e-3)
       print("chunked fastweight_sum double finite differences T=\(t) chunk=\(chunk): \(error)")

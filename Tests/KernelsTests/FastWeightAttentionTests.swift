@@ -119,29 +119,18 @@ final class FastWeightAttentionTests: XCTestCase {
       let dlogits = TestTensor(count: x.logits.count)
       Forward(x).backward(x, dout: projection, dqkv: dqkv, dlogits: dlogits)
 
-      // inputs[0] is qkv, inputs[1] the β logits, perturbed in place.
-      var inputs = [x.qkv.array.map(Double.init), x.logits.array.map(Double.init)]
+      let (qkv, logits) = (x.qkv.array.map(Double.init), x.logits.array.map(Double.init))
       let weights = projection.array.map(Double.init)
-      func loss() -> Double {
+      func loss(_ qkv: [Double], _ logits: [Double]) -> Double {
         let out = fastWeightAttentionReference(
-          qkv: inputs[0], betaLogits: inputs[1], batch: b, time: t, channels: c, heads: nh)
-        return zip(out, weights).reduce(0) { $0 + $1.0 * $1.1 }
+          qkv: qkv, betaLogits: logits, batch: b, time: t, channels: c, heads: nh)
+        return projectedLoss(out, weights)
       }
-      func numeric(_ which: Int) -> [Float] {
-        let step = 1e-5
-        return (0..<inputs[which].count).map { i in
-          let saved = inputs[which][i]
-          inputs[which][i] = saved + step
-          let plus = loss()
-          inputs[which][i] = saved - step
-          let minus = loss()
-          inputs[which][i] = saved
-          return Float((plus - minus) / (2 * step))
-        }
-      }
+      let numericQKV = doubleFiniteDifferences(at: qkv) { loss($0, logits) }
+      let numericLogits = doubleFiniteDifferences(at: logits) { loss(qkv, $0) }
       let errors = [
-        ("qkv", maxRelativeError(dqkv.array, numeric(0), floor: 1e-3)),
-        ("betaLogits", maxRelativeError(dlogits.array, numeric(1), floor: 1e-3)),
+        ("qkv", maxRelativeError(dqkv.array, numericQKV, floor: 1e-3)),
+        ("betaLogits", maxRelativeError(dlogits.array, numericLogits, floor: 1e-3)),
       ]
       for (name, error) in errors {
         print("fastweight double finite differences T=\(t) C=\(c) d\(name): \(error)")

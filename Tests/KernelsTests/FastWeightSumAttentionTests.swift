@@ -105,22 +105,11 @@ final class FastWeightSumAttentionTests: XCTestCase {
       let projection = TestTensor(count: b * t * c, uniform: -1, 1, seed: 132)
       let dqkv = TestTensor(count: x.qkv.count)
       Forward(x).backward(x, dout: projection, dqkv: dqkv)
-      var input = x.qkv.array.map(Double.init)
       let weights = projection.array.map(Double.init)
-      func loss() -> Double {
-        let out = fastWeightSumAttentionReference(
-          qkv: input, batch: b, time: t, channels: c, heads: nh)
-        return zip(out, weights).reduce(0) { $0 + $1.0 * $1.1 }
-      }
-      let step = 1e-5
-      let numeric = (0..<input.count).map { i -> Float in
-        let saved = input[i]
-        input[i] = saved + step
-        let plus = loss()
-        input[i] = saved - step
-        let minus = loss()
-        input[i] = saved
-        return Float((plus - minus) / (2 * step))
+      let numeric = doubleFiniteDifferences(at: x.qkv.array.map(Double.init)) { qkv in
+        projectedLoss(
+          fastWeightSumAttentionReference(qkv: qkv, batch: b, time: t, channels: c, heads: nh),
+          weights)
       }
       let error = maxRelativeError(dqkv.array, numeric, floor: 1e-3)
       print("fastweight_sum double finite differences T=\(t) C=\(c) dqkv: \(error)")

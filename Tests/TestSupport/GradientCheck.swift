@@ -48,3 +48,30 @@ public func projectedLoss(_ out: TestTensor, _ weights: TestTensor) -> Double {
   for i in 0..<out.count { s += Double(out[i]) * Double(weights[i]) }
   return s
 }
+
+/// Central finite differences in Double of `loss` at `point`, one entry at a time:
+///
+/// ```
+/// numeric_i = (loss(x + h·e_i) − loss(x − h·e_i)) / 2h,   h = step
+/// ```
+/// For a reference computed in Double, h = 1e-5 leaves a truncation error of O(h²) ≈ 1e-10 and
+/// rounding of about 1e-16 / 1e-5, so a float backward can be checked to near float precision.
+public func doubleFiniteDifferences(
+  at point: [Double], step: Double = 1e-5, loss: ([Double]) -> Double
+) -> [Float] {
+  var x = point
+  return (0..<x.count).map { i in
+    let saved = x[i]
+    x[i] = saved + step
+    let plus = loss(x)
+    x[i] = saved - step
+    let minus = loss(x)
+    x[i] = saved
+    return Float((plus - minus) / (2 * step))
+  }
+}
+
+/// `Σ_i out_i · weights_i`: the Double twin of `projectedLoss` for reference forwards.
+public func projectedLoss(_ out: [Double], _ weights: [Double]) -> Double {
+  zip(out, weights).reduce(0) { $0 + $1.0 * $1.1 }
+}

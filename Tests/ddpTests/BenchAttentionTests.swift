@@ -3,14 +3,6 @@ import XCTest
 
 /// `ddp bench attention`, run as a user would: the table, the JSON line, bad input.
 final class BenchAttentionTests: XCTestCase {
-  func writeConfig(_ text: String) throws -> String {
-    let url = FileManager.default.temporaryDirectory
-      .appendingPathComponent("ddp-attention-\(UUID().uuidString).toml")
-    try text.write(to: url, atomically: true, encoding: .utf8)
-    addTeardownBlock { try? FileManager.default.removeItem(at: url) }
-    return url.path
-  }
-
   /// T = 32 and head size 16: the fused kernel's shape; both paths timed, a record each.
   func testPrintsBothPathsAndJSON() throws {
     let config = try writeConfig(
@@ -19,9 +11,7 @@ final class BenchAttentionTests: XCTestCase {
     XCTAssertEqual(outcome.status, 0, outcome.stderr)
     XCTAssertTrue(outcome.stdout.contains("B 2, T 32, C 32, H 2 (head size 16)"), outcome.stdout)
     XCTAssertTrue(outcome.stdout.contains("sgemm / fused, forward + backward"), outcome.stdout)
-    let line = try XCTUnwrap(outcome.stdout.split(separator: "\n").last)
-    let records = try XCTUnwrap(
-      JSONSerialization.jsonObject(with: Data(line.utf8)) as? [[String: Any]])
+    let records = try lastJSONRecords(outcome.stdout)
     XCTAssertEqual(records.compactMap { $0["path"] as? String }, ["fused", "sgemm"])
     for record in records {
       for key in ["forward_ms", "backward_ms", "forward_median_ms", "backward_median_ms"] {

@@ -4,14 +4,6 @@ import XCTest
 /// `ddp bench context`, run as a user would: a table, the findings and one JSON line; bad
 /// options refused in one line.
 final class BenchContextTests: XCTestCase {
-  func writeConfig(_ text: String) throws -> String {
-    let url = FileManager.default.temporaryDirectory
-      .appendingPathComponent("ddp-context-\(UUID().uuidString).toml")
-    try text.write(to: url, atomically: true, encoding: .utf8)
-    addTeardownBlock { try? FileManager.default.removeItem(at: url) }
-    return url.path
-  }
-
   let tiny = """
     [model]
     d_model = 16
@@ -31,11 +23,9 @@ final class BenchContextTests: XCTestCase {
     XCTAssertEqual(outcome.status, 0, outcome.stderr)
     XCTAssertTrue(outcome.stdout.contains("4 × 8"), outcome.stdout)
     XCTAssertTrue(outcome.stdout.contains("linear: log-log slope"), outcome.stdout)
-    let line = try XCTUnwrap(outcome.stdout.split(separator: "\n").last)
-    let json = try XCTUnwrap(
-      JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+    let json = try lastJSONLine(outcome.stdout)
     let points = try XCTUnwrap(json["points"] as? [[String: Any]])
-    XCTAssertEqual(points.count, 12, String(line))
+    XCTAssertEqual(points.count, 12, outcome.stdout)
     for point in points {
       XCTAssertGreaterThan(point["ms_per_step"] as? Double ?? 0, 0, "\(point)")
       let context = point["context"] as? Int ?? 0

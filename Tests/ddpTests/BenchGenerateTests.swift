@@ -16,9 +16,7 @@ final class BenchGenerateTests: XCTestCase {
     XCTAssertEqual(outcome.status, 0, outcome.stderr)
     XCTAssertTrue(outcome.stdout.contains("softmax ms/token"), outcome.stdout)
     XCTAssertTrue(outcome.stdout.contains("speedup over softmax"), outcome.stdout)
-    let line = try XCTUnwrap(outcome.stdout.split(separator: "\n").last)
-    let report = try XCTUnwrap(
-      JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+    let report = try lastJSONLine(outcome.stdout)
     let series = try XCTUnwrap(report["series"] as? [[String: Any]])
     XCTAssertEqual(
       series.compactMap { $0["attention"] as? String },

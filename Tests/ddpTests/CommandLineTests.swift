@@ -5,14 +5,6 @@ import XCTest
 final class CommandLineTests: XCTestCase {
   func run(_ arguments: [String]) throws -> Outcome { try runDDP(arguments) }
 
-  func writeConfig(_ text: String) throws -> String {
-    let url = FileManager.default.temporaryDirectory
-      .appendingPathComponent("ddp-cli-\(UUID().uuidString).toml")
-    try text.write(to: url, atomically: true, encoding: .utf8)
-    addTeardownBlock { try? FileManager.default.removeItem(at: url) }
-    return url.path
-  }
-
   let tiny = """
     [model]
     d_model = 32
@@ -200,9 +192,7 @@ final class CommandLineTests: XCTestCase {
     ])
     XCTAssertEqual(outcome.status, 0, outcome.stderr)
     XCTAssertTrue(outcome.stdout.contains("RMS/LN speedup fwd+bwd"), outcome.stdout)
-    let line = try XCTUnwrap(outcome.stdout.split(separator: "\n").last)
-    let records = try XCTUnwrap(
-      JSONSerialization.jsonObject(with: Data(line.utf8)) as? [[String: Any]])
+    let records = try lastJSONRecords(outcome.stdout)
     XCTAssertEqual(records.count, 6, outcome.stdout)
     XCTAssertEqual(
       Set(records.compactMap { $0["kind"] as? String }), ["layernorm", "rmsnorm", "batchnorm"])
@@ -217,9 +207,7 @@ final class CommandLineTests: XCTestCase {
     XCTAssertEqual(shaped.status, 0, shaped.stderr)
     XCTAssertTrue(shaped.stdout.contains("ddp bench norms: 64 rows"), shaped.stdout)
     XCTAssertTrue(shaped.stdout.contains("5 norm layers x 64 rows"), shaped.stdout)
-    let shapedLine = try XCTUnwrap(shaped.stdout.split(separator: "\n").last)
-    let shapedRecords = try XCTUnwrap(
-      JSONSerialization.jsonObject(with: Data(shapedLine.utf8)) as? [[String: Any]])
+    let shapedRecords = try lastJSONRecords(shaped.stdout)
     XCTAssertEqual(shapedRecords.compactMap { $0["channels"] as? Int }, [32, 32, 32])
     let bad = try run(["bench", "norms", "--channels", "64,x"])
     XCTAssertEqual(bad.status, 2, bad.stderr)

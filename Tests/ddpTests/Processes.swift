@@ -70,9 +70,17 @@ func runMPI(_ arguments: [String]) throws -> Outcome {
 }
 
 /// The JSON object on the last line of `text`.
-func lastJSONLine(_ text: String) throws -> [String: Any] {
-  let line = try XCTUnwrap(text.split(separator: "\n").last)
-  return try XCTUnwrap(JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+func lastJSONLine(_ text: String) throws -> [String: Any] { try lastJSON(text) }
+
+/// The JSON array of objects on the last line of `text` (the `ddp bench` subcommands' records).
+func lastJSONRecords(_ text: String) throws -> [[String: Any]] { try lastJSON(text) }
+
+/// The JSON value on the last line of `text`, as `T`; fails the test naming the line if it is
+/// missing, not JSON, or of another shape.
+private func lastJSON<T>(_ text: String) throws -> T {
+  let line = try XCTUnwrap(text.split(separator: "\n").last, "no output")
+  let value = try? JSONSerialization.jsonObject(with: Data(line.utf8))
+  return try XCTUnwrap(value as? T, "the last line is not a JSON \(T.self): \(line)")
 }
 
 /// Writes `paragraphs` made-up paragraphs of `words` (each `shortest` to
