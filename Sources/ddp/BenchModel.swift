@@ -113,6 +113,8 @@ struct BenchModel: ParsableCommand {
       }
     }
     stepProfiler = nil
+    // The peak of training itself, read before the floor's timings allocate their own buffers.
+    let peakResident = peakResidentBytes()
     let floor = StepFloor(
       profiler: profiler, steps: steps, stepSeconds: times.reduce(0, +),
       stepCPUSeconds: cpuTimes.reduce(0, +), repeats: Self.floorRepeats)
@@ -131,7 +133,7 @@ struct BenchModel: ParsableCommand {
       tokensPerSecond: tokensPerStep / seconds, flopsPerStep: flops, gflops: gflops,
       floorMS: floor.floorMS, stepOverFloor: seconds * 1e3 / floor.floorMS,
       sgemmAloneGflops: alone, mfuAlone: gflops / alone,
-      peakResidentMB: Double(peakResidentBytes() ?? 0) / 1e6,
+      peakResidentMB: Double(peakResident ?? 0) / 1e6,
       modelStateMB: Double(stateBytes) / 1e6, activationMB: Double(activationBytes) / 1e6,
       loss: Double(loss), threads: blasThreads.count,
       threadsSource: blasThreads.source.rawValue, forwardMS: phaseMS[0], backwardMS: phaseMS[1],
