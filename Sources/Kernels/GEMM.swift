@@ -111,3 +111,12 @@ public struct GEMMShape: Hashable, Codable, Sendable, CustomStringConvertible {
     return (best, bestCPU)
   }
 }
+
+/// Single-threaded sgemm rate in GFLOP/s on a square `size`³ product (A·B, beta = 0): the
+/// reference the bench reports beside the model's own shapes. Best of `repeats` timed runs
+/// after one warm-up, as ``GEMMShape/secondsAlone(repeats:)`` times every shape.
+public func measureSgemmRate(size: Int = 1024, repeats: Int = 5) -> Double {
+  let square = GEMMShape(
+    transposeA: false, transposeB: false, m: size, n: size, k: size, accumulates: false)
+  return square.flops / square.secondsAlone(repeats: repeats).seconds / 1e9
+}

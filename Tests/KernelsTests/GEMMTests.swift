@@ -118,4 +118,12 @@ final class GEMMTests: XCTestCase {
     XCTAssertGreaterThan(largeTime.seconds, smallTime.seconds)
     XCTAssertGreaterThan(largeTime.cpuSeconds, smallTime.cpuSeconds)
   }
+
+  /// The 1024³ reference goes through `GEMMShape.secondsAlone`: a small square gives a
+  /// positive, finite rate.
+  func testSgemmRateIsPositive() {
+    let rate = measureSgemmRate(size: 64, repeats: 3)
+    XCTAssertGreaterThan(rate, 0)
+    XCTAssertTrue(rate.isFinite)
+  }
 }
