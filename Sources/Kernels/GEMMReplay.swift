@@ -35,7 +35,8 @@ public struct GEMMCall {
 /// replay − floor (alone)    ≈ the cost of the order and the buffers (and of mean vs best)
 /// ```
 /// The replay writes into the buffers (outputs overwritten, gradients added to again): run it
-/// only when the step's results are no longer needed.
+/// only when the step's results are no longer needed, and while its buffers are still allocated
+/// (a ``GEMMCall`` keeps raw pointers).
 public struct GEMMReplay: Sendable {
   /// Mean and best wall and thread CPU seconds of one replay of all the calls.
   public var meanSeconds = 0.0
