@@ -29,11 +29,12 @@ public func sgemm(
   let shape = GEMMShape(
     transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, lda: lda, ldb: ldb,
     ldc: ldc, accumulates: beta != 0)
-  profiler.record(shape, seconds: seconds, cpuSeconds: cpuSeconds)
+  let call = GEMMCall(shape: shape, alpha: alpha, beta: beta, a: a, b: b, c: c)
+  profiler.record(call, seconds: seconds, cpuSeconds: cpuSeconds)
 }
 
 @inline(__always)
-private func blasSgemm(
+func blasSgemm(
   _ transposeA: Bool, _ transposeB: Bool, _ m: Int, _ n: Int, _ k: Int, _ alpha: Float,
   _ a: UnsafePointer<Float>, _ lda: Int, _ b: UnsafePointer<Float>, _ ldb: Int, _ beta: Float,
   _ c: UnsafeMutablePointer<Float>, _ ldc: Int
@@ -90,8 +91,11 @@ public struct GEMMShape: Hashable, Codable, Sendable, CustomStringConvertible {
   /// after one warm-up, on fresh buffers from `allocateFloats` (huge pages above 256 KB, as the
   /// model's tensors), on the calling thread with the current OpenBLAS thread count. Operands
   /// stay warm in the cache between repeats: the most favourable time, which is what a floor
-  /// needs.
-  public func secondsAlone(repeats: Int) -> (seconds: Double, cpuSeconds: Double) {
+  /// needs. `meanCPUSeconds` is the mean thread CPU time of the same repeats, the statistic a
+  /// step's mean compares with on equal terms.
+  public func secondsAlone(repeats: Int) -> (
+    seconds: Double, cpuSeconds: Double, meanCPUSeconds: Double
+  ) {
     let countA = (transposeA ? k : m) * lda
     let countB = (transposeB ? n : k) * ldb
     let countC = m * ldc
@@ -100,14 +104,25 @@ public struct GEMMShape: Hashable, Codable, Sendable, CustomStringConvertible {
     a.initialize(repeating: 0.01, count: countA)
     b.initialize(repeating: 0.02, count: countB)
     c.initialize(repeating: 0, count: countC)
-    var (best, bestCPU) = (Double.infinity, Double.infinity)
+    var (best, bestCPU, totalCPU) = (Double.infinity, Double.infinity, 0.0)
     for i in 0...max(repeats, 1) {
       let (start, cpuStart) = (monotonicSeconds(), threadCPUSeconds())
       blasSgemm(
         transposeA, transposeB, m, n, k, 1, a, lda, b, ldb, accumulates ? 1 : 0, c, ldc)
       let (seconds, cpu) = (monotonicSeconds() - start, threadCPUSeconds() - cpuStart)
-      if i > 0 { (best, bestCPU) = (min(best, seconds), min(bestCPU, cpu)) }
+      if i > 0 {
+        (best, bestCPU, totalCPU) = (min(best, seconds), min(bestCPU, cpu), totalCPU + cpu)
+      }
     }
-    return (best, bestCPU)
+    return (best, bestCPU, totalCPU / Double(max(repeats, 1)))
   }
+}
+
+/// Single-threaded sgemm rate in GFLOP/s on a square `size`³ product (A·B, beta = 0): the
+/// reference the bench reports beside the model's own shapes. Best of `repeats` timed runs
+/// after one warm-up, as ``GEMMShape/secondsAlone(repeats:)`` times every shape.
+public func measureSgemmRate(size: Int = 1024, repeats: Int = 5) -> Double {
+  let square = GEMMShape(
+    transposeA: false, transposeB: false, m: size, n: size, k: size, accumulates: false)
+  return square.flops / square.secondsAlone(repeats: repeats).seconds / 1e9
 }

@@ -82,27 +82,5 @@ public func addColumnSums(
   }
 }
 
-/// Single-threaded sgemm rate in GFLOP/s on a square `size`³ product, the ceiling the model's
-/// throughput is measured against. Best of `repeats` timed runs after one warm-up, on buffers
-/// from `allocateFloats` (huge pages, as the model's own tensors).
-public func measureSgemmRate(size: Int = 1024, repeats: Int = 5) -> Double {
-  let count = size * size
-  let (a, b, c) = (allocateFloats(count), allocateFloats(count), allocateFloats(count))
-  defer { for buffer in [a, b, c] { deallocateFloats(buffer) } }
-  a.initialize(repeating: 0.5, count: count)
-  b.initialize(repeating: 0.25, count: count)
-  c.initialize(repeating: 0, count: count)
-  var best = Double.infinity
-  for i in 0...repeats {
-    let start = monotonicSeconds()
-    cblas_sgemm(
-      CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(size), Int32(size), Int32(size),
-      1, a, Int32(size), b, Int32(size), 0, c, Int32(size))
-    let seconds = monotonicSeconds() - start
-    if i > 0 { best = min(best, seconds) }
-  }
-  return 2 * Double(size * size * size) / best / 1e9
-}
-
 /// Sets the number of OpenBLAS threads for this process.
 public func setBLASThreads(_ n: Int) { openblas_set_num_threads(Int32(max(1, n))) }

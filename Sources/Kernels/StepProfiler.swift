@@ -51,6 +51,10 @@ public final class StepProfiler {
   public private(set) var cpuSeconds = [Double](repeating: 0, count: StepPhase.allCases.count)
   /// Calls and seconds of each sgemm shape.
   public private(set) var gemms: [GEMMShape: GEMMTally] = [:]
+  /// The first ``callTraceLimit`` sgemm calls in order, for ``GEMMReplay``.
+  public private(set) var calls: [GEMMCall] = []
+  /// Calls kept in ``calls``: a few steps of `configs/bench.toml` (75 calls each).
+  public static let callTraceLimit = 4096
   private var current: StepPhase?
   private var since = 0.0
   private var cpuSince = 0.0
@@ -73,9 +77,10 @@ public final class StepProfiler {
     return charged
   }
 
-  /// Adds one sgemm call of `shape` that took `seconds` (wall) and `cpuSeconds`.
-  public func record(_ shape: GEMMShape, seconds: Double, cpuSeconds: Double) {
-    gemms[shape, default: GEMMTally()].add(seconds, cpuSeconds: cpuSeconds)
+  /// Adds one sgemm call that took `seconds` (wall) and `cpuSeconds`.
+  public func record(_ call: GEMMCall, seconds: Double, cpuSeconds: Double) {
+    gemms[call.shape, default: GEMMTally()].add(seconds, cpuSeconds: cpuSeconds)
+    if calls.count < Self.callTraceLimit { calls.append(call) }
   }
 
   /// Forgets everything recorded (phases and shapes).
@@ -83,6 +88,7 @@ public final class StepProfiler {
     seconds = seconds.map { _ in 0 }
     cpuSeconds = cpuSeconds.map { _ in 0 }
     gemms = [:]
+    calls = []
   }
 
   @discardableResult

@@ -118,4 +118,42 @@ final class GEMMTests: XCTestCase {
     XCTAssertGreaterThan(largeTime.seconds, smallTime.seconds)
     XCTAssertGreaterThan(largeTime.cpuSeconds, smallTime.cpuSeconds)
   }
+
+  /// The 1024³ reference goes through `GEMMShape.secondsAlone`: a small square gives a
+  /// positive, finite rate.
+  func testSgemmRateIsPositive() {
+    let rate = measureSgemmRate(size: 64, repeats: 3)
+    XCTAssertGreaterThan(rate, 0)
+    XCTAssertTrue(rate.isFinite)
+  }
+
+  /// The profiler keeps each call in order with its operands; a replay runs them again on the
+  /// same memory: a beta = 0 product comes out bit-identical, a beta = 1 one adds its product
+  /// once more per replay (one untimed replay, then `repeats` timed ones).
+  func testReplayRunsTheRecordedCallsAgain() {
+    let (m, n, k) = (4, 8, 2)
+    let a = TestTensor(count: m * k, uniform: -1, 1, seed: 1)
+    let b = TestTensor(count: n * k, uniform: -1, 1, seed: 2)
+    let (written, added) = (TestTensor(count: m * n), TestTensor(count: m * n))
+    let profiler = StepProfiler()
+    stepProfiler = profiler
+    for (c, beta) in [(written, Float(0)), (added, 1)] {
+      sgemm(
+        transposeB: true, m: m, n: n, k: k, a: a.pointer, lda: k, b: b.pointer, ldb: k,
+        beta: beta, c: c.pointer, ldc: n)
+    }
+    stepProfiler = nil
+    XCTAssertEqual(profiler.calls.map(\.beta), [0, 1])
+    XCTAssertEqual(profiler.calls.map(\.c), [written.pointer, added.pointer])
+    let (product, once) = (written.array, added.array)
+    written.pointer.update(repeating: 7, count: m * n)
+    let replay = GEMMReplay(profiler.calls, repeats: 2)
+    XCTAssertEqual(written.array, product)
+    for (got, one) in zip(added.array, once) {
+      XCTAssertEqual(got, 4 * one, accuracy: blasTolerance)  // 1 + 1 untimed + 2 timed
+    }
+    XCTAssertEqual(replay.shapes.values.map(\.calls).reduce(0, +), 4)
+    XCTAssertGreaterThan(replay.meanCPUSeconds, 0)
+    XCTAssertLessThanOrEqual(replay.bestCPUSeconds, replay.meanCPUSeconds)
+  }
 }

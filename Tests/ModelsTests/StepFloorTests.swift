@@ -113,6 +113,13 @@ final class StepFloorTests: XCTestCase {
       XCTAssertEqual(
         shape.aloneGflops / shape.inStepGflops, shape.inStepMS / shape.aloneMS, accuracy: 1e-9)
     }
+    // The replay of one step's calls and the alone means: positive, and a mean is no better
+    // than the best.
+    XCTAssertGreaterThan(floor.replayCPUMS, 0)
+    XCTAssertLessThanOrEqual(floor.replayBestCPUMS, floor.replayCPUMS)
+    XCTAssertGreaterThanOrEqual(floor.aloneMeanCPUMS, floor.floorCPUMS)
+    XCTAssertTrue(floor.shapes.allSatisfy { $0.replayCPUMS > 0 })
+    XCTAssertTrue(floor.phaseTable.contains("replay in step order"), floor.phaseTable)
     XCTAssertTrue(floor.phaseTable.contains("GEMM"), floor.phaseTable)
     XCTAssertTrue(floor.shapeTable.contains("\(b * t)×\(3 * c)×\(c) A·Bᵀ β=1"), floor.shapeTable)
   }

@@ -35,7 +35,7 @@ final class CommandLineTests: XCTestCase {
       "GEMM floor ms/step", "step / floor", "reference: sgemm 1024³ alone GFLOP/s",
       "achieved / sgemm 1024³", "where a step goes", "  GEMM ", "  attention ", "  norms ",
       "  elementwise ", "  optimizer ", "  communication ", "  other ", "sgemm M×N×K op β",
-      "64×96×32 A·Bᵀ β=1",
+      "64×96×32 A·Bᵀ β=1", "replay in step order", "CPU replay/alone",
     ] {
       XCTAssertTrue(outcome.stdout.contains(line), "\(line) in\n\(outcome.stdout)")
     }
@@ -47,6 +47,10 @@ final class CommandLineTests: XCTestCase {
     XCTAssertEqual(figures["tokens_per_step"] as? Int, 4 * 16)
     for key in ["tokens_per_second", "ms_per_step", "gflops", "sgemm_alone_gflops", "floor_ms"] {
       XCTAssertGreaterThan(figures[key] as? Double ?? 0, 0, key)
+    }
+    let floorFigures = figures["floor"] as? [String: Any] ?? [:]
+    for key in ["replay_cpums", "alone_mean_cpums"] {
+      XCTAssertGreaterThan(floorFigures[key] as? Double ?? 0, 0, key)
     }
     let (floor, step) = (
       figures["floor_ms"] as? Double ?? 0, figures["ms_per_step"] as? Double ?? 0

@@ -39,24 +39,41 @@ extension StepFloor {
     }
     row("other", otherMS, otherCPUMS, floors: (0, 0), "(outside the profiled kernels)")
     row("step (mean)", stepMS, stepCPUMS, floors: (floorMS, floorCPUMS), "")
-    return table.text()
+    return table.text() + "\n" + gemmBreakdown
+  }
+
+  /// The GEMM phase against the floor, in thread CPU ms, with two figures between: the alone
+  /// timings' mean (the statistic of the step) and the replay of the step's calls in order.
+  ///
+  /// ```
+  /// GEMM CPU ms/step: floor (alone, best) 301.3 · alone, mean 309.0 · replay in step order
+  ///   (mean, best) 312.4, 305.1 · in the step 326.8
+  /// ```
+  public var gemmBreakdown: String {
+    "GEMM CPU ms/step: floor (alone, best) \(fmt(floorCPUMS, 1)) · alone, mean "
+      + "\(fmt(aloneMeanCPUMS, 1)) · replay in step order (mean, best) \(fmt(replayCPUMS, 1)), "
+      + "\(fmt(replayBestCPUMS, 1)) · in the step \(fmt(phaseCPUMS[StepPhase.gemm.name] ?? 0, 1))"
   }
 
   /// One row per sgemm shape: calls per step, ms of one call alone and in the step, their
-  /// rates, the ratio (and in thread CPU time), and the shape's part of the floor.
+  /// rates, the ratio (and in thread CPU time), the best alone CPU time over the mean alone and
+  /// over the mean in the replay (``GEMMReplay``), and the shape's part of the floor.
   public var shapeTable: String {
     var table = TextTable([
       .init("sgemm M×N×K op β"), .init("calls", alignment: .right),
       .init("alone ms", alignment: .right), .init("step ms", alignment: .right),
       .init("alone GFLOP/s", alignment: .right), .init("step GFLOP/s", alignment: .right),
       .init("step/alone", alignment: .right), .init("CPU step/alone", alignment: .right),
+      .init("CPU alone mean", alignment: .right), .init("CPU replay/alone", alignment: .right),
       .init("floor ms", alignment: .right),
     ])
     for s in shapes {
       table.append([
         s.shape, "\(s.callsPerStep)", fmt(s.aloneMS, 3), fmt(s.inStepMS, 3),
         fmt(s.aloneGflops, 1), fmt(s.inStepGflops, 1), fmt(100 * s.inStepOverAlone, 1) + "%",
-        fmt(100 * s.inStepOverAloneCPU, 1) + "%", fmt(s.floorMS, 2),
+        fmt(100 * s.inStepOverAloneCPU, 1) + "%",
+        fmt(100 * s.aloneCPUMS / s.aloneMeanCPUMS, 1) + "%",
+        fmt(100 * s.aloneCPUMS / s.replayCPUMS, 1) + "%", fmt(s.floorMS, 2),
       ])
     }
     return table.text()

@@ -37,6 +37,10 @@ public struct StepFloor: Codable, Sendable {
     public var inStepOverAloneCPU: Double
     /// callsPerStep · aloneMS: this shape's part of the floor.
     public var floorMS: Double
+    /// Mean thread CPU time of one call alone (the same repeats as `aloneCPUMS`, averaged).
+    public var aloneMeanCPUMS: Double
+    /// Mean thread CPU time of one call in the ``GEMMReplay`` of the step's calls.
+    public var replayCPUMS: Double
   }
 
   /// Shapes by their part of the floor, largest first.
@@ -54,17 +58,30 @@ public struct StepFloor: Codable, Sendable {
   /// kernel wrapper claims.
   public var otherMS: Double
   public var otherCPUMS: Double
+  /// One step's sgemm calls replayed in order on the step's buffers, nothing between
+  /// (``GEMMReplay``): mean wall ms, mean and best thread CPU ms of all the calls.
+  public var replayMS: Double
+  public var replayCPUMS: Double
+  public var replayBestCPUMS: Double
+  /// Σ calls · mean thread CPU time alone: the floor with the step's statistic (a mean).
+  public var aloneMeanCPUMS: Double
 
-  /// Times each shape the profiler saw alone (best of `repeats` on fresh buffers) and sums the
-  /// floor; `stepSeconds` and `stepCPUSeconds` are the total wall and thread CPU time of the
+  /// Replays the first step's sgemm calls `repeats / 4` times (``GEMMReplay``: this overwrites
+  /// the model's activations and adds to its gradients), times each shape the profiler saw
+  /// alone (best of `repeats` on fresh buffers) and sums the floor; `stepSeconds` and `stepCPUSeconds` are the total wall and thread CPU time of the
   /// `steps` profiled steps.
   public init(
     profiler: StepProfiler, steps: Int, stepSeconds: Double, stepCPUSeconds: Double,
     repeats: Int
   ) {
     let perStep = 1e3 / Double(max(steps, 1))
+    let stepCalls = profiler.gemms.values.map(\.calls).reduce(0, +) / max(steps, 1)
+    let replay = GEMMReplay(Array(profiler.calls.prefix(stepCalls)), repeats: max(repeats / 4, 1))
+    (replayMS, replayCPUMS) = (replay.meanSeconds * 1e3, replay.meanCPUSeconds * 1e3)
+    replayBestCPUMS = replay.bestCPUSeconds * 1e3
     shapes = profiler.gemms.map { shape, tally in
       let alone = shape.secondsAlone(repeats: repeats)
+      let replayed = replay.shapes[shape] ?? GEMMTally()
       let calls = tally.calls / max(steps, 1)
       let inStep = tally.seconds / Double(max(tally.calls, 1))
       let inStepCPU = tally.cpuSeconds / Double(max(tally.calls, 1))
@@ -73,10 +90,12 @@ public struct StepFloor: Codable, Sendable {
         inStepMS: inStep * 1e3, aloneCPUMS: alone.cpuSeconds * 1e3, inStepCPUMS: inStepCPU * 1e3,
         aloneGflops: shape.flops / alone.seconds / 1e9, inStepGflops: shape.flops / inStep / 1e9,
         inStepOverAlone: alone.seconds / inStep, inStepOverAloneCPU: alone.cpuSeconds / inStepCPU,
-        floorMS: Double(calls) * alone.seconds * 1e3)
+        floorMS: Double(calls) * alone.seconds * 1e3, aloneMeanCPUMS: alone.meanCPUSeconds * 1e3,
+        replayCPUMS: replayed.cpuSeconds / Double(max(replayed.calls, 1)) * 1e3)
     }.sorted { ($0.floorMS, $0.shape) > ($1.floorMS, $1.shape) }
     floorMS = shapes.map(\.floorMS).reduce(0, +)
     floorCPUMS = shapes.map { Double($0.callsPerStep) * $0.aloneCPUMS }.reduce(0, +)
+    aloneMeanCPUMS = shapes.map { Double($0.callsPerStep) * $0.aloneMeanCPUMS }.reduce(0, +)
     func perPhase(_ seconds: [Double]) -> [String: Double] {
       Dictionary(
         uniqueKeysWithValues: StepPhase.allCases.map { ($0.name, seconds[$0.rawValue] * perStep) })
