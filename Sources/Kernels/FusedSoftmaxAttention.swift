@@ -17,8 +17,10 @@ public func fusedAttentionApplies(time t: Int, headSize hs: Int) -> Bool {
 /// ```
 /// For head sizes of a few vectors the per-head sgemms of the blocked path spend more time in
 /// call overhead, packing and `beta = 0` clearing than in arithmetic; here Kᵀ (hs, T) is
-/// transposed once per (sequence, head) and every product is an `AttentionTile` loop. Causal
-/// skipping is exact to a vector: about T²/2 entries of each product instead of ¾·T².
+/// transposed once per (sequence, head) in 8 × 8 register blocks (`transposeHead`) and every
+/// product is an `AttentionTile` loop; the row softmax reduces with trees
+/// (`fusedCausalSoftmaxRow`). Causal skipping is exact to a vector: about T²/2 entries of each
+/// product instead of ¾·T².
 /// Entries of att past each tile's `L` are not written (no product reads them).
 ///
 /// - Precondition: `fusedAttentionApplies(time: t, headSize: c / nh)`.
@@ -51,7 +53,9 @@ func fusedSoftmaxAttentionForward(
               a: q + i0 * 3 * c, rowStride: 3 * c, kStride: 1, b: kt + j0, ldb: t, from: 0, to: hs)
             tile.store(p + i0 * t + j0, ldo: t, scale: scale)
           }
-          for row in i0..<visible { causalSoftmaxRow(p + row * t, valid: row + 1, length: length) }
+          for row in i0..<visible {
+            fusedCausalSoftmaxRow(p + row * t, valid: row + 1, length: length)
+          }
           for cv in stride(from: 0, to: hs, by: vectorWidth) {
             var tile = AttentionTile()
             tile.accumulate(
@@ -71,8 +75,8 @@ func fusedSoftmaxAttentionForward(
 /// dQ = dS·K                                             per 8-row tile of queries
 /// dV = Pᵀ·dY,   dK = dSᵀ·Q                              per 8-row tile of keys, rows s ≥ s0
 /// ```
-/// The transposed products read P and dS down their columns through the tile's `kStride`:
-/// neither is copied. Upper-triangle entries inside a tile are 0 in both (the row softmax and
+/// The row step is `fusedSoftmaxRowBackward`. The transposed products read P and dS down their
+/// columns through the tile's `kStride`: neither is copied. Upper-triangle entries inside a tile are 0 in both (the row softmax and
 /// its backward clear them up to the tile's vector length).
 func fusedSoftmaxAttentionBackward(
   dqkv: UnsafeMutablePointer<Float>, dout: UnsafePointer<Float>, att: UnsafePointer<Float>,
@@ -102,7 +106,7 @@ func fusedSoftmaxAttentionBackward(
             tile.store(dp + i0 * t + j0, ldo: t)
           }
           for row in i0..<visible {
-            softmaxRowBackward(
+            fusedSoftmaxRowBackward(
               dp + row * t, probabilities: p + row * t, valid: row + 1, length: length,
               scale: scale)
           }
@@ -127,19 +131,5 @@ func fusedSoftmaxAttentionBackward(
         }
       }
     }
-  }
-}
-
-/// `into[d·rows + s] = m[s·ld + d]`: one head's (rows, columns) slice, transposed. Written row
-/// by row of the output: contiguous stores (scattered ones were a fifth of the forward), while
-/// the strided reads stay within the head's 2·rows cache lines.
-@inline(__always)
-func transposeHead(
-  _ m: UnsafePointer<Float>, ld: Int, rows: Int, columns: Int, into out: UnsafeMutablePointer<Float>
-) {
-  for d in 0..<columns {
-    let column = m + d
-    let row = out + d * rows
-    for s in 0..<rows { row[s] = column[s * ld] }
   }
 }
