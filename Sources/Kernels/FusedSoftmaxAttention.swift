@@ -75,8 +75,11 @@ func fusedSoftmaxAttentionForward(
 /// dQ = dS·K                                             per 8-row tile of queries
 /// dV = Pᵀ·dY,   dK = dSᵀ·Q                              per 8-row tile of keys, rows s ≥ s0
 /// ```
-/// The row step is `fusedSoftmaxRowBackward`. The transposed products read P and dS down their
-/// columns through the tile's `kStride`: neither is copied. Upper-triangle entries inside a tile are 0 in both (the row softmax and
+/// The row step is `fusedSoftmaxRowBackward`. K, Q and dY, the B operands read down all T
+/// rows, are first copied to contiguous (T, hs) buffers (`packHead`): in place their rows are
+/// 3C or C floats apart, a stride that maps them to a few L1 sets, which then evict each other.
+/// The transposed products read P and dS down their columns through the tile's `kStride`:
+/// neither is copied. Upper-triangle entries inside a tile are 0 in both (the row softmax and
 /// its backward clear them up to the tile's vector length).
 func fusedSoftmaxAttentionBackward(
   dqkv: UnsafeMutablePointer<Float>, dout: UnsafePointer<Float>, att: UnsafePointer<Float>,
@@ -86,8 +89,10 @@ func fusedSoftmaxAttentionBackward(
   let hs = c / nh
   let scale = 1 / Float(hs).squareRoot()
   let dp = scratch  // (T, T): dP, then dS in place
-  withUnsafeTemporaryAllocation(of: Float.self, capacity: hs * t) { buffer in
+  withUnsafeTemporaryAllocation(of: Float.self, capacity: 4 * hs * t) { buffer in
     let vt = buffer.baseAddress!  // (hs, T): Vᵀ of one head
+    // (T, hs) each, rows contiguous: the B operands of dQ, dK and dV
+    let (kh, qh, dyh) = (vt + hs * t, vt + 2 * hs * t, vt + 3 * hs * t)
     for bi in 0..<b {
       for h in 0..<nh {
         let offset = bi * t * 3 * c + h * hs
@@ -96,6 +101,9 @@ func fusedSoftmaxAttentionBackward(
         let p = att + (bi * nh + h) * t * t
         let dy = dout + bi * t * c + h * hs
         transposeHead(v, ld: 3 * c, rows: t, columns: hs, into: vt)
+        packHead(k, ld: 3 * c, rows: t, columns: hs, into: kh)
+        packHead(q, ld: 3 * c, rows: t, columns: hs, into: qh)
+        packHead(dy, ld: c, rows: t, columns: hs, into: dyh)
         for i0 in stride(from: 0, to: t, by: attentionTileRows) {
           let visible = i0 + attentionTileRows
           let length = (visible + vectorWidth - 1) / vectorWidth * vectorWidth
@@ -113,7 +121,7 @@ func fusedSoftmaxAttentionBackward(
           for cv in stride(from: 0, to: hs, by: vectorWidth) {
             var tile = AttentionTile()
             tile.accumulate(
-              a: dp + i0 * t, rowStride: t, kStride: 1, b: k + cv, ldb: 3 * c, from: 0, to: visible)
+              a: dp + i0 * t, rowStride: t, kStride: 1, b: kh + cv, ldb: hs, from: 0, to: visible)
             tile.store(dq + i0 * 3 * c + cv, ldo: 3 * c, accumulate: accumulate)
           }
         }
@@ -121,11 +129,11 @@ func fusedSoftmaxAttentionBackward(
           for cv in stride(from: 0, to: hs, by: vectorWidth) {
             var dvTile = AttentionTile()
             dvTile.accumulate(
-              a: p + s0, rowStride: 1, kStride: t, b: dy + cv, ldb: c, from: s0, to: t)
+              a: p + s0, rowStride: 1, kStride: t, b: dyh + cv, ldb: hs, from: s0, to: t)
             dvTile.store(dv + s0 * 3 * c + cv, ldo: 3 * c, accumulate: accumulate)
             var dkTile = AttentionTile()
             dkTile.accumulate(
-              a: dp + s0, rowStride: 1, kStride: t, b: q + cv, ldb: 3 * c, from: s0, to: t)
+              a: dp + s0, rowStride: 1, kStride: t, b: qh + cv, ldb: hs, from: s0, to: t)
             dkTile.store(dk + s0 * 3 * c + cv, ldo: 3 * c, accumulate: accumulate)
           }
         }

@@ -11,6 +11,9 @@ final class FusedAttentionPartsTests: XCTestCase {
   /// The rows differ only in the order of the 16 lanes' sums (a tree instead of a chain) and
   /// in one fused multiply-add: a few ulp of values at most 1, far below this.
   let rowTolerance: Float = 1e-6
+  /// The backward subtracts the row's Σ p·dp (of size ~1) from each dp in (−1, 1): the few ulp
+  /// by which the two sums differ survive the cancellation, relative to dS entries up to ~0.25.
+  let rowBackwardTolerance: Float = 1e-5
 
   /// The vector-rounded width of the 8-row tile holding the row with `valid` entries.
   func tileLength(valid: Int) -> Int {
@@ -67,7 +70,8 @@ final class FusedAttentionPartsTests: XCTestCase {
         want.pointer, probabilities: p.pointer, valid: valid, length: length, scale: scale)
       fusedSoftmaxRowBackward(
         dp.pointer, probabilities: p.pointer, valid: valid, length: length, scale: scale)
-      XCTAssertLessThan(maxRelativeError(dp.array, want.array), rowTolerance, "valid \(valid)")
+      XCTAssertLessThan(
+        maxRelativeError(dp.array, want.array), rowBackwardTolerance, "valid \(valid)")
       XCTAssertEqual(Array(dp.array[valid...]), [Float](repeating: 0, count: length - valid))
     }
   }
