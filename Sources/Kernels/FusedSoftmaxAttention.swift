@@ -18,9 +18,9 @@ public func fusedAttentionApplies(time t: Int, headSize hs: Int) -> Bool {
 /// For head sizes of a few vectors the per-head sgemms of the blocked path spend more time in
 /// call overhead, packing and `beta = 0` clearing than in arithmetic; here Kᵀ (hs, T) is
 /// transposed once per (sequence, head) in 8 × 8 register blocks (`transposeHead`) and every
-/// product is an `AttentionTile` loop; the row softmax reduces with trees
-/// (`fusedCausalSoftmaxRow`). Causal skipping is exact to a vector: about T²/2 entries of each
-/// product instead of ¾·T².
+/// product is an `AttentionTile` loop; the row softmax runs two rows at a time and reduces with
+/// trees (`fusedCausalSoftmaxRowPair`). Causal skipping is exact to a vector: about T²/2
+/// entries of each product instead of ¾·T².
 /// Entries of att past each tile's `L` are not written (no product reads them).
 ///
 /// - Precondition: `fusedAttentionApplies(time: t, headSize: c / nh)`.
@@ -53,8 +53,8 @@ func fusedSoftmaxAttentionForward(
               a: q + i0 * 3 * c, rowStride: 3 * c, kStride: 1, b: kt + j0, ldb: t, from: 0, to: hs)
             tile.store(p + i0 * t + j0, ldo: t, scale: scale)
           }
-          for row in i0..<visible {
-            fusedCausalSoftmaxRow(p + row * t, valid: row + 1, length: length)
+          for row in stride(from: i0, to: visible, by: 2) {
+            fusedCausalSoftmaxRowPair(p + row * t, ld: t, valid: row + 1, length: length)
           }
           for cv in stride(from: 0, to: hs, by: vectorWidth) {
             var tile = AttentionTile()

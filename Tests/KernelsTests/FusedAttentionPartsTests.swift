@@ -4,9 +4,10 @@ import XCTest
 @testable import Kernels
 
 /// The parts of the fused softmax attention (FusedSoftmaxAttention.swift) against their slow
-/// obvious forms: the blocked transpose against element-by-element copying, the tree-reduced
-/// row softmax and its backward against `causalSoftmaxRow` / `softmaxRowBackward`, which the
-/// per-head sgemm path still runs. The whole kernel is checked in FusedAttentionTests.
+/// obvious forms: the blocked transpose against element-by-element copying, the paired,
+/// tree-reduced row softmax and its backward against `causalSoftmaxRow` /
+/// `softmaxRowBackward`, which the per-head sgemm path still runs. The whole kernel is checked
+/// in FusedAttentionTests.
 final class FusedAttentionPartsTests: XCTestCase {
   /// The rows differ only in the order of the 16 lanes' sums (a tree instead of a chain) and
   /// in one fused multiply-add: a few ulp of values at most 1, far below this.
@@ -43,18 +44,25 @@ final class FusedAttentionPartsTests: XCTestCase {
     }
   }
 
-  /// Every valid count of the rows of 8-row tiles up to T = 128, at the tile's vector length;
-  /// the lanes past the diagonal hold NaN, which neither row may read into its result.
-  func testRowSoftmaxMatchesScalarRows() {
-    for valid in 1...128 {
-      let length = tileLength(valid: valid)
-      let row = TestTensor(count: length, uniform: -6, 6, seed: UInt64(valid))
-      for i in valid..<length { row[i] = .nan }
-      let want = TestTensor(row.array)
-      causalSoftmaxRow(want.pointer, valid: valid, length: length)
-      fusedCausalSoftmaxRow(row.pointer, valid: valid, length: length)
-      XCTAssertLessThan(maxRelativeError(row.array, want.array), rowTolerance, "valid \(valid)")
-      XCTAssertEqual(Array(row.array[valid...]), [Float](repeating: 0, count: length - valid))
+  /// Every pair of rows of the 8-row tiles up to T = 128 (valid counts 2j + 1 and 2j + 2), at
+  /// the tile's vector length; the lanes past each diagonal hold NaN, which neither form may
+  /// read into its result.
+  func testRowSoftmaxPairMatchesScalarRows() {
+    for first in stride(from: 1, through: 127, by: 2) {
+      let length = tileLength(valid: first)
+      let rows = TestTensor(count: 2 * length, uniform: -6, 6, seed: UInt64(first))
+      for r in 0..<2 {
+        for i in (first + r)..<length { rows[r * length + i] = .nan }
+      }
+      let want = TestTensor(rows.array)
+      causalSoftmaxRow(want.pointer, valid: first, length: length)
+      causalSoftmaxRow(want.pointer + length, valid: first + 1, length: length)
+      fusedCausalSoftmaxRowPair(rows.pointer, ld: length, valid: first, length: length)
+      XCTAssertLessThan(maxRelativeError(rows.array, want.array), rowTolerance, "valid \(first)")
+      for r in 0..<2 {
+        let tail = rows.array[(r * length + first + r)..<((r + 1) * length)]
+        XCTAssertEqual(Array(tail), [Float](repeating: 0, count: length - first - r))
+      }
     }
   }
 
