@@ -17,8 +17,10 @@ public func fusedAttentionApplies(time t: Int, headSize hs: Int) -> Bool {
 /// ```
 /// For head sizes of a few vectors the per-head sgemms of the blocked path spend more time in
 /// call overhead, packing and `beta = 0` clearing than in arithmetic; here Kᵀ (hs, T) is
-/// transposed once per (sequence, head) and every product is an `AttentionTile` loop. Causal
-/// skipping is exact to a vector: about T²/2 entries of each product instead of ¾·T².
+/// transposed once per (sequence, head) in 8 × 8 register blocks (`transposeHead`) and every
+/// product is an `AttentionTile` loop; the row softmax runs two rows at a time and reduces with
+/// trees (`fusedCausalSoftmaxRowPair`). Causal skipping is exact to a vector: about T²/2
+/// entries of each product instead of ¾·T².
 /// Entries of att past each tile's `L` are not written (no product reads them).
 ///
 /// - Precondition: `fusedAttentionApplies(time: t, headSize: c / nh)`.
@@ -51,7 +53,9 @@ func fusedSoftmaxAttentionForward(
               a: q + i0 * 3 * c, rowStride: 3 * c, kStride: 1, b: kt + j0, ldb: t, from: 0, to: hs)
             tile.store(p + i0 * t + j0, ldo: t, scale: scale)
           }
-          for row in i0..<visible { causalSoftmaxRow(p + row * t, valid: row + 1, length: length) }
+          for row in stride(from: i0, to: visible, by: 2) {
+            fusedCausalSoftmaxRowPair(p + row * t, ld: t, valid: row + 1, length: length)
+          }
           for cv in stride(from: 0, to: hs, by: vectorWidth) {
             var tile = AttentionTile()
             tile.accumulate(
@@ -71,6 +75,9 @@ func fusedSoftmaxAttentionForward(
 /// dQ = dS·K                                             per 8-row tile of queries
 /// dV = Pᵀ·dY,   dK = dSᵀ·Q                              per 8-row tile of keys, rows s ≥ s0
 /// ```
+/// The row step is `fusedSoftmaxRowBackward`. K, Q and dY, the B operands read down all T
+/// rows, are first copied to contiguous (T, hs) buffers (`packHead`): in place their rows are
+/// 3C or C floats apart, a stride that maps them to a few L1 sets, which then evict each other.
 /// The transposed products read P and dS down their columns through the tile's `kStride`:
 /// neither is copied. Upper-triangle entries inside a tile are 0 in both (the row softmax and
 /// its backward clear them up to the tile's vector length).
@@ -82,8 +89,10 @@ func fusedSoftmaxAttentionBackward(
   let hs = c / nh
   let scale = 1 / Float(hs).squareRoot()
   let dp = scratch  // (T, T): dP, then dS in place
-  withUnsafeTemporaryAllocation(of: Float.self, capacity: hs * t) { buffer in
+  withUnsafeTemporaryAllocation(of: Float.self, capacity: 4 * hs * t) { buffer in
     let vt = buffer.baseAddress!  // (hs, T): Vᵀ of one head
+    // (T, hs) each, rows contiguous: the B operands of dQ, dK and dV
+    let (kh, qh, dyh) = (vt + hs * t, vt + 2 * hs * t, vt + 3 * hs * t)
     for bi in 0..<b {
       for h in 0..<nh {
         let offset = bi * t * 3 * c + h * hs
@@ -92,6 +101,9 @@ func fusedSoftmaxAttentionBackward(
         let p = att + (bi * nh + h) * t * t
         let dy = dout + bi * t * c + h * hs
         transposeHead(v, ld: 3 * c, rows: t, columns: hs, into: vt)
+        packHead(k, ld: 3 * c, rows: t, columns: hs, into: kh)
+        packHead(q, ld: 3 * c, rows: t, columns: hs, into: qh)
+        packHead(dy, ld: c, rows: t, columns: hs, into: dyh)
         for i0 in stride(from: 0, to: t, by: attentionTileRows) {
           let visible = i0 + attentionTileRows
           let length = (visible + vectorWidth - 1) / vectorWidth * vectorWidth
@@ -102,14 +114,14 @@ func fusedSoftmaxAttentionBackward(
             tile.store(dp + i0 * t + j0, ldo: t)
           }
           for row in i0..<visible {
-            softmaxRowBackward(
+            fusedSoftmaxRowBackward(
               dp + row * t, probabilities: p + row * t, valid: row + 1, length: length,
               scale: scale)
           }
           for cv in stride(from: 0, to: hs, by: vectorWidth) {
             var tile = AttentionTile()
             tile.accumulate(
-              a: dp + i0 * t, rowStride: t, kStride: 1, b: k + cv, ldb: 3 * c, from: 0, to: visible)
+              a: dp + i0 * t, rowStride: t, kStride: 1, b: kh + cv, ldb: hs, from: 0, to: visible)
             tile.store(dq + i0 * 3 * c + cv, ldo: 3 * c, accumulate: accumulate)
           }
         }
@@ -117,29 +129,15 @@ func fusedSoftmaxAttentionBackward(
           for cv in stride(from: 0, to: hs, by: vectorWidth) {
             var dvTile = AttentionTile()
             dvTile.accumulate(
-              a: p + s0, rowStride: 1, kStride: t, b: dy + cv, ldb: c, from: s0, to: t)
+              a: p + s0, rowStride: 1, kStride: t, b: dyh + cv, ldb: hs, from: s0, to: t)
             dvTile.store(dv + s0 * 3 * c + cv, ldo: 3 * c, accumulate: accumulate)
             var dkTile = AttentionTile()
             dkTile.accumulate(
-              a: dp + s0, rowStride: 1, kStride: t, b: q + cv, ldb: 3 * c, from: s0, to: t)
+              a: dp + s0, rowStride: 1, kStride: t, b: qh + cv, ldb: hs, from: s0, to: t)
             dkTile.store(dk + s0 * 3 * c + cv, ldo: 3 * c, accumulate: accumulate)
           }
         }
       }
     }
-  }
-}
-
-/// `into[d·rows + s] = m[s·ld + d]`: one head's (rows, columns) slice, transposed. Written row
-/// by row of the output: contiguous stores (scattered ones were a fifth of the forward), while
-/// the strided reads stay within the head's 2·rows cache lines.
-@inline(__always)
-func transposeHead(
-  _ m: UnsafePointer<Float>, ld: Int, rows: Int, columns: Int, into out: UnsafeMutablePointer<Float>
-) {
-  for d in 0..<columns {
-    let column = m + d
-    let row = out + d * rows
-    for s in 0..<rows { row[s] = column[s * ld] }
   }
 }
