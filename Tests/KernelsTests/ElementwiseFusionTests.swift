@@ -26,6 +26,16 @@ final class ElementwiseFusionTests: XCTestCase {
     XCTAssertEqual(acc.array, want)
   }
 
+  /// The tree of lane sums against a Double sum: 4 roundings of partial sums of at most the
+  /// total's magnitude, each half an ulp (6e-8), so 1e-6 of the largest |lane| sum bounds it.
+  func testTreeSumMatchesDoubleSum() {
+    let lanes = TestTensor(count: vectorWidth, uniform: -5, 5, seed: 33)
+    let v = loadVector(lanes.pointer)
+    let want = lanes.array.reduce(0.0) { $0 + Double($1) }
+    let scale = lanes.array.reduce(0.0) { $0 + Double(abs($1)) }
+    XCTAssertLessThan(abs(Double(treeSum(v)) - want), 1e-6 * scale)
+  }
+
   /// Bias plus residual rows before the sgemm: against the Double reference plus the residual,
   /// within `blasTolerance` (the sgemm's rounding; the copies add one rounding of ~6e-8).
   func testLinearForwardWithBiasAndResidualMatchesReference() {
