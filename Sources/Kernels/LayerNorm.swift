@@ -58,7 +58,7 @@ func rowSum(_ x: UnsafePointer<Float>, _ c: Int) -> Float {
   return sum
 }
 
-/// `Σ (x[i] − m)²` over one row of c, accumulated as `rowSum`.
+/// `Σ (x[i] − m)²` over one row of c, accumulated as `rowSum` (RMSNorm's Σx² with m = 0).
 @inline(__always)
 func rowSquaredDeviationSum(_ x: UnsafePointer<Float>, _ m: Float, _ c: Int) -> Float {
   var (a, b) = (FloatVector(), FloatVector())
