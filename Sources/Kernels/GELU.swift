@@ -99,11 +99,57 @@ public func geluBackward(
   }
 }
 
-/// Backward of `geluForward` from the derivative it saved: `dinp = dout · gelu′(x)`, written,
-/// not added (the model's MLP uses it on a scratch buffer).
+/// Backward of `geluForward` from the derivative it saved, written, not added (the model's MLP
+/// uses it on a scratch buffer); `dinp` may be `dout` (in place). With `biasGradient`, it also
+/// adds the gradient of the bias that `geluForward` took, per column of `columns`, in the same
+/// pass: the fc layer's backward would otherwise read all of `dinp` again for it.
+///
+/// ```
+/// dinp   = dout · gelu′(x)        (N)
+/// dbias += Σ_rows dinp            (columns)
+/// ```
+/// The column sums add row after row, as `addColumnSums` does, so they equal it bit for bit.
+/// - Complexity: one read of `dout` and `derivative`, one write of `dinp`; memory-bound.
 public func geluBackward(
   dinp: UnsafeMutablePointer<Float>, derivative: UnsafePointer<Float>,
-  dout: UnsafePointer<Float>, count n: Int
+  dout: UnsafePointer<Float>, count n: Int, biasGradient dbias: UnsafeMutablePointer<Float>? = nil,
+  columns: Int = 0
 ) {
-  for i in 0..<n { dinp[i] = dout[i] * derivative[i] }
+  guard let dbias, columns > 0 else {
+    multiplyElementwise(out: dinp, dout, derivative, count: n)
+    return
+  }
+  for start in stride(from: 0, to: n, by: columns) {
+    let (y, a, b) = (dinp + start, dout + start, derivative + start)
+    let width = min(columns, n - start)
+    var i = 0
+    while i + vectorWidth <= width {
+      let d = loadVector(a + i) * loadVector(b + i)
+      storeVector(d, y + i)
+      storeVector(loadVector(dbias + i) + d, dbias + i)
+      i += vectorWidth
+    }
+    while i < width {
+      y[i] = a[i] * b[i]
+      dbias[i] += y[i]
+      i += 1
+    }
+  }
+}
+
+/// `out[i] = a[i] · b[i]` for i in 0..<n; `out` may be `a` or `b`.
+@inline(__always)
+func multiplyElementwise(
+  out: UnsafeMutablePointer<Float>, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>,
+  count n: Int
+) {
+  var i = 0
+  while i + vectorWidth <= n {
+    storeVector(loadVector(a + i) * loadVector(b + i), out + i)
+    i += vectorWidth
+  }
+  while i < n {
+    out[i] = a[i] * b[i]
+    i += 1
+  }
 }

@@ -23,15 +23,8 @@ public func layerNormForward(
   for r in 0..<n {
     let x = inp + r * c
     let y = out + r * c
-    let m = vectorSum(x, c) * invC
-    var acc = FloatVector()
-    for i in stride(from: 0, to: vectorEnd, by: vectorWidth) {
-      let d = loadVector(x + i) - m
-      acc += d * d
-    }
-    var varianceSum = acc.sum()
-    for i in vectorEnd..<c { varianceSum += (x[i] - m) * (x[i] - m) }
-    let s = 1 / (varianceSum * invC + layerNormEpsilon).squareRoot()
+    let m = rowSum(x, c) * invC
+    let s = 1 / (rowSquaredDeviationSum(x, m, c) * invC + layerNormEpsilon).squareRoot()
     for i in stride(from: 0, to: vectorEnd, by: vectorWidth) {
       storeVector(
         (loadVector(x + i) - m) * s * loadVector(weight + i) + loadVector(bias + i), y + i)
@@ -40,6 +33,53 @@ public func layerNormForward(
     mean[r] = m
     rstd[r] = s
   }
+}
+
+/// `Σ x[i]` over one row of c, in two vector accumulators (two dependency chains of adds
+/// instead of one: a row of 256 is latency-bound) summed as a tree.
+@inline(__always)
+func rowSum(_ x: UnsafePointer<Float>, _ c: Int) -> Float {
+  var (a, b) = (FloatVector(), FloatVector())
+  var i = 0
+  while i + 2 * vectorWidth <= c {
+    a += loadVector(x + i)
+    b += loadVector(x + i + vectorWidth)
+    i += 2 * vectorWidth
+  }
+  if i + vectorWidth <= c {
+    a += loadVector(x + i)
+    i += vectorWidth
+  }
+  var sum = treeSum(a + b)
+  while i < c {
+    sum += x[i]
+    i += 1
+  }
+  return sum
+}
+
+/// `Σ (x[i] − m)²` over one row of c, accumulated as `rowSum` (RMSNorm's Σx² with m = 0).
+@inline(__always)
+func rowSquaredDeviationSum(_ x: UnsafePointer<Float>, _ m: Float, _ c: Int) -> Float {
+  var (a, b) = (FloatVector(), FloatVector())
+  var i = 0
+  while i + 2 * vectorWidth <= c {
+    let (d, e) = (loadVector(x + i) - m, loadVector(x + i + vectorWidth) - m)
+    a += d * d
+    b += e * e
+    i += 2 * vectorWidth
+  }
+  if i + vectorWidth <= c {
+    let d = loadVector(x + i) - m
+    a += d * d
+    i += vectorWidth
+  }
+  var sum = treeSum(a + b)
+  while i < c {
+    sum += (x[i] - m) * (x[i] - m)
+    i += 1
+  }
+  return sum
 }
 
 /// Backward of `layerNormForward`, adding into `dinp`, `dweight` and `dbias`:
@@ -74,8 +114,8 @@ public func layerNormBackward(
       storeVector(loadVector(dbias + i) + d, dbias + i)
       storeVector(loadVector(dweight + i) + d * xhat, dweight + i)
     }
-    var gMean = gAcc.sum()
-    var gxMean = gxAcc.sum()
+    var gMean = treeSum(gAcc)
+    var gxMean = treeSum(gxAcc)
     for i in vectorEnd..<c {
       let xhat = (x[i] - m) * s
       let g = dy[i] * weight[i]

@@ -29,7 +29,7 @@ public func rmsNormForward(
   for r in 0..<n {
     let x = inp + r * c  // (C)
     let y = out + r * c  // (C)
-    let s = 1 / (vectorDot(x, x, c) * invC + rmsNormEpsilon).squareRoot()
+    let s = 1 / (rowSquaredDeviationSum(x, 0, c) * invC + rmsNormEpsilon).squareRoot()
     for i in stride(from: 0, to: vectorEnd, by: vectorWidth) {
       storeVector(loadVector(x + i) * s * loadVector(weight + i), y + i)
     }
@@ -68,7 +68,7 @@ public func rmsNormBackward(
       gxAcc.addProduct(d * loadVector(weight + i), xv)
       storeVector(loadVector(dweight + i).addingProduct(d, xv * s), dweight + i)
     }
-    var gxSum = gxAcc.sum()
+    var gxSum = treeSum(gxAcc)
     for i in vectorEnd..<c {
       gxSum += dy[i] * weight[i] * x[i]
       dweight[i] += dy[i] * x[i] * s

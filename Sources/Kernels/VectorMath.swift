@@ -50,6 +50,17 @@ public func horizontalSum(_ v: FloatVector) -> Float {
   return s
 }
 
+/// Sum of the lanes of `v` as a tree, halves added to halves: 4 dependent vector adds where a
+/// lane-by-lane walk has 15 dependent scalar ones (the walk is `horizontalSum`; the two round
+/// differently, by a few ulp of the sum).
+@inline(__always)
+public func treeSum(_ v: FloatVector) -> Float {
+  let eight = v.lowHalf + v.highHalf
+  let four = eight.lowHalf + eight.highHalf
+  let two = four.lowHalf + four.highHalf
+  return two[0] + two[1]
+}
+
 /// Largest lane of `v`.
 @inline(__always)
 public func horizontalMax(_ v: FloatVector) -> Float {

@@ -72,16 +72,19 @@ extension Transformer {
   ) {
     let (n, c) = (batch * config.context, config.dModel)
     let (w, act, p, g) = (layout.blocks[i], mlp[i], parameters, gradients)
-    let (dgelu, dfc) = (work.wideA, work.wideB)
+    let dwide = work.wideA  // (N, 4C): the gradient of the GELU output, then of its input
     linearBackward(
-      dinp: dgelu, dweight: g[w.mlpProjWeight], dbias: g[w.mlpProjBias], dout: dy,
+      dinp: dwide, dweight: g[w.mlpProjWeight], dbias: g[w.mlpProjBias], dout: dy,
       inp: act.gelu, weight: p[w.mlpProjWeight], rows: n, inChannels: 4 * c, outChannels: c,
       overwriteInput: true)
+    // In place, with the fc bias's gradient (the bias GELU added) summed in the same pass.
     profiled(.elementwise) {
-      geluBackward(dinp: dfc, derivative: act.geluDerivative, dout: dgelu, count: n * 4 * c)
+      geluBackward(
+        dinp: dwide, derivative: act.geluDerivative, dout: dwide, count: n * 4 * c,
+        biasGradient: g[w.fcBias], columns: 4 * c)
     }
     linearBackward(
-      dinp: dinp, dweight: g[w.fcWeight], dbias: g[w.fcBias], dout: dfc, inp: inp,
+      dinp: dinp, dweight: g[w.fcWeight], dbias: nil, dout: dwide, inp: inp,
       weight: p[w.fcWeight], rows: n, inChannels: c, outChannels: 4 * c,
       overwriteInput: overwriteInput)
   }
