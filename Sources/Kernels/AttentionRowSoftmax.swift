@@ -1,27 +1,5 @@
 // Row softmax of the fused attention kernels, forward and backward, with reductions as trees.
 
-/// Sum of the 16 lanes of `v` in four halving steps (16 → 8 → 4 → 2 → 1): a dependency chain
-/// of 4 additions, where `horizontalSum`'s lane-by-lane loop is 16 long.
-@inline(__always)
-func treeSum(_ v: FloatVector) -> Float {
-  let h8 = v.lowHalf + v.highHalf
-  let h4 = h8.lowHalf + h8.highHalf
-  let h2 = h4.lowHalf + h4.highHalf
-  return h2[0] + h2[1]
-}
-
-/// Largest of the 16 lanes of `v` in four halving steps.
-@inline(__always)
-func treeMax(_ v: FloatVector) -> Float {
-  var h8 = v.lowHalf
-  h8.replace(with: v.highHalf, where: v.highHalf .> h8)
-  var h4 = h8.lowHalf
-  h4.replace(with: h8.highHalf, where: h8.highHalf .> h4)
-  var h2 = h4.lowHalf
-  h2.replace(with: h4.highHalf, where: h4.highHalf .> h2)
-  return max(h2[0], h2[1])
-}
-
 /// Lane indices 0 ..< 16 as floats, for masking the lanes at or past a row's diagonal.
 @inline(__always)
 var laneIndices: FloatVector {

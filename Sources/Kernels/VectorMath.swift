@@ -61,6 +61,18 @@ public func treeSum(_ v: FloatVector) -> Float {
   return two[0] + two[1]
 }
 
+/// Largest of the 16 lanes of `v` in four halving steps.
+@inline(__always)
+public func treeMax(_ v: FloatVector) -> Float {
+  var h8 = v.lowHalf
+  h8.replace(with: v.highHalf, where: v.highHalf .> h8)
+  var h4 = h8.lowHalf
+  h4.replace(with: h8.highHalf, where: h8.highHalf .> h4)
+  var h2 = h4.lowHalf
+  h2.replace(with: h4.highHalf, where: h4.highHalf .> h2)
+  return max(h2[0], h2[1])
+}
+
 /// Largest lane of `v`.
 @inline(__always)
 public func horizontalMax(_ v: FloatVector) -> Float {
