@@ -136,20 +136,3 @@ public func geluBackward(
     }
   }
 }
-
-/// `out[i] = a[i] · b[i]` for i in 0..<n; `out` may be `a` or `b`.
-@inline(__always)
-func multiplyElementwise(
-  out: UnsafeMutablePointer<Float>, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>,
-  count n: Int
-) {
-  var i = 0
-  while i + vectorWidth <= n {
-    storeVector(loadVector(a + i) * loadVector(b + i), out + i)
-    i += vectorWidth
-  }
-  while i < n {
-    out[i] = a[i] * b[i]
-    i += 1
-  }
-}

@@ -101,37 +101,5 @@ public func addColumnSums(
   }
 }
 
-/// `y[i] = a[i] + b[i]` over one row of n; `y` may be `a`.
-@inline(__always)
-func addRow(
-  _ y: UnsafeMutablePointer<Float>, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>,
-  count n: Int
-) {
-  var i = 0
-  while i + vectorWidth <= n {
-    storeVector(loadVector(a + i) + loadVector(b + i), y + i)
-    i += vectorWidth
-  }
-  while i < n {
-    y[i] = a[i] + b[i]
-    i += 1
-  }
-}
-
-/// `y[i] = x[i]` over one row of n, as vector stores: a `memcpy` call costs more on the ~10⁴
-/// short rows of a step.
-@inline(__always)
-func copyRow(_ y: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, count n: Int) {
-  var i = 0
-  while i + vectorWidth <= n {
-    storeVector(loadVector(x + i), y + i)
-    i += vectorWidth
-  }
-  while i < n {
-    y[i] = x[i]
-    i += 1
-  }
-}
-
 /// Sets the number of OpenBLAS threads for this process.
 public func setBLASThreads(_ n: Int) { openblas_set_num_threads(Int32(max(1, n))) }
