@@ -7,7 +7,7 @@
 /// N  = micro-batch · T rows
 /// per block  24·N·C + 4·max(N, C + 1) + 4·N·H (+ B·H·T² for softmax)   (saved activations)
 /// head       4·N·C + 2·max(N, C + 1) + N·V               (final stream, norm, probabilities)
-/// scratch    13·N·C + N·H + 2C + 1 + attention, where attention is T² + T·C/H + T for
+/// scratch    9·N·C + N·H + 2C + 1 + attention, where attention is T² + T·C/H + T for
 ///            softmax and, with c = min(chunk, T) and hs = C/H, 2c² + (⌈T/c⌉ + 1)·hs² + 5·c·hs
 ///            + c for the chunkwise linear, fastweight and fastweight_sum kernels
 /// floats     4·P (parameters, gradients, AdamW moments) + blocks + head + scratch
@@ -59,7 +59,7 @@ extension RunConfig {
         size.product(2, chunk, chunk), size.product((t + chunk - 1) / chunk + 1, hs, hs),
         size.product(5, chunk, hs), chunk)
     let scratch = size.sum(
-      size.product(13, n, c), size.product(n, h), attention, size.product(2, c), 1)
+      size.product(9, n, c), size.product(n, h), attention, size.product(2, c), 1)
     let floats = size.sum(size.product(4, parameters), size.product(l, block), head, scratch)
     // The evaluation keeps one index per window it scores: eval_batches · batch / grad_accum.
     _ = size.product(train.evalBatches, train.batch)

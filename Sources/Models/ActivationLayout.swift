@@ -44,9 +44,8 @@ struct BackwardScratch {
   var normGrad: UnsafeMutablePointer<Float>
   /// ∂loss/∂ attention output before proj.
   var sublayerGrad: UnsafeMutablePointer<Float>
-  /// (N, 4C) each: ∂qkv (attention), ∂gelu and ∂fc (MLP).
+  /// (N, 4C): ∂qkv (attention), ∂gelu then ∂fc in place (MLP).
   var wideA: UnsafeMutablePointer<Float>
-  var wideB: UnsafeMutablePointer<Float>
 
   init(_ scratch: FlatTensors) {
     y = scratch.view("y")
@@ -55,7 +54,6 @@ struct BackwardScratch {
     normGrad = scratch.view("norm_grad")
     sublayerGrad = scratch.view("sublayer_grad")
     wideA = scratch.view("wide_a")
-    wideB = scratch.view("wide_b")
   }
 }
 
@@ -111,7 +109,6 @@ struct ActivationPlan {
     scratchLayout.add("norm_grad", [n, c])
     scratchLayout.add("sublayer_grad", [n, c])
     scratchLayout.add("wide_a", [n, 4 * c])
-    scratchLayout.add("wide_b", [n, 4 * c])
     scratchLayout.add("attention", [attention])
     scratchLayout.add("norm_stats", [m.norm.layer.scratchCount(channels: c)])
   }
