@@ -9,8 +9,9 @@ import Support
 /// Shapes: B = micro-batch sequences, T = context, C = d_model, H = heads; the buffers are
 /// qkv (B, T, 3C), out and dout (B, T, C), att (B, H, T, T), scratch (T, T), random in [−1, 1].
 public struct AttentionBenchmark: Sendable {
-  /// Best and median milliseconds per call of one path, wall and thread-CPU (the CPU clock stops
-  /// while another process has the core, so on a shared machine its median is the steadier).
+  /// Best and median milliseconds per call of one path, wall and thread-CPU. The CPU clock stops
+  /// while another process has the core, so the two medians part when the call was preempted;
+  /// they do not when the slowdown is other processes' use of the shared caches and memory.
   public struct Timing: Codable, Sendable {
     public var path: String
     public var forwardMS: Double
