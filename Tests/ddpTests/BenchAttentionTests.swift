@@ -14,7 +14,10 @@ final class BenchAttentionTests: XCTestCase {
     let records = try lastJSONRecords(outcome.stdout)
     XCTAssertEqual(records.compactMap { $0["path"] as? String }, ["fused", "sgemm"])
     for record in records {
-      for key in ["forward_ms", "backward_ms", "forward_median_ms", "backward_median_ms"] {
+      for key in [
+        "forward_ms", "backward_ms", "forward_median_ms", "backward_median_ms",
+        "forward_cpu_median_ms", "backward_cpu_median_ms",
+      ] {
         XCTAssertGreaterThan(record[key] as? Double ?? 0, 0, key)
       }
     }

@@ -9,13 +9,17 @@ import Support
 /// Shapes: B = micro-batch sequences, T = context, C = d_model, H = heads; the buffers are
 /// qkv (B, T, 3C), out and dout (B, T, C), att (B, H, T, T), scratch (T, T), random in [−1, 1].
 public struct AttentionBenchmark: Sendable {
-  /// Best and median milliseconds per call of one path.
+  /// Best and median milliseconds per call of one path, wall and thread-CPU. The CPU clock stops
+  /// while another process has the core, so the two medians part when the call was preempted;
+  /// they do not when the slowdown is other processes' use of the shared caches and memory.
   public struct Timing: Codable, Sendable {
     public var path: String
     public var forwardMS: Double
     public var backwardMS: Double
     public var forwardMedianMS: Double
     public var backwardMedianMS: Double
+    public var forwardCPUMedianMS: Double
+    public var backwardCPUMedianMS: Double
 
     enum CodingKeys: String, CodingKey {
       case path
@@ -23,6 +27,8 @@ public struct AttentionBenchmark: Sendable {
       case backwardMS = "backward_ms"
       case forwardMedianMS = "forward_median_ms"
       case backwardMedianMS = "backward_median_ms"
+      case forwardCPUMedianMS = "forward_cpu_median_ms"
+      case backwardCPUMedianMS = "backward_cpu_median_ms"
     }
   }
 
@@ -55,39 +61,46 @@ public struct AttentionBenchmark: Sendable {
     var dqkv = [Float](repeating: 0, count: b * t * 3 * c)
     var att = [Float](repeating: 0, count: b * nh * t * t)
     var scratch = [Float](repeating: 0, count: softmaxAttentionScratchCount(time: t))
-    var samples = [[Double]](repeating: [], count: 4)  // fused fwd, fused bwd, sgemm fwd, bwd
+    // fused fwd, fused bwd, sgemm fwd, bwd; wall then thread-CPU
+    var samples = [[Double]](repeating: [], count: 8)
     for r in 0..<repeats {
       for fused in r % 2 == 0 ? [true, false] : [false, true] {
         let slot = fused ? 0 : 2
-        let start = monotonicSeconds()
+        let (start, startCPU) = (monotonicSeconds(), threadCPUSeconds())
         softmaxAttentionForward(
           out: &out, att: &att, qkv: &qkv, batch: b, time: t, channels: c, heads: nh,
           fused: fused)
-        let middle = monotonicSeconds()
+        let (middle, middleCPU) = (monotonicSeconds(), threadCPUSeconds())
         softmaxAttentionBackward(
           dqkv: &dqkv, dout: &dout, att: &att, qkv: &qkv, scratch: &scratch, batch: b, time: t,
           channels: c, heads: nh, accumulate: false, fused: fused)
-        let end = monotonicSeconds()
+        let (end, endCPU) = (monotonicSeconds(), threadCPUSeconds())
         samples[slot].append((middle - start) * 1e3)
         samples[slot + 1].append((end - middle) * 1e3)
+        samples[slot + 4].append((middleCPU - startCPU) * 1e3)
+        samples[slot + 5].append((endCPU - middleCPU) * 1e3)
       }
     }
     func timing(_ path: String, _ slot: Int) -> Timing {
       let (f, bw) = (samples[slot].sorted(), samples[slot + 1].sorted())
+      let (fCPU, bwCPU) = (samples[slot + 4].sorted(), samples[slot + 5].sorted())
       return Timing(
         path: path, forwardMS: f[0], backwardMS: bw[0], forwardMedianMS: f[f.count / 2],
-        backwardMedianMS: bw[bw.count / 2])
+        backwardMedianMS: bw[bw.count / 2], forwardCPUMedianMS: fCPU[fCPU.count / 2],
+        backwardCPUMedianMS: bwCPU[bwCPU.count / 2])
     }
     return [timing("fused", 0), timing("sgemm", 2)]
   }
 
-  /// One row per path: best and median ms per call, ms per step (× layers), the speedup.
+  /// One row per path: best and median ms per call, the thread-CPU median, ms per step
+  /// (× layers, best), the speedup.
   public func table(_ timings: [Timing]) -> String {
     var rows: [(String, String)] = timings.map {
       (
-        "\($0.path): forward / backward ms (best, median)",
+        "\($0.path): forward / backward ms (best, median, CPU median)",
         "\(fmt($0.forwardMS, 3)) / \(fmt($0.backwardMS, 3)) "
-          + "(\(fmt($0.forwardMedianMS, 3)) / \(fmt($0.backwardMedianMS, 3))), "
+          + "(\(fmt($0.forwardMedianMS, 3)) / \(fmt($0.backwardMedianMS, 3)), "
+          + "\(fmt($0.forwardCPUMedianMS, 3)) / \(fmt($0.backwardCPUMedianMS, 3))), "
           + "\(fmt(Double(layers) * ($0.forwardMS + $0.backwardMS), 2)) ms/step"
       )
     }
