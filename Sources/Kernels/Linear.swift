@@ -53,9 +53,6 @@ public func linearBackward(
   overwriteInput: Bool = false
 ) {
   profiled(.elementwise) {  // the bias-gradient sums; the products are charged to GEMM
-    // Summed first, while `dout` (just written by the layer above) is still in the cache: after
-    // the two products it comes back from memory.
-    if let dbias { addColumnSums(of: dout, rows: n, columns: oc, into: dbias) }
     if let dinp {
       sgemm(
         m: n, n: ic, k: oc, a: dout, lda: oc, b: weight, ldb: ic,
@@ -64,6 +61,7 @@ public func linearBackward(
     sgemm(
       transposeA: true, m: oc, n: ic, k: n, a: dout, lda: oc, b: inp, ldb: ic, beta: 1,
       c: dweight, ldc: ic)
+    if let dbias { addColumnSums(of: dout, rows: n, columns: oc, into: dbias) }
   }
 }
 
