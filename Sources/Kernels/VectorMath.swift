@@ -132,6 +132,13 @@ public func expVector(_ x: FloatVector) -> FloatVector {
   var x = x
   x.replace(with: FloatVector(repeating: -87.3), where: x .< -87.3)
   x.replace(with: FloatVector(repeating: 88.3), where: x .> 88.3)
+  return expVectorInRange(x)
+}
+
+/// `expVector` without its clamps, for x already in [-87.3, 88.3] (NaN stays NaN): equal to it
+/// there, two instructions fewer. The GELU clamps its own input, which bounds its exponent.
+@_transparent
+public func expVectorInRange(_ x: FloatVector) -> FloatVector {
   let magic = FloatVector(repeating: 12_582_912)  // 1.5·2²³
   let shifted = fusedMultiplyAdd(x, FloatVector(repeating: 1.442_695_04), magic)
   let n = shifted - magic

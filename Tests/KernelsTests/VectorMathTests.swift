@@ -16,6 +16,17 @@ final class VectorMathTests: XCTestCase {
     XCTAssertLessThan(worst, 4e-7, "max relative error of expVector")
   }
 
+  /// Inside the clamps the unclamped exponential is the same computation: equal bit for bit.
+  func testExpInRangeEqualsExpInsideTheClamps() {
+    var x: Float = -87.3
+    while x <= 88.3 {
+      let v = FloatVector(repeating: x)
+      XCTAssertEqual(expVectorInRange(v)[5], expVector(v)[5], "x = \(x)")
+      x += 0.0173
+    }
+    XCTAssertTrue(expVectorInRange(FloatVector(repeating: .nan))[0].isNaN)
+  }
+
   /// tanhVector promises absolute error below 3e-7 everywhere, saturating to ±1.
   func testTanhMatchesLibm() {
     var worst: Double = 0
