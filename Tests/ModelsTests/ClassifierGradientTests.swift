@@ -15,6 +15,14 @@ import XCTest
 /// entry is compared. Step ``step``: 3e-3 keeps kinks rare while the float rounding of the loss
 /// (~1.2e-7, 1.5 ulp / step ≈ 6e-5 per entry) stays far below the 1e-2 tolerance.
 let step: Float = 3e-3
+
+/// The scale floor of ``maxRelativeError`` at ``step``. The stencil's rounding noise grows as
+/// 1 / step, so the floor of ``modelGradientFloor`` (set for steps of 1e-2) grows with it: a
+/// tensor whose true gradient is 0 (a bias followed only by BatchNorms) is held to
+/// 1e-2 · 1e-2 / 3e-3 ≈ 3.3e-4 absolute. At 1e-4 the bound sat at the noise itself: rounding
+/// changes in the GELU that moved no real gradient measured 1.03e-4 and 1.09e-4 at
+/// batchnorm/residual `h.0.mlp.proj.bias`. Real gradients here are 1e-2 … 1e-1.
+let classifierGradientFloor: Float = modelGradientFloor * 1e-2 / step
 final class ClassifierGradientTests: XCTestCase {
   func testClassifierBackwardMatchesFiniteDifferences() throws {
     for placement in Placement.allCases {
@@ -80,7 +88,7 @@ final class ClassifierGradientTests: XCTestCase {
         }
         numeric[i] = Float((8 * near - far) / (12 * Double(step)))
       }
-      let error = maxRelativeError(analytic, numeric, floor: modelGradientFloor)
+      let error = maxRelativeError(analytic, numeric, floor: classifierGradientFloor)
       XCTAssertLessThan(error, modelGradientTolerance, "\(label) \(entry.name)")
     }
     print("classifier gradient check \(label): \(skipped) of \(checked) entries at a kink")
