@@ -1,5 +1,11 @@
 import Foundation
 
 /// `x` with `digits` digits after the point (`%.{digits}f`): how tables, logs and reports
-/// print a measured figure.
-public func fmt(_ x: Double, _ digits: Int) -> String { String(format: "%.\(digits)f", x) }
+/// print a measured figure. A negative value that rounds to zero prints without its sign
+/// ("0.00", not printf's "-0.00"): a slope of −0.0003 is no slope, and a sign on it reads as
+/// a finding.
+public func fmt(_ x: Double, _ digits: Int) -> String {
+  let text = String(format: "%.\(digits)f", x)
+  let roundsToZero = text.dropFirst().allSatisfy { $0 == "0" || $0 == "." }
+  return text.hasPrefix("-") && roundsToZero ? String(text.dropFirst()) : text
+}
