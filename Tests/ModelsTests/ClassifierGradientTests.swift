@@ -38,14 +38,7 @@ final class ClassifierGradientTests: XCTestCase {
     (config.head, config.headHidden, config.classCount) = (.classifier, 6, 3)
     let model = try Transformer(config: config, batch: 3, seed: 7)
     var rng = SplitMix64(seed: 11)
-    for entry in model.layout.parameters.entries {
-      let p = model.parameters[entry.offset]
-      let isNormWeight = entry.isVector && entry.name.hasSuffix(".weight")
-      for i in 0..<entry.count {
-        let u = rng.nextUnitFloat()
-        p[i] = isNormWeight ? 0.6 + 0.8 * u : (entry.isVector ? 0.4 * (u - 0.5) : 0.8 * (u - 0.5))
-      }
-    }
+    scaleUpParameters(of: model, rng: &rng)
     let lengths: [Int32] = [5, 3, 1]  // full, padded, a single byte
     var tokens = (0..<15).map { _ in Int32(1 + rng.next() % 255) }
     for s in 0..<3 { for p in Int(lengths[s])..<5 { tokens[s * 5 + p] = 0 } }

@@ -27,6 +27,18 @@ func tinyModel(
     attention: attention, chunk: chunk)
   let model = try Transformer(config: config, batch: 2, seed: 7)
   var rng = SplitMix64(seed: 99)
+  scaleUpParameters(of: model, rng: &rng)
+  let n = 2 * config.context
+  let tokens = (0..<n).map { _ in Int32(rng.next() % 256) }
+  let targets = (0..<n).map { _ in Int32(rng.next() % 256) }
+  return (model, tokens, targets)
+}
+
+/// Overwrites every parameter of `model` from `rng`, tensor by tensor in layout order: norm
+/// weights uniform in [0.6, 1.4], other vectors (biases, BatchNorm shifts) in [−0.2, 0.2],
+/// matrices in [−0.4, 0.4] (the initialization draws them with std 0.02), so that every
+/// gradient stands well above float noise.
+func scaleUpParameters(of model: Transformer, rng: inout SplitMix64) {
   for entry in model.layout.parameters.entries {
     let p = model.parameters[entry.offset]
     let isNormWeight = entry.isVector && entry.name.hasSuffix(".weight")
@@ -35,10 +47,6 @@ func tinyModel(
       p[i] = isNormWeight ? 0.6 + 0.8 * u : (entry.isVector ? 0.4 * (u - 0.5) : 0.8 * (u - 0.5))
     }
   }
-  let n = 2 * config.context
-  let tokens = (0..<n).map { _ in Int32(rng.next() % 256) }
-  let targets = (0..<n).map { _ in Int32(rng.next() % 256) }
-  return (model, tokens, targets)
 }
 
 final class ModelGradientTests: XCTestCase {
