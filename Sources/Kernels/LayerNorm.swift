@@ -35,53 +35,6 @@ public func layerNormForward(
   }
 }
 
-/// `Σ x[i]` over one row of c, in two vector accumulators (two dependency chains of adds
-/// instead of one: a row of 256 is latency-bound) summed as a tree.
-@inline(__always)
-func rowSum(_ x: UnsafePointer<Float>, _ c: Int) -> Float {
-  var (a, b) = (FloatVector(), FloatVector())
-  var i = 0
-  while i + 2 * vectorWidth <= c {
-    a += loadVector(x + i)
-    b += loadVector(x + i + vectorWidth)
-    i += 2 * vectorWidth
-  }
-  if i + vectorWidth <= c {
-    a += loadVector(x + i)
-    i += vectorWidth
-  }
-  var sum = treeSum(a + b)
-  while i < c {
-    sum += x[i]
-    i += 1
-  }
-  return sum
-}
-
-/// `Σ (x[i] − m)²` over one row of c, accumulated as `rowSum` (RMSNorm's Σx² with m = 0).
-@inline(__always)
-func rowSquaredDeviationSum(_ x: UnsafePointer<Float>, _ m: Float, _ c: Int) -> Float {
-  var (a, b) = (FloatVector(), FloatVector())
-  var i = 0
-  while i + 2 * vectorWidth <= c {
-    let (d, e) = (loadVector(x + i) - m, loadVector(x + i + vectorWidth) - m)
-    a += d * d
-    b += e * e
-    i += 2 * vectorWidth
-  }
-  if i + vectorWidth <= c {
-    let d = loadVector(x + i) - m
-    a += d * d
-    i += vectorWidth
-  }
-  var sum = treeSum(a + b)
-  while i < c {
-    sum += (x[i] - m) * (x[i] - m)
-    i += 1
-  }
-  return sum
-}
-
 /// Backward of `layerNormForward`, adding into `dinp`, `dweight` and `dbias`:
 ///
 /// ```
