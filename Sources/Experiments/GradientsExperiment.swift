@@ -187,7 +187,7 @@ public struct GradientsExperiment: Experiment {
         let slope = SeedSpread(
           depthSlopes(jobs, placement: placement, initialization: initialization))
         depthChart.legendEntry(
-          "\(style.label) slope \(String(format: "%.2f", slope.mean))", colour: style.colour,
+          "\(style.label) slope \(fmt(slope.mean, 2))", colour: style.colour,
           style: .marker(style.marker))
       }
       byDepth.append(depthChart.svg(id: "chart-depth-\(initialization)"))

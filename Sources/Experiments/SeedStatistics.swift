@@ -1,5 +1,6 @@
 import Foundation
 import Reports
+import Support
 
 /// The mean and sample standard deviation of one figure over seeds.
 public struct SeedSpread: Sendable, Equatable {
@@ -22,8 +23,8 @@ public struct SeedSpread: Sendable, Equatable {
   /// `-0.48 ± 0.03 (3 seeds)`, with `digits` decimals.
   public func text(_ digits: Int = 2) -> String {
     let seeds = "\(count) seed\(count == 1 ? "" : "s")"
-    guard count > 1 else { return String(format: "%.\(digits)f (\(seeds))", mean) }
-    return String(format: "%.\(digits)f ± %.\(digits)f (\(seeds))", mean, deviation)
+    guard count > 1 else { return "\(fmt(mean, digits)) (\(seeds))" }
+    return "\(fmt(mean, digits)) ± \(fmt(deviation, digits)) (\(seeds))"
   }
 
   /// Whether the whole interval mean ± 2·deviation lies inside `band`.

@@ -1,4 +1,5 @@
 import Foundation
+import Support
 
 /// Where the plot area sits in the SVG, and the axes that map data into it.
 public struct PlotFrame {
@@ -108,7 +109,7 @@ public struct ChartAxis {
         ? (value / 1e3, "k", step / 1e3)
         : (value, "", step)
     let decimals = max(0, Int((-log10(scaledStep)).rounded(.up)))
-    return String(format: "%.\(decimals)f", scaled) + (scaled == 0 ? "" : suffix)
+    return fmt(scaled, decimals) + (scaled == 0 ? "" : suffix)
   }
 
   /// 10ᵏ as a plain number from 0.01 to 1000, otherwise with a superscript exponent (10⁻⁶).

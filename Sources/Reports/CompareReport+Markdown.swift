@@ -110,7 +110,7 @@ public enum ReportFormat {
     guard value.isFinite else { return "-" }
     let size = abs(value)
     let decimals = size < 10 ? 2 : size < 100 ? 1 : 0
-    return String(format: "%.\(decimals)f", value)
+    return fmt(value, decimals)
   }
 
   /// Quartiles in milliseconds as `23.9–25.1`.
@@ -141,7 +141,7 @@ public enum ReportFormat {
 
   /// Bytes as megabytes (10⁶ B) with two decimals.
   public static func megabytes(_ value: Double) -> String {
-    value.isFinite ? String(format: "%.2f", value / 1e6) : "-"
+    value.isFinite ? fmt(value / 1e6, 2) : "-"
   }
 
   /// A whole number with thousands separated by commas: 123,456.
@@ -163,7 +163,7 @@ public enum ReportFormat {
   }
 
   public static func loss(_ value: Double) -> String {
-    value.isFinite ? String(format: "%.3f", value) : "-"
+    value.isFinite ? fmt(value, 3) : "-"
   }
 
   /// Two significant digits in scientific notation (3.1e-07); 0 as `0`.

@@ -136,4 +136,11 @@ final class VerdictTests: XCTestCase {
     XCTAssertEqual(spread.verdict(predicted: 1...9), .inconclusive)
     XCTAssertEqual(SeedSpread([]).verdict(predicted: 0...1), .inconclusive)
   }
+
+  /// A mean that rounds to zero prints without a sign; one that does not keeps it.
+  func testSpreadTextHasNoSignedZero() {
+    XCTAssertEqual(SeedSpread([-0.001, 0.0004, -0.0003]).text(), "0.00 ± 0.00 (3 seeds)")
+    XCTAssertEqual(SeedSpread([-0.0004]).text(), "0.00 (1 seed)")
+    XCTAssertEqual(SeedSpread([-0.48, -0.5, -0.46]).text(), "-0.48 ± 0.02 (3 seeds)")
+  }
 }
