@@ -45,23 +45,16 @@ func fusedSoftmaxAttentionForward(
         let y = out + bi * t * c + h * hs
         transposeHead(k, ld: 3 * c, rows: t, columns: hs, into: kt)
         for i0 in stride(from: 0, to: t, by: attentionTileRows) {
-          let visible = i0 + attentionTileRows
-          let length = (visible + vectorWidth - 1) / vectorWidth * vectorWidth
-          for j0 in stride(from: 0, to: length, by: vectorWidth) {
-            var tile = AttentionTile()
-            tile.accumulate(
-              a: q + i0 * 3 * c, rowStride: 3 * c, kStride: 1, b: kt + j0, ldb: t, from: 0, to: hs)
-            tile.store(p + i0 * t + j0, ldo: t, scale: scale)
-          }
+          let (visible, length) = causalExtent(ofTileAt: i0)
+          tileRowsTimesColumns(
+            q + i0 * 3 * c, lda: 3 * c, depth: hs, kt, ldb: t, length: length,
+            into: p + i0 * t, ldo: t, scale: scale)
           for row in stride(from: i0, to: visible, by: 2) {
             fusedCausalSoftmaxRowPair(p + row * t, ld: t, valid: row + 1, length: length)
           }
-          for cv in stride(from: 0, to: hs, by: vectorWidth) {
-            var tile = AttentionTile()
-            tile.accumulate(
-              a: p + i0 * t, rowStride: t, kStride: 1, b: v + cv, ldb: 3 * c, from: 0, to: visible)
-            tile.store(y + i0 * c + cv, ldo: c)
-          }
+          tileRowsTimesRows(
+            p + i0 * t, lda: t, visible: visible, v, ldb: 3 * c, width: hs, into: y + i0 * c,
+            ldo: c)
         }
       }
     }
@@ -105,37 +98,25 @@ func fusedSoftmaxAttentionBackward(
         packHead(q, ld: 3 * c, rows: t, columns: hs, into: qh)
         packHead(dy, ld: c, rows: t, columns: hs, into: dyh)
         for i0 in stride(from: 0, to: t, by: attentionTileRows) {
-          let visible = i0 + attentionTileRows
-          let length = (visible + vectorWidth - 1) / vectorWidth * vectorWidth
-          for j0 in stride(from: 0, to: length, by: vectorWidth) {
-            var tile = AttentionTile()
-            tile.accumulate(
-              a: dy + i0 * c, rowStride: c, kStride: 1, b: vt + j0, ldb: t, from: 0, to: hs)
-            tile.store(dp + i0 * t + j0, ldo: t)
-          }
+          let (visible, length) = causalExtent(ofTileAt: i0)
+          tileRowsTimesColumns(
+            dy + i0 * c, lda: c, depth: hs, vt, ldb: t, length: length, into: dp + i0 * t, ldo: t)
           for row in i0..<visible {
             fusedSoftmaxRowBackward(
               dp + row * t, probabilities: p + row * t, valid: row + 1, length: length,
               scale: scale)
           }
-          for cv in stride(from: 0, to: hs, by: vectorWidth) {
-            var tile = AttentionTile()
-            tile.accumulate(
-              a: dp + i0 * t, rowStride: t, kStride: 1, b: kh + cv, ldb: hs, from: 0, to: visible)
-            tile.store(dq + i0 * 3 * c + cv, ldo: 3 * c, accumulate: accumulate)
-          }
+          tileRowsTimesRows(
+            dp + i0 * t, lda: t, visible: visible, kh, ldb: hs, width: hs,
+            into: dq + i0 * 3 * c, ldo: 3 * c, accumulate: accumulate)
         }
         for s0 in stride(from: 0, to: t, by: attentionTileRows) {
-          for cv in stride(from: 0, to: hs, by: vectorWidth) {
-            var dvTile = AttentionTile()
-            dvTile.accumulate(
-              a: p + s0, rowStride: 1, kStride: t, b: dyh + cv, ldb: hs, from: s0, to: t)
-            dvTile.store(dv + s0 * 3 * c + cv, ldo: 3 * c, accumulate: accumulate)
-            var dkTile = AttentionTile()
-            dkTile.accumulate(
-              a: dp + s0, rowStride: 1, kStride: t, b: qh + cv, ldb: hs, from: s0, to: t)
-            dkTile.store(dk + s0 * 3 * c + cv, ldo: 3 * c, accumulate: accumulate)
-          }
+          tileColumnsTimesRows(
+            p, lda: t, from: s0, to: t, dyh, ldb: hs, width: hs, into: dv + s0 * 3 * c,
+            ldo: 3 * c, accumulate: accumulate)
+          tileColumnsTimesRows(
+            dp, lda: t, from: s0, to: t, qh, ldb: hs, width: hs, into: dk + s0 * 3 * c,
+            ldo: 3 * c, accumulate: accumulate)
         }
       }
     }

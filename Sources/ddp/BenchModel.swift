@@ -115,9 +115,18 @@ struct BenchModel: ParsableCommand {
     stepProfiler = nil
     // The peak of training itself, read before the floor's timings allocate their own buffers.
     let peakResident = peakResidentBytes()
+    let headSize = m.dModel / m.nHeads
+    let fusedAttention =
+      m.attention == .softmax && fusedAttentionApplies(time: m.context, headSize: headSize)
+    let attentionAlone =
+      fusedAttention
+      ? AttentionProductsAlone(
+        batch: batch, time: m.context, channels: m.dModel, heads: m.nHeads,
+        repeats: Self.floorRepeats) : nil
     let floor = StepFloor(
       profiler: profiler, steps: steps, stepSeconds: times.reduce(0, +),
-      stepCPUSeconds: cpuTimes.reduce(0, +), repeats: Self.floorRepeats)
+      stepCPUSeconds: cpuTimes.reduce(0, +), repeats: Self.floorRepeats,
+      attention: attentionAlone.map { ($0, m.nLayers) })
     alone = max(alone, measureSgemmRate(repeats: 10))
     let seconds = times.sorted()[times.count / 2]
     let phaseMS = phases.map { $0 / Double(steps) * 1e3 }
@@ -132,6 +141,9 @@ struct BenchModel: ParsableCommand {
       parameters: model.parameterCount, tokensPerStep: n, msPerStep: seconds * 1e3,
       tokensPerSecond: tokensPerStep / seconds, flopsPerStep: flops, gflops: gflops,
       floorMS: floor.floorMS, stepOverFloor: seconds * 1e3 / floor.floorMS,
+      stepOverAllProductsFloor: floor.attentionProducts.map { _ in
+        seconds * 1e3 / floor.allProductsFloorMS
+      },
       sgemmAloneGflops: alone, mfuAlone: gflops / alone,
       peakResidentMB: Double(peakResident ?? 0) / 1e6,
       modelStateMB: Double(stateBytes) / 1e6, activationMB: Double(activationBytes) / 1e6,

@@ -15,6 +15,8 @@ struct BenchReport: Codable {
   var floorMS: Double
   /// Median step / floor.
   var stepOverFloor: Double
+  /// Median step / (floor + the fused attention products alone); nil without them.
+  var stepOverAllProductsFloor: Double?
   /// Best of 10 1024³ sgemm runs on their own, before and after the steps: a reference rate
   /// (the model's products have other shapes, so it is no ceiling of theirs).
   var sgemmAloneGflops: Double
@@ -39,38 +41,59 @@ struct BenchReport: Codable {
   var table: String {
     let needed = modelStateMB + activationMB
     let plural = threads == 1 ? "" : "s"
-    let rows: [(String, String)] = [
-      ("OpenBLAS threads", "\(threads) (\(threadsSource))"),
-      ("parameters", "\(parameters)"),
-      ("tokens/step", "\(tokensPerStep)"),
-      ("ms/step (median)", fmt(msPerStep, 1)),
-      (
-        "  forward / backward / optimizer (mean)",
-        [forwardMS, backwardMS, optimizerMS].map { fmt($0, 1) }.joined(separator: " / ")
-      ),
-      (
-        "GEMM floor ms/step",
-        "\(fmt(floorMS, 1)) (\(floor.callsPerStep) sgemm calls, \(floor.shapes.count) shapes, "
-          + "each alone)"
-      ),
-      (
-        "step / floor",
-        "\(fmt(stepOverFloor, 2))x (thread CPU time, mean: "
-          + "\(fmt(floor.stepCPUMS / floor.floorCPUMS, 2))x)"
-      ),
-      ("tokens/s", fmt(tokensPerSecond, 0)),
-      ("model GFLOP/step", fmt(flopsPerStep / 1e9, 2)),
-      ("achieved GFLOP/s", fmt(gflops, 1)),
-      (
-        "reference: sgemm 1024³ alone GFLOP/s",
-        "\(fmt(sgemmAloneGflops, 1)) (\(threads) thread\(plural))"
-      ),
-      ("achieved / sgemm 1024³", fmt(100 * mfuAlone, 1) + "%"),
-      ("peak resident MB", fmt(peakResidentMB, 1)),
-      ("params+grads+AdamW+activations MB", fmt(needed, 1)),
-      ("peak / needed", fmt(peakResidentMB / needed, 2) + "x"),
-    ]
+    let rows: [(String, String)] =
+      [
+        ("OpenBLAS threads", "\(threads) (\(threadsSource))"),
+        ("parameters", "\(parameters)"),
+        ("tokens/step", "\(tokensPerStep)"),
+        ("ms/step (median)", fmt(msPerStep, 1)),
+        (
+          "  forward / backward / optimizer (mean)",
+          [forwardMS, backwardMS, optimizerMS].map { fmt($0, 1) }.joined(separator: " / ")
+        ),
+        (
+          "GEMM floor ms/step",
+          "\(fmt(floorMS, 1)) (\(floor.callsPerStep) sgemm calls, \(floor.shapes.count) shapes, "
+            + "each alone)"
+        ),
+        (
+          "step / floor",
+          "\(fmt(stepOverFloor, 2))x (thread CPU time, mean: "
+            + "\(fmt(floor.stepCPUMS / floor.floorCPUMS, 2))x)"
+        ),
+      ] + allProductsRows + [
+        ("tokens/s", fmt(tokensPerSecond, 0)),
+        ("model GFLOP/step", fmt(flopsPerStep / 1e9, 2)),
+        ("achieved GFLOP/s", fmt(gflops, 1)),
+        (
+          "reference: sgemm 1024³ alone GFLOP/s",
+          "\(fmt(sgemmAloneGflops, 1)) (\(threads) thread\(plural))"
+        ),
+        ("achieved / sgemm 1024³", fmt(100 * mfuAlone, 1) + "%"),
+        ("peak resident MB", fmt(peakResidentMB, 1)),
+        ("params+grads+AdamW+activations MB", fmt(needed, 1)),
+        ("peak / needed", fmt(peakResidentMB / needed, 2) + "x"),
+      ]
     return TextTable.keyValue(rows)
+  }
+
+  /// The floor with the fused attention kernel's products added, and the step against it.
+  private var allProductsRows: [(String, String)] {
+    guard let products = floor.attentionProducts, let ratio = stepOverAllProductsFloor else {
+      return []
+    }
+    return [
+      (
+        "  + attention products alone",
+        "\(fmt(products.floorMS, 1)) (\(products.layers) layers, "
+          + "\(fmt(products.gflops, 1)) GFLOP/s) = \(fmt(floor.allProductsFloorMS, 1))"
+      ),
+      (
+        "step / (floor + attention products)",
+        "\(fmt(ratio, 2))x (thread CPU time, mean: "
+          + "\(fmt(floor.stepCPUMS / floor.allProductsFloorCPUMS, 2))x)"
+      ),
+    ]
   }
 
   func jsonLine() throws -> String {

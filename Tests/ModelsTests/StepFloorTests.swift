@@ -122,5 +122,35 @@ final class StepFloorTests: XCTestCase {
     XCTAssertTrue(floor.phaseTable.contains("replay in step order"), floor.phaseTable)
     XCTAssertTrue(floor.phaseTable.contains("GEMM"), floor.phaseTable)
     XCTAssertTrue(floor.shapeTable.contains("\(b * t)×\(3 * c)×\(c) A·Bᵀ β=1"), floor.shapeTable)
+    // Without the fused attention's products: no such part, and the table says nothing of it.
+    XCTAssertNil(floor.attentionProducts)
+    XCTAssertEqual(floor.allProductsFloorMS, floor.floorMS)
+    XCTAssertFalse(floor.phaseTable.contains("products alone"), floor.phaseTable)
+  }
+
+  /// With one layer's fused attention products timed alone: layers × their best time joins the
+  /// floor, and the attention phase's row says how far the step's attention is from them.
+  func testAttentionProductsJoinTheFloor() throws {
+    let (model, tokens, targets) = try makeModel()
+    let profiler = StepProfiler()
+    stepProfiler = profiler
+    let (start, cpuStart) = (monotonicSeconds(), threadCPUSeconds())
+    model.forward(tokens: tokens, targets: targets)
+    model.backward()
+    let (elapsed, cpu) = (monotonicSeconds() - start, threadCPUSeconds() - cpuStart)
+    stepProfiler = nil
+    let alone = AttentionProductsAlone(batch: b, time: t, channels: 64, heads: 4, repeats: 3)
+    let floor = StepFloor(
+      profiler: profiler, steps: 1, stepSeconds: elapsed, stepCPUSeconds: cpu, repeats: 3,
+      attention: (alone, layers))
+    let products = try XCTUnwrap(floor.attentionProducts)
+    XCTAssertEqual(products.layers, layers)
+    XCTAssertEqual(products.floorMS, Double(layers) * alone.seconds * 1e3, accuracy: 1e-12)
+    XCTAssertEqual(products.floorCPUMS, Double(layers) * alone.cpuSeconds * 1e3, accuracy: 1e-12)
+    XCTAssertEqual(products.gflops, alone.flops / alone.seconds / 1e9, accuracy: 1e-9)
+    XCTAssertEqual(floor.allProductsFloorMS, floor.floorMS + products.floorMS, accuracy: 1e-12)
+    XCTAssertEqual(
+      floor.allProductsFloorCPUMS, floor.floorCPUMS + products.floorCPUMS, accuracy: 1e-12)
+    XCTAssertTrue(floor.phaseTable.contains("products alone"), floor.phaseTable)
   }
 }

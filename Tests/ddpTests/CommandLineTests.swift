@@ -40,6 +40,8 @@ final class CommandLineTests: XCTestCase {
       XCTAssertTrue(outcome.stdout.contains(line), "\(line) in\n\(outcome.stdout)")
     }
     XCTAssertFalse(outcome.stdout.contains("between steps"), outcome.stdout)
+    // Head size 8 is no shape of the fused attention kernel: no attention products in the floor.
+    XCTAssertFalse(outcome.stdout.contains("attention products"), outcome.stdout)
     let figures = try lastJSONLine(outcome.stdout)
     // 256·32 + 16·32 embeddings, 2 blocks of 12C² + 13C, final LayerNorm 2C.
     XCTAssertEqual(
@@ -60,6 +62,33 @@ final class CommandLineTests: XCTestCase {
     let shapes = (figures["floor"] as? [String: Any])?["shapes"] as? [[String: Any]] ?? []
     XCTAssertEqual(shapes.compactMap { $0["calls_per_step"] as? Int }.reduce(0, +), 3 * (4 * 2 + 1))
     XCTAssertGreaterThan(figures["peak_resident_mb"] as? Double ?? 0, 0)
+  }
+
+  /// Head size 16 runs the fused attention kernel: its products, timed alone for every layer,
+  /// join the floor in a second ratio; the JSON holds both.
+  func testBenchAddsTheFusedAttentionProductsToTheFloor() throws {
+    let config = try writeConfig(tiny)
+    let outcome = try run([
+      "bench", "--config", config, "--set", "model.d_model=64", "--steps", "2", "--warmup", "1",
+    ])
+    XCTAssertEqual(outcome.status, 0, outcome.stderr)
+    for line in [
+      "  + attention products alone", "step / (floor + attention products)", "products alone",
+    ] {
+      XCTAssertTrue(outcome.stdout.contains(line), "\(line) in\n\(outcome.stdout)")
+    }
+    let figures = try lastJSONLine(outcome.stdout)
+    let floorFigures = figures["floor"] as? [String: Any] ?? [:]
+    let products = floorFigures["attention_products"] as? [String: Any] ?? [:]
+    XCTAssertEqual(products["layers"] as? Int, 2)
+    let (floor, attention, step) = (
+      figures["floor_ms"] as? Double ?? 0, products["floor_ms"] as? Double ?? 0,
+      figures["ms_per_step"] as? Double ?? 0
+    )
+    XCTAssertGreaterThan(attention, 0)
+    XCTAssertEqual(
+      figures["step_over_all_products_floor"] as? Double ?? 0, step / (floor + attention),
+      accuracy: 1e-9)
   }
 
   /// `ddp model-cost` with a given α and β: the ring formula for the gradients (one bucket at

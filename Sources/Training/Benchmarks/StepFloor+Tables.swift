@@ -31,6 +31,12 @@ extension StepFloor {
       case .gemm:
         let note = "floor \(fmt(floorMS, 2)) (CPU \(fmt(floorCPUMS, 2))): \(fmt(ms / floorMS, 2))x"
         row(phase.name, ms, cpu, floors: (floorMS, floorCPUMS), note)
+      case .attention where attentionProducts != nil:
+        let products = attentionProducts!
+        let note =
+          "products alone \(fmt(products.floorMS, 2)) (CPU \(fmt(products.floorCPUMS, 2))): "
+          + "\(fmt(ms / products.floorMS, 2))x"
+        row(phase.name, ms, cpu, floors: (0, 0), note)
       case .communication where ms == 0:
         row(phase.name, ms, cpu, floors: (0, 0), "(one worker: none)")
       default:

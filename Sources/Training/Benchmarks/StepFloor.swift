@@ -11,7 +11,10 @@ import Kernels
 /// ```
 /// The floor counts the sgemm calls made through `sgemm` (linear layers and the tied head);
 /// the attention mixer is timed as a whole (phase `attention`) and adds nothing to the floor,
-/// so the floor is a lower bound on any step of this design that keeps those products.
+/// so the floor is a lower bound on any step of this design that keeps those products. The
+/// fused softmax kernel's own products, which call no sgemm, are timed alone beside it
+/// (``attentionProducts``): `floor + attentionProducts.floorMS` counts every matrix product of
+/// the step.
 ///
 /// Every figure comes twice: in wall time, and in the thread CPU time of the thread running
 /// the step (`…CPU…`). With one OpenBLAS thread the second leaves out the waits for a core of
@@ -65,14 +68,19 @@ public struct StepFloor: Codable, Sendable {
   public var replayBestCPUMS: Double
   /// Σ calls · mean thread CPU time alone: the floor with the step's statistic (a mean).
   public var aloneMeanCPUMS: Double
+  /// The fused attention kernel's products alone, every layer; nil when the step's attention
+  /// is another kind, or a shape the fused kernel does not take.
+  public var attentionProducts: AttentionProducts?
 
   /// Replays the first step's sgemm calls `repeats / 4` times (``GEMMReplay``: this overwrites
   /// the model's activations and adds to its gradients), times each shape the profiler saw
-  /// alone (best of `repeats` on fresh buffers) and sums the floor; `stepSeconds` and `stepCPUSeconds` are the total wall and thread CPU time of the
-  /// `steps` profiled steps.
+  /// alone (best of `repeats` on fresh buffers) and sums the floor; `stepSeconds` and
+  /// `stepCPUSeconds` are the total wall and thread CPU time of the `steps` profiled steps.
+  /// `attention`, when given, is one layer's fused attention products timed alone and the
+  /// number of layers that run them.
   public init(
     profiler: StepProfiler, steps: Int, stepSeconds: Double, stepCPUSeconds: Double,
-    repeats: Int
+    repeats: Int, attention: (alone: AttentionProductsAlone, layers: Int)? = nil
   ) {
     let perStep = 1e3 / Double(max(steps, 1))
     let stepCalls = profiler.gemms.values.map(\.calls).reduce(0, +) / max(steps, 1)
@@ -104,6 +112,7 @@ public struct StepFloor: Codable, Sendable {
     (stepMS, stepCPUMS) = (stepSeconds * perStep, stepCPUSeconds * perStep)
     otherMS = stepMS - phaseMS.values.reduce(0, +)
     otherCPUMS = stepCPUMS - phaseCPUMS.values.reduce(0, +)
+    attentionProducts = attention.map { AttentionProducts($0.alone, layers: $0.layers) }
   }
 
   /// Calls per step over all shapes.

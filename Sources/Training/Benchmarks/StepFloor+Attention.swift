@@ -1,0 +1,37 @@
+import Kernels
+
+extension StepFloor {
+  /// The fused softmax attention kernel's six causal products (``AttentionProductsAlone``),
+  /// every layer of the step, each timed alone: the matrix products the sgemm floor leaves out.
+  ///
+  /// ```
+  /// floorMS          = layers · best ms of one layer's products alone
+  /// floor + floorMS  = every matrix product of the step at its rate alone
+  /// ```
+  public struct AttentionProducts: Codable, Sendable {
+    public var layers: Int
+    /// layers · best wall and thread-CPU ms of one layer's products alone.
+    public var floorMS: Double
+    public var floorCPUMS: Double
+    /// layers · mean thread-CPU ms alone.
+    public var meanCPUMS: Double
+    /// The products' rate alone (their multiply-adds × 2 over the best wall time).
+    public var gflops: Double
+
+    public init(_ alone: AttentionProductsAlone, layers: Int) {
+      self.layers = layers
+      (floorMS, floorCPUMS) = (
+        Double(layers) * alone.seconds * 1e3, Double(layers) * alone.cpuSeconds * 1e3
+      )
+      meanCPUMS = Double(layers) * alone.meanCPUSeconds * 1e3
+      gflops = alone.flops / alone.seconds / 1e9
+    }
+  }
+
+  /// The sgemm floor plus the attention products' (the sgemm floor alone without them), wall
+  /// and thread CPU.
+  public var allProductsFloorMS: Double { floorMS + (attentionProducts?.floorMS ?? 0) }
+  public var allProductsFloorCPUMS: Double {
+    floorCPUMS + (attentionProducts?.floorCPUMS ?? 0)
+  }
+}
