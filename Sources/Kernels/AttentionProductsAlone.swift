@@ -49,27 +49,27 @@ public struct AttentionProductsAlone: Sendable {
       for _ in 0..<(b * nh) {
         for i0 in stride(from: 0, to: t, by: attentionTileRows) {
           let (visible, length) = causalExtent(ofTileAt: i0)
-          tileRowsTimesColumns(
-            q + i0 * hs, lda: hs, depth: hs, kt, ldb: t, length: length, into: p + i0 * t, ldo: t)
-          tileRowsTimesRows(
-            p + i0 * t, lda: t, visible: visible, v, ldb: hs, width: hs, into: y + i0 * hs,
+          tileRowsProduct(
+            q + i0 * hs, lda: hs, depth: hs, kt, ldb: t, columns: length, into: p + i0 * t, ldo: t)
+          tileRowsProduct(
+            p + i0 * t, lda: t, depth: visible, v, ldb: hs, columns: hs, into: y + i0 * hs,
             ldo: hs)
         }
         for i0 in stride(from: 0, to: t, by: attentionTileRows) {
           let (visible, length) = causalExtent(ofTileAt: i0)
-          tileRowsTimesColumns(
-            dy + i0 * hs, lda: hs, depth: hs, vt, ldb: t, length: length, into: ds + i0 * t,
+          tileRowsProduct(
+            dy + i0 * hs, lda: hs, depth: hs, vt, ldb: t, columns: length, into: ds + i0 * t,
             ldo: t)
-          tileRowsTimesRows(
-            ds + i0 * t, lda: t, visible: visible, k, ldb: hs, width: hs, into: dq + i0 * hs,
+          tileRowsProduct(
+            ds + i0 * t, lda: t, depth: visible, k, ldb: hs, columns: hs, into: dq + i0 * hs,
             ldo: hs)
         }
         for s0 in stride(from: 0, to: t, by: attentionTileRows) {
-          tileColumnsTimesRows(
-            p, lda: t, from: s0, to: t, dy, ldb: hs, width: hs, into: dv + s0 * hs, ldo: hs,
+          tileColumnsProduct(
+            p, lda: t, from: s0, to: t, dy, ldb: hs, columns: hs, into: dv + s0 * hs, ldo: hs,
             accumulate: false)
-          tileColumnsTimesRows(
-            ds, lda: t, from: s0, to: t, q, ldb: hs, width: hs, into: dk + s0 * hs, ldo: hs,
+          tileColumnsProduct(
+            ds, lda: t, from: s0, to: t, q, ldb: hs, columns: hs, into: dk + s0 * hs, ldo: hs,
             accumulate: false)
         }
       }

@@ -46,14 +46,14 @@ func fusedSoftmaxAttentionForward(
         transposeHead(k, ld: 3 * c, rows: t, columns: hs, into: kt)
         for i0 in stride(from: 0, to: t, by: attentionTileRows) {
           let (visible, length) = causalExtent(ofTileAt: i0)
-          tileRowsTimesColumns(
-            q + i0 * 3 * c, lda: 3 * c, depth: hs, kt, ldb: t, length: length,
+          tileRowsProduct(
+            q + i0 * 3 * c, lda: 3 * c, depth: hs, kt, ldb: t, columns: length,
             into: p + i0 * t, ldo: t, scale: scale)
           for row in stride(from: i0, to: visible, by: 2) {
             fusedCausalSoftmaxRowPair(p + row * t, ld: t, valid: row + 1, length: length)
           }
-          tileRowsTimesRows(
-            p + i0 * t, lda: t, visible: visible, v, ldb: 3 * c, width: hs, into: y + i0 * c,
+          tileRowsProduct(
+            p + i0 * t, lda: t, depth: visible, v, ldb: 3 * c, columns: hs, into: y + i0 * c,
             ldo: c)
         }
       }
@@ -99,23 +99,23 @@ func fusedSoftmaxAttentionBackward(
         packHead(dy, ld: c, rows: t, columns: hs, into: dyh)
         for i0 in stride(from: 0, to: t, by: attentionTileRows) {
           let (visible, length) = causalExtent(ofTileAt: i0)
-          tileRowsTimesColumns(
-            dy + i0 * c, lda: c, depth: hs, vt, ldb: t, length: length, into: dp + i0 * t, ldo: t)
+          tileRowsProduct(
+            dy + i0 * c, lda: c, depth: hs, vt, ldb: t, columns: length, into: dp + i0 * t, ldo: t)
           for row in i0..<visible {
             fusedSoftmaxRowBackward(
               dp + row * t, probabilities: p + row * t, valid: row + 1, length: length,
               scale: scale)
           }
-          tileRowsTimesRows(
-            dp + i0 * t, lda: t, visible: visible, kh, ldb: hs, width: hs,
+          tileRowsProduct(
+            dp + i0 * t, lda: t, depth: visible, kh, ldb: hs, columns: hs,
             into: dq + i0 * 3 * c, ldo: 3 * c, accumulate: accumulate)
         }
         for s0 in stride(from: 0, to: t, by: attentionTileRows) {
-          tileColumnsTimesRows(
-            p, lda: t, from: s0, to: t, dyh, ldb: hs, width: hs, into: dv + s0 * 3 * c,
+          tileColumnsProduct(
+            p, lda: t, from: s0, to: t, dyh, ldb: hs, columns: hs, into: dv + s0 * 3 * c,
             ldo: 3 * c, accumulate: accumulate)
-          tileColumnsTimesRows(
-            dp, lda: t, from: s0, to: t, qh, ldb: hs, width: hs, into: dk + s0 * 3 * c,
+          tileColumnsProduct(
+            dp, lda: t, from: s0, to: t, qh, ldb: hs, columns: hs, into: dk + s0 * 3 * c,
             ldo: 3 * c, accumulate: accumulate)
         }
       }
