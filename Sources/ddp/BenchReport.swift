@@ -85,7 +85,7 @@ struct BenchReport: Codable {
     return [
       (
         "  + attention products alone",
-        "\(fmt(products.floorMS, 1)) (\(products.layers) layers, "
+        "\(fmt(products.floorMS, 1)) (\(products.layers) layer\(products.layers == 1 ? "" : "s"), "
           + "\(fmt(products.gflops, 1)) GFLOP/s) = \(fmt(floor.allProductsFloorMS, 1))"
       ),
       (
