@@ -59,8 +59,7 @@ final class CheckpointFixtureTests: XCTestCase {
         == 0
     else { throw XCTSkip("python3 with safetensors and numpy is not installed") }
     let expected = try expected()
-    let work = try makeWorkDirectory("fixture")
-    defer { try? FileManager.default.removeItem(at: work) }
+    let work = try temporaryWorkDirectory("fixture")
     let script = packageRoot.appendingPathComponent("Tests/python/reference_loss.py").path
     for kind in Self.kinds {
       let model = work.appendingPathComponent("\(kind).safetensors").path

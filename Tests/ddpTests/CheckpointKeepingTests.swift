@@ -9,8 +9,7 @@ import XCTest
 /// rewrites `summary.json` instead of failing on the existing file.
 final class CheckpointKeepingTests: XCTestCase {
   func testDamagedNewestCheckpointIsSkippedAndNeverCountedAsKept() throws {
-    let work = try makeWorkDirectory("ddp-keeping")
-    defer { try? FileManager.default.removeItem(at: work) }
+    let work = try temporaryWorkDirectory("ddp-keeping")
     let corpus = work.appendingPathComponent("corpus.txt").path
     try writeMadeUpCorpus(to: corpus)
     for workers in [1, 2] {

@@ -7,7 +7,7 @@ final class ClassifierCommandTests: XCTestCase {
   var work: URL!
 
   override func setUpWithError() throws {
-    work = try makeWorkDirectory("ddp-classifier")
+    work = try temporaryWorkDirectory("ddp-classifier")
     let words = [
       "alpha": ["compiler", "kernel", "bug", "program", "disk", "byte", "unix"],
       "beta": ["senate", "vote", "law", "party", "tax", "king", "nation"],
@@ -26,10 +26,6 @@ final class ClassifierCommandTests: XCTestCase {
         to: work.appendingPathComponent(name), atomically: true, encoding: .utf8)
     }
     try "%\n%\n".write(to: work.appendingPathComponent("empty"), atomically: true, encoding: .utf8)
-  }
-
-  override func tearDownWithError() throws {
-    if let work { try? FileManager.default.removeItem(at: work) }
   }
 
   /// A tiny classifier config over the made-up class files, `extra` lines appended to [data].

@@ -9,7 +9,7 @@ final class ClassifierTransferTests: XCTestCase {
   var work: URL!
 
   override func setUpWithError() throws {
-    work = try makeWorkDirectory("ddp-classifier-transfer")
+    work = try temporaryWorkDirectory("ddp-classifier-transfer")
     let vocabularies = [
       "alpha": ["compiler", "kernel", "bug", "program", "disk"],
       "beta": ["senate", "vote", "law", "party", "tax"],
@@ -23,10 +23,6 @@ final class ClassifierTransferTests: XCTestCase {
       try (entries.joined(separator: "\n%\n") + "\n").write(
         to: work.appendingPathComponent(name), atomically: true, encoding: .utf8)
     }
-  }
-
-  override func tearDownWithError() throws {
-    if let work { try? FileManager.default.removeItem(at: work) }
   }
 
   /// One config for both heads (the shapes of the body must agree): `head` and `extra` [train]

@@ -5,8 +5,7 @@ import XCTest
 final class CompareCommandTests: XCTestCase {
   var work: URL!
 
-  override func setUpWithError() throws { work = try makeWorkDirectory("ddp-compare") }
-  override func tearDownWithError() throws { try? FileManager.default.removeItem(at: work) }
+  override func setUpWithError() throws { work = try temporaryWorkDirectory("ddp-compare") }
 
   /// One block, d_model 16, pre-LN: 3 norm layers; batch 4 divides among 1, 2 and 4 workers.
   let tinyModel = [

@@ -370,8 +370,7 @@ final class CompareReportTests: XCTestCase {
     guard FileManager.default.isExecutableFile(atPath: chromium) else {
       throw XCTSkip("chromium is not installed (launch/setup installs it)")
     }
-    let work = try makeWorkDirectory("ddp-report")
-    addTeardownBlock { try? FileManager.default.removeItem(at: work) }
+    let work = try temporaryWorkDirectory("ddp-report")
     let page = work.appendingPathComponent("report.html")
     let screenshot = work.appendingPathComponent("report.png")
     try syntheticResults().html().write(to: page, atomically: true, encoding: .utf8)

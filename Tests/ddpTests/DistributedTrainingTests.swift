@@ -7,17 +7,8 @@ import XCTest
 let summationOrderTolerance: Float = 2e-5
 
 /// Real `mpirun` jobs of `ddp train` against one process with the same global batch.
-final class DistributedTrainingTests: XCTestCase {
-  var work: URL!
-
-  override func setUpWithError() throws {
-    try requireMPIRun()
-    work = try makeWorkDirectory("ddp-mpi")
-  }
-
-  override func tearDownWithError() throws {
-    if let work { try? FileManager.default.removeItem(at: work) }
-  }
+final class DistributedTrainingTests: MPIJobTestCase {
+  override class var workPrefix: String { "ddp-mpi" }
 
   func config(norm: String, placement: String) throws -> String {
     let text = """

@@ -7,9 +7,7 @@ import XCTest
 final class DryRunTests: XCTestCase {
   var work: URL!
 
-  override func setUpWithError() throws { work = try makeWorkDirectory("ddp-dry-run") }
-
-  override func tearDownWithError() throws { try? FileManager.default.removeItem(at: work) }
+  override func setUpWithError() throws { work = try temporaryWorkDirectory("ddp-dry-run") }
 
   /// 256·32 + 16·32 embeddings, 2 blocks of 12C² + 13C with LayerNorm, final LayerNorm 2C.
   let tinyParameters = 256 * 32 + 16 * 32 + 2 * (12 * 32 * 32 + 13 * 32) + 2 * 32

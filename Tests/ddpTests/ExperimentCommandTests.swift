@@ -7,8 +7,7 @@ import XCTest
 final class ExperimentCommandTests: XCTestCase {
   var work: URL!
 
-  override func setUpWithError() throws { work = try makeWorkDirectory("ddp-experiment") }
-  override func tearDownWithError() throws { try? FileManager.default.removeItem(at: work) }
+  override func setUpWithError() throws { work = try temporaryWorkDirectory("ddp-experiment") }
 
   let tinyModel = [
     "--set", "model.d_model=16", "--set", "model.n_heads=2", "--set", "model.context=16",

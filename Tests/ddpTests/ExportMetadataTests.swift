@@ -12,11 +12,7 @@ final class ExportMetadataTests: XCTestCase {
       (try? runProcess("/usr/bin/env", ["python3", "-c", "import safetensors, numpy, tomllib"]))?
         .status == 0
     else { throw XCTSkip("python3 (3.11+) with safetensors and numpy is not installed") }
-    work = try makeWorkDirectory("ddp-export-metadata")
-  }
-
-  override func tearDownWithError() throws {
-    if let work { try? FileManager.default.removeItem(at: work) }
+    work = try temporaryWorkDirectory("ddp-export-metadata")
   }
 
   /// A run of 12 steps stopped after step 5, exported as `fortunes.safetensors` in `work`

@@ -8,8 +8,7 @@ import XCTest
 final class FailureTests: XCTestCase {
   var work: URL!
 
-  override func setUpWithError() throws { work = try makeWorkDirectory("ddp-failure") }
-  override func tearDownWithError() throws { try? FileManager.default.removeItem(at: work) }
+  override func setUpWithError() throws { work = try temporaryWorkDirectory("ddp-failure") }
 
   /// A text corpus of made-up paragraphs.
   func corpus() throws -> String {

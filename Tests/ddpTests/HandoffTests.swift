@@ -13,8 +13,7 @@ import XCTest
 final class HandoffTests: XCTestCase {
   var work: URL!
 
-  override func setUpWithError() throws { work = try makeWorkDirectory("ddp-handoffs") }
-  override func tearDownWithError() throws { try? FileManager.default.removeItem(at: work) }
+  override func setUpWithError() throws { work = try temporaryWorkDirectory("ddp-handoffs") }
 
   func record(step: Int, loss: Double) -> StepRecord {
     var comm = CollectiveSnapshot()

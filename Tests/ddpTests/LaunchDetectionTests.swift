@@ -12,17 +12,8 @@ import XCTest
 ///   Not tested: Slurm's own PMIx plugin and slurmstepd.
 /// - `srun` without an MPI plugin, a PMI-2 launcher, and a PMIx job MPI cannot reach: plain
 ///   processes with those variables.
-final class LaunchDetectionTests: XCTestCase {
-  var work: URL!
-
-  override func setUpWithError() throws {
-    try requireMPIRun()
-    work = try makeWorkDirectory("ddp-launch")
-  }
-
-  override func tearDownWithError() throws {
-    if let work { try? FileManager.default.removeItem(at: work) }
-  }
+final class LaunchDetectionTests: MPIJobTestCase {
+  override class var workPrefix: String { "ddp-launch" }
 
   func tinyConfig(steps: Int = 3) throws -> String {
     let text = """

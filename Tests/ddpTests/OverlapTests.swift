@@ -3,17 +3,8 @@ import XCTest
 
 /// `distributed.overlap = true` with buckets small enough that most of them are reduced by the
 /// background thread while the backward runs: real `mpirun` jobs against one process.
-final class OverlapTests: XCTestCase {
-  var work: URL!
-
-  override func setUpWithError() throws {
-    try requireMPIRun()
-    work = try makeWorkDirectory("ddp-overlap")
-  }
-
-  override func tearDownWithError() throws {
-    if let work { try? FileManager.default.removeItem(at: work) }
-  }
+final class OverlapTests: MPIJobTestCase {
+  override class var workPrefix: String { "ddp-overlap" }
 
   /// A 3-block model whose 188 KB of gradients make 20 buckets (10 KiB, or one larger matrix),
   /// those of blocks 1 and 2 reduced during the backward; `steps` steps of batch 12 (divides

@@ -101,3 +101,25 @@ func writeMadeUpCorpus(
   }.joined(separator: "\n\n")
   try text.write(toFile: path, atomically: true, encoding: .utf8)
 }
+
+extension XCTestCase {
+  /// ``makeWorkDirectory(_:)``, removed with everything in it when the test ends.
+  func temporaryWorkDirectory(_ prefix: String) throws -> URL {
+    let url = try makeWorkDirectory(prefix)
+    addTeardownBlock { try? FileManager.default.removeItem(at: url) }
+    return url
+  }
+}
+
+/// A test case of real `mpirun` jobs: skipped where mpirun is not installed, and each test in a
+/// new `work` directory (`workPrefix-UUID`), removed when it ends.
+class MPIJobTestCase: XCTestCase {
+  /// The name of the test case's work directories, before the UUID.
+  class var workPrefix: String { "ddp-mpi-job" }
+  var work: URL!
+
+  override func setUpWithError() throws {
+    try requireMPIRun()
+    work = try temporaryWorkDirectory(Self.workPrefix)
+  }
+}

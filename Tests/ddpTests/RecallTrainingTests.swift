@@ -6,17 +6,8 @@ import XCTest
 /// rank and each keeps its shard; the answer-only loss counts one position per sequence on
 /// every rank, so the average of the ranks' gradients is the one-worker gradient), and
 /// `ddp eval` scores held-out episodes.
-final class RecallTrainingTests: XCTestCase {
-  var work: URL!
-
-  override func setUpWithError() throws {
-    try requireMPIRun()
-    work = try makeWorkDirectory("ddp-recall")
-  }
-
-  override func tearDownWithError() throws {
-    if let work { try? FileManager.default.removeItem(at: work) }
-  }
+final class RecallTrainingTests: MPIJobTestCase {
+  override class var workPrefix: String { "ddp-recall" }
 
   func testTwoWorkersMatchOneAndEvalScoresEpisodes() throws {
     for attention in ["fastweight_sum", "fastweight"] {

@@ -30,9 +30,7 @@ final class RunReportTests: XCTestCase {
     super.tearDown()
   }
 
-  override func setUpWithError() throws { work = try makeWorkDirectory("ddp-run-report") }
-
-  override func tearDownWithError() throws { try? FileManager.default.removeItem(at: work) }
+  override func setUpWithError() throws { work = try temporaryWorkDirectory("ddp-run-report") }
 
   /// A 12-step, 2-worker run with evaluations at steps 6 and 12, trained once.
   func trainedRun() throws -> URL {

@@ -6,9 +6,7 @@ import XCTest
 final class TrainCommandTests: XCTestCase {
   var work: URL!
 
-  override func setUpWithError() throws { work = try makeWorkDirectory("ddp-train") }
-
-  override func tearDownWithError() throws { try? FileManager.default.removeItem(at: work) }
+  override func setUpWithError() throws { work = try temporaryWorkDirectory("ddp-train") }
 
   /// 300 paragraphs of made-up sentences, so the corpus splits into documents.
   func writeCorpus() throws -> String {

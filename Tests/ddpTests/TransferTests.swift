@@ -4,17 +4,8 @@ import XCTest
 
 /// `train.init_from`, discriminative rates, STLR and gradual unfreezing through the real
 /// command, under real `mpirun`.
-final class TransferTests: XCTestCase {
-  var work: URL!
-
-  override func setUpWithError() throws {
-    try requireMPIRun()
-    work = try makeWorkDirectory("ddp-transfer")
-  }
-
-  override func tearDownWithError() throws {
-    if let work { try? FileManager.default.removeItem(at: work) }
-  }
+final class TransferTests: MPIJobTestCase {
+  override class var workPrefix: String { "ddp-transfer" }
 
   /// d_model 32, 2 blocks, pre-LN: groups of 8704 (wte, wpe), 12704 (each block) and 64
   /// (norm_f) floats.

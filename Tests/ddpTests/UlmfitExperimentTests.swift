@@ -8,8 +8,7 @@ import XCTest
 final class UlmfitExperimentTests: XCTestCase {
   var work: URL!
 
-  override func setUpWithError() throws { work = try makeWorkDirectory("ddp-ulmfit") }
-  override func tearDownWithError() throws { try? FileManager.default.removeItem(at: work) }
+  override func setUpWithError() throws { work = try temporaryWorkDirectory("ddp-ulmfit") }
 
   /// Two class files of 30 entries (machines, animals) and a general file of 60.
   func writeCorpus() throws -> String {
