@@ -61,7 +61,7 @@ struct BenchReport: Codable {
           "\(fmt(stepOverFloor, 2))x (thread CPU time, mean: "
             + "\(fmt(floor.stepCPUMS / floor.floorCPUMS, 2))x)"
         ),
-      ] + allProductsRows + [
+      ] + floor.allProductsRows(stepMS: msPerStep) + [
         ("tokens/s", fmt(tokensPerSecond, 0)),
         ("model GFLOP/step", fmt(flopsPerStep / 1e9, 2)),
         ("achieved GFLOP/s", fmt(gflops, 1)),
@@ -75,25 +75,6 @@ struct BenchReport: Codable {
         ("peak / needed", fmt(peakResidentMB / needed, 2) + "x"),
       ]
     return TextTable.keyValue(rows)
-  }
-
-  /// The floor with the fused attention kernel's products added, and the step against it.
-  private var allProductsRows: [(String, String)] {
-    guard let products = floor.attentionProducts, let ratio = stepOverAllProductsFloor else {
-      return []
-    }
-    return [
-      (
-        "  + attention products alone",
-        "\(fmt(products.floorMS, 1)) (\(products.layers) layer\(products.layers == 1 ? "" : "s"), "
-          + "\(fmt(products.gflops, 1)) GFLOP/s) = \(fmt(floor.allProductsFloorMS, 1))"
-      ),
-      (
-        "step / (floor + attention products)",
-        "\(fmt(ratio, 2))x (thread CPU time, mean: "
-          + "\(fmt(floor.stepCPUMS / floor.allProductsFloorCPUMS, 2))x)"
-      ),
-    ]
   }
 
   func jsonLine() throws -> String {

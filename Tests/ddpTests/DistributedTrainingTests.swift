@@ -115,6 +115,29 @@ final class DistributedTrainingTests: MPIJobTestCase {
     XCTAssertTrue(outcome.stdout.contains("where a step of rank 0 goes"), outcome.stdout)
   }
 
+  /// With head size 16 the model runs the fused attention kernel: rank 0's floor gains its
+  /// products timed alone, and the second ratio, in the table and the JSON.
+  func testBenchUnderMPIAddsTheAttentionProducts() throws {
+    let path = try config(norm: "layernorm", placement: "pre")
+    let outcome = try runMPI([
+      "-np", "2", ddpExecutable, "bench", "--config", path, "--set", "model.d_model=64",
+      "--steps", "2", "--warmup", "1",
+    ])
+    XCTAssertEqual(outcome.status, 0, outcome.stderr)
+    for line in ["  + attention products alone", "step / (floor + attention products)"] {
+      XCTAssertTrue(outcome.stdout.contains(line), "\(line) in\n\(outcome.stdout)")
+    }
+    let report = try lastJSONLine(outcome.stdout)
+    let (floor, products, step) = (
+      report["floor_ms"] as? Double ?? 0, report["attention_products_ms"] as? Double ?? 0,
+      report["ms_per_step"] as? Double ?? 0
+    )
+    XCTAssertGreaterThan(products, 0)
+    XCTAssertEqual(
+      report["step_over_all_products_floor"] as? Double ?? 0, step / (floor + products),
+      accuracy: 1e-9)
+  }
+
   /// A failure on one rank only (here its data cannot be read: the ranks run the same command,
   /// but each in its own working folder, and the relative `data.path` exists only in rank 0's)
   /// ends the whole job promptly, names the rank and the cause, and leaves no run directory.

@@ -17,8 +17,8 @@ import Support
 /// The one-worker figure is measured by rank 0 alone first (the other ranks wait), so on a
 /// machine with fewer cores than ranks it is the cleaner of the two. The N-worker steps run
 /// under a `StepProfiler` on every rank; each rank then times its sgemm shapes alone at the same
-/// moment (as the steps ran, side by side), and rank 0 prints its own floor and phases, the
-/// communication phase included.
+/// moment (as the steps ran, side by side), with the fused attention kernel's products where the
+/// model runs it, and rank 0 prints its own floor and phases, the communication phase included.
 public struct DistributedBench {
   public let run: RunConfig
   public let communicator: any Communicator
@@ -44,8 +44,15 @@ public struct DistributedBench {
     let perStep = communicator.accounting.snapshot().subtracting(before)[.gradients]
     let (bucketed, bare) = timeAgainstBareAllReduce(trainer)
     communicator.barrier(category: .control)
+    let m = run.model
+    let attention =
+      m.attention == .softmax && fusedAttentionApplies(time: t, headSize: m.dModel / m.nHeads)
+      ? AttentionProductsAlone(
+        batch: trainer.model.batch, time: t, channels: m.dModel, heads: m.nHeads, repeats: 20)
+      : nil
     let floor = StepFloor(
-      profiler: profiler, steps: steps, stepSeconds: total, stepCPUSeconds: cpuTotal, repeats: 20)
+      profiler: profiler, steps: steps, stepSeconds: total, stepCPUSeconds: cpuTotal, repeats: 20,
+      attention: attention.map { ($0, m.nLayers) })
     communicator.barrier(category: .control)
     guard communicator.rank == 0 else { return }
     let tokensPerStep = Double(run.train.batch * t)
@@ -63,24 +70,32 @@ public struct DistributedBench {
       "step_over_floor": seconds * 1e3 / floor.floorMS, "phase_ms": floor.phaseMS,
       "phase_cpums": floor.phaseCPUMS, "other_ms": floor.otherMS,
     ]
+    if let products = floor.attentionProducts {
+      report["attention_products_ms"] = products.floorMS
+      report["step_over_all_products_floor"] = seconds * 1e3 / floor.allProductsFloorMS
+    }
     if let blasThreads {
       report["threads"] = blasThreads.count
       report["threads_source"] = blasThreads.source.rawValue
     }
-    let rows: [(String, String)] = [
-      ("OpenBLAS threads", blasThreads.map { "\($0.count) (\($0.source.rawValue))" } ?? "-"),
-      ("workers", "\(workers)"),
-      ("ms/step (median)", fmt(seconds * 1e3, 1)),
-      ("tokens/s, all workers", fmt(tokensPerStep / seconds, 0)),
-      ("tokens/s, one worker (same global batch)", fmt(tokensPerStep / single, 0)),
-      ("scaling efficiency", fmt(100 * single / seconds / Double(workers), 1) + "%"),
-      ("gradient all-reduce MB/step", fmt(Double(perStep.bytes) / Double(steps + warmup) / 1e6, 3)),
-      ("waiting on gradients ms/step", fmt(perStep.seconds / Double(steps + warmup) * 1e3, 2)),
-      ("bucketed / bare all-reduce ms", fmt(bucketed * 1e3, 2) + " / " + fmt(bare * 1e3, 2)),
-      ("all-reduce rate vs bare MPI_Allreduce", fmt(100 * bare / bucketed, 1) + "%"),
-      ("GEMM floor ms/step (rank 0)", fmt(floor.floorMS, 1)),
-      ("step / floor", fmt(seconds * 1e3 / floor.floorMS, 2) + "x"),
-    ]
+    let rows: [(String, String)] =
+      [
+        ("OpenBLAS threads", blasThreads.map { "\($0.count) (\($0.source.rawValue))" } ?? "-"),
+        ("workers", "\(workers)"),
+        ("ms/step (median)", fmt(seconds * 1e3, 1)),
+        ("tokens/s, all workers", fmt(tokensPerStep / seconds, 0)),
+        ("tokens/s, one worker (same global batch)", fmt(tokensPerStep / single, 0)),
+        ("scaling efficiency", fmt(100 * single / seconds / Double(workers), 1) + "%"),
+        (
+          "gradient all-reduce MB/step",
+          fmt(Double(perStep.bytes) / Double(steps + warmup) / 1e6, 3)
+        ),
+        ("waiting on gradients ms/step", fmt(perStep.seconds / Double(steps + warmup) * 1e3, 2)),
+        ("bucketed / bare all-reduce ms", fmt(bucketed * 1e3, 2) + " / " + fmt(bare * 1e3, 2)),
+        ("all-reduce rate vs bare MPI_Allreduce", fmt(100 * bare / bucketed, 1) + "%"),
+        ("GEMM floor ms/step (rank 0)", fmt(floor.floorMS, 1)),
+        ("step / floor", fmt(seconds * 1e3 / floor.floorMS, 2) + "x"),
+      ] + floor.allProductsRows(stepMS: seconds * 1e3)
     print(TextTable.keyValue(rows))
     print(
       "\nwhere a step of rank 0 goes (mean of \(steps) steps; a phase is charged its own time only)"

@@ -1,4 +1,5 @@
 import Kernels
+import Support
 
 extension StepFloor {
   /// The fused softmax attention kernel's six causal products (``AttentionProductsAlone``),
@@ -33,5 +34,29 @@ extension StepFloor {
   public var allProductsFloorMS: Double { floorMS + (attentionProducts?.floorMS ?? 0) }
   public var allProductsFloorCPUMS: Double {
     floorCPUMS + (attentionProducts?.floorCPUMS ?? 0)
+  }
+
+  /// The two summary rows of the floor with the attention products, for a step of `stepMS`
+  /// (a median; the CPU ratio uses the profiled steps' mean): none without those products.
+  ///
+  /// ```
+  ///   + attention products alone             11.2 (6 layers, 117.3 GFLOP/s) = 321.7
+  /// step / (floor + attention products)      1.22x (thread CPU time, mean: 1.19x)
+  /// ```
+  public func allProductsRows(stepMS: Double) -> [(String, String)] {
+    guard let products = attentionProducts else { return [] }
+    let layers = "\(products.layers) layer\(products.layers == 1 ? "" : "s")"
+    return [
+      (
+        "  + attention products alone",
+        "\(fmt(products.floorMS, 1)) (\(layers), \(fmt(products.gflops, 1)) GFLOP/s) = "
+          + fmt(allProductsFloorMS, 1)
+      ),
+      (
+        "step / (floor + attention products)",
+        "\(fmt(stepMS / allProductsFloorMS, 2))x (thread CPU time, mean: "
+          + "\(fmt(stepCPUMS / allProductsFloorCPUMS, 2))x)"
+      ),
+    ]
   }
 }
