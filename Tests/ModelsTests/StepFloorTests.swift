@@ -151,6 +151,12 @@ final class StepFloorTests: XCTestCase {
     XCTAssertEqual(floor.allProductsFloorMS, floor.floorMS + products.floorMS, accuracy: 1e-12)
     XCTAssertEqual(
       floor.allProductsFloorCPUMS, floor.floorCPUMS + products.floorCPUMS, accuracy: 1e-12)
+    XCTAssertEqual(
+      floor.allProductsAloneMeanCPUMS, floor.aloneMeanCPUMS + products.meanCPUMS, accuracy: 1e-12)
+    XCTAssertGreaterThanOrEqual(products.meanCPUMS, products.floorCPUMS * (1 - 1e-12))
+    let rows = floor.allProductsRows(stepMS: floor.stepMS)
+    XCTAssertEqual(rows.count, 2)
+    XCTAssertTrue(rows[1].1.contains("against the alone means"), "\(rows)")
     XCTAssertTrue(floor.phaseTable.contains("products alone"), floor.phaseTable)
   }
 }
