@@ -11,6 +11,8 @@ final class BenchAttentionTests: XCTestCase {
     XCTAssertEqual(outcome.status, 0, outcome.stderr)
     XCTAssertTrue(outcome.stdout.contains("B 2, T 32, C 32, H 2 (head size 16)"), outcome.stdout)
     XCTAssertTrue(outcome.stdout.contains("sgemm / fused, forward + backward"), outcome.stdout)
+    XCTAssertTrue(
+      outcome.stdout.contains("fused: its products alone, forward + backward"), outcome.stdout)
     let records = try lastJSONRecords(outcome.stdout)
     XCTAssertEqual(records.compactMap { $0["path"] as? String }, ["fused", "sgemm"])
     for record in records {
@@ -21,6 +23,9 @@ final class BenchAttentionTests: XCTestCase {
         XCTAssertGreaterThan(record[key] as? Double ?? 0, 0, key)
       }
     }
+    // The fused record alone carries its products' time (a timing: positive, no bound on it).
+    XCTAssertGreaterThan(records[0]["products_alone_ms"] as? Double ?? 0, 0)
+    XCTAssertNil(records[1]["products_alone_ms"])
   }
 
   func testRefusesBadInputInOneLine() throws {

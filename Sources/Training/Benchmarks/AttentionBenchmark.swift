@@ -20,6 +20,9 @@ public struct AttentionBenchmark: Sendable {
     public var backwardMedianMS: Double
     public var forwardCPUMedianMS: Double
     public var backwardCPUMedianMS: Double
+    /// The fused path only: its six products alone, forward and backward of one layer, best
+    /// ms (``AttentionProductsAlone``): what the kernel would take if it did nothing else.
+    public var productsAloneMS: Double?
 
     enum CodingKeys: String, CodingKey {
       case path
@@ -29,6 +32,7 @@ public struct AttentionBenchmark: Sendable {
       case backwardMedianMS = "backward_median_ms"
       case forwardCPUMedianMS = "forward_cpu_median_ms"
       case backwardCPUMedianMS = "backward_cpu_median_ms"
+      case productsAloneMS = "products_alone_ms"
     }
   }
 
@@ -48,7 +52,8 @@ public struct AttentionBenchmark: Sendable {
     fusedAttentionApplies(time: time, headSize: channels / heads)
   }
 
-  /// Times both paths `repeats` times each, interleaved; fused first.
+  /// Times both paths `repeats` times each, interleaved; fused first. Then, where the fused
+  /// kernel takes the shape, its products alone (best of `repeats`).
   public func measure() -> [Timing] {
     let (b, t, c, nh) = (batch, time, channels, heads)
     var rng = RandomNumbers(seed: 16)
@@ -89,11 +94,17 @@ public struct AttentionBenchmark: Sendable {
         backwardMedianMS: bw[bw.count / 2], forwardCPUMedianMS: fCPU[fCPU.count / 2],
         backwardCPUMedianMS: bwCPU[bwCPU.count / 2])
     }
-    return [timing("fused", 0), timing("sgemm", 2)]
+    var fused = timing("fused", 0)
+    if fusedApplies {
+      let products = AttentionProductsAlone(
+        batch: b, time: t, channels: c, heads: nh, repeats: repeats)
+      fused.productsAloneMS = products.seconds * 1e3
+    }
+    return [fused, timing("sgemm", 2)]
   }
 
   /// One row per path: best and median ms per call, the thread-CPU median, ms per step
-  /// (× layers, best), the speedup.
+  /// (× layers, best); the fused kernel against its products alone; the speedup.
   public func table(_ timings: [Timing]) -> String {
     var rows: [(String, String)] = timings.map {
       (
@@ -103,6 +114,14 @@ public struct AttentionBenchmark: Sendable {
           + "\(fmt($0.forwardCPUMedianMS, 3)) / \(fmt($0.backwardCPUMedianMS, 3))), "
           + "\(fmt(Double(layers) * ($0.forwardMS + $0.backwardMS), 2)) ms/step"
       )
+    }
+    if let fused = timings.first, let products = fused.productsAloneMS {
+      rows.append(
+        (
+          "fused: its products alone, forward + backward",
+          "\(fmt(products, 3)) ms best; the kernel takes "
+            + "\(fmt((fused.forwardMS + fused.backwardMS) / products, 2))x that"
+        ))
     }
     if timings.count == 2 {
       let (fused, sgemm) = (timings[0], timings[1])
