@@ -14,7 +14,8 @@ struct BenchAttention: ParsableCommand {
       micro-batch, context, d_model and heads, the fused BLAS-free kernel and the per-head \
       sgemm path in turn, call by call, so a busy machine slows them alike; prints the best and \
       median ms per call, the median thread-CPU ms (apart from the wall median when calls were \
-      preempted), ms per step (x layers) and the speedup, then one JSON line. Single \
+      preempted), ms per step (x layers), the fused kernel's six products timed alone (what \
+      the kernel would take if it did nothing else) and the speedup, then one JSON line. Single \
       thread. The fused kernel takes T and head size that are multiples of 16; other shapes run \
       sgemm on both paths.
 
