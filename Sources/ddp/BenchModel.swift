@@ -115,18 +115,11 @@ struct BenchModel: ParsableCommand {
     stepProfiler = nil
     // The peak of training itself, read before the floor's timings allocate their own buffers.
     let peakResident = peakResidentBytes()
-    let headSize = m.dModel / m.nHeads
-    let fusedAttention =
-      m.attention == .softmax && fusedAttentionApplies(time: m.context, headSize: headSize)
-    let attentionAlone =
-      fusedAttention
-      ? AttentionProductsAlone(
-        batch: batch, time: m.context, channels: m.dModel, heads: m.nHeads,
-        repeats: Self.floorRepeats) : nil
     let floor = StepFloor(
       profiler: profiler, steps: steps, stepSeconds: times.reduce(0, +),
       stepCPUSeconds: cpuTimes.reduce(0, +), repeats: Self.floorRepeats,
-      attention: attentionAlone.map { ($0, m.nLayers) })
+      attention: StepFloor.AttentionProducts.timedAlone(
+        model: m, batch: batch, repeats: Self.floorRepeats))
     alone = max(alone, measureSgemmRate(repeats: 10))
     let seconds = times.sorted()[times.count / 2]
     let phaseMS = phases.map { $0 / Double(steps) * 1e3 }

@@ -81,14 +81,7 @@ final class CommandLineTests: XCTestCase {
     let floorFigures = figures["floor"] as? [String: Any] ?? [:]
     let products = floorFigures["attention_products"] as? [String: Any] ?? [:]
     XCTAssertEqual(products["layers"] as? Int, 2)
-    let (floor, attention, step) = (
-      figures["floor_ms"] as? Double ?? 0, products["floor_ms"] as? Double ?? 0,
-      figures["ms_per_step"] as? Double ?? 0
-    )
-    XCTAssertGreaterThan(attention, 0)
-    XCTAssertEqual(
-      figures["step_over_all_products_floor"] as? Double ?? 0, step / (floor + attention),
-      accuracy: 1e-9)
+    assertAllProductsRatio(figures, attentionMS: products["floor_ms"] as? Double ?? 0)
   }
 
   /// `ddp model-cost` with a given α and β: the ring formula for the gradients (one bucket at

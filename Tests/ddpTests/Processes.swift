@@ -123,3 +123,15 @@ class MPIJobTestCase: XCTestCase {
     work = try temporaryWorkDirectory(Self.workPrefix)
   }
 }
+
+/// A bench report's second ratio: the attention products' `attentionMS` positive, and
+/// `step_over_all_products_floor` = ms_per_step / (floor_ms + attentionMS) to 1e-9.
+func assertAllProductsRatio(
+  _ report: [String: Any], attentionMS: Double, file: StaticString = #filePath, line: UInt = #line
+) {
+  let (floor, step) = (report["floor_ms"] as? Double ?? 0, report["ms_per_step"] as? Double ?? 0)
+  XCTAssertGreaterThan(attentionMS, 0, file: file, line: line)
+  XCTAssertEqual(
+    report["step_over_all_products_floor"] as? Double ?? 0, step / (floor + attentionMS),
+    accuracy: 1e-9, file: file, line: line)
+}

@@ -44,15 +44,10 @@ public struct DistributedBench {
     let perStep = communicator.accounting.snapshot().subtracting(before)[.gradients]
     let (bucketed, bare) = timeAgainstBareAllReduce(trainer)
     communicator.barrier(category: .control)
-    let m = run.model
-    let attention =
-      m.attention == .softmax && fusedAttentionApplies(time: t, headSize: m.dModel / m.nHeads)
-      ? AttentionProductsAlone(
-        batch: trainer.model.batch, time: t, channels: m.dModel, heads: m.nHeads, repeats: 20)
-      : nil
     let floor = StepFloor(
       profiler: profiler, steps: steps, stepSeconds: total, stepCPUSeconds: cpuTotal, repeats: 20,
-      attention: attention.map { ($0, m.nLayers) })
+      attention: StepFloor.AttentionProducts.timedAlone(
+        model: run.model, batch: trainer.model.batch, repeats: 20))
     communicator.barrier(category: .control)
     guard communicator.rank == 0 else { return }
     let tokensPerStep = Double(run.train.batch * t)

@@ -1,3 +1,4 @@
+import Config
 import Kernels
 import Support
 
@@ -65,5 +66,23 @@ extension StepFloor {
           + "\(fmt(stepCPUMS / allProductsAloneMeanCPUMS, 2))x)"
       ),
     ]
+  }
+}
+
+extension StepFloor.AttentionProducts {
+  /// One layer of `model`'s fused softmax attention products at micro-batch `batch`, timed
+  /// alone (``AttentionProductsAlone``), with the layers that run them: the `attention`
+  /// argument of ``StepFloor/init(profiler:steps:stepSeconds:stepCPUSeconds:repeats:attention:)``.
+  /// Nil when the model runs another attention kind, or a shape the fused kernel does not take.
+  public static func timedAlone(model: ModelConfig, batch: Int, repeats: Int) -> (
+    alone: AttentionProductsAlone, layers: Int
+  )? {
+    let (t, c, nh) = (model.context, model.dModel, model.nHeads)
+    guard model.attention == .softmax, fusedAttentionApplies(time: t, headSize: c / nh) else {
+      return nil
+    }
+    let alone = AttentionProductsAlone(
+      batch: batch, time: t, channels: c, heads: nh, repeats: repeats)
+    return (alone, model.nLayers)
   }
 }
