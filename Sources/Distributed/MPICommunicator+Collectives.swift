@@ -159,6 +159,7 @@ extension MPICommunicator {
       MPI_Allreduce(cmpi_in_place(), job.buffer, job.count, cmpi_float(), cmpi_sum(), background),
       "MPI_Allreduce")
     backgroundSlot.leave()
+    JobEnding.parkIfEnding()
   }
 
   /// Microseconds the reduction thread sleeps between tests of the other ranks' arrival: short

@@ -32,6 +32,7 @@ extension MPICommunicator {
     }
     check(blocking(), function)
     mainSlot.leave()
+    JobEnding.parkIfEnding()
   }
 
   /// Returns when `request` has completed, testing it (MPI_Test) in a loop: first back to back
@@ -39,8 +40,9 @@ extension MPICommunicator {
   /// the sleep doubling from `firstPauseMicroseconds` to `longestPauseMicroseconds`, so a rank
   /// waiting for a slow or stopped peer takes well under 1 % of a core instead of spinning on
   /// all of it, and notices within 1 ms when the peer arrives. The monitor (see `watched`)
-  /// keeps the deadline.
+  /// keeps the deadline. Once the job is ending (``JobEnding``) it never returns.
   func awaitCompletion(_ request: inout MPI_Request?) {
+    defer { JobEnding.parkIfEnding() }
     var done: Int32 = 0
     let start = monotonicSeconds()
     repeat {

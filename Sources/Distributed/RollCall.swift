@@ -21,6 +21,10 @@ import Support
 ///    lowest rank among those it heard from (itself included) prints the one line, naming the
 ///    ranks that never answered, and calls MPI_Abort; the others wait for that abort.
 ///
+/// From the moment a rank joins it takes no further part in the job (``JobEnding``): its
+/// threads complete no collective and begin no file write, and the reporter lets the writes
+/// under way finish before it aborts.
+///
 /// Every message is sent once and no reply is awaited, so a dead or stopped peer costs nothing
 /// but its silence. A rank joins once; the mutex keeps the channel to one thread at a time.
 final class RollCall: @unchecked Sendable {
@@ -33,6 +37,17 @@ final class RollCall: @unchecked Sendable {
   /// the job itself (the reporter may have died in between): mpirun may take a few seconds to
   /// end the other ranks after an abort.
   static let reporterSeconds = 20.0
+  /// Seconds the reporter waits for this rank's file writes under way before it aborts (a
+  /// checkpoint takes well under a second; a write stuck longer is left to the abort).
+  static let writesInFlightSeconds = 10.0
+  /// `DDP_FAULT_ABORT_DELAY=SECONDS` (a test's fault, as `FaultInjection`'s): the reporter
+  /// waits that long between its line and MPI_Abort, so a test can wake the missing rank while
+  /// the job is ending and see that the other ranks train no further.
+  static let faultAbortDelaySeconds: Double = {
+    guard let text = getenv("DDP_FAULT_ABORT_DELAY"), let seconds = Double(String(cString: text))
+    else { return 0 }
+    return min(max(seconds, 0), 60)
+  }()
   /// The message tag on `channel`; the channel carries nothing else.
   static let tag: Int32 = 1
   /// Int64s per message: the sender's step, then `WatchedCollective.encoded`.
@@ -77,6 +92,9 @@ final class RollCall: @unchecked Sendable {
   /// The end of a timed-out wait: joins, listens for `graceSeconds`, then prints the line and
   /// aborts the job if this rank is the lowest that answered, else waits for that rank's abort.
   func finish(waitingIn collective: WatchedCollective, step: Int, timeout: Double) -> Never {
+    // From here on no thread of this rank completes a collective or begins a file write: a
+    // stopped peer that mpirun's SIGCONT wakes must not let this rank train on.
+    JobEnding.decide()
     pthread_mutex_lock(mutex)
     if joinedAt == nil { join(collective, step: step) }
     let decideAt = (joinedAt ?? monotonicSeconds()) + Self.graceSeconds
@@ -88,6 +106,9 @@ final class RollCall: @unchecked Sendable {
     let line = describe(collective, step: step, timeout: timeout)
     if present.keys.min() ?? rank == rank {
       writeErrorLine(line)
+      // A checkpoint being written is finished, not cut short (its temporary file left).
+      JobEnding.awaitWritesInFlight(seconds: Self.writesInFlightSeconds)
+      if Self.faultAbortDelaySeconds > 0 { usleep(UInt32(Self.faultAbortDelaySeconds * 1e6)) }
     } else {
       // The reporter prints, then aborts the job; this rank aborts silently if it has not
       // (the reporter died in between), so the line is never printed twice.

@@ -25,8 +25,13 @@ public final class AppendFile {
 
   deinit { close(descriptor) }
 
-  /// Appends `bytes` in full (retrying short writes).
+  /// Appends `bytes` in full (retrying short writes); a job that is ending (``JobEnding``)
+  /// appends nothing more, so no record is cut short.
   public func append(_ bytes: [UInt8]) throws {
+    try JobEnding.writing { try appendNow(bytes) }
+  }
+
+  private func appendNow(_ bytes: [UInt8]) throws {
     try bytes.withUnsafeBytes { buffer in
       guard var next = buffer.baseAddress else { return }
       var remaining = buffer.count

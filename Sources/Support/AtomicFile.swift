@@ -12,7 +12,8 @@
 /// `rename(2)` replaces an existing regular file in one step, so rewriting a file (a resumed
 /// run's `summary.json`) is the same path as writing a new one. Any failure, or an error thrown
 /// by the body of `write`, removes the temporary file; a process killed mid-write leaves only
-/// the `.tmp-PID` file, which the checkpoint reader recognizes and a resume removes.
+/// the `.tmp-PID` file, which the checkpoint reader recognizes and a resume removes. A job the
+/// watchdog ends waits for the writes under way and starts none (``JobEnding``).
 public final class AtomicFile {
   public let path: String
   public let temporaryPath: String
@@ -33,13 +34,15 @@ public final class AtomicFile {
     failure: @escaping (FileError) -> any Error = { $0 },
     _ body: (AtomicFile) throws -> Void
   ) throws {
-    let file = try AtomicFile(path: path, replacing: replacing, failure: failure)
-    do {
-      try body(file)
-      try file.commit()
-    } catch {
-      file.abandon()
-      throw error
+    try JobEnding.writing {
+      let file = try AtomicFile(path: path, replacing: replacing, failure: failure)
+      do {
+        try body(file)
+        try file.commit()
+      } catch {
+        file.abandon()
+        throw error
+      }
     }
   }
 

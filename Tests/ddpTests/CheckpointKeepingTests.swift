@@ -67,13 +67,4 @@ final class CheckpointKeepingTests: XCTestCase {
       XCTAssertEqual(leftovers, [])
     }
   }
-
-  /// The `step` of every line of the run's metrics.jsonl, in file order.
-  func loggedSteps(_ run: String) throws -> [Int] {
-    let text = try String(contentsOfFile: run + "/metrics.jsonl", encoding: .utf8)
-    return try text.split(separator: "\n").map { line in
-      let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
-      return try XCTUnwrap(object?["step"] as? Int, String(line))
-    }
-  }
 }

@@ -112,6 +112,16 @@ func checkpointSteps(_ run: String) -> [Int] {
   Checkpoint.list(inDirectory: run).map(\.step).sorted()
 }
 
+/// The `step` of every line of the run's metrics.jsonl, in file order; throws on a line that
+/// is not a whole record.
+func loggedSteps(_ run: String) throws -> [Int] {
+  let text = try String(contentsOfFile: run + "/metrics.jsonl", encoding: .utf8)
+  return try text.split(separator: "\n").map { line in
+    let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+    return try XCTUnwrap(object?["step"] as? Int, String(line))
+  }
+}
+
 /// Seconds of CPU (user and system) process `pid` has used, from /proc/PID/stat.
 func cpuSeconds(_ pid: pid_t) -> Double? {
   guard let text = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),

@@ -256,13 +256,27 @@ final class FailureTests: XCTestCase {
   enum Stall {
     case sleeps(rank: Int, beforeStep: Int)
     case stopped(rank: Int)
+    /// Sleeps before the step until a signal, which the test sends once the line is printed
+    /// (the reporter waits `DDP_FAULT_ABORT_DELAY` before it aborts): the rank then completes
+    /// the collective its peers timed out in, as a SIGSTOPped rank woken by mpirun's SIGCONT
+    /// does.
+    case wokenWhileEnding(rank: Int, beforeStep: Int)
+
+    var step: Int? {
+      switch self {
+      case .sleeps(_, let step), .wokenWhileEnding(_, let step): step
+      case .stopped: nil
+      }
+    }
   }
 
   /// A rank that stalls outside MPI, under launch/ddp with `distributed.timeout_s = 3`: the job
   /// ends within the timeout + 10 s with exit 1 and one line on standard error naming the step,
   /// the collective and the missing rank; the waiting ranks sleep instead of spinning a core;
-  /// every checkpoint written before is intact, and `--resume` (with a new timeout, a key a
-  /// resume may change) continues from the newest one.
+  /// the ranks that end the job train no further, even when the missing rank wakes up in the
+  /// meantime (nothing logged or checkpointed at or after the step the line names, no
+  /// temporary file left); every checkpoint written before is intact, and `--resume` (with a
+  /// new timeout, a key a resume may change) continues from the newest one.
   func testStalledRankEndsTheJobWithOneLine() throws {
     let timeout = 3.0
     let cases: [(stall: Stall, workers: Int, missing: String)] = [
@@ -270,14 +284,19 @@ final class FailureTests: XCTestCase {
       (.sleeps(rank: 0, beforeStep: 32), 2, "missing: rank 0 (stopped"),
       (.sleeps(rank: 2, beforeStep: 32), 3, "missing: rank 2 (stopped"),
       (.stopped(rank: 1), 2, "missing: rank 1 (stopped"),
+      (.wokenWhileEnding(rank: 1, beforeStep: 32), 2, "missing: rank 1 (stopped"),
     ]
     for (index, (stall, workers, missing)) in cases.enumerated() {
       let steps = if case .stopped = stall { 4000 } else { 40 }
       let config = try config(steps: steps, every: 10)
       let out = runDirectory("stalled-\(index)")
       var environment: [String: String] = [:]
-      if case .sleeps(let rank, let step) = stall {
-        environment["DDP_FAULT_STALL"] = "\(rank):\(step):600"
+      switch stall {
+      case .sleeps(let rank, let step): environment["DDP_FAULT_STALL"] = "\(rank):\(step):600"
+      case .wokenWhileEnding(let rank, let step):
+        environment["DDP_FAULT_STALL"] = "\(rank):\(step):signal"
+        environment["DDP_FAULT_ABORT_DELAY"] = "2"
+      case .stopped: break
       }
       let job = try BackgroundJob(
         workers: workers,
@@ -309,6 +328,11 @@ final class FailureTests: XCTestCase {
         Thread.sleep(forTimeInterval: 1)
         let used = try XCTUnwrap(cpuSeconds(waiting)) - before
         XCTAssertLessThan(used, 0.25, "case \(index): a waiting rank used \(used) s of CPU in 1 s")
+      case .wokenWhileEnding(let rank, let step):
+        XCTAssertTrue(waitUntil { (try? loggedSteps(out))?.last == step - 1 }, job.stderr)
+        stalledAt = Date()
+        XCTAssertTrue(waitUntil { job.stderr.hasPrefix("ddp: step \(step): ") }, job.stderr)
+        kill(try XCTUnwrap(job.pid(ofRank: rank)), SIGTERM)
       }
       let finished = job.wait(timeout: 60)
       if let stopped { kill(stopped, SIGKILL) }
@@ -319,11 +343,14 @@ final class FailureTests: XCTestCase {
       let lines = job.stderr.split(separator: "\n")
       XCTAssertEqual(lines.count, 1, "case \(index): \(job.stderr)")
       let line = job.stderr
-      if case .sleeps(_, let step) = stall {
+      if let step = stall.step {
         XCTAssertTrue(line.hasPrefix("ddp: step \(step): "), "case \(index): \(line)")
       } else {
         XCTAssertTrue(line.hasPrefix("ddp: step "), "case \(index): \(line)")
       }
+      let named = try XCTUnwrap(Int(line.dropFirst("ddp: step ".count).prefix { $0.isNumber }))
+      XCTAssertEqual(
+        try loggedSteps(out).last, named - 1, "case \(index): trained on after \(line)")
       XCTAssertTrue(line.contains(missing), "case \(index): \(line)")
       XCTAssertTrue(line.contains("(gradients)") || line.contains("(control)"), line)
       XCTAssertTrue(line.contains("within distributed.timeout_s = 3 s"), line)
@@ -331,7 +358,7 @@ final class FailureTests: XCTestCase {
       let written = names.filter { $0.hasPrefix("checkpoint-") }
       XCTAssertEqual(written.count, checkpointSteps(out).count, "case \(index): \(names)")
       let newest = try XCTUnwrap(checkpointSteps(out).last, "case \(index): no checkpoint")
-      if case .sleeps = stall { XCTAssertEqual(newest, 30, "case \(index)") }
+      if stall.step != nil { XCTAssertEqual(newest, 30, "case \(index)") }
       let resumed = try resume(
         workers: workers, out: out,
         extra: ["--set", "distributed.timeout_s=60", "--stop-at", "\(newest + 5)"])

@@ -14,11 +14,18 @@ import Models
 ///   a run that blew up would (what `ddp experiment` must record as diverged, not as an error).
 /// - `DDP_FAULT_STALL=RANK:STEP:SECONDS`: before step STEP, rank RANK sleeps SECONDS outside
 ///   MPI, as a rank stuck on a file system or stopped by SIGSTOP would; the watchdog
-///   (`distributed.timeout_s`) must end the job.
+///   (`distributed.timeout_s`) must end the job. With `signal` for SECONDS, the rank sleeps
+///   until it receives SIGTERM or SIGINT and then carries on at once, as a SIGSTOPped rank does
+///   when mpirun ends the job (it sends SIGCONT and SIGTERM): the moment when the ranks that
+///   decided to end the job must no longer complete a collective with it.
+/// - `DDP_FAULT_ABORT_DELAY=SECONDS` (read by `RollCall` in Distributed): the rank that prints
+///   a timeout's line waits SECONDS before it aborts the job, so a test can wake the missing
+///   rank in between.
 public struct FaultInjection: Sendable {
   public var checkpointPause: (step: Int, seconds: Double)?
   public var divergence: (rank: Int, step: Int)?
   public var nonFiniteStep: Int?
+  /// `seconds` is infinite for `signal`: the stall lasts until a signal.
   public var stall: (rank: Int, step: Int, seconds: Double)?
 
   public static let fromEnvironment: FaultInjection = {
@@ -38,7 +45,7 @@ public struct FaultInjection: Sendable {
     if let text = environment["DDP_FAULT_STALL"] {
       let parts = text.split(separator: ":")
       if parts.count == 3, let rank = Int(parts[0]), let step = Int(parts[1]),
-        let seconds = Double(parts[2])
+        let seconds = parts[2] == "signal" ? Double.infinity : Double(parts[2])
       {
         faults.stall = (rank, step, seconds)
       }
@@ -49,7 +56,8 @@ public struct FaultInjection: Sendable {
   /// Applies `DDP_FAULT_STALL` before `step` on `rank`.
   public func beforeStep(_ step: Int, rank: Int) {
     guard let stall, stall.rank == rank, stall.step == step else { return }
-    Thread.sleep(forTimeInterval: stall.seconds)
+    guard stall.seconds.isInfinite else { return Thread.sleep(forTimeInterval: stall.seconds) }
+    while PreemptionSignals.received == 0 { usleep(1000) }
   }
 
   /// The `afterGroup` hook of `Checkpoint.write` for the checkpoint of `step`, or nil.
