@@ -1,3 +1,5 @@
+import Support
+
 /// A corpus split by document into a training and a validation token stream.
 ///
 /// Each stream holds its documents in corpus order, each followed by ``separator`` (`\n%\n`),
@@ -95,9 +97,10 @@ public struct Corpus: Sendable {
 
   /// One line for logs: files, documents and tokens of each split.
   public var summary: String {
-    "\(files) file\(files == 1 ? "" : "s"), \(documents) documents: "
-      + "train \(trainDocuments) documents, \(train.count) tokens; "
-      + "validation \(validationDocuments) documents, \(validation.count) tokens"
+    "\(counted(files, "file")), \(counted(documents, "document")): "
+      + "train \(counted(trainDocuments, "document")), \(counted(train.count, "token")); "
+      + "validation \(counted(validationDocuments, "document")), "
+      + counted(validation.count, "token")
   }
 
   private static func check(

@@ -75,7 +75,7 @@ public struct DataFingerprint: Codable, Equatable, Sendable {
 
   /// One phrase for logs: `fingerprint 0x0123456789abcdef (12 files, 1.3 MB)`.
   public var summary: String {
-    "fingerprint \(Self.hex(value)) (\(files.count) file\(files.count == 1 ? "" : "s"), "
+    "fingerprint \(Self.hex(value)) (\(counted(files.count, "file")), "
       + "\(totalBytes) bytes)"
   }
 

@@ -125,7 +125,8 @@ public struct AttentionExperiment: Experiment {
     let deltaOverLinear = SeedSpread(differences(delta, linear))
     let speedsText = Self.kinds.map { "\($0) \(SeedSpread(speeds(jobs, $0)).text(0))" }
       .joined(separator: ", ")
-    let shape = "T = \(context), d_model \(dModel), \(layers) layers, \(steps) steps"
+    let shape =
+      "T = \(context), d_model \(dModel), \(counted(layers, "layer")), \(counted(steps, "step"))"
     let g = Int((Self.nearGap * 100).rounded())
     return [
       ClaimVerdict(
@@ -225,10 +226,10 @@ public struct AttentionExperiment: Experiment {
       ReportFigure(
         title: "Quality and speed",
         caption: "Validation loss at the end (\(context)-byte windows of the held-out "
-          + "fortunes) and the median training tokens/s over all \(settings.workers) workers "
+          + "fortunes) and the median training tokens/s over all \(counted(settings.workers, "worker")) "
           + "(steps after the first tenth; per compute second: tokens over the mean worker's "
-          + "thread CPU seconds outside collectives), d_model \(dModel), \(layers) layers, T = "
-          + "\(context), \(steps) steps of \(Self.batch) sequences.",
+          + "thread CPU seconds outside collectives), d_model \(dModel), \(counted(layers, "layer")), T = "
+          + "\(context), \(counted(steps, "step")) of \(counted(Self.batch, "sequence")).",
         charts: [loss.svg(id: "chart-attention-loss"), speed.svg(id: "chart-attention-speed")]),
       ReportFigure(
         title: "Training", caption: "Training loss per step, mean over seeds.",

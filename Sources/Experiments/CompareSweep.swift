@@ -98,7 +98,7 @@ public struct CompareSweep {
     if modes.contains(.strong) {
       for count in workers where run.train.batch % (count * accumulation) != 0 {
         throw RunError(
-          "train.batch = \(run.train.batch) does not divide among \(count) workers x "
+          "train.batch = \(run.train.batch) does not divide among \(counted(count, "worker")) x "
             + "train.grad_accum = \(accumulation) (strong scaling keeps the global batch)")
       }
     }
@@ -207,10 +207,9 @@ public struct CompareSweep {
   public func progressLine(
     index: Int, of total: Int, _ point: Point, _ result: ComparePoint, _ seconds: Double
   ) -> String {
-    let plural = point.workers == 1 ? "" : "s"
     let head =
       "[\(index + 1)/\(total)] \(point.launcher.transport.rawValue) \(point.mode.rawValue) "
-      + "\(point.norm.rawValue) \(point.workers) worker\(plural)"
+      + "\(point.norm.rawValue) \(counted(point.workers, "worker"))"
     let parts = result.breakdown
     let times =
       "\(ReportFormat.spread(result.stepMs, result.stepQuartiles)) ms/step, compute "
@@ -243,7 +242,7 @@ public struct CompareSweep {
     try JobLauncher.requireSuccess(
       point.launcher.run(
         workers: point.workers, arguments: arguments, log: log, silentLimit: 45),
-      job: "\(point.name) (\(point.workers) workers)", log: log)
+      job: "\(point.name) (\(counted(point.workers, "worker")))", log: log)
     return pointFolder + "/run"
   }
 
@@ -260,7 +259,7 @@ public struct CompareSweep {
       launcher.run(
         workers: count, arguments: ["bench", "allreduce", "--max-bytes", "\(maxBytes)"],
         log: log),
-      job: "all-reduce benchmark (\(transport), \(count) workers)", log: log)
+      job: "all-reduce benchmark (\(transport), \(counted(count, "worker")))", log: log)
     let text = (try? FileSystem.text(of: log)) ?? ""
     let result: AllReduceBenchResult
     do {
@@ -270,7 +269,7 @@ public struct CompareSweep {
     }
     let (alpha, beta) = (result.alphaMicroseconds, result.betaNanosecondsPerByte)
     print(
-      "all-reduce fit, \(transport), \(count) workers: α = \(fmt(alpha, 2)) µs, β = "
+      "all-reduce fit, \(transport), \(counted(count, "worker")): α = \(fmt(alpha, 2)) µs, β = "
         + "\(fmt(beta, 4)) ns/byte [\(fmt(monotonicSeconds() - began, 1)) s]")
     return AllReduceFit(
       transport: transport, workers: count, alpha: alpha * 1e-6, beta: beta * 1e-9)

@@ -90,7 +90,7 @@ public struct DepthExperiment: Experiment {
       !post.isEmpty && post.allSatisfy { $0 == .infinity }
       ? .reproduced
       : SeedSpread(post.map { $0 == .infinity ? 10 : $0 }).verdict(predicted: margin...10)
-    let shape = "L = \(layers), d = \(quick ? 64 : 128), \(steps) steps"
+    let shape = "L = \(layers), d = \(quick ? 64 : 128), \(counted(steps, "step"))"
     return [
       ClaimVerdict(
         claim: "Post-LN fails or lags in a deep stack (Xie et al. 2023; Xiong et al. 2020)",

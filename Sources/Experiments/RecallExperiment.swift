@@ -238,11 +238,11 @@ public struct RecallExperiment: Experiment {
       ReportFigure(
         title: "Answer accuracy against the number of stored pairs",
         caption: "Mean over seeds of the accuracy on \(episodes) held-out episodes; head size "
-          + "(d_dot of the linear kinds) \(Self.headSize), \(Self.layers) layer, d_model 64, "
+          + "(d_dot of the linear kinds) \(Self.headSize), \(counted(Self.layers, "layer")), d_model 64, "
           + pairCounts.map { "\(steps(pairs: $0))" }.joined(separator: ", ")
           + " steps of \(Self.batch) episodes at S = "
           + pairCounts.map(String.init).joined(separator: ", ")
-          + ", \(settings.workers) workers. Chance is 1/\(Self.values).",
+          + ", \(counted(settings.workers, "worker")). Chance is 1/\(Self.values).",
         charts: charts)
     ]
   }

@@ -22,7 +22,7 @@ public struct SeedSpread: Sendable, Equatable {
 
   /// `-0.48 ± 0.03 (3 seeds)`, with `digits` decimals.
   public func text(_ digits: Int = 2) -> String {
-    let seeds = "\(count) seed\(count == 1 ? "" : "s")"
+    let seeds = "\(counted(count, "seed"))"
     guard count > 1 else { return "\(fmt(mean, digits)) (\(seeds))" }
     return "\(fmt(mean, digits)) ± \(fmt(deviation, digits)) (\(seeds))"
   }

@@ -37,10 +37,11 @@ extension UlmfitExperiment {
       ReportFigure(
         title: "Test error against labelled examples per class",
         caption: "Mean test error (1 − accuracy on the 728 test documents) over "
-          + "\(settings.seeds.count) seed\(settings.seeds.count == 1 ? "" : "s"), whiskers ± 1 "
+          + "\(counted(settings.seeds.count, "seed")), whiskers ± 1 "
           + "sd; naive Bayes is deterministic. Five classes: a uniform guess errs 80%, always "
           + "the majority class (computers) 70.5%. 2 blocks of 64, context 128, "
-          + "\(classifierSteps) classifier steps, \(settings.workers) workers per job.",
+          + "\(counted(classifierSteps, "classifier step")), \(counted(settings.workers, "worker")) "
+          + "per job.",
         charts: [curveChart(jobs)]),
       ReportFigure(
         title: "Ablations at \(Self.ablationCount) labels per class",

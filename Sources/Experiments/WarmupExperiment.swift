@@ -219,7 +219,7 @@ public struct WarmupExperiment: Experiment {
         title: "Loss curves",
         caption: "Training loss per step, mean over seeds; dashed: no warmup; × marks a run "
           + "stopped by a non-finite loss or gradient. Adam β2 = 0.98, no clipping, constant "
-          + "learning rate after warmup, Xavier init, \(settings.workers) workers.",
+          + "learning rate after warmup, Xavier init, \(counted(settings.workers, "worker")).",
         charts: curves),
       ReportFigure(
         title: "Final validation loss",

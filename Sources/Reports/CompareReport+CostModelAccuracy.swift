@@ -1,4 +1,5 @@
 import Foundation
+import Support
 
 /// One prediction of the cost model against what the sweep measured at one point.
 ///
@@ -149,7 +150,7 @@ extension CompareResults {
     for miss in misses {
       let p = miss.point
       let label =
-        "\(p.transport), \(p.mode), \(p.norm), \(p.workers) workers, "
+        "\(p.transport), \(p.mode), \(p.norm), \(counted(p.workers, "worker")), "
         + "\(miss.collective.rawValue): predicted \(ReportFormat.milliseconds(miss.predictedMs)) ms, measured "
         + "\(ReportFormat.milliseconds(miss.measuredMs)) ms (\(signedPercent(miss.error)))"
       html += "<li><b>\(label.xmlEscaped)</b>: \(miss.cause.xmlEscaped).</li>\n"

@@ -1,4 +1,5 @@
 import Foundation
+import Support
 
 extension CompareResults {
   /// The comparison as one self-contained HTML page: inline CSS and SVG, no scripts and nothing
@@ -32,7 +33,7 @@ extension CompareResults {
 
   public func htmlHeader() -> String {
     let model =
-      "\(layers) layers, d_model \(dModel), context \(context), "
+      "\(counted(layers, "layer")), d_model \(dModel), context \(context), "
       + "\(ReportFormat.grouped(Double(parameters))) parameters, \(normLayers) norm layers"
     let sweep =
       "workers \(workerCounts.map(String.init).joined(separator: ", ")) · "
@@ -67,7 +68,7 @@ extension CompareResults {
     guard let first = verdicts.first else {
       return "<p class=\"note\">No point has more than one worker.</p>"
     }
-    let at = "at \(first.reference.workers) workers"
+    let at = "at \(counted(first.reference.workers, "worker"))"
     let header = [
       "Norm", "Communicates between workers?", "Norm-stats calls / step", "Per norm layer",
       "Norm-stats bytes / step", "Norm-stats transfer \(at)",
@@ -78,7 +79,7 @@ extension CompareResults {
       let point = verdict.reference
       let elsewhere =
         point.workers == first.reference.workers
-        ? "" : " <span class=\"detail\">(\(point.workers) workers)</span>"
+        ? "" : " <span class=\"detail\">(\(counted(point.workers, "worker")))</span>"
       let cells = [
         CompareReportStyle.swatch(verdict.norm) + "<b>"
           + CompareOrder.displayName(norm: verdict.norm).xmlEscaped
@@ -133,7 +134,7 @@ extension CompareResults {
       ("steps", "\(steps) per point, medians after \(warmup) warm-up steps"),
       (
         "model",
-        "\(layers) layers, d_model \(dModel), context \(context), "
+        "\(counted(layers, "layer")), d_model \(dModel), context \(context), "
           + "\(ReportFormat.grouped(Double(parameters))) parameters, \(normLayers) norm layers"
       ),
       ("parity tolerance", toleranceText),

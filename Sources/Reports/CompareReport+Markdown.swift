@@ -245,7 +245,7 @@ extension CompareResults {
       {
         let workers = silent.map(\.reference.workers).max() ?? 2
         sentence +=
-          ", and \(workers) workers end with the parameters of 1 worker"
+          ", and \(counted(workers, "worker")) end with the parameters of 1 worker"
           + " (max |Δθ| \(ReportFormat.scientific(worst)) ≤ \(tolerance))"
       }
       sentences.append(sentence + ".")
@@ -281,7 +281,7 @@ extension CompareResults {
     var sentence =
       name + " must sync statistics in every norm layer, forward and backward: "
       + (perLayer ?? "\(volume) per step")
-      + ". At \(point.workers) workers (\(plain(point.transport)), \(plain(point.mode))) their "
+      + ". At \(counted(point.workers, "worker")) (\(plain(point.transport)), \(plain(point.mode))) their "
       + "transfer takes \(ReportFormat.milliseconds(point.breakdown.normStatsTransfer)) ms of the"
       + " \(ReportFormat.milliseconds(point.stepMs)) ms step, and rank 0 spends "
       + "\(ReportFormat.milliseconds(point.normStatsWaitMs)) ms inside those all-reduces"

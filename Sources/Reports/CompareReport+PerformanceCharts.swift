@@ -1,4 +1,5 @@
 import Foundation
+import Support
 
 /// The step-time and scaling charts of the report.
 extension CompareResults {
@@ -81,7 +82,7 @@ extension CompareResults {
           guard value > 0, value.isFinite else { continue }
           chart.rectangle(
             x: left...right, y: top...(top + value), fill: segment.colour,
-            tooltip: "\(norm), \(count) workers: \(segment.label) "
+            tooltip: "\(norm), \(counted(count, "worker")): \(segment.label) "
               + "\(ReportFormat.milliseconds(value)) ms")
           top += value
         }
@@ -90,14 +91,14 @@ extension CompareResults {
           chart.errorBar(
             x: left + (right - left) * 0.25, low: spread.lower, high: spread.upper,
             stroke: "#6b7280", cap: 6,
-            tooltip: "\(norm), \(count) workers: compute quartiles "
+            tooltip: "\(norm), \(counted(count, "worker")): compute quartiles "
               + ReportFormat.range(spread) + " ms")
         }
         var labelHeight = top
         if let spread = point.stepQuartiles {
           chart.errorBar(
             x: centre, low: spread.lower, high: spread.upper,
-            tooltip: "\(norm), \(count) workers: step time quartiles "
+            tooltip: "\(norm), \(counted(count, "worker")): step time quartiles "
               + ReportFormat.range(spread) + " ms")
           labelHeight = max(top, spread.upper)
         }
@@ -155,13 +156,13 @@ extension CompareResults {
           chart.errorBar(
             x: Double(point.workers), low: spread.lower, high: spread.upper, stroke: style.colour,
             cap: 10,
-            tooltip: "\(norm), \(point.workers) workers: tokens/s quartiles "
+            tooltip: "\(norm), \(counted(point.workers, "worker")): tokens/s quartiles "
               + "\(ReportFormat.grouped(spread.lower))–\(ReportFormat.grouped(spread.upper))")
         }
         chart.marker(
           x: Double(point.workers), y: point.tokensPerSecond, shape: style.marker,
           fill: style.colour, size: 6,
-          tooltip: "\(norm), \(point.workers) workers: "
+          tooltip: "\(norm), \(counted(point.workers, "worker")): "
             + "\(ReportFormat.grouped(point.tokensPerSecond)) tokens/s, efficiency "
             + ReportFormat.percent(point.scalingEfficiency))
       }

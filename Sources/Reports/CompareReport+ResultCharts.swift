@@ -1,4 +1,5 @@
 import Foundation
+import Support
 
 /// The loss, parity and cost-model charts of the report.
 extension CompareResults {
@@ -41,7 +42,7 @@ extension CompareResults {
     chart.bottomInset = 40
     for point in series.sorted(by: { $0.workers < $1.workers }) {
       let curve = point.lossCurve.enumerated().map { (x: Double($0 + 1), y: $1) }
-      let label = point.workers == 1 ? "1 worker" : "\(point.workers) workers"
+      let label = counted(point.workers, "worker")
       if point.workers == 1 {
         chart.line(curve, stroke: style.colour, width: 7, opacity: 0.3)
         chart.legendEntry(label, colour: style.colour, style: .band)
@@ -107,7 +108,7 @@ extension CompareResults {
         if difference > 0 {
           chart.rectangle(
             x: left...right, y: chart.y.lower...difference, fill: style.colour,
-            tooltip: "\(norm), \(count) workers: max |Δθ| \(label)")
+            tooltip: "\(norm), \(counted(count, "worker")): max |Δθ| \(label)")
         }
         chart.text(
           label, x: (left + right) / 2, y: max(difference, chart.y.lower), dy: -5, size: 10.5,
@@ -184,7 +185,8 @@ extension CompareResults {
       for (point, prediction, measurement) in pairs where point.norm == norm {
         chart.marker(
           x: prediction, y: measurement, shape: style.marker, fill: style.colour, size: 6,
-          tooltip: "\(norm), \(point.workers) workers, \(point.transport), \(point.mode): "
+          tooltip:
+            "\(norm), \(counted(point.workers, "worker")), \(point.transport), \(point.mode): "
             + "predicted \(ReportFormat.milliseconds(prediction)) ms, measured "
             + "\(ReportFormat.milliseconds(measurement)) ms")
       }

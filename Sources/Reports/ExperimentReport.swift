@@ -1,4 +1,5 @@
 import Foundation
+import Support
 
 /// One titled group of charts in an experiment's report.
 public struct ReportFigure: Sendable {
@@ -25,7 +26,7 @@ extension ExperimentResults {
       [
         "<h1>\(title.xmlEscaped)</h1>",
         "<p class=\"subtitle\">ddp experiment \(experiment) --\(size): \(jobs.count) jobs, "
-          + "\(workers) worker\(workers == 1 ? "" : "s") each, seeds "
+          + "\(counted(workers, "worker")) each, seeds "
           + seeds.map(String.init).joined(separator: ", ") + ", \(date.xmlEscaped)</p>",
         "<div class=\"headline\"><p>\(summary.xmlEscaped)</p></div>",
         claimsTable(),

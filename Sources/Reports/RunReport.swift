@@ -92,8 +92,8 @@ public struct RunReport {
     let skipped = run.steps.filter(\.skipped).count
     let subtitle =
       "ddp report · \(run.directory) · steps \(first)–\(last) (\(run.steps.count) lines of "
-      + "metrics.jsonl) · \(evaluated) evaluation\(evaluated == 1 ? "" : "s")"
-      + (skipped > 0 ? " · \(skipped) skipped step\(skipped == 1 ? "" : "s")" : "")
+      + "metrics.jsonl) · \(counted(evaluated, "evaluation"))"
+      + (skipped > 0 ? " · \(counted(skipped, "skipped step"))" : "")
     var lines = [
       "<header>", "<h1>Training run \(name.xmlEscaped)</h1>",
       "<p class=\"subtitle\">\(subtitle.xmlEscaped)</p>", "</header>",

@@ -9,3 +9,9 @@ public func fmt(_ x: Double, _ digits: Int) -> String {
   let roundsToZero = text.dropFirst().allSatisfy { $0 == "0" || $0 == "." }
   return text.hasPrefix("-") && roundsToZero ? String(text.dropFirst()) : text
 }
+
+/// `count` and `noun`, the noun in the plural unless the count is one: "1 layer", "2 layers",
+/// "0 steps". For the regular nouns of the messages and reports (the plural adds an "s").
+public func counted(_ count: Int, _ noun: String) -> String {
+  "\(count) \(noun)\(count == 1 ? "" : "s")"
+}

@@ -103,10 +103,10 @@ struct BenchContext: ParsableCommand {
       tokens: tokens, kinds: try attentionKinds(), repeats: repeats)
     let m = run.model
     print(
-      "ddp bench context: \(config), d_model \(m.dModel), \(m.nLayers) layers, \(m.nHeads) "
-        + "heads, chunk \(m.chunk), \(tokens) tokens per step (one sequence per step beyond), "
-        + "best of \(repeats) interleaved steps, \(blasThreads.count) BLAS thread"
-        + (blasThreads.count == 1 ? "" : "s"))
+      "ddp bench context: \(config), d_model \(m.dModel), \(counted(m.nLayers, "layer")), "
+        + "\(counted(m.nHeads, "head")), chunk \(m.chunk), \(tokens) tokens per step (one sequence per step beyond), "
+        + "best of \(repeats) interleaved steps, "
+        + counted(blasThreads.count, "BLAS thread"))
     let points = try bench.measure {
       print($0)
       fflush(nil)

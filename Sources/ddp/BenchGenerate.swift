@@ -107,7 +107,8 @@ struct BenchGenerate: ParsableCommand {
       repeats: repeats, window: window, seed: run.train.seed)
     let m = run.model
     print(
-      "ddp bench generate: d_model \(m.dModel), \(m.nHeads) heads, \(m.nLayers) layers, "
+      "ddp bench generate: d_model \(m.dModel), \(counted(m.nHeads, "head")), "
+        + "\(counted(m.nLayers, "layer")), "
         + "context \(context), random weights; least of \(repeats) passes, median of the "
         + "\(window) tokens before each position, 1 thread")
     let report = try reportingInputErrors {

@@ -144,7 +144,9 @@ struct BenchModel: ParsableCommand {
       threadsSource: blasThreads.source.rawValue, forwardMS: phaseMS[0], backwardMS: phaseMS[1],
       optimizerMS: phaseMS[2], floor: floor)
     print(report.table)
-    print("\nwhere a step goes (mean of \(steps) steps; a phase is charged its own time only)")
+    print(
+      "\nwhere a step goes (mean of \(counted(steps, "step")); a phase is charged its own time only)"
+    )
     print(floor.phaseTable)
     print(
       "\nsgemm shapes of one step: one call in the step (mean) against alone (best of \(Self.floorRepeats))"

@@ -40,7 +40,6 @@ struct BenchReport: Codable {
 
   var table: String {
     let needed = modelStateMB + activationMB
-    let plural = threads == 1 ? "" : "s"
     let rows: [(String, String)] =
       [
         ("OpenBLAS threads", "\(threads) (\(threadsSource))"),
@@ -67,7 +66,7 @@ struct BenchReport: Codable {
         ("achieved GFLOP/s", fmt(gflops, 1)),
         (
           "reference: sgemm 1024³ alone GFLOP/s",
-          "\(fmt(sgemmAloneGflops, 1)) (\(threads) thread\(plural))"
+          "\(fmt(sgemmAloneGflops, 1)) (\(counted(threads, "thread")))"
         ),
         ("achieved / sgemm 1024³", fmt(100 * mfuAlone, 1) + "%"),
         ("peak resident MB", fmt(peakResidentMB, 1)),

@@ -89,7 +89,9 @@ struct ExperimentCommand: ParsableCommand {
       try runner.prepare()
       return runner
     }
-    print("ddp experiment \(name): \(folder), \(workers) workers a job, \(seedCount) seeds")
+    print(
+      "ddp experiment \(name): \(folder), \(counted(workers, "worker")) a job, "
+        + counted(seedCount, "seed"))
     let results: ExperimentResults
     do { results = try runner.run() } catch {
       writeErrorLine("ddp: \(error)")

@@ -64,7 +64,7 @@ struct ModelCostCommand: ParsableCommand {
     syncRun.model.norm = .syncbatchnorm
     let parameters = ModelLayout(run.model).parameters.totalCount
     print(
-      "# \(config): \(run.model.nLayers) layers, d_model \(run.model.dModel), "
+      "# \(config): \(counted(run.model.nLayers, "layer")), d_model \(run.model.dModel), "
         + "\(parameters) parameters, \(ModelLayout(syncRun.model).normLayerCount) norm layers, "
         + "bucket_mb \(fmt(run.distributed.bucketMB, 1)), grad_accum \(run.train.gradAccum)")
     let silent = NormKind.allCases.filter { !$0.exchangesStatistics }.map(\.rawValue)

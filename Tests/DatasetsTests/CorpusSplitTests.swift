@@ -82,7 +82,7 @@ final class CorpusSplitTests: XCTestCase {
     XCTAssertEqual(corpus.train.count + corpus.validation.count, 11 + 3 * 2)
     XCTAssertEqual(
       corpus.summary,
-      "1 file, 2 documents: train 1 documents, \(corpus.train.count) tokens; "
-        + "validation 1 documents, \(corpus.validation.count) tokens")
+      "1 file, 2 documents: train 1 document, \(corpus.train.count) tokens; "
+        + "validation 1 document, \(corpus.validation.count) tokens")
   }
 }

@@ -24,4 +24,15 @@ final class NumberTextTests: XCTestCase {
     XCTAssertEqual(fmt(.infinity, 2), "inf")
     XCTAssertEqual(fmt(-.infinity, 2), "-inf")
   }
+
+  /// One takes the singular; zero, two, many and negative counts the plural.
+  func testCountedNouns() {
+    for (count, noun, text) in [
+      (1, "layer", "1 layer"), (0, "layer", "0 layers"), (2, "head", "2 heads"),
+      (16, "worker", "16 workers"), (-1, "step", "-1 steps"), (1, "BLAS thread", "1 BLAS thread"),
+      (1_000_000, "token", "1000000 tokens"),
+    ] as [(Int, String, String)] {
+      XCTAssertEqual(counted(count, noun), text)
+    }
+  }
 }

@@ -31,6 +31,9 @@ final class BenchChartTests: XCTestCase {
       "--tokens", "32", "--repeats", "1", "--threads", "1", "--svg", svg,
     ])
     XCTAssertEqual(outcome.status, 0, outcome.stderr)
+    // Counts of one take the singular.
+    XCTAssertTrue(outcome.stdout.contains("d_model 16, 1 layer, 2 heads, chunk 4"), outcome.stdout)
+    XCTAssertTrue(outcome.stdout.contains("interleaved steps, 1 BLAS thread\n"), outcome.stdout)
     let chart = try parsedChart(svg)
     XCTAssertEqual(chart.root, "svg")
     // One solid polyline per kind over the fixed-token contexts, one dashed continuation each
@@ -53,6 +56,7 @@ final class BenchChartTests: XCTestCase {
       "--positions", "16,32,64", "--svg", svg,
     ])
     XCTAssertEqual(outcome.status, 0, outcome.stderr)
+    XCTAssertTrue(outcome.stdout.contains("d_model 16, 2 heads, 1 layer, "), outcome.stdout)
     let chart = try parsedChart(svg)
     XCTAssertEqual(chart.root, "svg")
     XCTAssertEqual(chart.polylines.map(\.points), [3, 3, 3, 3], "\(chart.polylines)")

@@ -42,7 +42,8 @@ final class DryRunTests: XCTestCase {
     XCTAssertTrue(outcome.stderr.isEmpty, outcome.stderr)
     for expected in [
       "[model]", "d_model = 32", "steps = 7", "[distributed]",
-      "parameters: \(tinyParameters) in ", "batch: 4 sequences per step = 1 worker",
+      "parameters: \(tinyParameters) in ",
+      "batch: 4 sequences per step = 1 worker x 1 micro-step x 4 sequences",
       "memory: about ", " per worker", "dry run: nothing created",
     ] {
       XCTAssertTrue(outcome.stdout.contains(expected), "\(expected):\n\(outcome.stdout)")

@@ -52,7 +52,7 @@ extension StepFloor {
   /// ```
   public func allProductsRows(stepMS: Double) -> [(String, String)] {
     guard let products = attentionProducts else { return [] }
-    let layers = "\(products.layers) layer\(products.layers == 1 ? "" : "s")"
+    let layers = "\(counted(products.layers, "layer"))"
     return [
       (
         "  + attention products alone",

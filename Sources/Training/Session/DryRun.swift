@@ -73,9 +73,8 @@ public struct DryRun: Sendable {
     var lines = [
       run.tomlText,
       "parameters: \(parameters) in \(tensors) tensors\(buffers)",
-      "batch: \(run.train.batch) sequences per step = \(workers) worker"
-        + "\(workers == 1 ? "" : "s") x \(run.train.gradAccum) micro-step"
-        + "\(run.train.gradAccum == 1 ? "" : "s") x \(microBatch) sequences",
+      "batch: \(run.train.batch) sequences per step = \(counted(workers, "worker")) x "
+        + "\(counted(run.train.gradAccum, "micro-step")) x \(counted(microBatch, "sequence"))",
       "memory: about \(MemoryCheck.size(footprint.bytes)) per worker (parameters, gradients, "
         + "AdamW moments, activations, scratch)"
         + (availableMemoryBytes().map { ", \(MemoryCheck.size($0)) available here" } ?? ""),

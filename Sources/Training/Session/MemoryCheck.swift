@@ -33,8 +33,8 @@ public enum MemoryCheck {
     if needed > Double(available) {
       throw RunError(
         "needs about \(size(footprint.bytes)) per worker (\(footprint.parameters) "
-          + "parameters, micro-batch \(microBatch)), but \(workers) worker"
-          + "\(workers == 1 ? "" : "s") on this machine \(workers == 1 ? "has" : "have") "
+          + "parameters, micro-batch \(microBatch)), but \(counted(workers, "worker")) "
+          + "on this machine \(workers == 1 ? "has" : "have") "
           + "\(size(available)) available\(workers == 1 ? "" : " between them"); use a "
           + "smaller model or micro-batch")
     }

@@ -214,8 +214,8 @@ public final class TrainingSession {
       start == 0
         ? "ddp train: \(trainer.model.parameterCount) parameters, about "
           + "\(MemoryCheck.size(run.footprint(microBatch: trainer.microBatch)?.bytes ?? 0)) "
-          + "per worker (estimated), \(communicator.size) "
-          + "worker\(communicator.size == 1 ? "" : "s")\(threadsNote), \(corpus.train.count) "
+          + "per worker (estimated), \(counted(communicator.size, "worker"))\(threadsNote), "
+          + "\(corpus.train.count) "
           + "train / \(corpus.validation.count) validation tokens (data "
           + "\(corpus.fingerprint.summary)), run directory \(path)"
         : "ddp train: resuming \(path) at step \(start) of \(steps)\(threadsNote)")
