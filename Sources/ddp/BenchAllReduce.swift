@@ -69,7 +69,7 @@ struct BenchAllReduce: ParsableCommand {
   var blocking = false
   /// A test hook: this rank makes an invalid MPI call (a broadcast from a root that does not
   /// exist), to show that a failure on one rank ends the whole job with MPI's message.
-  @Option(help: .hidden) var failRank: Int?
+  @Option(parsing: .unconditional, help: .hidden) var failRank: Int?
 
   /// The most a single size may be: 1 GiB, well above what the trainer reduces at once.
   static let largestAllowedBytes = 1 << 30

@@ -23,11 +23,16 @@ struct BenchAttention: ParsableCommand {
         ddp bench attention --config configs/bench.toml --repeats 20
       """)
 
-  @Option(help: "A run configuration: its micro-batch, context, d_model, heads and layers.")
+  @Option(
+    parsing: .unconditional,
+    help: "A run configuration: its micro-batch, context, d_model, heads and layers.")
   var config: String
-  @Option(name: .customLong("set"), help: "Override a key of --config.")
+  @Option(
+    name: .customLong("set"), parsing: .unconditionalSingleValue,
+    help: "Override a key of --config.")
   var overrides: [String] = []
-  @Option(help: "Timed calls of each path; best and median count.") var repeats = 20
+  @Option(parsing: .unconditional, help: "Timed calls of each path; best and median count.")
+  var repeats = 20
 
   func validate() throws {
     guard repeats > 0 else { throw ValidationError("--repeats must be positive, got \(repeats)") }

@@ -30,19 +30,30 @@ struct BenchContext: ParsableCommand {
         ddp bench context --contexts 64,256,1024 --long "" --svg context.svg
       """)
 
-  @Option(help: "TOML run configuration (its model; context and attention vary).")
+  @Option(
+    parsing: .unconditional, help: "TOML run configuration (its model; context and attention vary)."
+  )
   var config = "configs/bench.toml"
-  @Option(name: .customLong("set"), help: "Override a key, e.g. --set model.chunk=32.")
+  @Option(
+    name: .customLong("set"), parsing: .unconditionalSingleValue,
+    help: "Override a key, e.g. --set model.chunk=32.")
   var overrides: [String] = []
-  @Option(help: "Contexts at --tokens tokens per step, comma-separated; each divides --tokens.")
+  @Option(
+    parsing: .unconditional,
+    help: "Contexts at --tokens tokens per step, comma-separated; each divides --tokens.")
   var contexts = "64,128,256,512,1024,2048"
-  @Option(help: "Longer contexts with one sequence per step, comma-separated (may be empty).")
+  @Option(
+    parsing: .unconditional,
+    help: "Longer contexts with one sequence per step, comma-separated (may be empty).")
   var long = "4096,8192"
-  @Option(help: "Tokens per step.") var tokens = 2048
-  @Option(help: "Attention kinds, comma-separated.") var kinds =
+  @Option(parsing: .unconditional, help: "Tokens per step.") var tokens = 2048
+  @Option(parsing: .unconditional, help: "Attention kinds, comma-separated.") var kinds =
     "softmax,linear,fastweight,fastweight_sum"
-  @Option(help: "Timed steps of each kind at each context; the best counts.") var repeats = 3
-  @Option(help: "Also write the chart (ms/step vs T, log-log) to this SVG file.")
+  @Option(
+    parsing: .unconditional, help: "Timed steps of each kind at each context; the best counts.")
+  var repeats = 3
+  @Option(
+    parsing: .unconditional, help: "Also write the chart (ms/step vs T, log-log) to this SVG file.")
   var svg: String?
   @OptionGroup var threadsOption: ThreadsOption
 

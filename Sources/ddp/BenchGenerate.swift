@@ -30,19 +30,31 @@ struct BenchGenerate: ParsableCommand {
         ddp bench generate --context 2048 --svg docs/bench-generate.svg
       """)
 
-  @Option(help: "A run configuration whose [model] shape is timed (default: the defaults).")
+  @Option(
+    parsing: .unconditional,
+    help: "A run configuration whose [model] shape is timed (default: the defaults).")
   var config: String?
-  @Option(name: .customLong("set"), help: "Override a key, e.g. --set model.d_model=256.")
+  @Option(
+    name: .customLong("set"), parsing: .unconditionalSingleValue,
+    help: "Override a key, e.g. --set model.d_model=256.")
   var overrides: [String] = []
-  @Option(help: "Context: positions fed, and the model's context.") var context = 4096
-  @Option(help: "Attention kinds, comma-separated.")
+  @Option(parsing: .unconditional, help: "Context: positions fed, and the model's context.")
+  var context = 4096
+  @Option(parsing: .unconditional, help: "Attention kinds, comma-separated.")
   var kinds = AttentionKind.allCases.map(\.rawValue).joined(separator: ",")
-  @Option(help: "Positions reported, comma-separated (default: 64, 256, 1024, ..., context).")
+  @Option(
+    parsing: .unconditional,
+    help: "Positions reported, comma-separated (default: 64, 256, 1024, ..., context).")
   var positions: String?
-  @Option(help: "Passes over the context per kind; the least time per position counts.")
+  @Option(
+    parsing: .unconditional,
+    help: "Passes over the context per kind; the least time per position counts.")
   var repeats = 3
-  @Option(help: "Tokens before each position whose median is its figure.") var window = 32
-  @Option(help: "Also write the chart (ms/token vs position, log-log) to this SVG file.")
+  @Option(parsing: .unconditional, help: "Tokens before each position whose median is its figure.")
+  var window = 32
+  @Option(
+    parsing: .unconditional,
+    help: "Also write the chart (ms/token vs position, log-log) to this SVG file.")
   var svg: String?
 
   func validate() throws {

@@ -31,8 +31,10 @@ struct BenchModel: ParsableCommand {
         ddp bench --config configs/bench.toml --set model.norm=rmsnorm
       """)
 
-  @Option(help: "TOML run configuration.") var config: String
-  @Option(name: .customLong("set"), help: "Override a key, e.g. --set train.batch=16.")
+  @Option(parsing: .unconditional, help: "TOML run configuration.") var config: String
+  @Option(
+    name: .customLong("set"), parsing: .unconditionalSingleValue,
+    help: "Override a key, e.g. --set train.batch=16.")
   var overrides: [String] = []
   @Option(parsing: .unconditional, help: "Timed steps (after warm-up).") var steps = 10
   @Option(parsing: .unconditional, help: "Untimed warm-up steps.") var warmup = 2

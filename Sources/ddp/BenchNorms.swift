@@ -23,12 +23,19 @@ struct BenchNorms: ParsableCommand {
         ddp bench norms --config configs/bench.toml --repeats 100
       """)
 
-  @Option(help: "Rows per call (N).") var rows = 4096
-  @Option(help: "Widths C, comma-separated.") var channels = "64,128,256,512,1024"
-  @Option(help: "Timed calls of each kernel at each width; the best counts.") var repeats = 30
-  @Option(help: "A run configuration: time its rows and d_model, and its norms per step.")
+  @Option(parsing: .unconditional, help: "Rows per call (N).") var rows = 4096
+  @Option(parsing: .unconditional, help: "Widths C, comma-separated.") var channels =
+    "64,128,256,512,1024"
+  @Option(
+    parsing: .unconditional, help: "Timed calls of each kernel at each width; the best counts.")
+  var repeats = 30
+  @Option(
+    parsing: .unconditional,
+    help: "A run configuration: time its rows and d_model, and its norms per step.")
   var config: String?
-  @Option(name: .customLong("set"), help: "Override a key of --config.")
+  @Option(
+    name: .customLong("set"), parsing: .unconditionalSingleValue,
+    help: "Override a key of --config.")
   var overrides: [String] = []
 
   func validate() throws {

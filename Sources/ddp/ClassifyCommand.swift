@@ -24,8 +24,11 @@ struct ClassifyCommand: ParsableCommand {
         ddp classify --checkpoint runs/classify < texts.txt
       """)
 
-  @Option(help: "Checkpoint file or run directory of a classifier run.") var checkpoint: String
-  @Option(help: "A text to classify (repeatable); without it, lines of standard input.")
+  @Option(parsing: .unconditional, help: "Checkpoint file or run directory of a classifier run.")
+  var checkpoint: String
+  @Option(
+    parsing: .unconditionalSingleValue,
+    help: "A text to classify (repeatable); without it, lines of standard input.")
   var text: [String] = []
 
   func run() throws {

@@ -31,21 +31,27 @@ struct CompareCommand: ParsableCommand {
       """)
 
   @Option(
+    parsing: .unconditional,
     help: ArgumentHelp(
       "TOML run configuration (default: configs/compare.toml of the package ddp was built in).",
       valueName: "config"))
   var config: String?
-  @Option(name: .customLong("set"), help: "Override a key, e.g. --set model.n_layers=2.")
+  @Option(
+    name: .customLong("set"), parsing: .unconditionalSingleValue,
+    help: "Override a key, e.g. --set model.n_layers=2.")
   var overrides: [String] = []
-  @Option(help: "Worker counts, comma-separated.") var workers = "1,2,4"
-  @Option(help: "Norms, comma-separated.") var norms = "layernorm,rmsnorm,batchnorm,syncbatchnorm"
-  @Option(help: "Scaling modes, comma-separated: strong, weak.") var modes = "strong,weak"
+  @Option(parsing: .unconditional, help: "Worker counts, comma-separated.") var workers = "1,2,4"
+  @Option(parsing: .unconditional, help: "Norms, comma-separated.") var norms =
+    "layernorm,rmsnorm,batchnorm,syncbatchnorm"
+  @Option(parsing: .unconditional, help: "Scaling modes, comma-separated: strong, weak.")
+  var modes = "strong,weak"
   @Option(
     parsing: .unconditional,
     help: "Optimizer steps per point (60: the cluster's slow TCP steps stay a minority).")
   var steps = 60
   @Option(parsing: .unconditional, help: "Leading steps left out of the medians.") var warmup = 5
-  @Option(help: "Output folder (default: runs/compare-TIMESTAMP).") var out: String?
+  @Option(parsing: .unconditional, help: "Output folder (default: runs/compare-TIMESTAMP).")
+  var out: String?
   @Flag(help: "Also run every point on the cluster of `launch/cluster up` (MPI over TCP).")
   var cluster = false
   @Option(

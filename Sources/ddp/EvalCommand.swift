@@ -30,13 +30,15 @@ struct EvalCommand: ParsableCommand {
         ddp eval --checkpoint runs/classify --split test
       """)
 
-  @Option(help: "Checkpoint file or run directory.") var checkpoint: String
-  @Option(help: "Text file or directory to score instead of the validation split.")
+  @Option(parsing: .unconditional, help: "Checkpoint file or run directory.") var checkpoint: String
+  @Option(
+    parsing: .unconditional,
+    help: "Text file or directory to score instead of the validation split.")
   var data: String?
   @Option(parsing: .unconditional, help: "Sequences per forward pass.") var batch = 16
   @Option(parsing: .unconditional, help: "Held-out episodes of a recall run.")
   var episodes = 1024
-  @Option(help: "Classifier runs: the split to score, validation or test.")
+  @Option(parsing: .unconditional, help: "Classifier runs: the split to score, validation or test.")
   var split: String?
 
   func validate() throws {

@@ -40,9 +40,12 @@ struct ExperimentCommand: ParsableCommand {
         + "5 with --full)."))
   var seeds: Int?
   @Flag(help: "The quick sweep (default) or the full one.") var size: ExperimentSize = .quick
-  @Option(name: .customLong("set"), help: "Override a key in every job, e.g. data.path=FILE.")
+  @Option(
+    name: .customLong("set"), parsing: .unconditionalSingleValue,
+    help: "Override a key in every job, e.g. data.path=FILE.")
   var overrides: [String] = []
-  @Option(help: "Output folder (default: runs/experiment-NAME-TIMESTAMP).") var out: String?
+  @Option(parsing: .unconditional, help: "Output folder (default: runs/experiment-NAME-TIMESTAMP).")
+  var out: String?
   @Option(parsing: .unconditional, help: "Seconds before a job counts as hung and is killed.")
   var timeout = 900.0
 

@@ -29,8 +29,8 @@ struct ExportCommand: ParsableCommand {
         ddp export --checkpoint runs/fortunes --output fortunes.safetensors
       """)
 
-  @Option(help: "Checkpoint file or run directory.") var checkpoint: String
-  @Option(help: "The .safetensors file to write.") var output: String
+  @Option(parsing: .unconditional, help: "Checkpoint file or run directory.") var checkpoint: String
+  @Option(parsing: .unconditional, help: "The .safetensors file to write.") var output: String
   @Flag(help: "Replace --output if it is an existing regular file.") var force = false
 
   func run() throws {

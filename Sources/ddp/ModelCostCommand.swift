@@ -31,12 +31,18 @@ struct ModelCostCommand: ParsableCommand {
         ddp model-cost --fit fit.txt --config configs/bench.toml
       """)
 
-  @Option(help: "TOML run configuration (the model shape, batch and buckets).")
+  @Option(
+    parsing: .unconditional, help: "TOML run configuration (the model shape, batch and buckets).")
   var config: String
-  @Option(name: .customLong("set"), help: "Override a key, e.g. --set model.d_model=4096.")
+  @Option(
+    name: .customLong("set"), parsing: .unconditionalSingleValue,
+    help: "Override a key, e.g. --set model.d_model=4096.")
   var overrides: [String] = []
-  @Option(help: "Worker counts, comma-separated.") var workers = "8,64,512,4096"
-  @Option(help: "Output of `ddp bench allreduce` with 2 workers (its last JSON line is read).")
+  @Option(parsing: .unconditional, help: "Worker counts, comma-separated.") var workers =
+    "8,64,512,4096"
+  @Option(
+    parsing: .unconditional,
+    help: "Output of `ddp bench allreduce` with 2 workers (its last JSON line is read).")
   var fit: String?
   @Option(parsing: .unconditional, help: "α of the two-worker fit, in microseconds.") var alphaUs:
     Double?

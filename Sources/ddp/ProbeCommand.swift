@@ -27,17 +27,24 @@ struct ProbeCommand: ParsableCommand {
         ddp probe --checkpoint runs/fortunes --out probe.json
       """)
 
-  @Option(help: "TOML run configuration of a model to probe at initialization.")
+  @Option(
+    parsing: .unconditional, help: "TOML run configuration of a model to probe at initialization.")
   var config: String?
-  @Option(name: .customLong("set"), help: "Override a key, e.g. --set model.n_layers=12.")
+  @Option(
+    name: .customLong("set"), parsing: .unconditionalSingleValue,
+    help: "Override a key, e.g. --set model.n_layers=12.")
   var overrides: [String] = []
-  @Option(help: "Checkpoint file or run directory to probe instead of a fresh model.")
+  @Option(
+    parsing: .unconditional,
+    help: "Checkpoint file or run directory to probe instead of a fresh model.")
   var checkpoint: String?
   @Option(parsing: .unconditional, help: "Rounds of batches, each worker one batch a round.")
   var batches = 4
   @Option(parsing: .unconditional, help: "Sequences per batch.") var batch = 8
   @Option(parsing: .unconditional, help: "Seed of the batches drawn.") var seed: UInt64 = 7
-  @Option(help: "Write the JSON here (atomically) instead of standard output.") var out: String?
+  @Option(
+    parsing: .unconditional, help: "Write the JSON here (atomically) instead of standard output.")
+  var out: String?
 
   func validate() throws {
     guard (config == nil) != (checkpoint == nil) else {

@@ -32,9 +32,11 @@ struct ReportCommand: ParsableCommand {
 
   @Argument(help: ArgumentHelp("The run directory (ddp train --out).", valueName: "RUN"))
   var directory: String
-  @Option(help: "The file to write (default: RUN/report.html; CSV: standard output).")
+  @Option(
+    parsing: .unconditional,
+    help: "The file to write (default: RUN/report.html; CSV: standard output).")
   var out: String?
-  @Option(help: "html or csv.") var format = Format.html
+  @Option(parsing: .unconditional, help: "html or csv.") var format = Format.html
 
   func run() throws {
     let target = out ?? (format == .html ? FileSystem.join(directory, "report.html") : nil)

@@ -28,8 +28,8 @@ struct SampleCommand: ParsableCommand {
         ddp sample --checkpoint runs/fortunes --prompt "The " --temperature 0.8
       """)
 
-  @Option(help: "Checkpoint file or run directory.") var checkpoint: String
-  @Option(help: "Text to continue.") var prompt = ""
+  @Option(parsing: .unconditional, help: "Checkpoint file or run directory.") var checkpoint: String
+  @Option(parsing: .unconditional, help: "Text to continue.") var prompt = ""
   /// The most bytes one call generates: about an hour at the speed of the small models here.
   static let maximumTokens = 1_000_000
 

@@ -29,11 +29,16 @@ struct TrainCommand: ParsableCommand {
         ddp train --config configs/fortunes.toml --set model.n_layers=12 --dry-run
       """)
 
-  @Option(help: "TOML run configuration (optional with --resume: the run's own is used).")
+  @Option(
+    parsing: .unconditional,
+    help: "TOML run configuration (optional with --resume: the run's own is used).")
   var config: String?
-  @Option(name: .customLong("set"), help: "Override a key, e.g. --set train.steps=100.")
+  @Option(
+    name: .customLong("set"), parsing: .unconditionalSingleValue,
+    help: "Override a key, e.g. --set train.steps=100.")
   var overrides: [String] = []
-  @Option(help: "Run directory (default: runs/CONFIG-NAME-TIMESTAMP).") var out: String?
+  @Option(parsing: .unconditional, help: "Run directory (default: runs/CONFIG-NAME-TIMESTAMP).")
+  var out: String?
   @Flag(help: "Continue the run in --out from its newest intact checkpoint.") var resume = false
   @Flag(
     help: "Print the resolved config, parameter count and memory estimate; create nothing.")

@@ -122,6 +122,17 @@ final class CommandLineTests: XCTestCase {
       (["bench", "--config", config, "--set", "model.d_modle=64"], "d_modle"),
       (["bench", "--config", config, "--set", "model.context=0"], "model.context"),
       (["bench", "--config", "/nonexistent/run.toml"], "/nonexistent/run.toml"),
+      // Every option takes the next word as its value, so a negative number or a dash
+      // reaches the option's own check instead of "Missing value".
+      (["bench", "norms", "--rows", "-5"], "--rows must be at least 2, got -5"),
+      (["bench", "generate", "--context", "-3"], "--context must be at least 2, got -3"),
+      (["bench", "--config", config, "--steps", "-1"], "--steps must be positive, got -1"),
+      (["experiment", "depth", "--seeds", "-1"], "--seeds must be in 1...20, got -1"),
+      (["experiment", "depth", "--workers", "-2"], "--workers must be in 1...64, got -2"),
+      (["model-cost", "--config", config, "--workers", "-2"], "got \"-2\""),
+      (["compare", "--config", config, "--workers", "-1"], "got \"-1\""),
+      (["train", "--config", config, "--set", "-x", "--dry-run"], "--set \"-x\" is malformed"),
+      (["bench", "norms", "--rows", "--channels", "64"], "'--channels' is invalid for '--rows"),
     ]
     for (arguments, mention) in cases {
       let outcome = try run(arguments)
