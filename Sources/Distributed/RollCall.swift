@@ -92,9 +92,6 @@ final class RollCall: @unchecked Sendable {
   /// The end of a timed-out wait: joins, listens for `graceSeconds`, then prints the line and
   /// aborts the job if this rank is the lowest that answered, else waits for that rank's abort.
   func finish(waitingIn collective: WatchedCollective, step: Int, timeout: Double) -> Never {
-    // From here on no thread of this rank completes a collective or begins a file write: a
-    // stopped peer that mpirun's SIGCONT wakes must not let this rank train on.
-    JobEnding.decide()
     pthread_mutex_lock(mutex)
     if joinedAt == nil { join(collective, step: step) }
     let decideAt = (joinedAt ?? monotonicSeconds()) + Self.graceSeconds
@@ -149,6 +146,9 @@ final class RollCall: @unchecked Sendable {
 
   /// Sends this rank's step and collective to every other rank. Holds `mutex`.
   private func join(_ collective: WatchedCollective, step: Int) {
+    // From here on no thread of this rank completes a collective or begins a file write: a
+    // stopped peer that mpirun's SIGCONT wakes must not let this rank train on.
+    JobEnding.decide()
     joinedAt = monotonicSeconds()
     present[rank] = (step, collective)
     // A non-blocking send reads its buffer until it completes, which it may never do here:
