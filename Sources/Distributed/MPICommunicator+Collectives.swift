@@ -102,7 +102,11 @@ extension MPICommunicator {
     check(code, "MPI_Test")
     accounting.addWaiting(reduction.category, seconds: seconds)
     reduction.request = request
-    if flag != 0 { reduction.isCompleted = true }
+    if flag != 0 {
+      // A reduction that completes once the job is ending does not let this rank go on.
+      JobEnding.parkIfEnding()
+      reduction.isCompleted = true
+    }
     return reduction.isCompleted
   }
 
