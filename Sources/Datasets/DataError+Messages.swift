@@ -33,7 +33,7 @@ extension DataError {
   static func notUTF8(_ path: String, invalid: Int, of total: Int) -> DataError {
     let percent = Int((Double(invalid) / Double(total) * 100).rounded())
     return DataError(
-      "\(quoted(path)) is binary, not text: \(percent)% of its \(total) bytes are not valid "
+      "\(quoted(path)) is binary, not text: \(percent)% of its \(counted(total, "byte")) are not valid "
         + "UTF-8")
   }
 
@@ -47,7 +47,7 @@ extension DataError {
     _ split: String, path: String, tokens: Int, window: Int, remedy: String
   ) -> DataError {
     DataError(
-      "the \(split) split of \(quoted(path)) has \(tokens) tokens, fewer than one context "
+      "the \(split) split of \(quoted(path)) has \(counted(tokens, "token")), fewer than one context "
         + "window of \(window); use more data or \(remedy)")
   }
 

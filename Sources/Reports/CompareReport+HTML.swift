@@ -107,7 +107,7 @@ extension CompareResults {
       + "\(first.reference.mode.xmlEscaped) scaling, medians over steps"
       + (first.reference.stepQuartiles == nil ? "" : " [first–third quartile]") + ". "
       + Self.transferDefinition.xmlEscaped + " Parity compares the parameters after "
-      + "\(steps) steps with those of 1 worker; tolerance \(toleranceText.xmlEscaped)"
+      + "\(counted(steps, "step")) with those of 1 worker; tolerance \(toleranceText.xmlEscaped)"
       + (noiseEnvelopes == nil
         ? " (float summation order)."
         : ": float noise is how far a 1-worker twin whose parameters all move by one ulp after "

@@ -61,7 +61,8 @@ extension CompareResults {
     let charts = transports.compactMap { parityChart(transport: $0) }
     return CompareReportStyle.section(
       "Do the workers end where one worker does?",
-      caption: "Largest |θ(N workers) − θ(1 worker)| over all parameters after \(steps) steps "
+      caption:
+        "Largest |θ(N workers) − θ(1 worker)| over all parameters after \(counted(steps, "step")) "
         + "of strong scaling (same global batch), log scale. Below the dashed tolerance the "
         + "difference is float summation order; above it the workers trained a different model."
         + (noiseEnvelopes == nil

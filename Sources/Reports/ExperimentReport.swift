@@ -25,7 +25,7 @@ extension ExperimentResults {
     let body =
       [
         "<h1>\(title.xmlEscaped)</h1>",
-        "<p class=\"subtitle\">ddp experiment \(experiment) --\(size): \(jobs.count) jobs, "
+        "<p class=\"subtitle\">ddp experiment \(experiment) --\(size): \(counted(jobs.count, "job")), "
           + "\(counted(workers, "worker")) each, seeds "
           + seeds.map(String.init).joined(separator: ", ") + ", \(date.xmlEscaped)</p>",
         "<div class=\"headline\"><p>\(summary.xmlEscaped)</p></div>",

@@ -127,7 +127,7 @@ public struct RunReport {
         let counters = comm[series.category]
         return (
           "\(series.label) collectives",
-          "\(counters.calls) calls, \(ReportFormat.bytes(Double(counters.bytes))), "
+          "\(counted(counters.calls, "call")), \(ReportFormat.bytes(Double(counters.bytes))), "
             + "\(fmt(counters.seconds, 3)) s"
         )
       }

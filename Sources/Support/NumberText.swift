@@ -12,6 +12,6 @@ public func fmt(_ x: Double, _ digits: Int) -> String {
 
 /// `count` and `noun`, the noun in the plural unless the count is one: "1 layer", "2 layers",
 /// "0 steps". For the regular nouns of the messages and reports (the plural adds an "s").
-public func counted(_ count: Int, _ noun: String) -> String {
+public func counted(_ count: some BinaryInteger, _ noun: String) -> String {
   "\(count) \(noun)\(count == 1 ? "" : "s")"
 }

@@ -50,7 +50,7 @@ struct BenchAttention: ParsableCommand {
     let hs = bench.channels / bench.heads
     print(
       "ddp bench attention: B \(bench.batch), T \(bench.time), C \(bench.channels), "
-        + "H \(bench.heads) (head size \(hs)), \(bench.layers) layers; \(repeats) interleaved "
+        + "H \(bench.heads) (head size \(hs)), \(counted(bench.layers, "layer")); \(repeats) interleaved "
         + "calls, 1 thread"
         + (bench.fusedApplies ? "" : "; this shape runs sgemm on both paths"))
     let timings = bench.measure()

@@ -115,7 +115,7 @@ struct BenchContext: ParsableCommand {
     let m = run.model
     print(
       "ddp bench context: \(config), d_model \(m.dModel), \(counted(m.nLayers, "layer")), "
-        + "\(counted(m.nHeads, "head")), chunk \(m.chunk), \(tokens) tokens per step (one sequence per step beyond), "
+        + "\(counted(m.nHeads, "head")), chunk \(m.chunk), \(counted(tokens, "token")) per step (one sequence per step beyond), "
         + "best of \(repeats) interleaved steps, "
         + counted(blasThreads.count, "BLAS thread"))
     let points = try bench.measure {

@@ -122,7 +122,7 @@ struct BenchGenerate: ParsableCommand {
       "ddp bench generate: d_model \(m.dModel), \(counted(m.nHeads, "head")), "
         + "\(counted(m.nLayers, "layer")), "
         + "context \(context), random weights; least of \(repeats) passes, median of the "
-        + "\(window) tokens before each position, 1 thread")
+        + "\(counted(window, "token")) before each position, 1 thread")
     let report = try reportingInputErrors {
       try bench.measure { print("  " + $0) }
     }

@@ -86,7 +86,7 @@ struct EvalCommand: ParsableCommand {
         let all = try Corpus.loadWhole(path: data)
         guard all.count > context else {
           throw DataError(
-            "\"\(data)\" has \(all.count) tokens, fewer than one context window of "
+            "\"\(data)\" has \(counted(all.count, "token")), fewer than one context window of "
               + "\(context + 1)")
         }
         return all

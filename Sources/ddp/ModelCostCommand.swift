@@ -123,7 +123,8 @@ struct ModelCostCommand: ParsableCommand {
         throw RunError("--fit: \(error)")
       }
       if result.workers != 2 {
-        throw RunError("--fit: \"\(fit)\" was measured with \(result.workers) workers; use 2")
+        throw RunError(
+          "--fit: \"\(fit)\" was measured with \(counted(result.workers, "worker")); use 2")
       }
       return (result.costModel, "fit from \(fit)")
     }

@@ -144,6 +144,9 @@ final class CheckpointDamageTests: XCTestCase {
     let bigger = original.replacingOccurrences(of: "\"shape\":[7,3]", with: "\"shape\":[8,3]")
     let message = refusal(assembleCheckpoint(header: Array(bigger.utf8), data: data))
     XCTAssertTrue(message.contains("is truncated ("), message)
+    // Files shorter than the smallest checkpoint: one byte, two bytes.
+    XCTAssertTrue(refusal([0x44]).contains("is truncated (1 byte; a checkpoint has at least"))
+    XCTAssertTrue(refusal([0x44, 0x44]).contains("is truncated (2 bytes; a checkpoint has at"))
     // Bytes after the checksum.
     XCTAssertTrue(refusal(good + [0]).contains("is damaged (\(good.count + 1) bytes"))
   }

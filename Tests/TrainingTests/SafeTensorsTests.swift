@@ -139,6 +139,8 @@ final class SafeTensorsTests: XCTestCase {
     long[0] = 200
     let cases: [([UInt8], String)] = [
       ([1, 2, 3], "is truncated (3 bytes; the header length alone takes 8)"),
+      ([1], "is truncated (1 byte; the header length alone takes 8)"),
+      ([], "is truncated (0 bytes; the header length alone takes 8)"),
       (huge, "has a header of 9223372036854775808 bytes, over the limit of 100000000"),
       (long, "is truncated (its header claims 200 bytes; 2 follow)"),
       (file("[]"), "is not a safetensors file (its header does not start with '{')"),

@@ -93,7 +93,7 @@ public struct DistributedBench {
       ] + floor.allProductsRows(stepMS: seconds * 1e3)
     print(TextTable.keyValue(rows))
     print(
-      "\nwhere a step of rank 0 goes (mean of \(steps) steps; a phase is charged its own time only)"
+      "\nwhere a step of rank 0 goes (mean of \(counted(steps, "step")); a phase is charged its own time only)"
     )
     print(floor.phaseTable)
     let json = try JSONSerialization.data(withJSONObject: report, options: [.sortedKeys])

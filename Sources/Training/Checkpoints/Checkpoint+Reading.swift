@@ -1,5 +1,6 @@
 import Config
 import Models
+import Support
 
 #if canImport(FoundationEssentials)
   import FoundationEssentials
@@ -174,12 +175,13 @@ extension Checkpoint {
     }
     guard source.size >= minimum else {
       throw CheckpointError(
-        "\(name) is truncated (\(source.size) bytes; a checkpoint has at least \(minimum))")
+        "\(name) is truncated (\(counted(source.size, "byte")); a checkpoint has at least \(minimum))"
+      )
     }
     let headerLength = try source.uint64(at: magic.count)
     guard headerLength <= UInt64(source.size - minimum) else {
       throw CheckpointError(
-        "\(name) is truncated or damaged (its header claims \(headerLength) bytes; the file "
+        "\(name) is truncated or damaged (its header claims \(counted(headerLength, "byte")); the file "
           + "has \(source.size))")
     }
     let headerBytes = try source.bytes(count: Int(headerLength), at: prefixBytes)
@@ -200,11 +202,11 @@ extension Checkpoint {
     }
     if source.size < expected {
       throw CheckpointError(
-        "\(name) is truncated (\(source.size) bytes; its header describes \(expected))")
+        "\(name) is truncated (\(counted(source.size, "byte")); its header describes \(expected))")
     }
     if source.size > expected {
       throw CheckpointError(
-        "\(name) is damaged (\(source.size) bytes; its header describes \(expected))")
+        "\(name) is damaged (\(counted(source.size, "byte")); its header describes \(expected))")
     }
     return ParsedHeader(metadata: stored.metadata, layouts: layouts, dataOffset: dataOffset)
   }

@@ -1,3 +1,5 @@
+import Support
+
 #if canImport(FoundationEssentials)
   import FoundationEssentials
 #else
@@ -27,7 +29,7 @@ extension SafeTensors {
     let file = quoted(name)
     func fail(_ reason: String) -> SafeTensorsError { SafeTensorsError("\(file) \(reason)") }
     guard bytes.count >= 8 else {
-      throw fail("is truncated (\(bytes.count) bytes; the header length alone takes 8)")
+      throw fail("is truncated (\(counted(bytes.count, "byte")); the header length alone takes 8)")
     }
     let length = bytes[0..<8].reversed().reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
     guard length <= UInt64(maximumHeaderBytes) else {
@@ -36,7 +38,8 @@ extension SafeTensors {
     let headerLength = Int(length)
     guard headerLength <= bytes.count - 8 else {
       throw fail(
-        "is truncated (its header claims \(headerLength) bytes; \(bytes.count - 8) follow)")
+        "is truncated (its header claims \(counted(headerLength, "byte")); \(bytes.count - 8) follow)"
+      )
     }
     let headerBytes = bytes[8..<8 + headerLength]
     guard headerBytes.first == UInt8(ascii: "{") else {
@@ -69,7 +72,7 @@ extension SafeTensors {
     guard end == dataBytes else {
       throw fail(
         end < dataBytes
-          ? "is damaged (tensors cover \(end) bytes; the data section has \(dataBytes))"
+          ? "is damaged (tensors cover \(counted(end, "byte")); the data section has \(dataBytes))"
           : "is truncated (tensors cover \(end) bytes; the data section has \(dataBytes))")
     }
     let data = [Float](unsafeUninitializedCapacity: dataBytes / 4) { buffer, count in

@@ -40,7 +40,7 @@ public struct DryRun: Sendable {
     let shares = workers * run.train.gradAccum
     guard run.train.batch % shares == 0 else {
       throw RunError(
-        "train.batch = \(run.train.batch) does not divide among \(workers) workers x "
+        "train.batch = \(run.train.batch) does not divide among \(counted(workers, "worker")) x "
           + "train.grad_accum = \(run.train.gradAccum); use a multiple of \(shares)")
     }
     microBatch = run.train.batch / shares
@@ -73,7 +73,7 @@ public struct DryRun: Sendable {
     var lines = [
       run.tomlText,
       "parameters: \(parameters) in \(tensors) tensors\(buffers)",
-      "batch: \(run.train.batch) sequences per step = \(counted(workers, "worker")) x "
+      "batch: \(counted(run.train.batch, "sequence")) per step = \(counted(workers, "worker")) x "
         + "\(counted(run.train.gradAccum, "micro-step")) x \(counted(microBatch, "sequence"))",
       "memory: about \(MemoryCheck.size(footprint.bytes)) per worker (parameters, gradients, "
         + "AdamW moments, activations, scratch)"

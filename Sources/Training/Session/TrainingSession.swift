@@ -350,11 +350,11 @@ public final class TrainingSession {
     print(comm.table())
     if communicator.size > 1 {
       print(
-        "ddp train: parameters identical on all \(communicator.size) workers (checksum "
+        "ddp train: parameters identical on all \(counted(communicator.size, "worker")) (checksum "
           + "\(String(checksums[0], radix: 16)))")
     }
     print(
-      "ddp train: done, \(trainer.step) steps, validation loss \(fmt(validationLoss, 4)) "
+      "ddp train: done, \(counted(trainer.step, "step")), validation loss \(fmt(validationLoss, 4)) "
         + (trainer.classDocuments == nil ? "nats/byte" : "nats/document")
         + "; \(directory.path)/summary.json")
   }

@@ -82,7 +82,7 @@ public final class Trainer {
     let shares = communicator.size * run.train.gradAccum
     guard run.train.batch % shares == 0 else {
       throw ModelError(
-        "train.batch = \(run.train.batch) does not divide among \(communicator.size) workers x "
+        "train.batch = \(run.train.batch) does not divide among \(counted(communicator.size, "worker")) x "
           + "train.grad_accum = \(run.train.gradAccum); use a multiple of \(shares)")
     }
     microBatch = run.train.batch / shares

@@ -34,7 +34,7 @@ public enum InitialWeights {
 
     /// One line: `init_from: 42 tensors from FILE; kept at init: ...; skipped head: ...`.
     public var summary: String {
-      var line = "init_from: \(loaded) tensors from \(MessageText.quoted(file))"
+      var line = "init_from: \(counted(loaded, "tensor")) from \(MessageText.quoted(file))"
       if !keptInitial.isEmpty { line += "; kept at init: " + keptInitial.joined(separator: ", ") }
       if !skippedHead.isEmpty {
         line += "; skipped (another head): " + skippedHead.joined(separator: ", ")
