@@ -28,7 +28,7 @@ public enum JobEnding {
   public static func decide() { decided.store(true, ordering: .sequentiallyConsistent) }
 
   /// Whether `decide` was called.
-  public static var isDecided: Bool { decided.load(ordering: .sequentiallyConsistent) }
+  private static var isDecided: Bool { decided.load(ordering: .sequentiallyConsistent) }
 
   /// Returns at once unless the job is ending; then parks.
   public static func parkIfEnding() {
@@ -36,7 +36,7 @@ public enum JobEnding {
   }
 
   /// Sleeps until the process is ended.
-  public static func park() -> Never {
+  private static func park() -> Never {
     while true { sleep(3600) }
   }
 
