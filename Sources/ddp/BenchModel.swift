@@ -139,6 +139,7 @@ struct BenchModel: ParsableCommand {
       stepOverAllProductsFloor: floor.attentionProducts.map { _ in
         seconds * 1e3 / floor.allProductsFloorMS
       },
+      attentionProductsMS: floor.attentionProducts?.floorMS,
       sgemmAloneGflops: alone, mfuAlone: gflops / alone,
       peakResidentMB: Double(peakResident ?? 0) / 1e6,
       modelStateMB: Double(stateBytes) / 1e6, activationMB: Double(activationBytes) / 1e6,

@@ -17,6 +17,9 @@ struct BenchReport: Codable {
   var stepOverFloor: Double
   /// Median step / (floor + the fused attention products alone); nil without them.
   var stepOverAllProductsFloor: Double?
+  /// The fused attention products alone, every layer (`floor.attentionProducts.floorMS`): at
+  /// the top level too, where the `mpirun` bench's flat report has it.
+  var attentionProductsMS: Double?
   /// Best of 10 1024³ sgemm runs on their own, before and after the steps: a reference rate
   /// (the model's products have other shapes, so it is no ceiling of theirs).
   var sgemmAloneGflops: Double
