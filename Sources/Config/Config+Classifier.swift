@@ -63,6 +63,12 @@ extension RunConfig {
         "data.classes", .string(data.classes),
         "two or more comma-separated fortune files of data.path (model.head = \"classifier\")")
     }
+    let pieces = data.classes.split(separator: ",", omittingEmptySubsequences: false)
+    if !data.classes.isEmpty, pieces.contains(where: { $0.allSatisfy(\.isWhitespace) }) {
+      throw refuse(
+        "data.classes", .string(data.classes),
+        "comma-separated file names, none of them empty")
+    }
     if let bad = names.first(where: { $0.contains("/") || $0.hasPrefix(".") }) {
       throw refuse(
         "data.classes", .string(data.classes),

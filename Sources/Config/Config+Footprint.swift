@@ -43,7 +43,7 @@ extension RunConfig {
     // Softmax trains through a T x T matrix per head; the linear and both fast-weight kinds
     // chunkwise.
     let quadratic = m.attention == .softmax
-    let statistics = max(n, c + 1)
+    let statistics = max(n, size.sum(c, 1))
     let block = size.sum(
       size.product(24, n, c), size.product(4, statistics), size.product(4, n, h),
       quadratic ? size.product(microBatch, h, t, t) : 0)
@@ -52,11 +52,12 @@ extension RunConfig {
       k > 0 ? size.product(microBatch, size.sum(size.product(7, c), size.product(2, d), k)) : 0)
     let hs = c / h
     let chunk = max(1, min(m.chunk, t))
+    let chunks = size.sum(t / chunk, t % chunk == 0 ? 0 : 1)  // ⌈T / chunk⌉ without overflow
     let attention =
       quadratic
       ? size.sum(size.product(t, t), size.product(t, hs), t)
       : size.sum(
-        size.product(2, chunk, chunk), size.product((t + chunk - 1) / chunk + 1, hs, hs),
+        size.product(2, chunk, chunk), size.product(size.sum(chunks, 1), hs, hs),
         size.product(5, chunk, hs), chunk)
     let scratch = size.sum(
       size.product(9, n, c), size.product(n, h), attention, size.product(2, c), 1)

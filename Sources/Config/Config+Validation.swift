@@ -84,9 +84,11 @@ extension RunConfig {
         "a finite number of GB > 0 (leave the key out for no limit)")
     }
     let bucket = distributed.bucketMB
+    let largestBucket = DistributedConfig.largestBucketMB
     try require(
-      bucket.isFinite && bucket > 0, "distributed.bucket_mb", .double(bucket),
-      "a finite number > 0")
+      bucket.isFinite && bucket > 0 && bucket <= largestBucket, "distributed.bucket_mb",
+      .double(bucket),
+      "MiB, a number > 0 and <= \(ConfigValue.double(largestBucket).toml) (1 TiB)")
     let timeout = distributed.timeoutS
     let largest = DistributedConfig.largestTimeoutSeconds
     try require(

@@ -244,7 +244,7 @@ public struct DataConfig: Sendable, Equatable {
 
 /// The `[distributed]` section: how gradients travel between workers (DESIGN.md section 4).
 public struct DistributedConfig: Sendable, Equatable {
-  /// `bucket_mb`: size of a gradient all-reduce bucket in MiB; positive.
+  /// `bucket_mb`: size of a gradient all-reduce bucket in MiB; in (0, `largestBucketMB`].
   public var bucketMB: Double
   /// `overlap`: start each bucket's all-reduce during backward (`true`) or after it.
   public var overlap: Bool
@@ -266,6 +266,8 @@ public struct DistributedConfig: Sendable, Equatable {
   public static let defaultTimeoutSeconds = 300.0
   /// One day: a larger value is a typo, or a wish for no timeout, which a stuck job punishes.
   public static let largestTimeoutSeconds = 86_400.0
+  /// The largest `bucket_mb`, 1 TiB: a bucket's bytes stay far inside 64-bit integers.
+  public static let largestBucketMB = 1_048_576.0
 
   /// Creates a distributed section: 25 MiB buckets, overlapped, no periodic check, 5 minutes'
   /// timeout.

@@ -40,7 +40,7 @@ public struct ClassificationCorpus: Sendable {
   /// Reads the class files `classes` of `directory` and splits their entries.
   ///
   /// - Throws: ``DataError`` naming the class when a file is missing or not a fortune file of
-  ///   text, or when a class has no document left.
+  ///   text, or when a class has no document left, or none for training.
   /// - Complexity: O(bytes of the class files).
   public static func load(
     directory: String, classes: [String], valFraction: Double, testFraction: Double
@@ -76,9 +76,19 @@ public struct ClassificationCorpus: Sendable {
           "class \(DataError.quoted(classes[label])) has no documents (its file holds no "
             + "entries between % lines that no other class file has)")
       }
+      var perSplit = [0, 0, 0]
       for d in kept {
         let band = band(of: d, valFraction: valFraction, testFraction: testFraction)
         splits[band].append(LabelledDocument(bytes: d, label: label))
+        perSplit[band] += 1
+      }
+      // The model could not learn a class it never sees. (A class missing from the validation
+      // or test split is allowed: the scores and the confusion matrix stay true.)
+      if perSplit[0] == 0 {
+        throw DataError(
+          "class \(DataError.quoted(classes[label])) has \(counted(kept.count, "document")), none "
+            + "in the training split; give it more entries (or smaller data.val_fraction and "
+            + "data.test_fraction)")
       }
     }
     return ClassificationCorpus(

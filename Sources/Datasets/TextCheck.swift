@@ -1,5 +1,5 @@
 /// Tells text from binary data before it becomes tokens.
-enum TextCheck {
+public enum TextCheck {
   /// Largest share of bytes that may be invalid UTF-8 in a text file. Text in a legacy
   /// encoding such as Latin-1 has a few percent of such bytes (accented letters; a short
   /// French line can reach a tenth), which the byte tokenizer handles; random binary data has
@@ -7,7 +7,7 @@ enum TextCheck {
   static let maximumInvalidShare = 0.25
 
   /// Throws when `bytes` has a NUL byte or more than ``maximumInvalidShare`` of invalid UTF-8.
-  static func requireText(_ bytes: [UInt8], path: String) throws {
+  public static func requireText(_ bytes: [UInt8], path: String) throws {
     if let offset = bytes.firstIndex(of: 0) { throw DataError.nulByte(path, offset: offset) }
     if String(validating: bytes, as: UTF8.self) != nil { return }
     let invalid = invalidBytes(bytes)

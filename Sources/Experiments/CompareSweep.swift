@@ -110,10 +110,10 @@ public struct CompareSweep {
       throw RunError("\"\(folder)\" already holds results.json; choose another --out")
     }
     do {
-      try FileManager.default.createDirectory(
-        atPath: folder + "/points", withIntermediateDirectories: true)
+      try FileSystem.createDirectories(folder)
+      try FileSystem.createDirectories(folder + "/points")
     } catch {
-      throw RunError("cannot create \"\(folder)\": \(error.localizedDescription)")
+      throw RunError("\(error)")
     }
   }
 

@@ -27,9 +27,10 @@ public struct ExperimentRunner {
         "\(MessageText.quoted(folder)) already holds results.json; choose another --out")
     }
     do {
+      try FileSystem.createDirectories(folder)
       try FileSystem.createDirectories(folder + "/jobs")
     } catch {
-      throw RunError("cannot create \(MessageText.quoted(folder)): \(error)")
+      throw RunError("\(error)")
     }
   }
 

@@ -12,7 +12,9 @@
 /// `rename(2)` replaces an existing regular file in one step, so rewriting a file (a resumed
 /// run's `summary.json`) is the same path as writing a new one. Any failure, or an error thrown
 /// by the body of `write`, removes the temporary file; a process killed mid-write leaves only
-/// the `.tmp-PID` file, which the checkpoint reader recognizes and a resume removes. A job the
+/// the `.tmp-PID` file, which the checkpoint reader recognizes and a resume removes. A device,
+/// FIFO, socket, directory or symbolic link at `NAME` is refused before anything is written:
+/// the rename would replace the node itself (`/dev/null` as a regular file). A job the
 /// watchdog ends waits for the writes under way and starts none (``JobEnding``).
 public final class AtomicFile {
   public let path: String
@@ -62,6 +64,13 @@ public final class AtomicFile {
     self.replacing = replacing
     self.failure = failure
     temporaryPath = path + ".tmp-\(getpid())"
+    do {
+      try FileSystem.requireWritableTarget(
+        path, replacing: true, hint: "", folderMustExist: false)
+    } catch let error as FileError {
+      descriptor = -1
+      throw failure(error)
+    }
     descriptor = open(temporaryPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
     guard descriptor >= 0 else { throw failure(FileError("create", temporaryPath, code: errno)) }
   }

@@ -27,13 +27,25 @@ public enum FileSystem {
   /// Refuses `path` as a file to write unless nothing is there, or, with `replacing`, a regular
   /// file is: a device, FIFO, socket, directory or symbolic link is never written over (a
   /// rename would replace the device node or the link itself), and an existing file only when
-  /// asked.
+  /// asked. An empty path is refused, and so is a missing folder when `folderMustExist` (a
+  /// command checking its output before long work).
   ///
   /// - Throws: ``FileError``, e.g. `cannot write "out.bin": it exists (use --force to replace
   ///   it)`; `hint` names how the caller's user asks to replace a file.
-  public static func requireWritableTarget(_ path: String, replacing: Bool, hint: String) throws {
+  public static func requireWritableTarget(
+    _ path: String, replacing: Bool, hint: String, folderMustExist: Bool = true
+  ) throws {
+    guard !path.isEmpty else { throw FileError("write", path, reason: "the path is empty") }
     var info = stat()
-    guard lstat(path, &info) == 0 else { return }  // nothing there (or nothing we can see)
+    guard lstat(path, &info) == 0 else {
+      // Nothing there: its folder must exist, or the write would fail after the work.
+      let folder = directoryPart(of: path)
+      guard !folderMustExist || existingKind(of: folder) == .directory else {
+        throw FileError(
+          "write", path, reason: "its folder \(MessageText.quoted(folder)) is not a directory")
+      }
+      return
+    }
     switch info.st_mode & S_IFMT {
     case S_IFREG:
       if !replacing { throw FileError("write", path, reason: "it exists (\(hint) to replace it)") }
@@ -105,6 +117,7 @@ public enum FileSystem {
 
   /// Creates `path` and its missing parents (`mkdir -p`).
   public static func createDirectories(_ path: String) throws {
+    guard !path.isEmpty else { throw FileError("create", path, reason: "the path is empty") }
     switch existingKind(of: path) {
     case .directory: return
     case .file, .other: throw FileError("create", path, reason: "it exists and is not a directory")

@@ -3,9 +3,11 @@
 #endif
 
 /// Writes `line` and a newline to standard error, unbuffered (it must appear before an abort
-/// or an exit): the one way every module reports an error line.
+/// or an exit): the one way every module reports an error line. A line longer than
+/// ``errorLineLimit`` characters (a 5 MB value quoted from a config) keeps its start and its
+/// end, where the hint is, and says how much was left out.
 public func writeErrorLine(_ line: String) {
-  let bytes = Array((line + "\n").utf8)
+  let bytes = Array((shortenedErrorLine(line) + "\n").utf8)
   bytes.withUnsafeBytes { buffer in
     guard let base = buffer.baseAddress else { return }
     var offset = 0
@@ -16,4 +18,16 @@ public func writeErrorLine(_ line: String) {
       offset += written
     }
   }
+}
+
+/// The most characters an error line shows.
+public let errorLineLimit = 1000
+
+/// `line` as ``writeErrorLine(_:)`` prints it: whole up to ``errorLineLimit`` characters,
+/// else its first 700 and last 250 around `… (N characters left out) …`.
+public func shortenedErrorLine(_ line: String) -> String {
+  guard line.count > errorLineLimit else { return line }
+  let (head, tail) = (700, 250)
+  return String(line.prefix(head)) + " … (\(line.count - head - tail) characters left out) … "
+    + String(line.suffix(tail))
 }

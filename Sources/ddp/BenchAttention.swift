@@ -35,12 +35,19 @@ struct BenchAttention: ParsableCommand {
   var repeats = 20
 
   func validate() throws {
-    guard repeats > 0 else { throw ValidationError("--repeats must be positive, got \(repeats)") }
+    guard (1...1_000_000).contains(repeats) else {
+      throw ValidationError("--repeats must be in 1...1000000, got \(repeats)")
+    }
   }
 
   func run() throws {
     if LaunchEnvironment.current.rank != 0 { return }
-    let run = try reportingInputErrors { try RunConfig.load(path: config, overrides: overrides) }
+    let run = try reportingInputErrors { () throws -> RunConfig in
+      let run = try RunConfig.load(path: config, overrides: overrides)
+      // Its layers hold a training step's attention tensors: refused before allocating them.
+      try MemoryCheck.require(run, microBatch: run.train.batch / run.train.gradAccum)
+      return run
+    }
     guard run.model.attention == .softmax else {
       throw ValidationError(
         "ddp bench attention times softmax attention; \(config) has model.attention = "

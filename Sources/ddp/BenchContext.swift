@@ -58,9 +58,11 @@ struct BenchContext: ParsableCommand {
   @OptionGroup var threadsOption: ThreadsOption
 
   func validate() throws {
-    guard tokens > 0 else { throw ValidationError("--tokens must be positive, got \(tokens)") }
-    guard repeats > 0 else {
-      throw ValidationError("--repeats must be positive, got \(repeats)")
+    guard (1...1 << 24).contains(tokens) else {
+      throw ValidationError("--tokens must be in 1...\(1 << 24), got \(tokens)")
+    }
+    guard (1...1_000_000).contains(repeats) else {
+      throw ValidationError("--repeats must be in 1...1000000, got \(repeats)")
     }
     let fixed = try Self.integers(contexts, option: "--contexts", allowEmpty: false)
     if let bad = fixed.first(where: { tokens % $0 != 0 }) {
@@ -74,9 +76,10 @@ struct BenchContext: ParsableCommand {
     if allowEmpty && text.trimmingCharacters(in: .whitespaces).isEmpty { return [] }
     let parts = text.split(separator: ",", omittingEmptySubsequences: false)
     let values = parts.map { Int($0.trimmingCharacters(in: .whitespaces)) }
-    guard values.allSatisfy({ ($0 ?? 0) > 0 }) else {
+    guard values.allSatisfy({ (1...1 << 20).contains($0 ?? 0) }) else {
       throw ValidationError(
-        "\(option) must be positive integers separated by commas (e.g. 256,2048), got '\(text)'")
+        "\(option) must be integers in 1...\(1 << 20) separated by commas (e.g. 256,2048), got "
+          + "'\(text)'")
     }
     return values.compactMap { $0 }
   }

@@ -58,10 +58,12 @@ struct BenchGenerate: ParsableCommand {
   var svg: String?
 
   func validate() throws {
-    guard context >= 2 else {
-      throw ValidationError("--context must be at least 2, got \(context)")
+    guard (2...1 << 20).contains(context) else {
+      throw ValidationError("--context must be in 2...\(1 << 20), got \(context)")
     }
-    guard repeats > 0 else { throw ValidationError("--repeats must be positive, got \(repeats)") }
+    guard (1...1_000_000).contains(repeats) else {
+      throw ValidationError("--repeats must be in 1...1000000, got \(repeats)")
+    }
     guard window > 0, window <= context else {
       throw ValidationError("--window must be in 1...\(context) (the context), got \(window)")
     }
@@ -70,7 +72,7 @@ struct BenchGenerate: ParsableCommand {
   }
 
   func attentionKinds() throws -> [AttentionKind] {
-    try kinds.split(separator: ",", omittingEmptySubsequences: false).map { part in
+    let chosen = try kinds.split(separator: ",", omittingEmptySubsequences: false).map { part in
       let name = part.trimmingCharacters(in: .whitespaces)
       guard let kind = AttentionKind(rawValue: name) else {
         throw ValidationError(
@@ -79,6 +81,10 @@ struct BenchGenerate: ParsableCommand {
       }
       return kind
     }
+    if let twice = chosen.first(where: { kind in chosen.filter { $0 == kind }.count > 1 }) {
+      throw ValidationError("--kinds names \(twice.rawValue) twice")
+    }
+    return chosen
   }
 
   func reportedPositions() throws -> [Int] {

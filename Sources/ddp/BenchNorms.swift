@@ -38,12 +38,32 @@ struct BenchNorms: ParsableCommand {
     help: "Override a key of --config.")
   var overrides: [String] = []
 
+  /// The most floats of one (N, C) tensor: four of them are timed, 1 GiB in all.
+  static let largestTensor = 1 << 26
+
   func validate() throws {
-    guard rows > 1 else { throw ValidationError("--rows must be at least 2, got \(rows)") }
-    guard repeats > 0 else {
-      throw ValidationError("--repeats must be positive, got \(repeats)")
+    guard (2...Self.largestTensor).contains(rows) else {
+      throw ValidationError("--rows must be in 2...\(Self.largestTensor), got \(rows)")
     }
-    _ = try widths()
+    guard (1...1_000_000).contains(repeats) else {
+      throw ValidationError("--repeats must be in 1...1000000, got \(repeats)")
+    }
+    if config == nil && !overrides.isEmpty {
+      throw ValidationError("--set overrides a key of --config; give --config too")
+    }
+    if config == nil, let widest = try widths().max() {
+      try Self.requireSize(rows: rows, channels: widest)
+    }
+  }
+
+  /// Refuses an (N, C) tensor over ``largestTensor`` floats before allocating four of them.
+  static func requireSize(rows: Int, channels: Int) throws {
+    let (floats, overflow) = rows.multipliedReportingOverflow(by: channels)
+    guard !overflow, floats <= largestTensor else {
+      throw ValidationError(
+        "\(rows) rows x \(channels) channels is more than \(largestTensor) floats per tensor "
+          + "(1 GiB for the four timed); take fewer rows or narrower channels")
+    }
   }
 
   func widths() throws -> [Int] {
@@ -66,6 +86,7 @@ struct BenchNorms: ParsableCommand {
     if let config {
       let run = try reportingInputErrors { try RunConfig.load(path: config, overrides: overrides) }
       let step = NormBenchmark.StepShare(run: run)
+      try Self.requireSize(rows: step.rows, channels: step.channels)
       (bench.rows, bench.channels, share) = (step.rows, [step.channels], step)
     }
     print(

@@ -44,12 +44,7 @@ struct ClassifyCommand: ParsableCommand {
             + "\"\(loaded.run.model.head.rawValue)\"); train one with model.head = \"classifier\"")
       }
     }
-    var texts = text
-    if texts.isEmpty {
-      while let line = readLine() {
-        if !line.isEmpty { texts.append(line) }
-      }
-    }
+    let texts = try text.isEmpty ? reportingInputErrors { try ClassifyInput.lines() } : text
     try reportingInputErrors {
       guard !texts.isEmpty, !texts.contains(where: \.isEmpty) else {
         throw DataError("nothing to classify: give --text with a non-empty text, or lines on stdin")

@@ -10,12 +10,21 @@ import Training
 /// error, `ddp: <problem> (see 'ddp <command> --help')`, with exit code 2, printed by rank 0
 /// alone under `mpirun` (every rank parses the same arguments, so every rank fails alike and
 /// none waits for the others); an `ExitStatus` (Support) or `ExitCode` thrown by a command ends with that code, its
-/// message already printed.
+/// message already printed. Standard output is part of the result: closed at the start, or
+/// not written in full at the end, it is one line and a non-zero exit (`StandardOutput`).
 enum CommandLineErrors {
   static func run(_ root: DDP.Type) -> Never {
+    if StandardOutput.holdClosedDescriptors() {
+      if isLaunchedRankZero {
+        writeErrorLine("ddp: standard output is closed; redirect it to a file or to /dev/null")
+      }
+      exit(2)
+    }
     do {
       var command = try root.parseAsRoot()
+      try OptionValues.check(CommandLine.arguments.dropFirst(), of: type(of: command))
       try command.run()
+      StandardOutput.finishOrExit()
       exit(0)
     } catch let status as ExitStatus {
       exit(status.code)
@@ -25,6 +34,7 @@ enum CommandLineErrors {
       let code = root.exitCode(for: error)
       if code == .success {
         print(root.fullMessage(for: error))
+        StandardOutput.finishOrExit()
         exit(0)
       }
       if isLaunchedRankZero {

@@ -49,20 +49,34 @@ struct ModelCostCommand: ParsableCommand {
   @Option(parsing: .unconditional, help: "β of the two-worker fit, in nanoseconds per byte.")
   var betaNs: Double?
 
+  static let deepestModel = 10_000
+
   func validate() throws {
     _ = try parseWorkerCounts(workers)
     if fit != nil, alphaUs != nil || betaNs != nil {
       throw ValidationError("give either --fit or --alpha-us/--beta-ns, not both")
     }
+    // Bounds far above any network (1000 s of latency, 1 s per byte) keep every predicted
+    // time finite.
     for (name, value) in [("--alpha-us", alphaUs), ("--beta-ns", betaNs)] {
-      if let value, !(value.isFinite && value >= 0) {
-        throw ValidationError("\(name) must be a finite number ≥ 0, got \(value)")
+      if let value, !(value >= 0 && value <= 1e9) {
+        throw ValidationError("\(name) must be a number in [0, 1e9], got \(value)")
       }
     }
   }
 
   func run() throws {
-    let run = try reportingInputErrors { try RunConfig.load(path: config, overrides: overrides) }
+    let run = try reportingInputErrors { () throws -> RunConfig in
+      let run = try RunConfig.load(path: config, overrides: overrides)
+      // The prediction lists every layer's tensors; a model deeper than any trained (GPT-3 has
+      // 96 layers) would take minutes.
+      guard run.model.nLayers <= Self.deepestModel else {
+        throw ConfigError.invalidValue(
+          key: "model.n_layers", value: "\(run.model.nLayers)",
+          expected: "at most \(Self.deepestModel) layers for ddp model-cost")
+      }
+      return run
+    }
     let counts = try parseWorkerCounts(workers)
     let (model, source) = try reportingInputErrors { try costModel() }
     let algorithms = AllReduceAlgorithms(twoWorkers: model)

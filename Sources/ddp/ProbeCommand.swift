@@ -63,13 +63,20 @@ struct ProbeCommand: ParsableCommand {
 
   func run() throws {
     setBLASThreads(1)
+    if let out {  // before the work, not after it
+      try reportingInputErrors {
+        try FileSystem.requireWritableTarget(out, replacing: true, hint: "")
+      }
+    }
     let communicator = makeWorldCommunicator()
     let (run, model) = try reportingInputErrors { () throws -> (RunConfig, Transformer) in
       if let checkpoint {
         let loaded = try CheckpointIO.loadModel(from: checkpoint, batch: batch)
+        try requireLanguageModel(loaded.run, path: loaded.path, command: "probe")
         return (loaded.run, loaded.model)
       }
       let run = try RunConfig.load(path: config ?? "", overrides: overrides)
+      try requireLanguageModel(run, path: config ?? "", command: "probe")
       try MemoryCheck.require(run, microBatch: batch)
       return (run, try Transformer(config: run.model, batch: batch, seed: run.train.seed))
     }

@@ -50,7 +50,11 @@ struct SampleCommand: ParsableCommand {
 
   func run() throws {
     setBLASThreads(1)
-    let loaded = try reportingInputErrors { try CheckpointIO.loadModel(from: checkpoint, batch: 1) }
+    let loaded = try reportingInputErrors {
+      let loaded = try CheckpointIO.loadModel(from: checkpoint, batch: 1)
+      try requireLanguageModel(loaded.run, path: loaded.path, command: "sample")
+      return loaded
+    }
     let generator = Generator(model: loaded.model)
     let context = loaded.model.config.context
     var rng = RandomNumbers(seed: seed)
@@ -64,25 +68,31 @@ struct SampleCommand: ParsableCommand {
     }
     refill(keep: context)
     var output = ByteTokenizer.StreamingDecoder()
-    write(prompt)
+    try write(prompt)
     for _ in 0..<tokens {
       guard let p = probabilities else { break }
       let next = Int32(draw(p, count: loaded.model.config.vocabSize, rng: &rng))
       text.append(next)
-      write(output.append(next))
+      try write(output.append(next))
       if generator.position == context {
         refill(keep: context / 2)
       } else {
         probabilities = generator.step(token: next)
       }
     }
-    write(output.finish() + "\n")
+    try write(output.finish() + "\n")
   }
 
-  /// Writes `text` to standard output at once (the run may be long; the reader sees it grow).
-  func write(_ text: String) {
+  /// Writes `text` to standard output at once (the run may be long; the reader sees it grow);
+  /// a failed write ends the command with one line and exit code 1.
+  func write(_ text: String) throws {
     guard !text.isEmpty else { return }
-    FileHandle.standardOutput.write(Data(text.utf8))
+    do {
+      try StandardOutput.write(text)
+    } catch {
+      writeErrorLine("ddp: \(error)")
+      throw ExitStatus(1)
+    }
   }
 
   /// A token index drawn from softmax(log p / temperature): the weights

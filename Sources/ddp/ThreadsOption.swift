@@ -12,8 +12,8 @@ struct ThreadsOption: ParsableArguments {
   var threads: Int?
 
   func validate() throws {
-    if let threads, threads <= 0 {
-      throw ValidationError("--threads must be positive, got \(threads)")
+    if let threads, !(1...1024).contains(threads) {
+      throw ValidationError("--threads must be in 1...1024, got \(threads)")
     }
   }
 }

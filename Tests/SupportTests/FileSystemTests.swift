@@ -39,6 +39,36 @@ final class FileSystemTests: XCTestCase {
     XCTAssertEqual(try FileSystem.entries(of: folder), ["a"])
   }
 
+  /// A FIFO, a device, a directory or a symbolic link where the file would go is refused
+  /// before anything is written: the rename would replace the node itself. (`probe --out
+  /// /dev/null` once turned the system's /dev/null into a regular file.)
+  func testAtomicWriteRefusesWhatIsNotARegularFile() throws {
+    let fifo = folder + "/fifo"
+    XCTAssertEqual(mkfifo(fifo, 0o600), 0)
+    let link = folder + "/link"
+    try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: folder + "/x")
+    // A device node of our own (root can make one), never the system's /dev/null.
+    let device = folder + "/null"
+    let madeDevice = mknod(device, S_IFCHR | 0o666, 0x103) == 0  // major 1, minor 3
+    for (path, reason) in [
+      (fifo, "it is not a regular file (a device, FIFO or socket)"),
+      (device, "it is not a regular file (a device, FIFO or socket)"),
+      (folder + "/a", "it is a directory"),
+      (link, "it is a symbolic link; give the file it points to"),
+    ] where path != device || madeDevice {
+      XCTAssertThrowsError(try AtomicFile.write(text: "x", to: path)) { error in
+        XCTAssertEqual("\(error)", "cannot write \"\(path)\": \(reason)")
+      }
+    }
+    var info = stat()
+    for (path, kind) in [(fifo, S_IFIFO), (device, S_IFCHR)] where path != device || madeDevice {
+      XCTAssertEqual(lstat(path, &info), 0)
+      XCTAssertEqual(info.st_mode & S_IFMT, kind, path)
+    }
+    XCTAssertEqual(
+      try FileSystem.entries(of: folder), ["a", "fifo", "link"] + (madeDevice ? ["null"] : []))
+  }
+
   /// A write into a missing directory names the temporary path and the system's reason.
   func testAtomicWriteIntoMissingDirectoryNamesThePath() {
     let path = folder + "/missing/file"

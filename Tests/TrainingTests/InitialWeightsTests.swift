@@ -54,6 +54,39 @@ final class InitialWeightsTests: XCTestCase {
     }
   }
 
+  /// NaN or an infinity in a file is refused, naming the tensor and the element, before a run
+  /// starts from it: a checkpoint (its reader refuses) and a safetensors file alike.
+  func testNonFiniteWeightsAreRefused() throws {
+    let (_, trainer) = try source()
+    let parameters = trainer.model.parameters
+    let entry = try XCTUnwrap(parameters.layout.entry("h.1.mlp.fc.weight"))
+    for (index, value) in [(0, Float.nan), (7, .infinity), (entry.count - 1, -.infinity)] {
+      let saved = parameters.pointer[entry.offset + index]
+      parameters.pointer[entry.offset + index] = value
+      defer { parameters.pointer[entry.offset + index] = saved }
+      let exported = folder.appendingPathComponent("bad-\(index).safetensors").path
+      try SafeTensors.write([parameters, trainer.model.buffers], metadata: [:], to: exported)
+      let run = folder.appendingPathComponent("bad-\(index)").path
+      try FileManager.default.createDirectory(atPath: run, withIntermediateDirectories: true)
+      try CheckpointIO.save(trainer, in: run, keep: 1)
+      let checkpoint = try CheckpointIO.resolve(run)
+      for (path, expected) in [
+        (exported, "train.init_from: \"\(exported)\" holds \(value) in tensor "),
+        (run, "checkpoint: \"\(checkpoint)\" holds \(value) in parameters tensor "),
+      ] {
+        let model = try Transformer(config: shape(), batch: 1, seed: 1)
+        XCTAssertThrowsError(
+          try InitialWeights.load(from: path, parameters: model.parameters, buffers: model.buffers)
+        ) { error in
+          XCTAssertTrue("\(error)".contains(expected), "\(error)")
+          XCTAssertTrue(
+            "\(error)".contains("\"h.1.mlp.fc.weight\" (element \(index))"), "\(error)")
+        }
+      }
+      XCTAssertThrowsError(try Checkpoint.read(path: checkpoint))
+    }
+  }
+
   func testShapeMismatchNamesTheTensorAndBothShapes() throws {
     let (run, _) = try source()
     let wider = try Transformer(config: shape(dModel: 32), batch: 1, seed: 1)

@@ -54,6 +54,12 @@ final class BadInputFixture {
     try FileManager.default.copyItem(
       atPath: path + "/valid/checkpoint-00000002.ckpt",
       toPath: path + "/foreign/checkpoint-00000002.ckpt")
+    // Folders with another run's history only: a new run would append to it or replace it.
+    for name in ["metrics.jsonl", "summary.json"] {
+      let folder = path + "/foreign-" + name.prefix { $0 != "." }
+      try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: false)
+      try FileManager.default.copyItem(atPath: path + "/valid/" + name, toPath: folder + "/" + name)
+    }
   }
 
   func remove() { try? FileManager.default.removeItem(at: work) }

@@ -271,7 +271,23 @@ final class BadInputTests: XCTestCase {
     BadInput(
       name: "--out holding another run's checkpoints",
       arguments: ["train", "--config", "$WORK/good.toml", "--out", "$WORK/foreign"],
-      expected: "holds checkpoints of another run"),
+      expected: "holds files of another run (\"$WORK/foreign/checkpoint-00000002.ckpt\")"),
+    BadInput(
+      name: "--out holding another run's metrics.jsonl",
+      arguments: ["train", "--config", "$WORK/good.toml", "--out", "$WORK/foreign-metrics"],
+      expected: "holds files of another run (\"$WORK/foreign-metrics/metrics.jsonl\")"),
+    BadInput(
+      name: "--out holding another run's summary.json",
+      arguments: ["train", "--config", "$WORK/good.toml", "--out", "$WORK/foreign-summary"],
+      expected: "holds files of another run (\"$WORK/foreign-summary/summary.json\")"),
+    BadInput(
+      name: "--resume of a finished run", arguments: ["train", "--out", "$WORK/valid", "--resume"],
+      expected: "the run in \"$WORK/valid\" already finished (step 2 of 2)"),
+    BadInput(
+      name: "a 100000-character value in the config",
+      arguments: ["train", "--config", "$CONFIG", "--out", "$OUT"],
+      config: "[model]\nnote = \"" + String(repeating: "a", count: 100_000) + "\"\n",
+      expected: "characters left out"),
     BadInput(
       name: "data that is a FIFO", arguments: good(["--set", "data.path=$WORK/fifo"]),
       expected: "fifo\" is neither a file nor a directory"),

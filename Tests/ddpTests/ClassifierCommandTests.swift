@@ -107,6 +107,30 @@ final class ClassifierCommandTests: XCTestCase {
       XCTAssertEqual(p.values.reduce(0, +), 1, accuracy: 1e-5)
       XCTAssertEqual(json["label"] as? String, p.max { $0.value < $1.value }?.key)
     }
+    try checkRefusals(of: run)
+  }
+
+  /// What a classifier run refuses, each in one line with exit code 2: the commands that need
+  /// a language model, and standard input that is binary or without end.
+  func checkRefusals(of run: String) throws {
+    let cases: [([String], String?, String)] = [
+      (["sample", "--checkpoint", run], nil, "ddp sample needs a language model"),
+      (["probe", "--checkpoint", run, "--batches", "1"], nil, "ddp probe needs a language model"),
+      (["classify", "--checkpoint", run], "/dev/zero", "is binary, not text: it has a NUL byte"),
+      (["classify", "--checkpoint", run], "/bin/sh", "is binary, not text"),
+      (["classify", "--checkpoint", run], "/dev/null", "nothing to classify"),
+    ]
+    for (arguments, input, expected) in cases {
+      let quoted = ([ddpExecutable] + arguments).map { "'\($0)'" }.joined(separator: " ")
+      let started = Date()
+      let outcome = try runProcess(
+        "/bin/sh", ["-c", "exec \(quoted) < \(input ?? "/dev/null")"])
+      let label = "\(arguments) < \(input ?? "/dev/null")"
+      XCTAssertEqual(outcome.status, 2, label)
+      XCTAssertLessThan(Date().timeIntervalSince(started), refusalSeconds, label)
+      XCTAssertEqual(outcome.stderr.split(separator: "\n").count, 1, outcome.stderr)
+      XCTAssertTrue(outcome.stderr.contains(expected), "\(label): \(outcome.stderr)")
+    }
   }
 
   /// Unknown and empty class files, and a classifier without classes, end 1 and 2 workers with
@@ -117,6 +141,14 @@ final class ClassifierCommandTests: XCTestCase {
       (try config(classes: "alpha,nope"), "data.classes names \"nope\", which is not a file"),
       (try config(classes: "alpha,empty"), "class \"empty\" has no documents"),
       (try config(classes: "alpha"), "data.classes = \"alpha\" is not allowed; expected two"),
+      (
+        try config(classes: "alpha,,beta"),
+        "expected comma-separated file names, none of them empty"
+      ),
+      (
+        try config(classes: "alpha,beta, "),
+        "expected comma-separated file names, none of them empty"
+      ),
     ]
     for (path, expected) in cases {
       for workers in [1, 2] {

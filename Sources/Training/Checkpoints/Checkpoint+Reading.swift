@@ -158,9 +158,25 @@ extension Checkpoint {
       }
       groups.append(CheckpointTensors(group: group, layout: layout, values: values))
     }
+    for group in groups { try requireFinite(group, path: path) }
     return LoadedCheckpoint(
       path: path, metadata: header.metadata, parameters: groups[0], buffers: groups[1],
       firstMoment: groups[2], secondMoment: groups[3])
+  }
+
+  /// Refuses a group holding NaN or an infinity: no trained state has one (training stops at
+  /// the first non-finite loss or gradient), so the file was written by something else, and
+  /// its model would print NaN losses or sample from NaN probabilities.
+  static func requireFinite(_ group: CheckpointTensors, path: String) throws {
+    for entry in group.layout.entries {
+      let values = group.values[entry.offset..<entry.offset + entry.count]
+      if let index = values.firstIndex(where: { !$0.isFinite }) {
+        throw CheckpointError(
+          "\(quoted(path)) holds \(values[index]) in \(group.group) tensor "
+            + "\(quoted(entry.name)) (element \(index - entry.offset)): not a trained model's state"
+        )
+      }
+    }
   }
 
   /// Checks the magic, decodes and validates the header, and compares the file's size with the

@@ -55,6 +55,8 @@ public struct DryRun: Sendable {
       let path = try Checkpoint.requireNewestIntact(inDirectory: request.runDirectory)
       let metadata = try Checkpoint.readMetadata(path: path)
       try run.requireResumable(from: RunConfig.load(tomlText: metadata.configTOML))
+      try TrainingSession.requireStepsLeft(
+        after: metadata.step, of: run.train.steps, in: request.runDirectory)
       if let stopAt = request.stopAt, stopAt <= metadata.step {
         throw RunError(
           "--stop-at \(stopAt) is not after step \(metadata.step), where the run resumes")

@@ -66,7 +66,8 @@ public struct RunDirectory {
   private struct StepNumber: Decodable { var step: Int }
 
   /// Creates `path` for a fresh run and writes its `config.toml`, refusing a folder that holds
-  /// a run or another run's checkpoints (whose files this run would otherwise prune). The
+  /// a run or another run's checkpoints, `metrics.jsonl` or `summary.json` (which this run
+  /// would otherwise prune, append to or replace). The
   /// config is put in place with `link(2)`, so of two runs started on one folder at once
   /// exactly one claims it.
   static func claim(_ path: String, configTOML: String) throws {
@@ -75,9 +76,15 @@ public struct RunDirectory {
       "run directory \(MessageText.quoted(path)) already holds a run; use --resume to continue "
         + "it or --out to choose another")
     if FileSystem.existingKind(of: configPath) != nil { throw taken }
-    if let newest = Checkpoint.list(inDirectory: path).first {
+    let leftovers =
+      Checkpoint.list(inDirectory: path).prefix(1).map(\.path)
+      + ["metrics.jsonl", "summary.json"].map { path + "/" + $0 }.filter {
+        FileSystem.existingKind(of: $0) != nil
+      }
+    if let leftover = leftovers.first {
+      // This run would prune those checkpoints, or append its records to that history.
       throw RunError(
-        "run directory \(MessageText.quoted(path)) holds checkpoints of another run (\(MessageText.quoted(newest.path))) but no config.toml; choose an empty --out"
+        "run directory \(MessageText.quoted(path)) holds files of another run (\(MessageText.quoted(leftover))) but no config.toml; choose an empty --out"
       )
     }
     do {

@@ -71,6 +71,7 @@ public final class TrainingSession {
         let metadata = try CheckpointIO.restore(trainer, from: checkpoint)
         try run.requireResumable(from: RunConfig.load(tomlText: metadata.configTOML))
         try requireSameData(corpus, as: metadata, checkpoint: checkpoint, communicator)
+        try requireStepsLeft(after: trainer.step, of: run.train.steps, in: path)
         if let stopAt = request.stopAt, stopAt <= trainer.step {
           throw RunError(
             "--stop-at \(stopAt) is not after step \(trainer.step), where the run resumes")
@@ -100,6 +101,16 @@ public final class TrainingSession {
     session.blasThreads = request.blasThreads
     session.classes = classes
     return session
+  }
+
+  /// Refuses to resume a run that has trained all its steps: it would train none and write a
+  /// summary without results over the one it has.
+  static func requireStepsLeft(after step: Int, of steps: Int, in path: String) throws {
+    guard step < steps else {
+      throw RunError(
+        "--resume: the run in \(MessageText.quoted(path)) already finished (step \(step) of "
+          + "\(steps)); to train it further raise train.steps, e.g. --set train.steps=\(2 * steps)")
+    }
   }
 
   /// The config a fresh run reads from `configPath`; a resumed run reads the run's own

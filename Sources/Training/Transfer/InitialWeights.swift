@@ -119,15 +119,25 @@ public enum InitialWeights {
   }
 
   /// The tensors of a safetensors file.
+  /// The tensors of a safetensors file, refusing NaN and infinities as the checkpoint reader
+  /// does (a run started from them would stop at its first step).
   private static func safetensors(_ file: String) throws -> [Tensor] {
     let safetensors = try SafeTensors.read(path: file)
     let floats = MemoryLayout<Float>.size
-    return safetensors.tensors.map {
+    let tensors = safetensors.tensors.map {
       let range = $0.dataOffsets
       return Tensor(
         name: $0.name, shape: $0.shape,
         values: safetensors.data[range.lowerBound / floats..<range.upperBound / floats])
     }
+    for tensor in tensors {
+      if let index = tensor.values.firstIndex(where: { !$0.isFinite }) {
+        throw InitError(
+          "\(MessageText.quoted(file)) holds \(tensor.values[index]) in tensor "
+            + "\(MessageText.quoted(tensor.name)) (element \(index - tensor.values.startIndex))")
+      }
+    }
+    return tensors
   }
 
   private static func tensors(_ group: CheckpointTensors) -> [Tensor] {
