@@ -32,6 +32,8 @@ struct ClassifyCommand: ParsableCommand {
   var text: [String] = []
 
   func run() throws {
+    // One process's work: under mpirun rank 0 alone does it and prints it once.
+    guard LaunchEnvironment.current.rank == 0 else { return }
     setBLASThreads(1)
     let loaded = try reportingInputErrors {
       try CheckpointIO.loadModel(from: checkpoint, batch: 8)

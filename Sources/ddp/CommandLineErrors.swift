@@ -55,7 +55,7 @@ enum CommandLineErrors {
     if let first = arguments.first, names.contains(first) {
       words.append(first)
       if first == "bench", let second = arguments.dropFirst().first,
-        ["model", "allreduce"].contains(second)
+        Bench.configuration.subcommands.map({ $0._commandName }).contains(second)
       {
         words.append(second)
       }

@@ -52,6 +52,8 @@ struct EvalCommand: ParsableCommand {
   }
 
   func run() throws {
+    // One process's work: under mpirun rank 0 alone does it and prints it once.
+    guard LaunchEnvironment.current.rank == 0 else { return }
     setBLASThreads(1)
     let loaded = try reportingInputErrors {
       try CheckpointIO.loadModel(from: checkpoint, batch: batch)

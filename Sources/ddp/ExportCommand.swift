@@ -34,6 +34,8 @@ struct ExportCommand: ParsableCommand {
   @Flag(help: "Replace --output if it is an existing regular file.") var force = false
 
   func run() throws {
+    // One process's work: under mpirun rank 0 alone does it and prints it once.
+    guard LaunchEnvironment.current.rank == 0 else { return }
     try reportingInputErrors {
       do {
         try FileSystem.requireWritableTarget(output, replacing: force, hint: "use --force")

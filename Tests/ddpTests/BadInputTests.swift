@@ -101,7 +101,7 @@ final class BadInputTests: XCTestCase {
       expected: "--config FILE is required"),
     BadInput(
       name: "zero threads", arguments: good(["--threads", "0"]),
-      expected: "--threads must be positive"),
+      expected: "--threads must be in 1...1024, got 0"),
     BadInput(
       name: "--stop-at 0", arguments: good(["--stop-at", "0"]),
       expected: "--stop-at must be a positive step"),
@@ -114,7 +114,7 @@ final class BadInputTests: XCTestCase {
       expected: "--stop-at must be a positive step, got -5"),
     BadInput(
       name: "negative threads", arguments: good(["--threads", "-2"]),
-      expected: "--threads must be positive, got -2"),
+      expected: "--threads must be in 1...1024, got -2"),
     BadInput(
       name: "probe: negative batches",
       arguments: ["probe", "--config", "$WORK/good.toml", "--batches", "-1"],
@@ -315,6 +315,60 @@ final class BadInputTests: XCTestCase {
       name: "export into a directory",
       arguments: ["export", "--checkpoint", "$WORK/valid", "--output", "$WORK/no-text", "--force"],
       expected: "no-text\": it is a directory"),
+    // MARK: Values the parser took for the wrong thing, and sizes past any machine
+    BadInput(
+      name: "--out followed by a flag",
+      arguments: ["train", "--config", "$WORK/good.toml", "--out", "--dry-run"],
+      expected: "--out needs a value, but the next word is the option --dry-run"),
+    BadInput(
+      name: "--output followed by a flag",
+      arguments: ["export", "--checkpoint", "$WORK/valid", "--output", "--force"],
+      expected: "--output needs a value, but the next word is the option --force"),
+    BadInput(
+      name: "an empty --out", arguments: ["train", "--config", "$WORK/good.toml", "--out", ""],
+      expected: "--out needs a value, got an empty one"),
+    BadInput(
+      name: "an empty --checkpoint=", arguments: ["eval", "--checkpoint="],
+      expected: "Missing value for '--checkpoint <checkpoint>'"),
+    BadInput(
+      name: "bucket_mb of 1e308", arguments: good(["--set", "distributed.bucket_mb=1e308"]),
+      expected: "distributed.bucket_mb = 1e+308 is not allowed"),
+    BadInput(
+      name: "d_model of Int.max with one head",
+      arguments: good([
+        "--set", "model.n_heads=1", "--set", "model.d_model=9223372036854775807",
+      ]), expected: "overflow 64-bit integers"),
+    BadInput(
+      name: "bench with Int.max steps",
+      arguments: ["bench", "--config", "$WORK/good.toml", "--steps", "9223372036854775807"],
+      expected: "--steps must be in 1...100000"),
+    BadInput(
+      name: "bench norms with a 1 TB tensor",
+      arguments: ["bench", "norms", "--rows", "16777216", "--channels", "65536"],
+      expected: "16777216 rows x 65536 channels is more than 67108864 floats"),
+    BadInput(
+      name: "bench generate naming a kind twice",
+      arguments: ["bench", "generate", "--kinds", "linear,linear", "--context", "64"],
+      expected: "--kinds names linear twice"),
+    BadInput(
+      name: "bench attention past the memory",
+      arguments: [
+        "bench", "attention", "--config", "$WORK/good.toml", "--set", "model.context=100000",
+      ],
+      expected: "GB available"),
+    BadInput(
+      name: "model-cost with an overflowing alpha",
+      arguments: ["model-cost", "--config", "$WORK/good.toml", "--alpha-us", "1e308"],
+      expected: "--alpha-us must be a number in [0, 1e9], got 1e+308"),
+    BadInput(
+      name: "model-cost of a billion layers",
+      arguments: [
+        "model-cost", "--config", "$WORK/good.toml", "--set", "model.n_layers=1000000000",
+      ],
+      expected: "at most 10000 layers for ddp model-cost"),
+    BadInput(
+      name: "threads of Int.max", arguments: good(["--threads", "9223372036854775807"]),
+      expected: "--threads must be in 1...1024"),
     BadInput(
       name: "sample with negative --tokens",
       arguments: ["sample", "--checkpoint", "$WORK/valid", "--tokens", "-5"],

@@ -108,6 +108,22 @@ final class ClassifierCommandTests: XCTestCase {
       XCTAssertEqual(json["label"] as? String, p.max { $0.value < $1.value }?.key)
     }
     try checkRefusals(of: run)
+
+    // Under launch/ddp the texts on standard input reach rank 0, which alone prints.
+    try requireMPIRun()
+    let script = packageRoot.appendingPathComponent("launch/ddp").path
+    let piped = try runProcess(
+      "/bin/sh",
+      [
+        "-c",
+        "printf '\(texts[0])\\n\(texts[1])\\n' | DDP_EXECUTABLE='\(ddpExecutable)' "
+          + "bash '\(script)' -np 2 classify --checkpoint '\(run)'",
+      ])
+    XCTAssertEqual(piped.status, 0, piped.stderr)
+    XCTAssertEqual(
+      piped.stdout.split(separator: "\n").compactMap {
+        (try? JSONSerialization.jsonObject(with: Data($0.utf8))) as? [String: Any]
+      }.map { $0["text"] as? String }, texts)
   }
 
   /// What a classifier run refuses, each in one line with exit code 2: the commands that need

@@ -127,15 +127,28 @@ final class CommandLineTests: XCTestCase {
       (["bench", "--config", "/nonexistent/run.toml"], "/nonexistent/run.toml"),
       // Every option takes the next word as its value, so a negative number or a dash
       // reaches the option's own check instead of "Missing value".
-      (["bench", "norms", "--rows", "-5"], "--rows must be at least 2, got -5"),
-      (["bench", "generate", "--context", "-3"], "--context must be at least 2, got -3"),
-      (["bench", "--config", config, "--steps", "-1"], "--steps must be positive, got -1"),
+      (["bench", "norms", "--rows", "-5"], "--rows must be in 2...67108864, got -5"),
+      (["bench", "generate", "--context", "-3"], "--context must be in 2...1048576, got -3"),
+      (["bench", "--config", config, "--steps", "-1"], "--steps must be in 1...100000, got -1"),
       (["experiment", "depth", "--seeds", "-1"], "--seeds must be in 1...20, got -1"),
       (["experiment", "depth", "--workers", "-2"], "--workers must be in 1...64, got -2"),
       (["model-cost", "--config", config, "--workers", "-2"], "got \"-2\""),
       (["compare", "--config", config, "--workers", "-1"], "got \"-1\""),
       (["train", "--config", config, "--set", "-x", "--dry-run"], "--set \"-x\" is malformed"),
       (["bench", "norms", "--rows", "--channels", "64"], "'--channels' is invalid for '--rows"),
+      // An empty folder was the file system's root: /points, /results.json, /jobs.
+      (["compare", "--config", config, "--out", ""], "--out needs a value, got an empty one"),
+      (["experiment", "depth", "--out", ""], "--out needs a value, got an empty one"),
+      (["experiment", "depth", "--out="], "Missing value for '--out <out>'"),
+      (
+        ["probe", "--config", config, "--out", "--batches"], "the next word is the option --batches"
+      ),
+      (
+        [
+          "bench", "context", "--contexts", "64", "--long", "9223372036854775807", "--tokens", "64",
+        ],
+        "--long must be integers in 1...1048576"
+      ),
     ]
     for (arguments, mention) in cases {
       let outcome = try run(arguments)
