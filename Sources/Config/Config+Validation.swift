@@ -91,10 +91,12 @@ extension RunConfig {
       "MiB, a number > 0 and <= \(ConfigValue.double(largestBucket).toml) (1 TiB)")
     let timeout = distributed.timeoutS
     let largest = DistributedConfig.largestTimeoutSeconds
+    let shortest = DistributedConfig.shortestTimeoutSeconds
     try require(
-      timeout.isFinite && timeout > 0 && timeout <= largest, "distributed.timeout_s",
+      timeout.isFinite && timeout >= shortest && timeout <= largest, "distributed.timeout_s",
       .double(timeout),
-      "seconds, a number > 0 and <= \(ConfigValue.double(largest).toml) (one day)")
+      "seconds, a number >= \(ConfigValue.double(shortest).toml) and <= "
+        + "\(ConfigValue.double(largest).toml) (one day)")
   }
 
   /// The transfer keys: discriminative rates, STLR and unfreezing.

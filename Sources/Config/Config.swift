@@ -257,7 +257,7 @@ public struct DistributedConfig: Sendable, Equatable {
   public var timingBarriers: Bool
   /// `timeout_s`: seconds a rank waits for a collective before the job ends with one line
   /// naming the ranks that did not arrive (the watchdog, `Distributed/CollectiveWatchdog`);
-  /// in (0, `largestTimeoutSeconds`].
+  /// in [`shortestTimeoutSeconds`, `largestTimeoutSeconds`].
   public var timeoutS: Double
 
   /// 5 minutes, the watchdog's own default (it guards the collectives before the config is
@@ -266,6 +266,8 @@ public struct DistributedConfig: Sendable, Equatable {
   public static let defaultTimeoutSeconds = 300.0
   /// One day: a larger value is a typo, or a wish for no timeout, which a stuck job punishes.
   public static let largestTimeoutSeconds = 86_400.0
+  /// The shortest `timeout_s`: a tenth of a second, far above the watchdog's 1 ms polling.
+  public static let shortestTimeoutSeconds = 0.1
   /// The largest `bucket_mb`, 1 TiB: a bucket's bytes stay far inside 64-bit integers.
   public static let largestBucketMB = 1_048_576.0
 

@@ -109,6 +109,9 @@ public struct CompareSweep {
     if FileManager.default.fileExists(atPath: folder + "/results.json") {
       throw RunError("\"\(folder)\" already holds results.json; choose another --out")
     }
+    if FileSystem.existingKind(of: folder + "/config.toml") != nil {
+      throw RunError("\"\(folder)\" holds a training run (config.toml); choose another --out")
+    }
     do {
       try FileSystem.createDirectories(folder)
       try FileSystem.createDirectories(folder + "/points")

@@ -84,6 +84,13 @@ struct CompareCommand: ParsableCommand {
     if let tolerance, !(tolerance > 0 && tolerance.isFinite) {
       throw ValidationError("--tolerance must be a positive number, got \(tolerance)")
     }
+    let noiseFactorGiven = CommandLine.arguments.contains {
+      $0 == "--noise-factor" || $0.hasPrefix("--noise-factor=")
+    }
+    if tolerance != nil && noiseFactorGiven {
+      throw ValidationError(
+        "give --noise-factor (parity against the sweep's twin) or --tolerance, not both")
+    }
     guard timeout > 0, timeout.isFinite else {
       throw ValidationError("--timeout must be a positive number of seconds, got \(timeout)")
     }

@@ -25,6 +25,19 @@ final class DemoScriptTests: XCTestCase {
     }
   }
 
+  /// The README's test command takes no arguments: a stray one must not start a 10-minute run.
+  func testTheTestCommandRefusesArguments() throws {
+    let script = packageRoot.appendingPathComponent("launch/test").path
+    for argument in ["--bogus", "CommandLineTests"] {
+      let outcome = try runProcess("/bin/bash", [script, argument])
+      XCTAssertEqual(outcome.status, 2, argument)
+      XCTAssertEqual(
+        outcome.stderr,
+        "launch/test: takes no arguments, got '\(argument)' (swift test -c release --filter NAME "
+          + "runs some tests)\n")
+    }
+  }
+
   /// The script's list of `ddp compare` options that take a value is the one `ddp compare
   /// --help` prints; its flags are --cluster (the script's own) and the parser's.
   func testKnowsTheOptionsOfDDPCompare() throws {

@@ -73,7 +73,7 @@ final class BadInputTests: XCTestCase {
       expected: "data.val_fraction = 1.5"),
     BadInput(
       name: "zero collective timeout", arguments: good(["--set", "distributed.timeout_s=0"]),
-      expected: "distributed.timeout_s = 0.0 is not allowed; expected seconds, a number > 0"),
+      expected: "distributed.timeout_s = 0.0 is not allowed; expected seconds, a number >= 0.1"),
     BadInput(
       name: "infinite collective timeout",
       arguments: good(["--set", "distributed.timeout_s=inf"]),
@@ -81,7 +81,7 @@ final class BadInputTests: XCTestCase {
     BadInput(
       name: "collective timeout over a day",
       arguments: good(["--set", "distributed.timeout_s=86401"]),
-      expected: "distributed.timeout_s = 86401.0 is not allowed; expected seconds, a number > 0 "
+      expected: "distributed.timeout_s = 86401.0 is not allowed; expected seconds, a number >= 0.1 "
         + "and <= 86400.0 (one day)"),
     BadInput(
       name: "batch not divisible by 2 workers", arguments: good(["--set", "train.batch=3"]),

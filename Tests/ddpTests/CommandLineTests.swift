@@ -119,6 +119,11 @@ final class CommandLineTests: XCTestCase {
   /// Bad input: exit code 2 and exactly one line on standard error naming the problem.
   func testBadInputIsOneLineAndExitCodeTwo() throws {
     let config = try writeConfig(tiny)
+    let trainingRun = URL(fileURLWithPath: config).deletingLastPathComponent()
+      .appendingPathComponent("a-training-run-\(UUID().uuidString)").path
+    try FileManager.default.createDirectory(atPath: trainingRun, withIntermediateDirectories: true)
+    try tiny.write(toFile: trainingRun + "/config.toml", atomically: true, encoding: .utf8)
+    defer { try? FileManager.default.removeItem(atPath: trainingRun) }
     let cases: [([String], String)] = [
       (["bench", "--config", config, "--set", "model.norm=batchnorn"], "model.norm"),
       (["bench", "--config", config, "--set", "model.n_heads=5"], "n_heads"),
@@ -140,6 +145,8 @@ final class CommandLineTests: XCTestCase {
       (["compare", "--config", config, "--out", ""], "--out needs a value, got an empty one"),
       (["experiment", "depth", "--out", ""], "--out needs a value, got an empty one"),
       (["experiment", "depth", "--out="], "Missing value for '--out <out>'"),
+      (["compare", "--config", config, "--tolerance", "1", "--noise-factor", "5"], "not both"),
+      (["compare", "--config", config, "--out", trainingRun], "holds a training run"),
       (
         ["probe", "--config", config, "--out", "--batches"], "the next word is the option --batches"
       ),

@@ -209,7 +209,18 @@ final class FailureTests: XCTestCase {
       let lines = stopped.stderr.split(separator: "\n")
       XCTAssertEqual(lines.count, 1, stopped.stderr)
       XCTAssertTrue(stopped.stderr.contains("step 2: the loss or gradient is not finite"))
+      XCTAssertTrue(
+        stopped.stderr.contains("the newest checkpoint holds the last good state"), stopped.stderr)
       XCTAssertEqual(checkpointSteps(out), [1])
+      // Without a checkpoint the line does not promise one.
+      let bare = try runMPI(
+        [
+          "-q", "-np", "\(workers)", ddpExecutable, "train", "--config", config, "--out",
+          runDirectory("nan-bare-\(workers)"), "--set", "train.lr=1e30", "--set",
+          "train.min_lr=0", "--set", "train.checkpoint_every=0",
+        ])
+      XCTAssertEqual(bare.status, 1, bare.stderr)
+      XCTAssertTrue(bare.stderr.contains("the run has no checkpoint yet"), bare.stderr)
       XCTAssertTrue(try finalParameters(out).values.allSatisfy(\.isFinite))
 
       let skipOut = runDirectory("nan-skip-\(workers)")

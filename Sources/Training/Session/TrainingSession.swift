@@ -250,9 +250,13 @@ public final class TrainingSession {
         let what =
           "the loss or gradient is not finite (loss \(stats.loss), grad norm \(stats.gradNorm))"
         guard run.train.skipNonFinite else {
+          let kept =
+            Checkpoint.list(inDirectory: path).isEmpty
+            ? "the run has no checkpoint yet; lower train.lr and start again"
+            : "the newest checkpoint holds the last good state"
           throw AgreedFailure(
-            "step \(step): \(what); stopped without updating, the newest checkpoint holds the "
-              + "last good state (set train.skip_nonfinite = true to skip such steps)")
+            "step \(step): \(what); stopped without updating, \(kept) (set "
+              + "train.skip_nonfinite = true to skip such steps)")
         }
         progress.note("step \(step): \(what); step skipped, parameters unchanged")
       } else {
