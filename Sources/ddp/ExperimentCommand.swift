@@ -84,7 +84,14 @@ struct ExperimentCommand: ParsableCommand {
       guard let experiment = ExperimentCatalog.experiment(named: name, settings: settings) else {
         throw RunError("unknown experiment \(name)")
       }
-      _ = try experiment.jobs()  // every job's config resolves before anything runs
+      // Every job's config resolves, and its data reads, before anything runs: bad data is one
+      // line and exit 2 here, not a failed first job and a half-made folder.
+      var read = Set<String>()
+      for spec in try experiment.jobs() {
+        let data = spec.config.data
+        guard read.insert(data.path + "\n" + data.classes).inserted else { continue }
+        try TrainingData.load(spec.config).corpus.check(context: spec.config.model.context)
+      }
       let launcher = JobLauncher(
         transport: .shm, executable: JobLauncher.currentExecutable, clusterScript: nil,
         timeout: timeout)

@@ -124,6 +124,9 @@ final class CommandLineTests: XCTestCase {
     try FileManager.default.createDirectory(atPath: trainingRun, withIntermediateDirectories: true)
     try tiny.write(toFile: trainingRun + "/config.toml", atomically: true, encoding: .utf8)
     defer { try? FileManager.default.removeItem(atPath: trainingRun) }
+    let binary = trainingRun + "/binary.dat"
+    try Data([0x7F, 0x45, 0x4C, 0x46, 0x00, 0x01]).write(to: URL(fileURLWithPath: binary))
+    let experimentOut = trainingRun + "/experiment"
     let cases: [([String], String)] = [
       (["bench", "--config", config, "--set", "model.norm=batchnorn"], "model.norm"),
       (["bench", "--config", config, "--set", "model.n_heads=5"], "n_heads"),
@@ -147,6 +150,11 @@ final class CommandLineTests: XCTestCase {
       (["experiment", "depth", "--out="], "Missing value for '--out <out>'"),
       (["compare", "--config", config, "--tolerance", "1", "--noise-factor", "5"], "not both"),
       (["compare", "--config", config, "--out", trainingRun], "holds a training run"),
+      // An experiment reads its jobs' data before it makes its folder or starts a job.
+      (
+        ["experiment", "gradients", "--set", "data.path=\(binary)", "--out", experimentOut],
+        "is binary, not text: it has a NUL byte at offset 4"
+      ),
       (
         ["probe", "--config", config, "--out", "--batches"], "the next word is the option --batches"
       ),
@@ -165,6 +173,7 @@ final class CommandLineTests: XCTestCase {
       XCTAssertTrue(outcome.stderr.contains(mention), "\(arguments): \(outcome.stderr)")
       XCTAssertTrue(outcome.stdout.isEmpty, "\(arguments): \(outcome.stdout)")
     }
+    XCTAssertFalse(FileManager.default.fileExists(atPath: experimentOut))
   }
 
   func testHelpShowsAnExample() throws {
