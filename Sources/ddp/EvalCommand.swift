@@ -95,6 +95,7 @@ struct EvalCommand: ParsableCommand {
       }
       let corpus = try TrainingData.load(loaded.run).corpus
       try corpus.check(context: context)
+      noteChangedData(corpus, trained: loaded.data)
       return corpus.validation
     }
     let windows = ValidationWindows(tokens: tokens, context: context)
@@ -137,4 +138,13 @@ struct EvalCommand: ParsableCommand {
       "accuracy \(String(format: "%.4f", result.accuracy)) on \(result.documents) \(name) "
         + "documents, loss \(String(format: "%.4f", result.loss))")
   }
+}
+
+/// One note on standard error when the corpus a command scores is not the one the checkpoint
+/// was trained on (`--resume` refuses that; scoring it may be meant, so it is said, not refused).
+func noteChangedData(_ corpus: Corpus, trained: DataFingerprint?) {
+  guard let trained, let difference = corpus.fingerprint.difference(from: trained) else { return }
+  writeErrorLine(
+    "ddp: note: \(MessageText.quoted(corpus.path)) changed since the checkpoint was written "
+      + "(\(difference)); using it as it is now")
 }

@@ -69,20 +69,22 @@ struct ProbeCommand: ParsableCommand {
       }
     }
     let communicator = makeWorldCommunicator()
-    let (run, model) = try reportingInputErrors { () throws -> (RunConfig, Transformer) in
+    let (run, model, trained) = try reportingInputErrors {
+      () throws -> (RunConfig, Transformer, DataFingerprint?) in
       if let checkpoint {
         let loaded = try CheckpointIO.loadModel(from: checkpoint, batch: batch)
         try requireLanguageModel(loaded.run, path: loaded.path, command: "probe")
-        return (loaded.run, loaded.model)
+        return (loaded.run, loaded.model, loaded.data)
       }
       let run = try RunConfig.load(path: config ?? "", overrides: overrides)
       try requireLanguageModel(run, path: config ?? "", command: "probe")
       try MemoryCheck.require(run, microBatch: batch)
-      return (run, try Transformer(config: run.model, batch: batch, seed: run.train.seed))
+      return (run, try Transformer(config: run.model, batch: batch, seed: run.train.seed), nil)
     }
     let corpus = try reportingInputErrors { () throws -> Corpus in
       let corpus = try Corpus.load(path: run.data.path, valFraction: run.data.valFraction)
       try corpus.check(context: run.model.context)
+      if communicator.rank == 0 { noteChangedData(corpus, trained: trained) }
       return corpus
     }
     let result = LayerProbe.measure(

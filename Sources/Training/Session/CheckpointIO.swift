@@ -64,9 +64,10 @@ public enum CheckpointIO {
   }
 
   /// A model for inference from a checkpoint file or run directory, with micro-batch `batch`,
-  /// with the run's config, the checkpoint file read and the step it was written after.
+  /// with the run's config, the checkpoint file read, the step it was written after and the
+  /// fingerprint of the corpus it was trained on (nil from an older ddp).
   public static func loadModel(from path: String, batch: Int) throws -> (
-    run: RunConfig, model: Transformer, path: String, step: Int
+    run: RunConfig, model: Transformer, path: String, step: Int, data: DataFingerprint?
   ) {
     let file = try resolve(path)
     let loaded = try Checkpoint.read(path: file)
@@ -80,6 +81,6 @@ public enum CheckpointIO {
     try loaded.load(
       parameters: model.parameters, buffers: model.buffers, firstMoment: moments.0,
       secondMoment: moments.1)
-    return (run, model, file, loaded.metadata.step)
+    return (run, model, file, loaded.metadata.step, loaded.metadata.data)
   }
 }
