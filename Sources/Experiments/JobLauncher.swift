@@ -91,6 +91,20 @@ public struct JobLauncher {
     try process.run()
     let started = monotonicSeconds()
     while process.isRunning {
+      if PreemptionSignals.received != 0 {
+        // The sweep was told to stop (SIGTERM, SIGINT): its job stops too (launch/ddp passes
+        // the signal to the ranks, which stop with a checkpoint), not minutes later.
+        process.terminate()
+        let asked = monotonicSeconds()
+        while process.isRunning && monotonicSeconds() - asked < 30 {
+          Thread.sleep(forTimeInterval: 0.05)
+        }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
+        throw RunError(
+          "stopped by signal \(PreemptionSignals.received); the running job was stopped too "
+            + "(its log: \(MessageText.quoted(log)))")
+      }
       let elapsed = monotonicSeconds() - started
       let silent =
         silentLimit.map { elapsed > $0 && (try? output.offsetInFile) == 0 } ?? false

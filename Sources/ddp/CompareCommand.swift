@@ -127,6 +127,8 @@ struct CompareCommand: ParsableCommand {
   }
 
   func run() throws {
+    // A signal stops the job under way too (JobLauncher), not only this process.
+    PreemptionSignals.install()
     if MPICommunicator.detectMPILaunch() {
       writeErrorLine("ddp: run ddp compare without mpirun; it launches its own mpirun jobs")
       throw ExitStatus(2)

@@ -67,6 +67,8 @@ struct ExperimentCommand: ParsableCommand {
   }
 
   func run() throws {
+    // A signal stops the job under way too (JobLauncher), not only this process.
+    PreemptionSignals.install()
     if MPICommunicator.detectMPILaunch() {
       writeErrorLine("ddp: run ddp experiment without mpirun; it launches its own mpirun jobs")
       throw ExitStatus(2)
