@@ -21,8 +21,9 @@ enum CommandLineErrors {
       exit(2)
     }
     do {
+      let arguments = CommandLine.arguments.dropFirst()
+      try OptionValues.check(arguments, of: OptionValues.command(named: arguments))
       var command = try root.parseAsRoot()
-      try OptionValues.check(CommandLine.arguments.dropFirst(), of: type(of: command))
       try command.run()
       StandardOutput.finishOrExit()
       exit(0)

@@ -287,7 +287,7 @@ final class ConfigTests: XCTestCase {
     .set("train.seed=-1", "train.seed = -1", "0..."),
     .set("data.path=", "data.path = \"\"", "non-empty"),
     .file("[distributed]\ncheck_every = -1", "distributed.check_every = -1"),
-    .file("[distributed]\ntimeout_s = -3", "distributed.timeout_s = -3.0", "> 0"),
+    .file("[distributed]\ntimeout_s = -3", "distributed.timeout_s = -3.0", ">= 0.1"),
     .set("distributed.timeout_s=nan", "distributed.timeout_s = nan", "<= 86400.0"),
     .set("train.lr=0", over: "[train]\nlr = 0.01", "train.lr = 0.0"),
     .set("train.memory_limit_gb=0", "train.memory_limit_gb = 0.0", "> 0"),

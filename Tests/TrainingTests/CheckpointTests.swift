@@ -43,6 +43,29 @@ final class CheckpointTests: XCTestCase {
     XCTAssertEqual(try Checkpoint.readMetadata(path: path), metadata)
   }
 
+  /// A negative AdamW second moment (a mean of squares) is no trained state: refused by
+  /// `requireUsable`, which every command that uses a checkpoint's values calls; the reader
+  /// itself keeps the bits (NaN payloads included, above).
+  func testANegativeSecondMomentIsNotUsable() throws {
+    let scratch = try ScratchDirectory()
+    let state = TrainingState(channels: 3, filled: false)
+    for tensors in [state.parameters, state.buffers, state.firstMoment, state.secondMoment] {
+      for i in 0..<tensors.count { tensors.pointer[i] = 0.5 }
+    }
+    let path = scratch.path + "/c.ckpt"
+    for (index, value) in [(0, Float(-1)), (5, -.leastNonzeroMagnitude)] {
+      state.secondMoment.pointer[index] = value
+      try state.write(metadata: sampleMetadata(), to: path)
+      let loaded = try Checkpoint.read(path: path)
+      XCTAssertThrowsError(try loaded.requireUsable()) { error in
+        XCTAssertTrue("\(error)".contains("in adam_v tensor"), "\(error)")
+      }
+      state.secondMoment.pointer[index] = 0.25
+    }
+    try state.write(metadata: sampleMetadata(), to: path)
+    XCTAssertNoThrow(try Checkpoint.read(path: path).requireUsable())
+  }
+
   /// RandomNumbers state words above 2⁵³ must survive exactly: JSON numbers read as doubles
   /// would round them.
   func testSamplerStateIsStoredAsExactDecimalStrings() throws {

@@ -329,7 +329,11 @@ final class BadInputTests: XCTestCase {
       expected: "--out needs a value, got an empty one"),
     BadInput(
       name: "an empty --checkpoint=", arguments: ["eval", "--checkpoint="],
-      expected: "Missing value for '--checkpoint <checkpoint>'"),
+      expected: "--checkpoint= has nothing after '='"),
+    BadInput(
+      name: "an option swallowed with its own value",
+      arguments: ["eval", "--checkpoint", "--batch", "4"],
+      expected: "--checkpoint needs a value, but the next word is the option --batch"),
     BadInput(
       name: "bucket_mb of 1e308", arguments: good(["--set", "distributed.bucket_mb=1e308"]),
       expected: "distributed.bucket_mb = 1e+308 is not allowed"),

@@ -143,11 +143,13 @@ final class CommandLineTests: XCTestCase {
       (["model-cost", "--config", config, "--workers", "-2"], "got \"-2\""),
       (["compare", "--config", config, "--workers", "-1"], "got \"-1\""),
       (["train", "--config", config, "--set", "-x", "--dry-run"], "--set \"-x\" is malformed"),
-      (["bench", "norms", "--rows", "--channels", "64"], "'--channels' is invalid for '--rows"),
+      (["bench", "norms", "--rows", "--channels", "64"], "the next word is the option --channels"),
       // An empty folder was the file system's root: /points, /results.json, /jobs.
       (["compare", "--config", config, "--out", ""], "--out needs a value, got an empty one"),
       (["experiment", "depth", "--out", ""], "--out needs a value, got an empty one"),
-      (["experiment", "depth", "--out="], "Missing value for '--out <out>'"),
+      (["experiment", "depth", "--out="], "--out= has nothing after '='"),
+      (["sample", "--checkpoint", "x", "--prompt=", "--seed"], "--prompt= has nothing after '='"),
+      (["bench", "norms", "--rows", "--repeats", "3"], "the next word is the option --repeats"),
       (["compare", "--config", config, "--tolerance", "1", "--noise-factor", "5"], "not both"),
       (["compare", "--config", config, "--out", trainingRun], "holds a training run"),
       // An experiment reads its jobs' data before it makes its folder or starts a job.

@@ -158,19 +158,22 @@ extension Checkpoint {
       }
       groups.append(CheckpointTensors(group: group, layout: layout, values: values))
     }
-    for group in groups { try requireFinite(group, path: path) }
     return LoadedCheckpoint(
       path: path, metadata: header.metadata, parameters: groups[0], buffers: groups[1],
       firstMoment: groups[2], secondMoment: groups[3])
   }
 
-  /// Refuses a group holding NaN or an infinity: no trained state has one (training stops at
-  /// the first non-finite loss or gradient), so the file was written by something else, and
-  /// its model would print NaN losses or sample from NaN probabilities.
-  static func requireFinite(_ group: CheckpointTensors, path: String) throws {
+  /// Refuses values no trained state has: NaN or an infinity in any group (training stops at
+  /// the first non-finite loss or gradient), or a negative AdamW second moment (a running mean
+  /// of squares; √v of one would make the next update NaN). The file was written by something
+  /// else, and its model would print NaN losses, sample from NaN probabilities or save NaN.
+  /// The reader itself keeps every bit as stored (``read(path:)``); the commands that use a
+  /// checkpoint's values call this.
+  static func requireUsable(_ group: CheckpointTensors, path: String) throws {
+    let mustBeNonNegative = group.group == groupNames[3]
     for entry in group.layout.entries {
       let values = group.values[entry.offset..<entry.offset + entry.count]
-      if let index = values.firstIndex(where: { !$0.isFinite }) {
+      if let index = values.firstIndex(where: { !$0.isFinite || (mustBeNonNegative && $0 < 0) }) {
         throw CheckpointError(
           "\(quoted(path)) holds \(values[index]) in \(group.group) tensor "
             + "\(quoted(entry.name)) (element \(index - entry.offset)): not a trained model's state"

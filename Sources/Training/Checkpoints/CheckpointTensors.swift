@@ -28,6 +28,13 @@ public struct LoadedCheckpoint: Equatable, Sendable {
   public let firstMoment: CheckpointTensors
   public let secondMoment: CheckpointTensors
 
+  /// Throws unless every value is one a trained state can hold (`Checkpoint.requireUsable`).
+  public func requireUsable() throws {
+    for group in [parameters, buffers, firstMoment, secondMoment] {
+      try Checkpoint.requireUsable(group, path: path)
+    }
+  }
+
   /// Copies the four groups into a model's storage, by name.
   ///
   /// - Throws: ``CheckpointError`` before copying anything when a tensor is missing, extra or

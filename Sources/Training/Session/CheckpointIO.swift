@@ -41,6 +41,7 @@ public enum CheckpointIO {
   @discardableResult
   public static func restore(_ trainer: Trainer, from path: String) throws -> CheckpointMetadata {
     let loaded = try Checkpoint.read(path: path)
+    try loaded.requireUsable()
     let model = trainer.model
     try loaded.load(
       parameters: model.parameters, buffers: model.buffers,
@@ -71,6 +72,7 @@ public enum CheckpointIO {
   ) {
     let file = try resolve(path)
     let loaded = try Checkpoint.read(path: file)
+    try loaded.requireUsable()
     let run = try RunConfig.load(tomlText: loaded.metadata.configTOML)
     try MemoryCheck.require(run, microBatch: batch)
     let model = try Transformer(config: run.model, batch: batch, seed: run.train.seed)

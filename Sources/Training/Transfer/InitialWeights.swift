@@ -105,6 +105,7 @@ public enum InitialWeights {
       let magic = Checkpoint.magic
       if source.size >= magic.count, try source.bytes(count: magic.count, at: 0) == magic {
         let checkpoint = try Checkpoint.read(path: file)
+        try checkpoint.requireUsable()
         return (file, [checkpoint.parameters, checkpoint.buffers].flatMap(tensors))
       }
       do { return (file, try safetensors(file)) } catch let error as SafeTensorsError {
