@@ -88,8 +88,12 @@ struct BenchAllReduce: ParsableCommand {
         + "\(Self.largestAllowedBytes), got \(maxBytes)"
     }
     if factor < 2 { return "--factor must be at least 2, got \(factor)" }
-    if iterations < 1 { return "--iterations must be positive, got \(iterations)" }
-    if largeIterations < 1 { return "--large-iterations must be positive, got \(largeIterations)" }
+    if !(1...10_000_000).contains(iterations) {
+      return "--iterations must be in 1...10000000, got \(iterations)"
+    }
+    if !(1...10_000_000).contains(largeIterations) {
+      return "--large-iterations must be in 1...10000000, got \(largeIterations)"
+    }
     if largeBytes < 0 { return "--large-bytes must be ≥ 0, got \(largeBytes)" }
     if !(idleMs >= 0 && idleMs <= 10_000) {
       return "--idle-ms must be from 0 to 10000, got \(idleMs)"

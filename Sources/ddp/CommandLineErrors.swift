@@ -39,14 +39,25 @@ enum CommandLineErrors {
         exit(0)
       }
       if isLaunchedRankZero {
-        let message =
-          root.message(for: error)
-          .split(separator: "\n").first.map(String.init) ?? "\(error)"
+        // Control characters of a quoted value escaped: the line stays one line, whole.
+        let message = MessageText.oneLine(root.message(for: error))
         let help = helpHint(CommandLine.arguments.dropFirst())
         writeErrorLine("ddp: " + message.replacingOccurrences(of: "Error: ", with: "") + help)
       }
       exit(code == .validationFailure ? 2 : code.rawValue)
     }
+  }
+
+  /// Ends the program (exit 2, one line) when an argument's bytes are not valid UTF-8: Swift
+  /// decodes it with U+FFFD in place of the bad bytes, so a path would name another file
+  /// (`--out $'o\xfe'` made `o\u{FFFD}`). Called first, before the re-exec that sets
+  /// OPENBLAS_CORETYPE passes the decoded arguments on.
+  static func refuseArgumentsNotUTF8() {
+    guard let bad = firstArgumentNotUTF8() else { return }
+    if isLaunchedRankZero {
+      writeErrorLine("ddp: argument \(bad) is not valid UTF-8 (ddp reads paths and texts as UTF-8)")
+    }
+    exit(2)
   }
 
   /// ` (see 'ddp train --help')` for the subcommand named in `arguments`, or `ddp --help`.
@@ -63,4 +74,17 @@ enum CommandLineErrors {
     }
     return " (see '\(words.joined(separator: " ")) --help')"
   }
+}
+
+/// The position (1 = the first after `ddp`) of the first argument whose bytes are not valid
+/// UTF-8, read from the raw `argv`.
+func firstArgumentNotUTF8() -> Int? {
+  for index in 1..<Int(CommandLine.argc) {
+    guard let pointer = CommandLine.unsafeArgv[index] else { continue }
+    let bytes = UnsafeBufferPointer(start: pointer, count: strlen(pointer)).map {
+      UInt8(bitPattern: $0)
+    }
+    if String(validating: bytes, as: UTF8.self) == nil { return index }
+  }
+  return nil
 }

@@ -74,7 +74,15 @@ struct CompareCommand: ParsableCommand {
     }
     _ = try parsedNorms()
     _ = try parsedModes()
-    guard steps > 0 else { throw ValidationError("--steps must be positive, got \(steps)") }
+    guard (1...1_000_000).contains(steps) else {
+      throw ValidationError("--steps must be in 1...1000000, got \(steps)")
+    }
+    // launch/ddp's own limit, checked before the sweep's first job.
+    let most = 16 * ProcessInfo.processInfo.activeProcessorCount
+    if let many = counts.first(where: { $0 > most }) {
+      throw ValidationError(
+        "--workers \(many) is more than 16 workers per core: at most \(most) on this machine")
+    }
     guard warmup >= 0, warmup < steps else {
       throw ValidationError("--warmup must be ≥ 0 and below --steps (\(steps)), got \(warmup)")
     }

@@ -4,5 +4,6 @@ import Foundation
 import Reports
 import Training
 
+CommandLineErrors.refuseArgumentsNotUTF8()
 BLASEnvironment.ensureCoreType()
 CommandLineErrors.run(DDP.self)

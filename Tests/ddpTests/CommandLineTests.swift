@@ -151,6 +151,18 @@ final class CommandLineTests: XCTestCase {
       (["sample", "--checkpoint", "x", "--prompt=", "--seed"], "--prompt= has nothing after '='"),
       (["bench", "norms", "--rows", "--repeats", "3"], "the next word is the option --repeats"),
       (["compare", "--config", config, "--tolerance", "1", "--noise-factor", "5"], "not both"),
+      (["compare", "--config", config, "--workers", "1,100000"], "more than 16 workers per core"),
+      (
+        ["compare", "--config", config, "--steps", "1099511627776"],
+        "--steps must be in 1...1000000"
+      ),
+      (
+        ["bench", "allreduce", "--iterations", "1099511627776"],
+        "--iterations must be in 1...10000000"
+      ),
+      // A value's control characters are escaped: the line stays one line, naming it whole.
+      (["experiment", "a\nb"], "unknown experiment \"a\\nb\""),
+      (["experiment", "\u{1B}[31mRED"], "unknown experiment \"\\u001B[31mRED\""),
       (["compare", "--config", config, "--out", trainingRun], "holds a training run"),
       // An experiment reads its jobs' data before it makes its folder or starts a job.
       (
@@ -176,6 +188,24 @@ final class CommandLineTests: XCTestCase {
       XCTAssertTrue(outcome.stdout.isEmpty, "\(arguments): \(outcome.stdout)")
     }
     XCTAssertFalse(FileManager.default.fileExists(atPath: experimentOut))
+  }
+
+  /// Arguments are read as UTF-8; one that is not (a Latin-1 path or prompt) would be decoded
+  /// with U+FFFD in place of its bytes and name another file, so it is refused, before the
+  /// re-exec that sets OPENBLAS_CORETYPE would pass the decoded form on.
+  func testArgumentsThatAreNotUTF8AreRefused() throws {
+    for (arguments, position) in [
+      (#"train --config x --out "/tmp/o$(printf '\376')" --dry-run"#, 5),
+      (#"sample --checkpoint x --prompt "$(printf 'caf\351')""#, 5),
+    ] {
+      let outcome = try runProcess(
+        "/usr/bin/env",
+        ["-u", "OPENBLAS_CORETYPE", "/bin/sh", "-c", "exec '\(ddpExecutable)' \(arguments)"])
+      XCTAssertEqual(outcome.status, 2, arguments)
+      XCTAssertEqual(
+        outcome.stderr,
+        "ddp: argument \(position) is not valid UTF-8 (ddp reads paths and texts as UTF-8)\n")
+    }
   }
 
   func testHelpShowsAnExample() throws {
