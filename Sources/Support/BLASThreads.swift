@@ -4,7 +4,9 @@ import Foundation
 ///
 /// ```
 /// --threads T                    if given
-/// else OPENBLAS_NUM_THREADS      if it is a positive integer (launch/ddp and launch/test set it)
+/// else OPENBLAS_NUM_THREADS      if it is a whole number in 1...1024, the range --threads takes
+///                                (launch/ddp and launch/test set it; 100000 was reported as
+///                                100000 threads)
 /// else max(1, cores / L)         cores this process may run on, L = the workers the launcher
 ///                                started on this host (`LaunchEnvironment.localTasks`:
 ///                                OMPI_COMM_WORLD_LOCAL_SIZE, PMIX_LOCAL_SIZE, MPI_LOCALNRANKS,
@@ -32,7 +34,7 @@ public struct BLASThreads: Sendable, Equatable, CustomStringConvertible {
   {
     if let option { return BLASThreads(count: max(1, option), source: .option) }
     if let text = environment["OPENBLAS_NUM_THREADS"],
-      let value = Int(text.trimmingCharacters(in: .whitespaces)), value > 0
+      let value = Int(text.trimmingCharacters(in: .whitespaces)), (1...1024).contains(value)
     {
       return BLASThreads(count: value, source: .environment)
     }

@@ -35,7 +35,7 @@ final class BLASThreadsTests: XCTestCase {
 
   /// A value OpenBLAS would not use either falls through to the core count.
   func testAnUnusableEnvironmentValueFallsThrough() {
-    for value in ["", "0", "-2", "two"] {
+    for value in ["", "0", "-2", "two", "1025", "100000", "9223372036854775807"] {
       XCTAssertEqual(
         BLASThreads.resolve(option: nil, environment: ["OPENBLAS_NUM_THREADS": value], cores: 2),
         BLASThreads(count: 2, source: .cores), value)
