@@ -280,6 +280,17 @@ final class BadInputTests: XCTestCase {
       name: "--out holding another run's summary.json",
       arguments: ["train", "--config", "$WORK/good.toml", "--out", "$WORK/foreign-summary"],
       expected: "holds files of another run (\"$WORK/foreign-summary/summary.json\")"),
+    // A dry run refuses what the run would refuse.
+    BadInput(
+      name: "--dry-run into another run's history",
+      arguments: [
+        "train", "--config", "$WORK/good.toml", "--out", "$WORK/foreign-metrics", "--dry-run",
+      ],
+      expected: "holds files of another run (\"$WORK/foreign-metrics/metrics.jsonl\")"),
+    BadInput(
+      name: "--dry-run with a missing init_from",
+      arguments: good(["--set", "train.init_from=$WORK/nonexistent.safetensors", "--dry-run"]),
+      expected: "train.init_from: checkpoint: cannot read"),
     BadInput(
       name: "--resume of a finished run", arguments: ["train", "--out", "$WORK/valid", "--resume"],
       expected: "the run in \"$WORK/valid\" already finished (step 2 of 2)"),

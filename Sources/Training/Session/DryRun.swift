@@ -31,8 +31,9 @@ public struct DryRun: Sendable {
   /// Resolves `request` as ``TrainingSession/prepare(_:communicator:)`` would, for `workers`
   /// workers, and refuses what the run would refuse before its first step: a bad config, a
   /// batch that does not divide among the workers, a run that does not fit in memory, a
-  /// missing `data.path`, and with `--resume` a missing or damaged checkpoint or a config the
-  /// checkpoint cannot continue.
+  /// missing `data.path`, a run directory that holds another run, a `train.init_from` that
+  /// cannot be read or holds NaN, and with `--resume` a missing, damaged or unusable checkpoint,
+  /// a finished run or a config the checkpoint cannot continue.
   ///
   /// - Throws: ``ConfigError``, ``RunError``, ``CheckpointError`` with one-line messages.
   public init(_ request: TrainingRequest, workers: Int) throws {
@@ -53,7 +54,9 @@ public struct DryRun: Sendable {
     bufferValues = layout.buffers.totalCount
     if request.resume {
       let path = try Checkpoint.requireNewestIntact(inDirectory: request.runDirectory)
-      let metadata = try Checkpoint.readMetadata(path: path)
+      let loaded = try Checkpoint.read(path: path)
+      try loaded.requireUsable()
+      let metadata = loaded.metadata
       try run.requireResumable(from: RunConfig.load(tomlText: metadata.configTOML))
       try TrainingSession.requireStepsLeft(
         after: metadata.step, of: run.train.steps, in: request.runDirectory)
@@ -63,6 +66,9 @@ public struct DryRun: Sendable {
       }
       resumeFrom = (path, metadata.step)
     } else {
+      // What the run's start would refuse: a folder holding another run, a bad init_from.
+      try RunDirectory.requireClaimable(request.runDirectory)
+      if !run.train.initFrom.isEmpty { _ = try InitialWeights.read(run.train.initFrom) }
       resumeFrom = nil
     }
     (self.run, self.workers, runDirectory) = (run, workers, request.runDirectory)

@@ -65,17 +65,10 @@ public struct RunDirectory {
   /// The one key of a metrics line that trimming reads.
   private struct StepNumber: Decodable { var step: Int }
 
-  /// Creates `path` for a fresh run and writes its `config.toml`, refusing a folder that holds
-  /// a run or another run's checkpoints, `metrics.jsonl` or `summary.json` (which this run
-  /// would otherwise prune, append to or replace). The
-  /// config is put in place with `link(2)`, so of two runs started on one folder at once
-  /// exactly one claims it.
-  static func claim(_ path: String, configTOML: String) throws {
-    let configPath = path + "/config.toml"
-    let taken = RunError(
-      "run directory \(MessageText.quoted(path)) already holds a run; use --resume to continue "
-        + "it or --out to choose another")
-    if FileSystem.existingKind(of: configPath) != nil { throw taken }
+  /// Refuses `path` for a fresh run when it holds a run (`config.toml`) or another run's
+  /// checkpoints, `metrics.jsonl` or `summary.json`; creates nothing (`--dry-run` asks too).
+  public static func requireClaimable(_ path: String) throws {
+    if FileSystem.existingKind(of: path + "/config.toml") != nil { throw taken(path) }
     let leftovers =
       Checkpoint.list(inDirectory: path).prefix(1).map(\.path)
       + ["metrics.jsonl", "summary.json"].map { path + "/" + $0 }.filter {
@@ -87,11 +80,28 @@ public struct RunDirectory {
         "run directory \(MessageText.quoted(path)) holds files of another run (\(MessageText.quoted(leftover))) but no config.toml; choose an empty --out"
       )
     }
+  }
+
+  /// The refusal of a folder that holds a run.
+  static func taken(_ path: String) -> RunError {
+    RunError(
+      "run directory \(MessageText.quoted(path)) already holds a run; use --resume to continue "
+        + "it or --out to choose another")
+  }
+
+  /// Creates `path` for a fresh run and writes its `config.toml`, refusing a folder that holds
+  /// a run or another run's checkpoints, `metrics.jsonl` or `summary.json` (which this run
+  /// would otherwise prune, append to or replace). The
+  /// config is put in place with `link(2)`, so of two runs started on one folder at once
+  /// exactly one claims it.
+  static func claim(_ path: String, configTOML: String) throws {
+    let configPath = path + "/config.toml"
+    try requireClaimable(path)
     do {
       try FileSystem.createDirectories(path)
       try AtomicFile.write(text: configTOML, to: configPath, replacing: false)
     } catch let error as FileError {
-      if error.path == configPath && error.code == EEXIST { throw taken }
+      if error.path == configPath && error.code == EEXIST { throw Self.taken(path) }
       throw RunError("cannot create run directory \(MessageText.quoted(path)): \(error)")
     }
   }
