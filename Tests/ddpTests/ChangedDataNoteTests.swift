@@ -9,21 +9,7 @@ final class ChangedDataNoteTests: XCTestCase {
     defer { try? FileManager.default.removeItem(at: work) }
     let corpus = work.path + "/corpus.txt"
     try writeMadeUpCorpus(to: corpus)
-    let config = work.path + "/tiny.toml"
-    try """
-    [model]
-    d_model = 16
-    n_heads = 2
-    n_layers = 1
-    context = 16
-    [train]
-    steps = 1
-    batch = 4
-    eval_every = 0
-    eval_batches = 1
-    [data]
-    path = "\(corpus)"
-    """.write(toFile: config, atomically: true, encoding: .utf8)
+    let config = try writeTinyRunConfig(in: work, corpus: corpus)
     let run = work.path + "/run"
     let trained = try runDDP(["train", "--config", config, "--out", run])
     XCTAssertEqual(trained.status, 0, trained.stderr)

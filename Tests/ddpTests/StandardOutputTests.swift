@@ -39,22 +39,8 @@ final class StandardOutputTests: XCTestCase {
   func testSampleStopsAtTheFirstFailedWrite() throws {
     let work = try makeWorkDirectory("ddp-stdout")
     defer { try? FileManager.default.removeItem(at: work) }
-    let config = work.appendingPathComponent("tiny.toml").path
     try writeMadeUpCorpus(to: work.path + "/corpus.txt")
-    try """
-    [model]
-    d_model = 16
-    n_heads = 2
-    n_layers = 1
-    context = 16
-    [train]
-    steps = 1
-    batch = 4
-    eval_every = 0
-    eval_batches = 1
-    [data]
-    path = "\(work.path)/corpus.txt"
-    """.write(toFile: config, atomically: true, encoding: .utf8)
+    let config = try writeTinyRunConfig(in: work, corpus: work.path + "/corpus.txt")
     let run = work.appendingPathComponent("run").path
     let trained = try runDDP(["train", "--config", config, "--out", run])
     XCTAssertEqual(trained.status, 0, trained.stderr)
