@@ -9,8 +9,8 @@
 /// ```
 /// start:  fd 1 closed?        → "standard output is closed", exit 2, before any work
 ///         (fds 0-2 closed are held on /dev/null, so no file opened later takes their number)
-/// write:  write(2) fails      → FileError, one line, exit 1 (`write`)
-/// end:    fflush(stdout) or ferror(stdout) → one line, exit 1 (`finish`)
+/// write:  write(2) fails      → StandardOutputError, one line, exit 1 (`write`)
+/// end:    fflush(stdout) or ferror(stdout) → one line, exit 1 (`finishOrExit`)
 /// ```
 /// `print` stays the way to write: its buffer is flushed and checked at the end.
 public enum StandardOutput {
