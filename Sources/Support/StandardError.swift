@@ -7,16 +7,22 @@
 /// ``errorLineLimit`` characters (a 5 MB value quoted from a config) keeps its start and its
 /// end, where the hint is, and says how much was left out.
 public func writeErrorLine(_ line: String) {
-  let bytes = Array((shortenedErrorLine(line) + "\n").utf8)
-  bytes.withUnsafeBytes { buffer in
-    guard let base = buffer.baseAddress else { return }
+  _ = writeAll(STDERR_FILENO, shortenedErrorLine(line) + "\n")
+}
+
+/// Writes every byte of `text` (UTF-8) to `descriptor` with write(2), retrying short writes
+/// and interruptions; returns 0, or the `errno` of the write that failed.
+func writeAll(_ descriptor: Int32, _ text: String) -> Int32 {
+  Array(text.utf8).withUnsafeBytes { buffer in
+    guard let base = buffer.baseAddress else { return 0 }
     var offset = 0
     while offset < buffer.count {
-      let written = write(STDERR_FILENO, base + offset, buffer.count - offset)
+      let written = write(descriptor, base + offset, buffer.count - offset)
       if written < 0 && errno == EINTR { continue }
-      if written <= 0 { return }
+      if written <= 0 { return written == 0 ? EIO : errno }
       offset += written
     }
+    return 0
   }
 }
 

@@ -36,17 +36,8 @@ public enum StandardOutput {
   /// - Throws: ``StandardOutputError`` with the system's reason.
   public static func write(_ text: String) throws {
     try flush()
-    let bytes = Array(text.utf8)
-    try bytes.withUnsafeBytes { buffer in
-      guard let base = buffer.baseAddress else { return }
-      var offset = 0
-      while offset < buffer.count {
-        let written = Glibc.write(STDOUT_FILENO, base + offset, buffer.count - offset)
-        if written < 0 && errno == EINTR { continue }
-        guard written > 0 else { throw StandardOutputError(code: errno) }
-        offset += written
-      }
-    }
+    let failure = writeAll(STDOUT_FILENO, text)
+    if failure != 0 { throw StandardOutputError(code: failure) }
   }
 
   /// Flushes what `print` buffered; throws when any write to standard output failed.
