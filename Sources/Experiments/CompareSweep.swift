@@ -92,8 +92,10 @@ public struct CompareSweep {
   }
 
   /// Refuses sweeps that cannot run before any job starts: a batch that does not divide, an
-  /// output folder that already holds results.
-  public func check() throws {
+  /// output folder that already holds results; then creates the folder and holds it
+  /// (``DirectoryLock``) against a second sweep started on it; the caller keeps the hold until
+  /// the sweep ends.
+  public func check() throws -> DirectoryLock {
     let accumulation = run.train.gradAccum
     if modes.contains(.strong) {
       for count in workers where run.train.batch % (count * accumulation) != 0 {
@@ -114,7 +116,9 @@ public struct CompareSweep {
     }
     do {
       try FileSystem.createDirectories(folder)
+      let hold = try DirectoryLock.take(folder, holder: "a ddp compare writing it")
       try FileSystem.createDirectories(folder + "/points")
+      return hold
     } catch {
       throw RunError("\(error)")
     }

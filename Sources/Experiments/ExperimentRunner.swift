@@ -20,15 +20,19 @@ public struct ExperimentRunner {
 
   var settings: ExperimentSettings { experiment.settings }
 
-  /// Refuses a folder that already holds a finished experiment, and creates it.
-  public func prepare() throws {
+  /// Refuses a folder that already holds a finished experiment, creates it, and holds it
+  /// (``DirectoryLock``) against a second sweep started on it while this one runs; the caller
+  /// keeps the hold until the sweep ends.
+  public func prepare() throws -> DirectoryLock {
     if FileSystem.existingKind(of: folder + "/results.json") != nil {
       throw RunError(
         "\(MessageText.quoted(folder)) already holds results.json; choose another --out")
     }
     do {
       try FileSystem.createDirectories(folder)
+      let hold = try DirectoryLock.take(folder, holder: "a ddp experiment writing it")
       try FileSystem.createDirectories(folder + "/jobs")
+      return hold
     } catch {
       throw RunError("\(error)")
     }

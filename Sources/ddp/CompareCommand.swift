@@ -142,7 +142,7 @@ struct CompareCommand: ParsableCommand {
       throw ExitStatus(2)
     }
     let counts = try parseWorkerCounts(workers).sorted()
-    let sweep = try reportingInputErrors { () throws -> CompareSweep in
+    let (sweep, hold) = try reportingInputErrors { () throws -> (CompareSweep, DirectoryLock) in
       let executable = JobLauncher.currentExecutable
       let config = try config ?? defaultConfig(executable)
       let run = try RunConfig.load(path: config, overrides: overrides)
@@ -165,8 +165,7 @@ struct CompareCommand: ParsableCommand {
         norms: try parsedNorms(), modes: try parsedModes(), steps: steps, warmup: warmup,
         tolerance: tolerance, noiseFactor: noiseFactor, launchers: transports,
         folder: out ?? "runs/compare-" + timestamp())
-      try sweep.check()
-      return sweep
+      return (sweep, try sweep.check())
     }
     let results: CompareResults
     do { results = try sweep.measure() } catch {
@@ -186,6 +185,7 @@ struct CompareCommand: ParsableCommand {
       for line in accuracy { print("- " + line) }
     }
     print("ddp compare: \(folder)/results.json, report: \(folder)/report.html")
+    withExtendedLifetime(hold) {}
   }
 }
 

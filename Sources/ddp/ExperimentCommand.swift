@@ -82,7 +82,8 @@ struct ExperimentCommand: ParsableCommand {
     let settings = ExperimentSettings(
       size: size, workers: workers, seeds: (1...seedCount).map(UInt64.init),
       overrides: overrides, folder: URL(fileURLWithPath: folder).standardizedFileURL.path)
-    let runner = try reportingInputErrors { () throws -> ExperimentRunner in
+    let (runner, hold) = try reportingInputErrors {
+      () throws -> (ExperimentRunner, DirectoryLock) in
       guard let experiment = ExperimentCatalog.experiment(named: name, settings: settings) else {
         throw RunError("unknown experiment \(name)")
       }
@@ -98,8 +99,7 @@ struct ExperimentCommand: ParsableCommand {
         transport: .shm, executable: JobLauncher.currentExecutable, clusterScript: nil,
         timeout: timeout)
       let runner = ExperimentRunner(experiment: experiment, launcher: launcher, folder: folder)
-      try runner.prepare()
-      return runner
+      return (runner, try runner.prepare())
     }
     print(
       "ddp experiment \(name): \(folder), \(counted(workers, "worker")) a job, "
@@ -111,6 +111,7 @@ struct ExperimentCommand: ParsableCommand {
     }
     print(try runner.publish(results))
     print("ddp experiment: \(folder)/results.json, report: \(folder)/report.html")
+    withExtendedLifetime(hold) {}
   }
 }
 

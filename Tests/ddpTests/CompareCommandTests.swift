@@ -120,6 +120,27 @@ final class CompareCommandTests: XCTestCase {
     XCTAssertGreaterThan(long, 3 * short)
   }
 
+  /// A folder another process holds (util-linux `flock`, the flock(2) a running sweep takes)
+  /// is refused in one line, exit 2, before any job.
+  func testABusyFolderIsRefused() throws {
+    let out = work.appendingPathComponent("busy").path
+    try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+    let holder = Process()
+    holder.executableURL = URL(fileURLWithPath: "/usr/bin/flock")
+    holder.arguments = ["--no-fork", "--exclusive", out, "sleep", "60"]
+    try holder.run()
+    defer { holder.terminate() }
+    Thread.sleep(forTimeInterval: 0.5)
+    let outcome = try compare(tinyModel + ["--out", out])
+    XCTAssertEqual(outcome.status, 2, outcome.stderr)
+    XCTAssertEqual(outcome.stderr.split(separator: "\n").count, 1, outcome.stderr)
+    XCTAssertTrue(
+      outcome.stderr.contains(
+        "cannot lock \"\(out)\": it is in use by another process (a ddp compare writing it)"),
+      outcome.stderr)
+    XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: out), [], "it wrote")
+  }
+
   func testBadArgumentsAreOneLine() throws {
     let cases: [([String], String)] = [
       (["--workers", "0,2"], "--workers takes positive whole numbers"),

@@ -128,6 +128,34 @@ final class ExperimentCommandTests: XCTestCase {
       text.hasPrefix("ddp: run: stopped by signal 15; the running job was stopped"), text)
   }
 
+  /// A second sweep on the folder of one that is running is refused in one line (exit 2)
+  /// before it runs a job; the first goes on.
+  func testASecondSweepOnABusyFolderIsRefused() throws {
+    try requireMPIRun()
+    let out = work.appendingPathComponent("busy").path
+    let first = Process()
+    first.executableURL = URL(fileURLWithPath: ddpExecutable)
+    first.arguments =
+      ["experiment", "warmup", "--out", out, "--set", "train.steps=100000"] + tinyModel
+    first.standardOutput = FileHandle.nullDevice
+    first.standardError = FileHandle.nullDevice
+    try first.run()
+    defer {
+      first.terminate()
+      first.waitUntilExit()
+    }
+    XCTAssertTrue(
+      waitUntil { FileManager.default.fileExists(atPath: out + "/jobs") }, "no sweep folder")
+    let second = try runDDP(["experiment", "warmup", "--out", out] + tinyModel)
+    XCTAssertEqual(second.status, 2, second.stderr)
+    XCTAssertEqual(second.stderr.split(separator: "\n").count, 1, second.stderr)
+    XCTAssertTrue(
+      second.stderr.contains(
+        "cannot lock \"\(out)\": it is in use by another process (a ddp experiment writing it)"),
+      second.stderr)
+    XCTAssertTrue(first.isRunning, "the refused sweep stopped the running one")
+  }
+
   /// Requests that cannot run: one line on standard error, exit code 2, nothing written.
   func testBadRequestsAreRefusedInOneLine() throws {
     let out = work.appendingPathComponent("refused").path

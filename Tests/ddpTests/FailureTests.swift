@@ -170,6 +170,48 @@ final class FailureTests: XCTestCase {
     }
   }
 
+  /// While a run trains in a folder, every other run started on it is refused in one line
+  /// (exit 2) and the running one goes on undisturbed: `--resume` with one and two workers (which
+  /// would prune its checkpoints and interleave its metrics), its dry run, and a fresh run. Once
+  /// the holder is killed (`kill -9`: no stale lock), the resume runs to the end.
+  func testASecondRunOnABusyFolderIsRefused() throws {
+    let config = try config(steps: 1_000_000, every: 10)
+    let out = runDirectory("busy")
+    let job = try BackgroundJob(
+      workers: nil, arguments: ["train", "--config", config, "--out", out], folder: work)
+    XCTAssertTrue(waitUntil { checkpointSteps(out).count >= 1 }, job.stderr)
+    let refused = "cannot lock \"\(out)\": it is in use by another process"
+    let attempts: [(label: String, run: () throws -> Outcome)] = [
+      ("--resume", { try runDDP(["train", "--out", out, "--resume"]) }),
+      ("--resume --dry-run", { try runDDP(["train", "--out", out, "--resume", "--dry-run"]) }),
+      ("--resume, 2 workers", { try runWorkers(2, ["train", "--out", out, "--resume"]).0 }),
+      ("fresh", { try runDDP(["train", "--config", config, "--out", out]) }),
+    ]
+    for (label, attempt) in attempts {
+      let started = Date()
+      let outcome = try attempt()
+      XCTAssertLessThan(Date().timeIntervalSince(started), 30, label)
+      XCTAssertNotEqual(outcome.status, 0, label)
+      let lines = outcome.stderr.split(separator: "\n")
+      XCTAssertEqual(lines.count, 1, "\(label): \(outcome.stderr)")
+      let expected = label == "fresh" ? "already holds a run" : refused
+      XCTAssertTrue(outcome.stderr.contains(expected), "\(label): \(outcome.stderr)")
+      XCTAssertEqual(outcome.status, 2, label)
+    }
+    XCTAssertTrue(job.process.isRunning, "the refused runs stopped the running one")
+    kill(job.process.processIdentifier, SIGKILL)
+    _ = job.wait(timeout: 30)
+    let last = try XCTUnwrap(checkpointSteps(out).last)
+    let resumed = try runDDP([
+      "train", "--out", out, "--resume", "--set", "train.steps=\(last + 20)",
+    ])
+    XCTAssertEqual(resumed.status, 0, resumed.stderr)
+    XCTAssertEqual(try finalParameters(out).step, last + 20)
+    // One writer at a time: the log's steps rise, none twice.
+    let steps = try loggedSteps(out)
+    XCTAssertEqual(steps, Array(Set(steps)).sorted(), "metrics.jsonl was written by two runs")
+  }
+
   /// Checkpointed with 4 workers, resumed with 2 and then 1 at the same global batch: layernorm
   /// and rmsnorm end within summation-order tolerance of an uninterrupted run.
   func testElasticResumeWithFewerWorkers() throws {

@@ -53,6 +53,7 @@ public struct DryRun: Sendable {
     (parameters, tensors) = (layout.parameters.totalCount, layout.parameters.entries.count)
     bufferValues = layout.buffers.totalCount
     if request.resume {
+      try RunDirectory.requireNotInUse(request.runDirectory)
       let path = try Checkpoint.requireNewestIntact(inDirectory: request.runDirectory)
       let loaded = try Checkpoint.read(path: path)
       try loaded.requireUsable()
@@ -68,6 +69,7 @@ public struct DryRun: Sendable {
     } else {
       // What the run's start would refuse: a folder holding another run, a bad init_from.
       try RunDirectory.requireClaimable(request.runDirectory)
+      try RunDirectory.requireNotInUse(request.runDirectory)
       if !run.train.initFrom.isEmpty { _ = try InitialWeights.read(run.train.initFrom) }
       resumeFrom = nil
     }

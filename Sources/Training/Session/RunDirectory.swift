@@ -5,17 +5,25 @@ import Support
 /// `metrics.jsonl` (one JSON object per logged step), checkpoints, and `summary.json`.
 ///
 /// Created only after the config, data and model have been checked, so bad input never leaves
-/// a half-made run directory behind.
+/// a half-made run directory behind. While a run uses the folder it holds it
+/// (``DirectoryLock``): a second run started on it, fresh or resumed, is refused.
 public struct RunDirectory {
   public let path: String
   private let metrics: AppendFile
+  private let lock: DirectoryLock
 
   /// Creates `path` (which must not hold a run yet unless `resuming`) and writes the config.
   ///
-  /// - Parameter resumedStep: with `resuming`, the step of the checkpoint the run continues
-  ///   from: `metrics.jsonl` is cut back to it (records of later steps, which the run is about
-  ///   to train again, and a partial last line left by a crash are dropped).
-  public init(path: String, configTOML: String, resuming: Bool, resumedStep: Int = 0) throws {
+  /// - Parameters:
+  ///   - resumedStep: with `resuming`, the step of the checkpoint the run continues
+  ///     from: `metrics.jsonl` is cut back to it (records of later steps, which the run is about
+  ///     to train again, and a partial last line left by a crash are dropped).
+  ///   - held: with `resuming`, the hold taken by ``holdForResume(_:)`` before the checkpoint
+  ///     was read; taken here when nil.
+  public init(
+    path: String, configTOML: String, resuming: Bool, resumedStep: Int = 0,
+    held: DirectoryLock? = nil
+  ) throws {
     self.path = path
     let configPath = path + "/config.toml"
     let metricsPath = path + "/metrics.jsonl"
@@ -23,6 +31,7 @@ public struct RunDirectory {
       guard FileSystem.existingKind(of: configPath) == .file else {
         throw RunError("--resume: \"\(path)\" is not a run directory (no config.toml)")
       }
+      lock = try held ?? Self.holdForResume(path)
       // Half-written checkpoints of a writer that died (never renamed into place).
       for removed in Checkpoint.removeAbandonedTemporaries(inDirectory: path) {
         print("ddp train: removed \(removed), a checkpoint its writer did not finish")
@@ -35,7 +44,7 @@ public struct RunDirectory {
           text: configTOML, to: configPath, failure: { RunError($0.description) })
       }
     } else {
-      try Self.claim(path, configTOML: configTOML)
+      lock = try Self.claim(path, configTOML: configTOML)
     }
     do { metrics = try AppendFile(path: metricsPath) } catch let error as FileError {
       throw RunError(error.description)
@@ -82,6 +91,26 @@ public struct RunDirectory {
     }
   }
 
+  /// Holds the folder of a run about to resume, before its checkpoints are read: refused when
+  /// another process (a run training in it) holds it.
+  public static func holdForResume(_ path: String) throws -> DirectoryLock {
+    do { return try DirectoryLock.take(path, holder: holder) } catch let error as FileError {
+      throw RunError(error.description)
+    }
+  }
+
+  /// Who holds a run folder, as the refusal names it.
+  static let holder = "a run training in it; wait until it ends or stop it first"
+
+  /// Refuses a resume's dry run on a folder a run is training in.
+  public static func requireNotInUse(_ path: String) throws {
+    if DirectoryLock.isHeldElsewhere(path) {
+      throw RunError(
+        FileError("lock", path, reason: "it is in use by another process (\(holder))")
+          .description)
+    }
+  }
+
   /// The refusal of a folder that holds a run.
   static func taken(_ path: String) -> RunError {
     RunError(
@@ -93,14 +122,18 @@ public struct RunDirectory {
   /// a run or another run's checkpoints, `metrics.jsonl` or `summary.json` (which this run
   /// would otherwise prune, append to or replace). The
   /// config is put in place with `link(2)`, so of two runs started on one folder at once
-  /// exactly one claims it.
-  static func claim(_ path: String, configTOML: String) throws {
+  /// exactly one claims it. The folder is held (``DirectoryLock``) before the config is put in
+  /// place, so a resume cannot start in it before this run holds it.
+  static func claim(_ path: String, configTOML: String) throws -> DirectoryLock {
     let configPath = path + "/config.toml"
     try requireClaimable(path)
     do {
       try FileSystem.createDirectories(path)
+      let lock = try DirectoryLock.take(path, holder: holder)
       try AtomicFile.write(text: configTOML, to: configPath, replacing: false)
+      return lock
     } catch let error as FileError {
+      if error.operation == "lock" { throw RunError(error.description) }
       if error.path == configPath && error.code == EEXIST { throw Self.taken(path) }
       throw RunError("cannot create run directory \(MessageText.quoted(path)): \(error)")
     }

@@ -49,9 +49,14 @@ public final class TrainingSession {
   {
     let path = request.runDirectory
     var classes: ClassificationCorpus?
+    var held: DirectoryLock?
     let (run, corpus, trainer) = try agree(communicator) {
       () throws -> (RunConfig, Corpus, Trainer) in
       let run = try loadConfig(request)
+      if request.resume && communicator.rank == 0 {
+        // Before the checkpoints are read: a run training in the folder may be pruning them.
+        held = try RunDirectory.holdForResume(path)
+      }
       try MemoryCheck.require(
         run, microBatch: run.train.batch / (communicator.size * run.train.gradAccum))
       let data = try TrainingData.load(run)
@@ -94,7 +99,7 @@ public final class TrainingSession {
       guard communicator.rank == 0 else { return nil }
       return try RunDirectory(
         path: path, configTOML: run.tomlText, resuming: request.resume,
-        resumedStep: trainer.step)
+        resumedStep: trainer.step, held: held)
     }
     let session = TrainingSession(
       run: run, corpus: corpus, trainer: trainer, directory: directory, path: path)
