@@ -12,8 +12,9 @@
 /// process ends, however it ends (a crash or `kill -9` leaves no stale lock behind). The
 /// descriptor is close-on-exec, so the jobs a sweep launches do not inherit the hold.
 ///
-/// Where the file system does not support `flock` (`ENOLCK`, `EOPNOTSUPP`: some network file
-/// systems), there is no hold and ``isHeld`` is false: the folder is used as before.
+/// Where the file system does not support `flock` on a folder (`ENOLCK`, `EOPNOTSUPP`, `EBADF`:
+/// some network file systems), there is no hold and ``isHeld`` is false: the folder is used as
+/// before.
 public final class DirectoryLock {
   public let path: String
   private let descriptor: Int32
@@ -55,7 +56,9 @@ public final class DirectoryLock {
       return DirectoryLock(path: path, descriptor: descriptor, isHeld: true)
     }
     let code = errno
-    if code == ENOLCK || code == EOPNOTSUPP || code == EINVAL {
+    // NFS emulates flock(2) with byte-range locks, which need a descriptor open for writing:
+    // EBADF on a folder there means "no locks here" too.
+    if code == ENOLCK || code == EOPNOTSUPP || code == EINVAL || code == EBADF {
       return DirectoryLock(path: path, descriptor: descriptor, isHeld: false)
     }
     close(descriptor)

@@ -22,6 +22,7 @@ enum CommandLineErrors {
     }
     do {
       let arguments = CommandLine.arguments.dropFirst()
+      try HelpTopic.check(arguments)
       try OptionValues.check(arguments, of: OptionValues.command(named: arguments))
       var command = try root.parseAsRoot()
       try command.run()

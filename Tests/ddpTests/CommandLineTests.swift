@@ -214,6 +214,31 @@ final class CommandLineTests: XCTestCase {
     XCTAssertTrue(outcome.stdout.contains("ddp bench --config configs/bench.toml"), outcome.stdout)
   }
 
+  /// `ddp help WORDS` shows the named command's help, and refuses a word that names no command
+  /// in one line with exit 2 (the parser printed the main help, exit 0, for a typo).
+  func testHelpOfACommandThatDoesNotExistIsRefused() throws {
+    for (words, overview) in [
+      ([], "Data-parallel Transformer"), (["train"], "Train a language model"),
+      (["bench", "norms"], "Time the normalization kernels"),
+    ] {
+      let outcome = try run(["help"] + words)
+      XCTAssertEqual(outcome.status, 0, "\(words): \(outcome.stderr)")
+      XCTAssertTrue(outcome.stdout.hasPrefix("OVERVIEW: " + overview), outcome.stdout)
+    }
+    for (words, message) in [
+      (["trian"], "help: \"trian\" is not a command of ddp; choose from train, eval, "),
+      (["bench", "norm"], "help: \"norm\" is not a command of ddp bench; choose from model, "),
+      (["train", "bogus"], "help: ddp train has no subcommands (\"bogus\")"),
+      (["blas"], "help: \"blas\" is not a command of ddp"),
+    ] {
+      let outcome = try run(["help"] + words)
+      XCTAssertEqual(outcome.status, 2, "\(words): \(outcome.stderr)")
+      XCTAssertEqual(outcome.stdout, "", "\(words)")
+      XCTAssertEqual(outcome.stderr.split(separator: "\n").count, 1, outcome.stderr)
+      XCTAssertTrue(outcome.stderr.hasPrefix("ddp: " + message), outcome.stderr)
+    }
+  }
+
   /// `ddp compare` without --config reads the package's configs/compare.toml from any working
   /// folder: from /tmp a bad --set is refused naming the key (the config was found and read),
   /// not for a missing configs/compare.toml.
