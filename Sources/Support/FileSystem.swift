@@ -115,8 +115,29 @@ public enum FileSystem {
     return slash == path.startIndex ? "/" : String(path[..<slash])
   }
 
-  /// Creates `path` and its missing parents (`mkdir -p`).
-  public static func createDirectories(_ path: String) throws {
+  /// Creates `path` and its missing parents (`mkdir -p`). When a folder cannot be made (a name
+  /// too long, a full disk), the parents this call made are removed again: a refused
+  /// `--out a/b/NAME` leaves no `a/b` behind.
+  ///
+  /// - Returns: the folders made, parents first, for a caller whose next step fails to remove
+  ///   with ``removeEmptyFolders(_:)``.
+  @discardableResult
+  public static func createDirectories(_ path: String) throws -> [String] {
+    var made: [String] = []
+    do { try createDirectories(path, made: &made) } catch {
+      removeEmptyFolders(made)
+      throw error
+    }
+    return made
+  }
+
+  /// Removes `folders` (as ``createDirectories(_:)`` returned them) deepest first, each only
+  /// while it is empty.
+  public static func removeEmptyFolders(_ folders: [String]) {
+    for folder in folders.reversed() { rmdir(folder) }
+  }
+
+  private static func createDirectories(_ path: String, made: inout [String]) throws {
     guard !path.isEmpty else { throw FileError("create", path, reason: "the path is empty") }
     switch existingKind(of: path) {
     case .directory: return
@@ -124,8 +145,16 @@ public enum FileSystem {
     case nil: break
     }
     let parent = directoryPart(of: path)
-    if parent != path && parent != "." && parent != "/" { try createDirectories(parent) }
-    guard mkdir(path, 0o755) == 0 || (errno == EEXIST && existingKind(of: path) == .directory)
-    else { throw FileError("create", path, code: errno) }
+    if parent != path && parent != "." && parent != "/" {
+      try createDirectories(parent, made: &made)
+    }
+    guard mkdir(path, 0o755) != 0 else {
+      made.append(path)
+      return
+    }
+    let code = errno
+    guard code == EEXIST && existingKind(of: path) == .directory else {
+      throw FileError("create", path, code: code)
+    }
   }
 }

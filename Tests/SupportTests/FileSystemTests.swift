@@ -103,4 +103,24 @@ final class FileSystemTests: XCTestCase {
     XCTAssertEqual(try FileSystem.entries(of: folder + "/c"), ["B", "a", "b", "é"])
     XCTAssertEqual(try FileSystem.entries(of: folder + "/a"), ["b"])
   }
+
+  /// `mkdir -p` that fails part way (a name too long, a file in the way) removes the parents it
+  /// made and keeps those that were there; it returns what it made.
+  func testCreatingFoldersThatFailsPartWayLeavesNothing() throws {
+    let long = String(repeating: "n", count: 300)
+    try AtomicFile.write(text: "x", to: folder + "/file")
+    for path in [
+      "new/" + long, "new/b/c/" + long, "a/b/new/" + long, "new/../file/c", "new/" + long + "/c",
+      "a/new/x/file/../" + long,
+    ] {
+      XCTAssertThrowsError(try FileSystem.createDirectories(folder + "/" + path), path)
+      XCTAssertEqual(try FileSystem.entries(of: folder), ["a", "file"], path)
+      XCTAssertEqual(try FileSystem.entries(of: folder + "/a"), ["b"], path)
+      XCTAssertEqual(try FileSystem.entries(of: folder + "/a/b"), [], path)
+    }
+    XCTAssertEqual(
+      try FileSystem.createDirectories(folder + "/a/b/c/d"),
+      [folder + "/a/b/c", folder + "/a/b/c/d"])
+    XCTAssertEqual(try FileSystem.createDirectories(folder + "/a/b/c/d"), [])
+  }
 }

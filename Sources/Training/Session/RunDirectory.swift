@@ -127,14 +127,18 @@ public struct RunDirectory {
   static func claim(_ path: String, configTOML: String) throws -> DirectoryLock {
     let configPath = path + "/config.toml"
     try requireClaimable(path)
+    var made: [String] = []
     do {
-      try FileSystem.createDirectories(path)
+      made = try FileSystem.createDirectories(path)
       let lock = try DirectoryLock.take(path, holder: holder)
       try AtomicFile.write(text: configTOML, to: configPath, replacing: false)
       return lock
     } catch let error as FileError {
+      // Another run claimed the folder first: it is that run's now.
       if error.operation == "lock" { throw RunError(error.description) }
       if error.path == configPath && error.code == EEXIST { throw Self.taken(path) }
+      // Nothing of this run stays: the folders it made go again (a full disk, a name too long).
+      FileSystem.removeEmptyFolders(made)
       throw RunError("cannot create run directory \(MessageText.quoted(path)): \(error)")
     }
   }
