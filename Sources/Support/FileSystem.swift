@@ -66,9 +66,21 @@ public enum FileSystem {
     }
   }
 
+  /// What ``entries(of:namesNotUTF8:)`` does with a name whose bytes are not valid UTF-8: Swift
+  /// would decode it with U+FFFD, a name no file has, so a read of it fails as if it were
+  /// missing.
+  public enum NamesNotUTF8: Sendable {
+    /// Thrown as one ``FileError`` naming the entry (the corpus reader: a file it must read).
+    case refused
+    /// Left out (a listing that looks for names of its own, such as checkpoints).
+    case skipped
+  }
+
   /// The names in directory `path` (without `.` and `..`), sorted by their bytes, so every
   /// machine lists a directory alike.
-  public static func entries(of path: String) throws -> [String] {
+  public static func entries(
+    of path: String, namesNotUTF8: NamesNotUTF8 = .refused
+  ) throws -> [String] {
     guard let directory = opendir(path) else { throw FileError("read", path, code: errno) }
     defer { closedir(directory) }
     var names: [String] = []
@@ -78,8 +90,12 @@ public enum FileSystem {
         if errno != 0 { throw FileError("read", path, code: errno) }
         return names.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
       }
-      let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-        String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+      let bytes = withUnsafeBytes(of: entry.pointee.d_name) { raw in Array(raw.prefix { $0 != 0 }) }
+      guard let name = String(validating: bytes, as: UTF8.self) else {
+        if namesNotUTF8 == .skipped { continue }
+        throw FileError(
+          "read", join(path, String(decoding: bytes, as: UTF8.self)),
+          reason: "its name is not valid UTF-8 (file names are read as UTF-8); rename it")
       }
       if name != "." && name != ".." { names.append(name) }
     }

@@ -45,6 +45,24 @@ final class CorpusErrorTests: XCTestCase {
     assertRefused(file, "data: cannot read \"\(file)\": Permission denied")
   }
 
+  /// A name Swift would decode with U+FFFD (so that no file has it) is named as what it is,
+  /// wherever it sorts among the folder's names.
+  func testFileNameThatIsNotUTF8() throws {
+    _ = try directory.write("a.txt", "some text\n")
+    for name in [[0x62, 0xFE, 0x64], [0xC3], [0x7A, 0xED, 0xA0, 0x80]] as [[UInt8]] {
+      let path = Array(directory.path.utf8) + [0x2F] + name
+      let descriptor = open(path.map { CChar(bitPattern: $0) } + [0], O_CREAT | O_WRONLY, 0o644)
+      XCTAssertGreaterThanOrEqual(descriptor, 0)
+      close(descriptor)
+      let shown = directory.path + "/" + String(decoding: name, as: UTF8.self)
+      assertRefused(
+        directory.path,
+        "data: cannot read \"\(shown)\": its name is not valid UTF-8 (file names are read as "
+          + "UTF-8); rename it")
+      unlink(path.map { CChar(bitPattern: $0) } + [0])
+    }
+  }
+
   func testNeitherFileNorDirectory() {
     assertRefused("/dev/null", "data: \"/dev/null\" is neither a file nor a directory")
   }

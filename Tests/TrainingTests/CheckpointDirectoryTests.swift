@@ -31,6 +31,10 @@ final class CheckpointDirectoryTests: XCTestCase {
     try scratch.write(Array(good.prefix(good.count / 2)), to: Checkpoint.fileName(step: 1000))
     try scratch.write(good, to: Checkpoint.fileName(step: 2000) + ".tmp-12345")
     try scratch.write(good, to: "notes.txt")
+    // A name that is not UTF-8 is no checkpoint's, and does not hide the others.
+    let odd =
+      Array((scratch.path + "/checkpoint-9").utf8) + [0xFE, 0x2E, 0x63, 0x6B, 0x70, 0x74, 0]
+    close(open(odd.map { CChar(bitPattern: $0) }, O_CREAT | O_WRONLY, 0o644))
 
     let found = try XCTUnwrap(Checkpoint.newestIntact(inDirectory: scratch.path))
     XCTAssertEqual(found, scratch.path + "/" + Checkpoint.fileName(step: 200))

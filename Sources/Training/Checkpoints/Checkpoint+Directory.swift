@@ -80,6 +80,6 @@ extension Checkpoint {
 
   /// Names of the entries of `directory` (without `.` and `..`); none when it cannot be read.
   private static func fileNames(inDirectory directory: String) -> [String] {
-    (try? FileSystem.entries(of: directory)) ?? []
+    (try? FileSystem.entries(of: directory, namesNotUTF8: .skipped)) ?? []
   }
 }
