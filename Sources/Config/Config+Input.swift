@@ -103,8 +103,13 @@ extension RunConfig {
   /// The candidate nearest to `word` within edit distance 2 (and shorter than the candidate),
   /// the first on ties; nil when none is that close.
   static func closest(to word: String, in candidates: [String]) -> String? {
-    let scored = candidates.map { ($0, editDistance(word, $0)) }
-      .filter { $0.1 <= 2 && $0.1 < $0.0.count }
+    // The distance is at least the difference in length: a 3 MB key is compared with nothing
+    // (it took seconds).
+    let length = word.count
+    let scored = candidates.filter { abs($0.count - length) <= 2 }.map {
+      ($0, editDistance(word, $0))
+    }
+    .filter { $0.1 <= 2 && $0.1 < $0.0.count }
     return scored.min { $0.1 < $1.1 }?.0
   }
 

@@ -84,6 +84,29 @@ final class TrainCommandTests: XCTestCase {
       try exportedBytes(straight + "/checkpoint-00000012.ckpt"))
   }
 
+  /// A resume whose metrics.jsonl was deleted says so once and logs from the resumed step on;
+  /// with the log present it says nothing of it.
+  func testResumeWithoutItsMetricsLogSaysSo() throws {
+    let config = try writeConfig(corpus: try writeCorpus())
+    let out = work.appendingPathComponent("lost-log").path
+    let first = try runDDP(["train", "--config", config, "--out", out, "--stop-at", "8"])
+    XCTAssertEqual(first.status, 0, first.stderr)
+    let kept = work.appendingPathComponent("kept-log").path
+    XCTAssertEqual(
+      try runDDP(["train", "--config", config, "--out", kept, "--stop-at", "8"]).status, 0)
+    try FileManager.default.removeItem(atPath: out + "/metrics.jsonl")
+    for (folder, noted) in [(out, true), (kept, false)] {
+      let resumed = try runDDP(["train", "--out", folder, "--resume"])
+      XCTAssertEqual(resumed.status, 0, resumed.stderr)
+      let notes = resumed.stdout.split(separator: "\n").filter {
+        $0.contains("metrics.jsonl\" is missing; the new one logs from step 9 on")
+      }
+      XCTAssertEqual(notes.count, noted ? 1 : 0, resumed.stdout)
+      let steps = try loggedSteps(folder)
+      XCTAssertEqual(steps, noted ? Array(9...12) : Array(1...12), folder)
+    }
+  }
+
   /// numpy recomputes `ddp eval --data` from the exported tensors and the documented formulas.
   func testExportedModelMatchesNumpyReference() throws {
     guard

@@ -36,6 +36,11 @@ public struct RunDirectory {
       for removed in Checkpoint.removeAbandonedTemporaries(inDirectory: path) {
         print("ddp train: removed \(removed), a checkpoint its writer did not finish")
       }
+      if resumedStep > 0 && FileSystem.existingKind(of: metricsPath) == nil {
+        print(
+          "ddp train: note: \(MessageText.quoted(metricsPath)) is missing; the new one logs "
+            + "from step \(resumedStep + 1) on (the steps up to \(resumedStep) are not in it)")
+      }
       try Self.trimMetrics(metricsPath, toStep: resumedStep)
       // The values a resume changed (train.steps, ...) become the run's own, so the next
       // resume and every reader see what the run used.
