@@ -37,15 +37,16 @@ public enum FileSystem {
   ) throws {
     guard !path.isEmpty else { throw FileError("write", path, reason: "the path is empty") }
     var info = stat()
-    guard lstat(path, &info) == 0 else {
-      // Nothing there: its folder must exist, or the write would fail after the work.
-      let folder = directoryPart(of: path)
-      guard !folderMustExist || existingKind(of: folder) == .directory else {
+    let folder = directoryPart(of: path)
+    if folderMustExist {
+      // Else the write would fail after the work.
+      guard existingKind(of: folder) == .directory else {
         throw FileError(
           "write", path, reason: "its folder \(MessageText.quoted(folder)) is not a directory")
       }
-      return
+      try requireWritableFolder(folder, for: path)
     }
+    guard lstat(path, &info) == 0 else { return }
     switch info.st_mode & S_IFMT {
     case S_IFREG:
       if !replacing { throw FileError("write", path, reason: "it exists (\(hint) to replace it)") }
@@ -55,6 +56,37 @@ public enum FileSystem {
       throw FileError("write", path, reason: "it is a directory")
     default:
       throw FileError("write", path, reason: "it is not a regular file (a device, FIFO or socket)")
+    }
+  }
+
+  /// Refuses to go on when the folder `path` or, when it does not exist yet, its nearest
+  /// existing parent cannot be written (a read-only file system, no permission): what a dry
+  /// run and a command that works before it writes ask before the work.
+  ///
+  /// - Throws: ``FileError``, e.g. `cannot write "/mnt/ro/run": its folder "/mnt/ro" is not
+  ///   writable (Read-only file system)`.
+  public static func requireCreatableFolder(_ path: String) throws {
+    var folder = path.isEmpty ? "." : path
+    while existingKind(of: folder) == nil {
+      let parent = directoryPart(of: folder)
+      if parent == folder { break }
+      folder = parent
+    }
+    guard existingKind(of: folder) == .directory else {
+      throw FileError("create", path, reason: "\(MessageText.quoted(folder)) is not a directory")
+    }
+    try requireWritableFolder(folder, for: path)
+  }
+
+  /// `access(2)` for writing, which root passes on permissions but not on a read-only mount.
+  private static func requireWritableFolder(_ folder: String, for path: String) throws {
+    guard access(folder, W_OK) == 0 else {
+      let reason = systemErrorText(errno)
+      throw FileError(
+        "write", path,
+        reason: folder == path
+          ? "the folder is not writable (\(reason))"
+          : "its folder \(MessageText.quoted(folder)) is not writable (\(reason))")
     }
   }
 

@@ -125,4 +125,41 @@ final class DryRunTests: XCTestCase {
     XCTAssertTrue(parallel.stderr.contains("does not divide among 2 workers"), parallel.stderr)
     XCTAssertFalse(FileManager.default.fileExists(atPath: out))
   }
+
+  /// A folder the run could not write (a read-only mount) is refused by the dry run as the run
+  /// refuses it, and so is a benchmark's --svg there, before the benchmark's work: one line,
+  /// exit 2, nothing on standard output.
+  func testFoldersThatCannotBeWrittenAreRefusedBeforeTheWork() throws {
+    let config = try writeConfig()
+    let folder = try ReadOnlyFolder(in: work) { inner in
+      let trained = try runDDP(["train", "--config", config, "--out", inner, "--stop-at", "4"])
+      XCTAssertEqual(trained.status, 0, trained.stderr)
+    }
+    defer { folder.remove() }
+    let cases: [([String], String)] = [
+      (["train", "--config", config, "--dry-run", "--out", folder.path + "/run"], folder.path),
+      (["train", "--config", config, "--dry-run", "--out", folder.path + "/a/b"], folder.path),
+      (["train", "--config", config, "--dry-run", "--out", folder.inner], folder.inner),
+      (["train", "--config", config, "--out", folder.path + "/run"], folder.path + "/run"),
+      (["train", "--dry-run", "--resume", "--out", folder.inner], folder.inner),
+      (["train", "--resume", "--out", folder.inner], folder.inner),
+      (
+        [
+          "bench", "generate", "--context", "64", "--positions", "32,64", "--repeats", "1",
+          "--kinds", "softmax", "--svg", folder.path + "/g.svg",
+        ], folder.path
+      ),
+    ]
+    for (arguments, named) in cases {
+      let outcome = try runDDP(arguments)
+      let label = arguments.joined(separator: " ")
+      XCTAssertEqual(outcome.status, 2, "\(label): \(outcome.stderr)")
+      XCTAssertEqual(outcome.stderr.split(separator: "\n").count, 1, outcome.stderr)
+      XCTAssertTrue(outcome.stderr.contains("\"\(named)\""), "\(label): \(outcome.stderr)")
+      XCTAssertTrue(
+        outcome.stderr.contains("Read-only file system")
+          || outcome.stderr.contains("Permission denied"), outcome.stderr)
+      XCTAssertEqual(outcome.stdout, "", label)
+    }
+  }
 }

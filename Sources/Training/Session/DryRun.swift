@@ -52,6 +52,10 @@ public struct DryRun: Sendable {
     let layout = ModelLayout(run.model)
     (parameters, tensors) = (layout.parameters.totalCount, layout.parameters.entries.count)
     bufferValues = layout.buffers.totalCount
+    do { try FileSystem.requireCreatableFolder(request.runDirectory) } catch let error as FileError
+    {
+      throw RunError(error.description)
+    }
     if request.resume {
       try RunDirectory.requireNotInUse(request.runDirectory)
       let path = try Checkpoint.requireNewestIntact(inDirectory: request.runDirectory)

@@ -97,9 +97,12 @@ public struct RunDirectory {
   }
 
   /// Holds the folder of a run about to resume, before its checkpoints are read: refused when
-  /// another process (a run training in it) holds it.
+  /// another process (a run training in it) holds it, or when it cannot be written.
   public static func holdForResume(_ path: String) throws -> DirectoryLock {
-    do { return try DirectoryLock.take(path, holder: holder) } catch let error as FileError {
+    do {
+      try FileSystem.requireCreatableFolder(path)
+      return try DirectoryLock.take(path, holder: holder)
+    } catch let error as FileError {
       throw RunError(error.description)
     }
   }
