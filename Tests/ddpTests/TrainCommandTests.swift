@@ -84,6 +84,33 @@ final class TrainCommandTests: XCTestCase {
       try exportedBytes(straight + "/checkpoint-00000012.ckpt"))
   }
 
+  /// A run that stopped before its first checkpoint (its folder holds config.toml and a log,
+  /// as a kill or a full disk leaves it) is resumed by starting it over: one note, the log
+  /// begun again, and the parameters of a run that never stopped, bit for bit. Its dry run
+  /// says so too.
+  func testResumeBeforeTheFirstCheckpointStartsOver() throws {
+    let config = try writeConfig(corpus: try writeCorpus())
+    let straight = work.appendingPathComponent("straight").path
+    let stopped = work.appendingPathComponent("stopped-early").path
+    XCTAssertEqual(try runDDP(["train", "--config", config, "--out", straight]).status, 0)
+    XCTAssertEqual(try runDDP(["train", "--config", config, "--out", stopped]).status, 0)
+    for name in try FileManager.default.contentsOfDirectory(atPath: stopped)
+    where name.hasPrefix("checkpoint-") || name == "summary.json" {
+      try FileManager.default.removeItem(atPath: stopped + "/" + name)
+    }
+    let dry = try runDDP(["train", "--out", stopped, "--resume", "--dry-run"])
+    XCTAssertEqual(dry.status, 0, dry.stderr)
+    XCTAssertTrue(
+      dry.stdout.contains("resume: no checkpoint yet; the run starts over from step 1"), dry.stdout)
+    let resumed = try runDDP(["train", "--out", stopped, "--resume"])
+    XCTAssertEqual(resumed.status, 0, resumed.stderr)
+    XCTAssertTrue(resumed.stdout.contains("holds no checkpoint yet"), resumed.stdout)
+    XCTAssertEqual(try loggedSteps(stopped), Array(1...12))
+    XCTAssertEqual(
+      try exportedBytes(straight + "/checkpoint-00000012.ckpt"),
+      try exportedBytes(stopped + "/checkpoint-00000012.ckpt"))
+  }
+
   /// A resume whose metrics.jsonl was deleted says so once and logs from the resumed step on;
   /// with the log present it says nothing of it.
   func testResumeWithoutItsMetricsLogSaysSo() throws {

@@ -25,6 +25,8 @@ public struct DryRun: Sendable {
   public let footprint: Footprint
   /// With `--resume`: the checkpoint the run would continue from and its step.
   public let resumeFrom: (path: String, step: Int)?
+  /// A `--resume` of a run that stopped before its first checkpoint: it starts over.
+  public let startsOver: Bool
   /// The run directory the run would write.
   public let runDirectory: String
 
@@ -58,6 +60,9 @@ public struct DryRun: Sendable {
     }
     if request.resume {
       try RunDirectory.requireNotInUse(request.runDirectory)
+    }
+    startsOver = request.resume && Checkpoint.list(inDirectory: request.runDirectory).isEmpty
+    if request.resume && !startsOver {
       let path = try Checkpoint.requireNewestIntact(inDirectory: request.runDirectory)
       let loaded = try Checkpoint.read(path: path)
       try loaded.requireUsable()
@@ -72,7 +77,7 @@ public struct DryRun: Sendable {
       resumeFrom = (path, metadata.step)
     } else {
       // What the run's start would refuse: a folder holding another run, a bad init_from.
-      try RunDirectory.requireClaimable(request.runDirectory)
+      if !startsOver { try RunDirectory.requireClaimable(request.runDirectory) }
       try RunDirectory.requireNotInUse(request.runDirectory)
       if !run.train.initFrom.isEmpty { _ = try InitialWeights.read(run.train.initFrom) }
       resumeFrom = nil
@@ -93,6 +98,9 @@ public struct DryRun: Sendable {
         + "AdamW moments, activations, scratch)"
         + (availableMemoryBytes().map { ", \(MemoryCheck.size($0)) available here" } ?? ""),
     ]
+    if startsOver {
+      lines.append("resume: no checkpoint yet; the run starts over from step 1")
+    }
     if let resumeFrom {
       lines.append(
         "resume: from step \(resumeFrom.step) (\(resumeFrom.path)) to step \(run.train.steps)")

@@ -67,7 +67,15 @@ public final class TrainingSession {
         run: run, trainTokens: corpus.train,
         classDocuments: run.model.head == .classifier ? data.classes?.train : nil,
         communicator: communicator)
-      if request.resume {
+      // A run stopped before its first checkpoint (a full disk, a kill) has nothing to resume
+      // from: it starts over, from its own config.toml.
+      let startsOver = request.resume && Checkpoint.list(inDirectory: path).isEmpty
+      if startsOver && communicator.rank == 0 {
+        print(
+          "ddp train: note: \(MessageText.quoted(path)) holds no checkpoint yet (the run stopped "
+            + "before its first); starting it over from step 1")
+      }
+      if request.resume && !startsOver {
         let checkpoint = try Checkpoint.requireNewestIntact(inDirectory: path) { problem in
           if communicator.rank == 0 {
             print("ddp train: skipped a damaged checkpoint, resuming from an older one: \(problem)")
