@@ -24,9 +24,14 @@ public struct ExperimentRunner {
   /// (``DirectoryLock``) against a second sweep started on it while this one runs; the caller
   /// keeps the hold until the sweep ends.
   public func prepare() throws -> DirectoryLock {
-    if FileSystem.existingKind(of: folder + "/results.json") != nil {
+    // A sweep whose report could not be written (a full disk) is finished again: its jobs are
+    // kept, its results and report written anew.
+    if FileSystem.existingKind(of: folder + "/results.json") != nil
+      && FileSystem.existingKind(of: folder + "/report.html") != nil
+    {
       throw RunError(
-        "\(MessageText.quoted(folder)) already holds results.json; choose another --out")
+        "\(MessageText.quoted(folder)) already holds results.json and report.html; choose another "
+          + "--out")
     }
     do {
       try FileSystem.createDirectories(folder)

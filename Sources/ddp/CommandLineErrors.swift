@@ -42,7 +42,9 @@ enum CommandLineErrors {
       if isLaunchedRankZero {
         // Control characters of a quoted value escaped: the line stays one line, whole.
         let message = MessageText.oneLine(root.message(for: error))
-        let help = helpHint(CommandLine.arguments.dropFirst())
+        // The hint is for mistakes in the command line (the parser's and validation errors),
+        // not for a failure of the work itself (a full disk while writing a report).
+        let help = code == .failure ? "" : helpHint(CommandLine.arguments.dropFirst())
         writeErrorLine("ddp: " + message.replacingOccurrences(of: "Error: ", with: "") + help)
       }
       exit(code == .validationFailure ? 2 : code.rawValue)

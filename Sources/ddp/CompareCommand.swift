@@ -142,6 +142,7 @@ struct CompareCommand: ParsableCommand {
       throw ExitStatus(2)
     }
     let counts = try parseWorkerCounts(workers).sorted()
+    if let out, try completeReport(in: out) { return }
     let (sweep, hold) = try reportingInputErrors { () throws -> (CompareSweep, DirectoryLock) in
       let executable = JobLauncher.currentExecutable
       let config = try config ?? defaultConfig(executable)
@@ -172,11 +173,41 @@ struct CompareCommand: ParsableCommand {
       writeErrorLine("ddp: \(error)")
       throw ExitStatus(1)
     }
-    let folder = sweep.folder
     try AtomicFile.write(
       text:
         String(decoding: try results.encoded(), as: UTF8.self) + "\n",
-      to: folder + "/results.json")
+      to: sweep.folder + "/results.json")
+    try publish(results, in: sweep.folder)
+    withExtendedLifetime(hold) {}
+  }
+
+  /// A sweep whose results.json was written but whose report was not (a full disk) is
+  /// finished from its results.json, without running anything again: true when `folder` was
+  /// such a sweep.
+  func completeReport(in folder: String) throws -> Bool {
+    let resultsPath = folder + "/results.json"
+    guard FileSystem.existingKind(of: resultsPath) == .file,
+      FileSystem.existingKind(of: folder + "/report.html") == nil
+    else { return false }
+    let hold = try reportingInputErrors {
+      try DirectoryLock.take(folder, holder: "a ddp compare writing it")
+    }
+    let results = try reportingInputErrors {
+      do { return try CompareResults.decode(Data(try FileSystem.contents(of: resultsPath))) } catch
+      {
+        throw RunError("\(MessageText.quoted(resultsPath)) cannot be read as results: \(error)")
+      }
+    }
+    print(
+      "ddp compare: \(MessageText.quoted(folder)) holds results.json but no report.html (its "
+        + "sweep could not write it); writing the report from it, running nothing again")
+    try publish(results, in: folder)
+    withExtendedLifetime(hold) {}
+    return true
+  }
+
+  /// Writes report.html and prints the table and the cost model's accuracy.
+  func publish(_ results: CompareResults, in folder: String) throws {
     try AtomicFile.write(text: results.html(), to: folder + "/report.html")
     print(results.markdownTable())
     let accuracy = results.costModelSummary()
@@ -185,7 +216,6 @@ struct CompareCommand: ParsableCommand {
       for line in accuracy { print("- " + line) }
     }
     print("ddp compare: \(folder)/results.json, report: \(folder)/report.html")
-    withExtendedLifetime(hold) {}
   }
 }
 

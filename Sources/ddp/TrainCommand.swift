@@ -81,7 +81,9 @@ struct TrainCommand: ParsableCommand {
       communicator.finalize()
       throw ExitStatus(1)
     } catch {
-      communicator.abort(message: "ddp: \(error)", code: 2)
+      // Not bad input (that is refused before training): a failure of the work, such as a
+      // summary.json a full disk cannot take.
+      communicator.abort(message: "ddp: \(error)", code: 1)
     }
     if end == .preempted { PreemptionSignals.ignoreFurtherSignals() }
     communicator.finalize()

@@ -80,6 +80,20 @@ final class CompareCommandTests: XCTestCase {
     let layer = try XCTUnwrap(ownComputes["layernorm, 4 workers"])
     XCTAssertLessThan(max(sync, layer) / min(sync, layer), 3, "\(ownComputes)")
     XCTAssertTrue(outcome.stdout.contains("[first–third quartile]"), outcome.stdout)
+    // A sweep whose report could not be written (a full disk) is finished by the same command
+    // from its results.json, running no job; once it has both, the folder is refused.
+    let report = try String(contentsOfFile: out + "/report.html", encoding: .utf8)
+    try FileManager.default.removeItem(atPath: out + "/report.html")
+    let completed = try compare(tinyModel + ["--workers", "1,2,4", "--out", out])
+    XCTAssertEqual(completed.status, 0, completed.stderr)
+    XCTAssertTrue(completed.stdout.contains("running nothing again"), completed.stdout)
+    XCTAssertEqual(try String(contentsOfFile: out + "/report.html", encoding: .utf8), report)
+    XCTAssertEqual(
+      completed.stdout.split(separator: "\n").filter { $0.hasPrefix("|") },
+      outcome.stdout.split(separator: "\n").filter { $0.hasPrefix("|") })
+    let refused = try compare(tinyModel + ["--out", out])
+    XCTAssertEqual(refused.status, 2, refused.stderr)
+    XCTAssertTrue(refused.stderr.contains("already holds results.json"), refused.stderr)
   }
 
   /// The parity verdict does not depend on run length: at 6 steps and at 10x that, 2 workers

@@ -56,7 +56,8 @@ final class ExperimentCommandTests: XCTestCase {
 
     let again = try runDDP(arguments)
     XCTAssertEqual(again.status, 2)
-    XCTAssertTrue(again.stderr.contains("already holds results.json"), again.stderr)
+    XCTAssertTrue(
+      again.stderr.contains("already holds results.json and report.html"), again.stderr)
     for path in [
       "/results.json", "/jobs/pre-xavier-L6-s1/result.json", "/jobs/post-gpt2-L24-s1/result.json",
     ] {
@@ -66,6 +67,14 @@ final class ExperimentCommandTests: XCTestCase {
     XCTAssertEqual(resumed.status, 0, resumed.stderr + resumed.stdout)
     XCTAssertEqual(resumed.stdout.components(separatedBy: "kept from an earlier run").count - 1, 22)
     XCTAssertEqual((try results(out)["jobs"] as? [[String: Any]])?.count, 24)
+    // A sweep whose report could not be written (a full disk) is finished by the same command:
+    // every job kept, the report written.
+    try FileManager.default.removeItem(atPath: out + "/report.html")
+    let completed = try runDDP(arguments)
+    XCTAssertEqual(completed.status, 0, completed.stderr + completed.stdout)
+    XCTAssertEqual(
+      completed.stdout.components(separatedBy: "kept from an earlier run").count - 1, 24)
+    XCTAssertTrue(FileManager.default.fileExists(atPath: out + "/report.html"))
   }
 
   /// Every run stops at step 3 with a NaN loss (DDP_FAULT_NONFINITE=3): the sweep still

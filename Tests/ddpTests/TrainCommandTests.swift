@@ -111,6 +111,35 @@ final class TrainCommandTests: XCTestCase {
       try exportedBytes(stopped + "/checkpoint-00000012.ckpt"))
   }
 
+  /// A finished run whose summary.json could not be written (a full disk) gets it from
+  /// `--resume`: no step trained, the same losses as the summary it lost; with summary.json
+  /// there, the resume is refused.
+  func testResumeOfAFinishedRunWithoutItsSummaryWritesIt() throws {
+    let config = try writeConfig(corpus: try writeCorpus())
+    let out = work.appendingPathComponent("no-summary").path
+    XCTAssertEqual(try runDDP(["train", "--config", config, "--out", out]).status, 0)
+    let summaryPath = out + "/summary.json"
+    func summary() throws -> [String: Any] {
+      let data = try Data(contentsOf: URL(fileURLWithPath: summaryPath))
+      return try XCTUnwrap(JSONSerialization.jsonObject(with: data) as? [String: Any])
+    }
+    let lost = try summary()
+    try FileManager.default.removeItem(atPath: summaryPath)
+    let resumed = try runDDP(["train", "--out", out, "--resume"])
+    XCTAssertEqual(resumed.status, 0, resumed.stderr)
+    XCTAssertTrue(resumed.stdout.contains("without its summary.json; writing it"), resumed.stdout)
+    let written = try summary()
+    XCTAssertEqual(written["steps"] as? Int, 12)
+    for key in ["final_train_loss", "final_val_loss"] {
+      let value = try XCTUnwrap(written[key] as? Double, key)
+      XCTAssertEqual(value, try XCTUnwrap(lost[key] as? Double, key), key)
+    }
+    XCTAssertEqual(try loggedSteps(out), Array(1...12))
+    let again = try runDDP(["train", "--out", out, "--resume"])
+    XCTAssertEqual(again.status, 2, again.stderr)
+    XCTAssertTrue(again.stderr.contains("already finished (step 12 of 12)"), again.stderr)
+  }
+
   /// A resume whose metrics.jsonl was deleted says so once and logs from the resumed step on;
   /// with the log present it says nothing of it.
   func testResumeWithoutItsMetricsLogSaysSo() throws {

@@ -79,6 +79,15 @@ public struct RunDirectory {
   /// The one key of a metrics line that trimming reads.
   private struct StepNumber: Decodable { var step: Int }
 
+  /// The training loss of the last record in metrics.jsonl, if it has one.
+  public func lastLoggedLoss() -> Double? {
+    struct Loss: Decodable { var loss: Double? }
+    guard let bytes = try? FileSystem.contents(of: path + "/metrics.jsonl") else { return nil }
+    let lines = bytes.split(separator: UInt8(ascii: "\n"))
+    guard let last = lines.last else { return nil }
+    return (try? JSONDecoder().decode(Loss.self, from: Data(last)))?.loss
+  }
+
   /// Refuses `path` for a fresh run when it holds a run (`config.toml`) or another run's
   /// checkpoints, `metrics.jsonl` or `summary.json`; creates nothing (`--dry-run` asks too).
   public static func requireClaimable(_ path: String) throws {

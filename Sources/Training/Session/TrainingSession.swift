@@ -118,8 +118,10 @@ public final class TrainingSession {
 
   /// Refuses to resume a run that has trained all its steps: it would train none and write a
   /// summary without results over the one it has.
+  /// A finished run whose summary.json is missing (it could not be written: a full disk) is
+  /// let through: it trains no step and writes the summary.
   static func requireStepsLeft(after step: Int, of steps: Int, in path: String) throws {
-    guard step < steps else {
+    guard step < steps || FileSystem.existingKind(of: path + "/summary.json") == nil else {
       throw RunError(
         "--resume: the run in \(MessageText.quoted(path)) already finished (step \(step) of "
           + "\(steps)); to train it further raise train.steps, e.g. --set train.steps=\(2 * steps)")
@@ -336,6 +338,13 @@ public final class TrainingSession {
       }
     }
     progress.finish()
+    if trainer.step == start && root {
+      // A finished run resumed for its missing summary: the losses of its last step.
+      progress.note(
+        "ddp train: the run finished at step \(start) without its summary.json; writing it")
+      lastValidationLoss = evaluateWithAccuracy().0
+      lastTrainLoss = directory?.lastLoggedLoss() ?? .nan
+    }
     try finish(
       trainLoss: lastTrainLoss, validationLoss: lastValidationLoss, tokens: tokens,
       seconds: monotonicSeconds() - began)
