@@ -272,7 +272,10 @@ public struct CompareSweep {
     do {
       result = try AllReduceBenchResult.read(log: text, source: "\"\(log)\"")
     } catch {
-      throw RunError("the all-reduce benchmark printed no fit: \(error)")
+      // A log cut short by a full disk: its job succeeded, its output did not land.
+      throw RunError(
+        "the all-reduce benchmark printed no fit: \(error)"
+          + JobLauncher.fullDiskNote(log: log, text: ""))
     }
     let (alpha, beta) = (result.alphaMicroseconds, result.betaNanosecondsPerByte)
     print(

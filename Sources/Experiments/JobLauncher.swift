@@ -57,6 +57,9 @@ public struct JobLauncher {
     case silent
   }
 
+  /// util-linux's `setpriv`, which sets the parent-death signal of what it runs.
+  static let orphanGuard = "/usr/bin/setpriv"
+
   private func runOnce(workers: Int, arguments: [String], log: String, silentLimit: Double?)
     throws -> Outcome
   {
@@ -76,6 +79,13 @@ public struct JobLauncher {
       guard let clusterScript else { throw RunError("launch/cluster not found") }
       process.executableURL = URL(fileURLWithPath: clusterScript)
       process.arguments = ["run", "-np", "\(workers)", "--"] + arguments
+    }
+    if FileManager.default.isExecutableFile(atPath: Self.orphanGuard) {
+      // If this sweep dies (kill -9), its job gets SIGTERM and stops with a checkpoint instead
+      // of training on unwatched (PR_SET_PDEATHSIG; setpriv then runs the script in its place).
+      process.arguments =
+        ["--pdeathsig", "TERM", "--", process.executableURL!.path] + (process.arguments ?? [])
+      process.executableURL = URL(fileURLWithPath: Self.orphanGuard)
     }
     process.environment = environment
     FileManager.default.createFile(atPath: log, contents: nil)
@@ -130,7 +140,19 @@ public struct JobLauncher {
     guard status != nil else {
       throw RunError("\(job) ran past --timeout and was killed; see \(log)")
     }
-    throw RunError("\(job) failed: \(reason); see \(log)")
+    throw RunError("\(job) failed: \(reason); see \(log)\(fullDiskNote(log: log, text: text))")
+  }
+
+  /// When a failed job left no error line (`text`: its log) and the log's disk is full, the
+  /// job's own message (`No space left on device`) could not be written there: say it here.
+  static func fullDiskNote(log: String, text: String) -> String {
+    guard !text.contains("ddp:") else { return "" }
+    var info = statvfs()
+    guard statvfs(FileSystem.directoryPart(of: log), &info) == 0 else { return "" }
+    let free = Double(info.f_bavail) * Double(info.f_frsize)
+    guard free < 1_048_576 else { return "" }
+    return " (its log holds no error line, and its disk has \(Int(free / 1024)) kB free: "
+      + "No space left on device, most likely)"
   }
 
   /// This process's executable (after the OPENBLAS_CORETYPE re-exec: the real file).

@@ -99,42 +99,47 @@ final class ExperimentCommandTests: XCTestCase {
     XCTAssertTrue(outcome.stdout.contains("diverged at step 3"), outcome.stdout)
   }
 
-  /// SIGTERM to the sweep stops the job it launched too, within seconds, with one line: the
-  /// job's ranks used to run on to their own end.
+  /// SIGTERM to the sweep stops the job it launched too, within seconds, with one line; so does
+  /// SIGKILL, which the sweep cannot catch (the job's parent-death signal). The job's ranks used
+  /// to run on to their own end.
   func testASignalStopsTheRunningJob() throws {
     try requireMPIRun()
-    let out = work.appendingPathComponent("signalled").path
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: ddpExecutable)
-    process.arguments =
-      ["experiment", "warmup", "--out", out, "--set", "train.steps=100000"] + tinyModel
-    let errors = Pipe()
-    process.standardError = errors
-    process.standardOutput = FileHandle.nullDevice
-    try process.run()
-    let started = Date()
-    func jobsRunning() -> Bool {
-      let listing = (try? runProcess("/usr/bin/pgrep", ["-f", out + "/jobs"]))?.stdout ?? ""
-      return !listing.isEmpty
+    for (signal, name) in [(SIGTERM, "SIGTERM"), (SIGKILL, "SIGKILL")] {
+      let out = work.appendingPathComponent("signalled-\(name)").path
+      let process = Process()
+      process.executableURL = URL(fileURLWithPath: ddpExecutable)
+      process.arguments =
+        ["experiment", "warmup", "--out", out, "--set", "train.steps=100000"] + tinyModel
+      let errors = Pipe()
+      process.standardError = errors
+      process.standardOutput = FileHandle.nullDevice
+      try process.run()
+      let started = Date()
+      func jobsRunning() -> Bool {
+        let listing = (try? runProcess("/usr/bin/pgrep", ["-f", out + "/jobs"]))?.stdout ?? ""
+        return !listing.isEmpty
+      }
+      while !jobsRunning() && Date().timeIntervalSince(started) < 60 {
+        Thread.sleep(forTimeInterval: 0.2)
+      }
+      XCTAssertTrue(jobsRunning(), "\(name): no job started within 60 s")
+      Thread.sleep(forTimeInterval: 1)
+      kill(process.processIdentifier, signal)
+      let signalled = Date()
+      process.waitUntilExit()
+      while jobsRunning() && Date().timeIntervalSince(signalled) < 40 {
+        Thread.sleep(forTimeInterval: 0.2)
+      }
+      XCTAssertFalse(jobsRunning(), "\(name): the job outlived the sweep")
+      XCTAssertLessThan(Date().timeIntervalSince(signalled), 35, name)
+      // Killed, the sweep says nothing; its job got SIGTERM from setpriv's parent-death signal.
+      guard signal == SIGTERM else { continue }
+      XCTAssertEqual(process.terminationStatus, 1)
+      let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+      XCTAssertEqual(text.split(separator: "\n").count, 1, text)
+      XCTAssertTrue(
+        text.hasPrefix("ddp: run: stopped by signal 15; the running job was stopped"), text)
     }
-    while !jobsRunning() && Date().timeIntervalSince(started) < 60 {
-      Thread.sleep(forTimeInterval: 0.2)
-    }
-    XCTAssertTrue(jobsRunning(), "no job started within 60 s")
-    Thread.sleep(forTimeInterval: 1)
-    process.terminate()
-    let signalled = Date()
-    process.waitUntilExit()
-    while jobsRunning() && Date().timeIntervalSince(signalled) < 40 {
-      Thread.sleep(forTimeInterval: 0.2)
-    }
-    XCTAssertFalse(jobsRunning(), "the job outlived the sweep")
-    XCTAssertLessThan(Date().timeIntervalSince(signalled), 35)
-    XCTAssertEqual(process.terminationStatus, 1)
-    let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-    XCTAssertEqual(text.split(separator: "\n").count, 1, text)
-    XCTAssertTrue(
-      text.hasPrefix("ddp: run: stopped by signal 15; the running job was stopped"), text)
   }
 
   /// A second sweep on the folder of one that is running is refused in one line (exit 2)

@@ -212,6 +212,47 @@ final class FailureTests: XCTestCase {
     XCTAssertEqual(steps, Array(Set(steps)).sorted(), "metrics.jsonl was written by two runs")
   }
 
+  /// `launch/ddp` outlives none of its ranks and leaves none behind. mpirun killed (`kill -9`):
+  /// the script returns only after both ranks have ended, with one line. The script itself
+  /// killed: mpirun gets SIGTERM (`setpriv --pdeathsig`), so the ranks stop with a checkpoint
+  /// instead of training on unwatched. Either way the run resumes.
+  func testLaunchScriptOutlivesNoneOfItsRanks() throws {
+    try XCTSkipUnless(FileManager.default.fileExists(atPath: "/usr/bin/setpriv"), "no setpriv")
+    let config = try config(steps: 1_000_000, every: 10)
+    for victim in ["mpirun", "launch/ddp"] {
+      let out = runDirectory("orphan-\(victim.replacingOccurrences(of: "/", with: "-"))")
+      let job = try BackgroundJob(
+        workers: 2, arguments: ["train", "--config", config, "--out", out], folder: work,
+        throughLaunchScript: true)
+      XCTAssertTrue(waitUntil { checkpointSteps(out).count >= 1 }, job.stderr)
+      let script = job.process.processIdentifier
+      let mpirun = try runProcess("/usr/bin/pgrep", ["-P", "\(script)", "-x", "mpirun"])
+      let found = pid_t(mpirun.stdout.split(separator: "\n").first ?? "")
+      let target = victim == "mpirun" ? try XCTUnwrap(found, "no mpirun") : script
+      kill(target, SIGKILL)
+      if victim == "mpirun" {
+        _ = try XCTUnwrap(job.wait(timeout: 40), "launch/ddp did not return")
+        XCTAssertNil(job.pid(ofRank: 0), "rank 0 outlived launch/ddp")
+        XCTAssertNil(job.pid(ofRank: 1), "rank 1 outlived launch/ddp")
+        let lines = job.stderr.split(separator: "\n").filter { $0.hasPrefix("launch/ddp: ") }
+        XCTAssertEqual(lines.count, 1, job.stderr)
+        XCTAssertTrue(
+          lines.first?.contains("the job ended by signal 9 (a worker or mpirun itself") ?? false,
+          job.stderr)
+      } else {
+        XCTAssertTrue(
+          waitUntil(timeout: 20) { job.pid(ofRank: 0) == nil && job.pid(ofRank: 1) == nil },
+          "the ranks trained on after launch/ddp was killed")
+        XCTAssertTrue(job.stdout.contains("stopped by SIGTERM after step"), job.stdout)
+      }
+      let last = try XCTUnwrap(checkpointSteps(out).last)
+      let resumed = try runWorkers(
+        2, ["train", "--out", out, "--resume", "--set", "train.steps=\(last + 10)"]
+      ).0
+      XCTAssertEqual(resumed.status, 0, "\(victim): \(resumed.stderr)")
+    }
+  }
+
   /// Checkpointed with 4 workers, resumed with 2 and then 1 at the same global batch: layernorm
   /// and rmsnorm end within summation-order tolerance of an uninterrupted run.
   func testElasticResumeWithFewerWorkers() throws {
