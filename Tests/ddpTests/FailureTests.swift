@@ -253,6 +253,27 @@ final class FailureTests: XCTestCase {
     }
   }
 
+  /// `launch/ddp ... &` from a script starts with SIGINT ignored (a non-interactive shell's
+  /// background job), which bash cannot trap: the script restores it, so `kill -INT` stops the
+  /// job with a checkpoint and exit 75, as in the foreground. It used to train on to the end.
+  func testSIGINTReachesABackgroundLaunch() throws {
+    let config = try config(steps: 1_000_000, every: 0)
+    let out = runDirectory("background-sigint")
+    let script = """
+      '\(packageRoot.path)/launch/ddp' -np 2 train --config '\(config)' --out '\(out)' \
+        > '\(out).log' 2>&1 &
+      job=$!
+      while [ ! -s '\(out)/metrics.jsonl' ]; do sleep 0.1; done
+      kill -INT $job
+      wait $job
+      """
+    let outcome = try runProcess("/usr/bin/timeout", ["60", "/bin/bash", "-c", script])
+    let log = (try? String(contentsOfFile: out + ".log", encoding: .utf8)) ?? ""
+    XCTAssertEqual(outcome.status, 75, outcome.stderr + log)
+    XCTAssertTrue(log.contains("stopped by SIGINT after step"), log)
+    XCTAssertFalse(checkpointSteps(out).isEmpty)
+  }
+
   /// Checkpointed with 4 workers, resumed with 2 and then 1 at the same global batch: layernorm
   /// and rmsnorm end within summation-order tolerance of an uninterrupted run.
   func testElasticResumeWithFewerWorkers() throws {
