@@ -274,6 +274,31 @@ final class FailureTests: XCTestCase {
     XCTAssertFalse(checkpointSteps(out).isEmpty)
   }
 
+  /// `launch/ddp ... | head -1`: at its next line of output (an evaluation's) mpirun aborts on
+  /// SIGPIPE with three lines of its own, which the script turns into one; the ranks stop with
+  /// a checkpoint the run resumes from.
+  func testClosedStandardOutputUnderTheLaunchScriptIsOneLine() throws {
+    let config = try config(steps: 1_000_000, every: 0)
+    let out = runDirectory("piped")
+    let outcome = try runProcess(
+      "/usr/bin/timeout",
+      [
+        "60", "/bin/bash", "-c",
+        "'\(packageRoot.path)/launch/ddp' -np 2 train --config '\(config)' --out '\(out)' "
+          + "--set train.eval_every=20 | head -1",
+      ])
+    XCTAssertEqual(outcome.stdout.split(separator: "\n").count, 1, outcome.stdout)
+    XCTAssertEqual(
+      outcome.stderr,
+      "launch/ddp: standard output was closed, so mpirun stopped the job (a training run stops "
+        + "with a checkpoint: ddp train --out RUN --resume)\n")
+    let last = try XCTUnwrap(checkpointSteps(out).last, "no checkpoint at the stop")
+    let resumed = try runWorkers(
+      2, ["train", "--out", out, "--resume", "--set", "train.steps=\(last + 5)"]
+    ).0
+    XCTAssertEqual(resumed.status, 0, resumed.stderr)
+  }
+
   /// Checkpointed with 4 workers, resumed with 2 and then 1 at the same global batch: layernorm
   /// and rmsnorm end within summation-order tolerance of an uninterrupted run.
   func testElasticResumeWithFewerWorkers() throws {
