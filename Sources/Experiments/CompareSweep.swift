@@ -116,7 +116,7 @@ public struct CompareSweep {
     }
     do {
       try FileSystem.createDirectories(folder)
-      let hold = try DirectoryLock.take(folder, holder: "a ddp compare writing it")
+      let hold = try DirectoryLock.take(folder, holder: DirectoryLock.ddpWriter)
       try FileSystem.createDirectories(folder + "/points")
       return hold
     } catch {

@@ -33,9 +33,22 @@ public struct ExperimentRunner {
         "\(MessageText.quoted(folder)) already holds results.json and report.html; choose another "
           + "--out")
     }
+    if FileSystem.existingKind(of: folder + "/config.toml") != nil {
+      throw RunError(
+        "\(MessageText.quoted(folder)) holds a training run (config.toml); choose another --out")
+    }
+    if let data = try? FileSystem.contents(of: folder + "/results.json"),
+      (try? ExperimentResults.decoder.decode(ExperimentResults.self, from: Data(data)))?.experiment
+        != type(of: experiment).name
+    {
+      // Finishing the report is for this experiment's own results only.
+      throw RunError(
+        "\(MessageText.quoted(folder)) holds the results.json of another sweep; choose another --out"
+      )
+    }
     do {
       try FileSystem.createDirectories(folder)
-      let hold = try DirectoryLock.take(folder, holder: "a ddp experiment writing it")
+      let hold = try DirectoryLock.take(folder, holder: DirectoryLock.ddpWriter)
       try FileSystem.createDirectories(folder + "/jobs")
       return hold
     } catch {

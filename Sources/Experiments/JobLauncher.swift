@@ -127,7 +127,9 @@ public struct JobLauncher {
       }
       Thread.sleep(forTimeInterval: 0.05)
     }
-    return .finished(process.terminationStatus)
+    // A job killed by a signal reads as the shell shows it, 128 + the signal.
+    let killed = process.terminationReason == .uncaughtSignal
+    return .finished(killed ? 128 + process.terminationStatus : process.terminationStatus)
   }
 
   /// Throws with the job's last error line when it failed or hung.
@@ -136,7 +138,8 @@ public struct JobLauncher {
     let text = (try? FileSystem.contents(of: log)).map { String(decoding: $0, as: UTF8.self) } ?? ""
     let reason =
       text.split(separator: "\n").last { $0.hasPrefix("ddp:") || $0.contains(": ddp:") }
-      .map(String.init) ?? "exit status \(status.map(String.init) ?? "?")"
+      .map(String.init)
+      ?? status.map { $0 > 128 ? "killed by signal \($0 - 128)" : "exit status \($0)" } ?? ""
     guard status != nil else {
       throw RunError("\(job) ran past --timeout and was killed; see \(log)")
     }

@@ -33,10 +33,18 @@ public final class DirectoryLock {
   ///   another process holds it (`holder` says which kind, for the message), or the system's
   ///   reason when the folder cannot be opened.
   public static func take(_ path: String, holder: String) throws -> DirectoryLock {
-    guard let lock = try attempt(path) else {
-      throw FileError("lock", path, reason: "it is in use by another process (\(holder))")
-    }
+    guard let lock = try attempt(path) else { throw inUse(path, holder: holder) }
     return lock
+  }
+
+  /// The holder every ddp command names: the refused command cannot tell which of them (a run,
+  /// a compare or an experiment) holds the folder.
+  public static let ddpWriter = "a ddp run or sweep writing it; wait until it ends or stop it first"
+
+  /// The refusal of a folder another process holds: `cannot lock "PATH": it is in use by another
+  /// process (HOLDER)`.
+  public static func inUse(_ path: String, holder: String) -> FileError {
+    FileError("lock", path, reason: "it is in use by another process (\(holder))")
   }
 
   /// Whether another process holds `path` now: a dry run's question, which takes and drops

@@ -59,37 +59,6 @@ public enum FileSystem {
     }
   }
 
-  /// Refuses to go on when the folder `path` or, when it does not exist yet, its nearest
-  /// existing parent cannot be written (a read-only file system, no permission): what a dry
-  /// run and a command that works before it writes ask before the work.
-  ///
-  /// - Throws: ``FileError``, e.g. `cannot write "/mnt/ro/run": its folder "/mnt/ro" is not
-  ///   writable (Read-only file system)`.
-  public static func requireCreatableFolder(_ path: String) throws {
-    var folder = path.isEmpty ? "." : path
-    while existingKind(of: folder) == nil {
-      let parent = directoryPart(of: folder)
-      if parent == folder { break }
-      folder = parent
-    }
-    guard existingKind(of: folder) == .directory else {
-      throw FileError("create", path, reason: "\(MessageText.quoted(folder)) is not a directory")
-    }
-    try requireWritableFolder(folder, for: path)
-  }
-
-  /// `access(2)` for writing, which root passes on permissions but not on a read-only mount.
-  private static func requireWritableFolder(_ folder: String, for path: String) throws {
-    guard access(folder, W_OK) == 0 else {
-      let reason = systemErrorText(errno)
-      throw FileError(
-        "write", path,
-        reason: folder == path
-          ? "the folder is not writable (\(reason))"
-          : "its folder \(MessageText.quoted(folder)) is not writable (\(reason))")
-    }
-  }
-
   static func kind(mode: mode_t) -> Kind {
     switch mode & S_IFMT {
     case S_IFREG: .file
@@ -161,48 +130,5 @@ public enum FileSystem {
   public static func directoryPart(of path: String) -> String {
     guard let slash = path.lastIndex(of: "/") else { return "." }
     return slash == path.startIndex ? "/" : String(path[..<slash])
-  }
-
-  /// Creates `path` and its missing parents (`mkdir -p`). When a folder cannot be made (a name
-  /// too long, a full disk), the parents this call made are removed again: a refused
-  /// `--out a/b/NAME` leaves no `a/b` behind.
-  ///
-  /// - Returns: the folders made, parents first, for a caller whose next step fails to remove
-  ///   with ``removeEmptyFolders(_:)``.
-  @discardableResult
-  public static func createDirectories(_ path: String) throws -> [String] {
-    var made: [String] = []
-    do { try createDirectories(path, made: &made) } catch {
-      removeEmptyFolders(made)
-      throw error
-    }
-    return made
-  }
-
-  /// Removes `folders` (as ``createDirectories(_:)`` returned them) deepest first, each only
-  /// while it is empty.
-  public static func removeEmptyFolders(_ folders: [String]) {
-    for folder in folders.reversed() { rmdir(folder) }
-  }
-
-  private static func createDirectories(_ path: String, made: inout [String]) throws {
-    guard !path.isEmpty else { throw FileError("create", path, reason: "the path is empty") }
-    switch existingKind(of: path) {
-    case .directory: return
-    case .file, .other: throw FileError("create", path, reason: "it exists and is not a directory")
-    case nil: break
-    }
-    let parent = directoryPart(of: path)
-    if parent != path && parent != "." && parent != "/" {
-      try createDirectories(parent, made: &made)
-    }
-    guard mkdir(path, 0o755) != 0 else {
-      made.append(path)
-      return
-    }
-    let code = errno
-    guard code == EEXIST && existingKind(of: path) == .directory else {
-      throw FileError("create", path, code: code)
-    }
   }
 }

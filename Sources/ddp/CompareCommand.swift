@@ -147,6 +147,9 @@ struct CompareCommand: ParsableCommand {
       let executable = JobLauncher.currentExecutable
       let config = try config ?? defaultConfig(executable)
       let run = try RunConfig.load(path: config, overrides: overrides)
+      // The jobs' data is read before the folder is made: bad data is one line and exit 2
+      // here, not a failed first job.
+      try TrainingData.load(run).corpus.check(context: run.model.context)
       var transports = [
         JobLauncher(
           transport: .shm, executable: executable, clusterScript: nil, timeout: timeout)
@@ -190,17 +193,22 @@ struct CompareCommand: ParsableCommand {
       FileSystem.existingKind(of: folder + "/report.html") == nil
     else { return false }
     let hold = try reportingInputErrors {
-      try DirectoryLock.take(folder, holder: "a ddp compare writing it")
+      try DirectoryLock.take(folder, holder: DirectoryLock.ddpWriter)
     }
     let results = try reportingInputErrors {
-      do { return try CompareResults.decode(Data(try FileSystem.contents(of: resultsPath))) } catch
-      {
-        throw RunError("\(MessageText.quoted(resultsPath)) cannot be read as results: \(error)")
+      guard let data = try? FileSystem.contents(of: resultsPath),
+        let results = try? CompareResults.decode(Data(data))
+      else {
+        throw RunError(
+          "\(MessageText.quoted(folder)) holds a results.json that is not a ddp compare's; "
+            + "choose another --out")
       }
+      return results
     }
     print(
       "ddp compare: \(MessageText.quoted(folder)) holds results.json but no report.html (its "
-        + "sweep could not write it); writing the report from it, running nothing again")
+        + "sweep could not write it); writing the report from it, running nothing again (the "
+        + "sweep's own options, not this command's)")
     try publish(results, in: folder)
     withExtendedLifetime(hold) {}
     return true

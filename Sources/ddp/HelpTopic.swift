@@ -11,6 +11,7 @@ enum HelpTopic {
     var path = ["ddp"]
     // Options (`ddp help -h`) are the parser's to judge.
     for word in arguments.dropFirst().prefix(while: { !$0.hasPrefix("-") }) {
+      if word == "help" && path.count == 1 { return }  // `ddp help help`: the parser's own
       let subcommands = command.configuration.subcommands
       guard let next = subcommands.first(where: { $0._commandName == word }) else {
         let owner = path.joined(separator: " ")

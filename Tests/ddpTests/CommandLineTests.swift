@@ -219,7 +219,7 @@ final class CommandLineTests: XCTestCase {
   func testHelpOfACommandThatDoesNotExistIsRefused() throws {
     for (words, overview) in [
       ([], "Data-parallel Transformer"), (["train"], "Train a language model"),
-      (["bench", "norms"], "Time the normalization kernels"),
+      (["bench", "norms"], "Time the normalization kernels"), (["help"], "Show subcommand help"),
     ] {
       let outcome = try run(["help"] + words)
       XCTAssertEqual(outcome.status, 0, "\(words): \(outcome.stderr)")

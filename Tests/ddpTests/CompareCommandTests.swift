@@ -144,14 +144,14 @@ final class CompareCommandTests: XCTestCase {
     holder.arguments = ["--no-fork", "--exclusive", out, "sleep", "60"]
     try holder.run()
     defer { holder.terminate() }
-    Thread.sleep(forTimeInterval: 0.5)
-    let outcome = try compare(tinyModel + ["--out", out])
-    XCTAssertEqual(outcome.status, 2, outcome.stderr)
-    XCTAssertEqual(outcome.stderr.split(separator: "\n").count, 1, outcome.stderr)
     XCTAssertTrue(
-      outcome.stderr.contains(
-        "cannot lock \"\(out)\": it is in use by another process (a ddp compare writing it)"),
-      outcome.stderr)
+      waitUntil {
+        (try? runProcess("/usr/bin/flock", ["--nonblock", out, "true"]))?.status == 1
+      }, "flock did not take the folder")
+    assertRefusedInOneLine(
+      try compare(tinyModel + ["--out", out]),
+      "cannot lock \"\(out)\": it is in use by another process (a ddp run or sweep writing it; wait until it ends or stop it first)"
+    )
     XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: out), [], "it wrote")
   }
 

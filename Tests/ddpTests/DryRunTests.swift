@@ -114,6 +114,11 @@ final class DryRunTests: XCTestCase {
       XCTAssertTrue(outcome.stderr.contains(mention), "\(arguments): \(outcome.stderr)")
       XCTAssertTrue(outcome.stdout.isEmpty, "\(arguments): \(outcome.stdout)")
     }
+    // A name the file system cannot take, which the run's mkdir would refuse.
+    let long = String(repeating: "n", count: 300)
+    assertRefusedInOneLine(
+      try runDDP(["train", "--config", config, "--out", out + "/a/" + long, "--dry-run"]),
+      "a name in it is 300 bytes, over the 255 allowed")
     let parallel = try runMPI([
       "-np", "2", ddpExecutable, "train", "--config", config, "--out", out, "--dry-run",
       "--set", "train.batch=3",

@@ -160,14 +160,45 @@ final class ExperimentCommandTests: XCTestCase {
     }
     XCTAssertTrue(
       waitUntil { FileManager.default.fileExists(atPath: out + "/jobs") }, "no sweep folder")
-    let second = try runDDP(["experiment", "warmup", "--out", out] + tinyModel)
-    XCTAssertEqual(second.status, 2, second.stderr)
-    XCTAssertEqual(second.stderr.split(separator: "\n").count, 1, second.stderr)
-    XCTAssertTrue(
-      second.stderr.contains(
-        "cannot lock \"\(out)\": it is in use by another process (a ddp experiment writing it)"),
-      second.stderr)
+    assertRefusedInOneLine(
+      try runDDP(["experiment", "warmup", "--out", out] + tinyModel),
+      "cannot lock \"\(out)\": it is in use by another process (a ddp run or sweep writing it; wait until it ends or stop it first)"
+    )
     XCTAssertTrue(first.isRunning, "the refused sweep stopped the running one")
+  }
+
+  /// A folder that holds another command's output is refused in one line, its files untouched:
+  /// an experiment on a training run's folder or on another sweep's results.json (finishing a
+  /// report is for a sweep's own results), a compare on results.json that is not a compare's,
+  /// a training run on a sweep's folder.
+  func testAFolderOfAnotherCommandIsRefused() throws {
+    let run = work.appendingPathComponent("a-run").path
+    let sweep = work.appendingPathComponent("a-sweep").path
+    try FileManager.default.createDirectory(atPath: run, withIntermediateDirectories: true)
+    try FileManager.default.createDirectory(atPath: sweep, withIntermediateDirectories: true)
+    try "[train]\nsteps = 5\n".write(
+      toFile: run + "/config.toml", atomically: true, encoding: .utf8)
+    let foreign = #"{"experiment": "gradients", "jobs": []}"# + "\n"
+    try foreign.write(toFile: sweep + "/results.json", atomically: true, encoding: .utf8)
+    let config = packageRoot.path + "/configs/fortunes.toml"
+    for (arguments, expected) in [
+      (["experiment", "warmup", "--out", run] + tinyModel, "holds a training run (config.toml)"),
+      (
+        ["experiment", "warmup", "--out", sweep] + tinyModel,
+        "holds the results.json of another sweep"
+      ),
+      (
+        ["compare", "--out", sweep] + tinyModel,
+        "holds a results.json that is not a ddp compare's"
+      ),
+      (["train", "--config", config, "--out", sweep], "holds files of another run"),
+      (["train", "--config", config, "--out", sweep, "--dry-run"], "holds files of another run"),
+    ] {
+      assertRefusedInOneLine(try runDDP(arguments), expected)
+    }
+    XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: sweep), ["results.json"])
+    XCTAssertEqual(try String(contentsOfFile: sweep + "/results.json", encoding: .utf8), foreign)
+    XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: run), ["config.toml"])
   }
 
   /// Requests that cannot run: one line on standard error, exit code 2, nothing written.

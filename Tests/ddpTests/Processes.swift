@@ -135,3 +135,14 @@ func assertAllProductsRatio(
     report["step_over_all_products_floor"] as? Double ?? 0, step / (floor + attentionMS),
     accuracy: 1e-9, file: file, line: line)
 }
+
+/// A refusal as the tool promises it: exit code 2 and one line on standard error that contains
+/// `expected`.
+func assertRefusedInOneLine(
+  _ outcome: Outcome, _ expected: String, file: StaticString = #filePath, line: UInt = #line
+) {
+  XCTAssertEqual(outcome.status, 2, outcome.stderr, file: file, line: line)
+  XCTAssertEqual(
+    outcome.stderr.split(separator: "\n").count, 1, outcome.stderr, file: file, line: line)
+  XCTAssertTrue(outcome.stderr.contains(expected), outcome.stderr, file: file, line: line)
+}

@@ -89,12 +89,13 @@ public struct RunDirectory {
   }
 
   /// Refuses `path` for a fresh run when it holds a run (`config.toml`) or another run's
-  /// checkpoints, `metrics.jsonl` or `summary.json`; creates nothing (`--dry-run` asks too).
+  /// checkpoints, `metrics.jsonl` or `summary.json`, or a sweep's `results.json`; creates
+  /// nothing (`--dry-run` asks too).
   public static func requireClaimable(_ path: String) throws {
     if FileSystem.existingKind(of: path + "/config.toml") != nil { throw taken(path) }
     let leftovers =
       Checkpoint.list(inDirectory: path).prefix(1).map(\.path)
-      + ["metrics.jsonl", "summary.json"].map { path + "/" + $0 }.filter {
+      + ["metrics.jsonl", "summary.json", "results.json"].map { path + "/" + $0 }.filter {
         FileSystem.existingKind(of: $0) != nil
       }
     if let leftover = leftovers.first {
@@ -117,14 +118,12 @@ public struct RunDirectory {
   }
 
   /// Who holds a run folder, as the refusal names it.
-  static let holder = "a run training in it; wait until it ends or stop it first"
+  static let holder = DirectoryLock.ddpWriter
 
   /// Refuses a resume's dry run on a folder a run is training in.
   public static func requireNotInUse(_ path: String) throws {
     if DirectoryLock.isHeldElsewhere(path) {
-      throw RunError(
-        FileError("lock", path, reason: "it is in use by another process (\(holder))")
-          .description)
+      throw RunError(DirectoryLock.inUse(path, holder: holder).description)
     }
   }
 
