@@ -150,6 +150,11 @@ struct CompareCommand: ParsableCommand {
       // The jobs' data is read before the folder is made: bad data is one line and exit 2
       // here, not a failed first job.
       try TrainingData.load(run).corpus.check(context: run.model.context)
+      // The largest micro-batch of the sweep: every worker's share of a weak-scaling step, or
+      // the fewest workers' share of a strong-scaling one.
+      let shares = try parsedModes().contains(.weak) ? 1 : (counts.first ?? 1)
+      _ = try MemoryCheck.require(
+        run, microBatch: max(1, run.train.batch / (shares * run.train.gradAccum)))
       var transports = [
         JobLauncher(
           transport: .shm, executable: executable, clusterScript: nil, timeout: timeout)

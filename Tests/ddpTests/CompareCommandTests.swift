@@ -167,6 +167,8 @@ final class CompareCommandTests: XCTestCase {
       (["--noise-factor", "0.5"], "--noise-factor must be a finite number >= 1"),
       (["--tolerance", "-1"], "--tolerance must be a positive number"),
       (["--timeout", "nan"], "--timeout must be a positive number"),
+      (["--set", "data.path=/nonexistent"], "cannot read \"/nonexistent\""),
+      (["--set", "train.memory_limit_gb=0.00001"], "more than train.memory_limit_gb"),
     ]
     for (arguments, message) in cases {
       let out = work.appendingPathComponent(UUID().uuidString).path
@@ -175,7 +177,7 @@ final class CompareCommandTests: XCTestCase {
       let lines = outcome.stderr.split(separator: "\n")
       XCTAssertEqual(lines.count, 1, "\(arguments): \(outcome.stderr)")
       XCTAssertTrue(outcome.stderr.contains(message), "\(arguments): \(outcome.stderr)")
-      XCTAssertFalse(FileManager.default.fileExists(atPath: out + "/results.json"))
+      XCTAssertFalse(FileManager.default.fileExists(atPath: out), "\(arguments): it made --out")
     }
   }
 }

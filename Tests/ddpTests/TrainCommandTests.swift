@@ -124,6 +124,10 @@ final class TrainCommandTests: XCTestCase {
       return try XCTUnwrap(JSONSerialization.jsonObject(with: data) as? [String: Any])
     }
     let lost = try summary()
+    // A damaged (empty) summary counts as missing, and so does none.
+    try Data().write(to: URL(fileURLWithPath: summaryPath))
+    let dry = try runDDP(["train", "--out", out, "--resume", "--dry-run"])
+    XCTAssertEqual(dry.status, 0, dry.stderr)
     try FileManager.default.removeItem(atPath: summaryPath)
     let resumed = try runDDP(["train", "--out", out, "--resume"])
     XCTAssertEqual(resumed.status, 0, resumed.stderr)

@@ -79,6 +79,15 @@ public struct RunDirectory {
   /// The one key of a metrics line that trimming reads.
   private struct StepNumber: Decodable { var step: Int }
 
+  /// Whether the run folder `path` holds a summary.json that reads as one (a JSON object with
+  /// its `steps`): an empty or cut file, as a full disk leaves it, does not count.
+  public static func holdsSummary(_ path: String) -> Bool {
+    guard let bytes = try? FileSystem.contents(of: path + "/summary.json"),
+      let object = try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any]
+    else { return false }
+    return object["steps"] is Int
+  }
+
   /// The training loss of the last record in metrics.jsonl, if it has one.
   public func lastLoggedLoss() -> Double? {
     struct Loss: Decodable { var loss: Double? }

@@ -118,10 +118,10 @@ public final class TrainingSession {
 
   /// Refuses to resume a run that has trained all its steps: it would train none and write a
   /// summary without results over the one it has.
-  /// A finished run whose summary.json is missing (it could not be written: a full disk) is
-  /// let through: it trains no step and writes the summary.
+  /// A finished run whose summary.json is missing or damaged (it could not be written: a full
+  /// disk) is let through: it trains no step and writes the summary.
   static func requireStepsLeft(after step: Int, of steps: Int, in path: String) throws {
-    guard step < steps || FileSystem.existingKind(of: path + "/summary.json") == nil else {
+    guard step < steps || !RunDirectory.holdsSummary(path) else {
       throw RunError(
         "--resume: the run in \(MessageText.quoted(path)) already finished (step \(step) of "
           + "\(steps)); to train it further raise train.steps, e.g. --set train.steps=\(2 * steps)")
