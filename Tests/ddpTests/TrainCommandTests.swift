@@ -27,6 +27,21 @@ final class TrainCommandTests: XCTestCase {
     return try Data(contentsOf: URL(fileURLWithPath: output))
   }
 
+  /// Trains `config` into `out` (to its end, or as `extra` says), asserting success.
+  func train(_ config: String, into out: String, _ extra: [String] = []) throws {
+    let outcome = try runDDP(["train", "--config", config, "--out", out] + extra)
+    XCTAssertEqual(outcome.status, 0, outcome.stderr)
+  }
+
+  /// Two runs of the tiny config end with the same parameters at its last step (12), bit for bit.
+  func assertSameFinalParameters(
+    _ first: String, _ second: String, file: StaticString = #filePath, line: UInt = #line
+  ) throws {
+    XCTAssertEqual(
+      try exportedBytes(first + "/checkpoint-00000012.ckpt"),
+      try exportedBytes(second + "/checkpoint-00000012.ckpt"), file: file, line: line)
+  }
+
   func testTrainWritesRunDirectory() throws {
     let config = try writeConfig(corpus: try writeCorpus())
     let out = work.appendingPathComponent("run").path
@@ -70,15 +85,13 @@ final class TrainCommandTests: XCTestCase {
     let config = try writeConfig(corpus: try writeCorpus())
     let straight = work.appendingPathComponent("straight").path
     let stopped = work.appendingPathComponent("stopped").path
-    XCTAssertEqual(try runDDP(["train", "--config", config, "--out", straight]).status, 0)
+    try train(config, into: straight)
     let first = try runDDP(["train", "--config", config, "--out", stopped, "--stop-at", "5"])
     XCTAssertEqual(first.status, 0, first.stderr)
     XCTAssertTrue(first.stdout.contains("--resume"), first.stdout)
     let second = try runDDP(["train", "--out", stopped, "--resume"])
     XCTAssertEqual(second.status, 0, second.stderr)
-    XCTAssertEqual(
-      try exportedBytes(straight + "/checkpoint-00000012.ckpt"),
-      try exportedBytes(stopped + "/checkpoint-00000012.ckpt"))
+    try assertSameFinalParameters(straight, stopped)
     XCTAssertNotEqual(
       try exportedBytes(straight + "/checkpoint-00000008.ckpt"),
       try exportedBytes(straight + "/checkpoint-00000012.ckpt"))
@@ -92,8 +105,8 @@ final class TrainCommandTests: XCTestCase {
     let config = try writeConfig(corpus: try writeCorpus())
     let straight = work.appendingPathComponent("straight").path
     let stopped = work.appendingPathComponent("stopped-early").path
-    XCTAssertEqual(try runDDP(["train", "--config", config, "--out", straight]).status, 0)
-    XCTAssertEqual(try runDDP(["train", "--config", config, "--out", stopped]).status, 0)
+    try train(config, into: straight)
+    try train(config, into: stopped)
     for name in try FileManager.default.contentsOfDirectory(atPath: stopped)
     where name.hasPrefix("checkpoint-") || name == "summary.json" {
       try FileManager.default.removeItem(atPath: stopped + "/" + name)
@@ -106,9 +119,7 @@ final class TrainCommandTests: XCTestCase {
     XCTAssertEqual(resumed.status, 0, resumed.stderr)
     XCTAssertTrue(resumed.stdout.contains("holds no checkpoint yet"), resumed.stdout)
     XCTAssertEqual(try loggedSteps(stopped), Array(1...12))
-    XCTAssertEqual(
-      try exportedBytes(straight + "/checkpoint-00000012.ckpt"),
-      try exportedBytes(stopped + "/checkpoint-00000012.ckpt"))
+    try assertSameFinalParameters(straight, stopped)
   }
 
   /// A finished run whose summary.json could not be written (a full disk) gets it from
@@ -117,7 +128,7 @@ final class TrainCommandTests: XCTestCase {
   func testResumeOfAFinishedRunWithoutItsSummaryWritesIt() throws {
     let config = try writeConfig(corpus: try writeCorpus())
     let out = work.appendingPathComponent("no-summary").path
-    XCTAssertEqual(try runDDP(["train", "--config", config, "--out", out]).status, 0)
+    try train(config, into: out)
     let summaryPath = out + "/summary.json"
     func summary() throws -> [String: Any] {
       let data = try Data(contentsOf: URL(fileURLWithPath: summaryPath))
@@ -149,11 +160,9 @@ final class TrainCommandTests: XCTestCase {
   func testResumeWithoutItsMetricsLogSaysSo() throws {
     let config = try writeConfig(corpus: try writeCorpus())
     let out = work.appendingPathComponent("lost-log").path
-    let first = try runDDP(["train", "--config", config, "--out", out, "--stop-at", "8"])
-    XCTAssertEqual(first.status, 0, first.stderr)
+    try train(config, into: out, ["--stop-at", "8"])
     let kept = work.appendingPathComponent("kept-log").path
-    XCTAssertEqual(
-      try runDDP(["train", "--config", config, "--out", kept, "--stop-at", "8"]).status, 0)
+    try train(config, into: kept, ["--stop-at", "8"])
     try FileManager.default.removeItem(atPath: out + "/metrics.jsonl")
     for (folder, noted) in [(out, true), (kept, false)] {
       let resumed = try runDDP(["train", "--out", folder, "--resume"])

@@ -58,9 +58,7 @@ public struct DryRun: Sendable {
     {
       throw RunError(error.description)
     }
-    if request.resume {
-      try RunDirectory.requireNotInUse(request.runDirectory)
-    }
+    try RunDirectory.requireNotInUse(request.runDirectory)
     startsOver = request.resume && Checkpoint.list(inDirectory: request.runDirectory).isEmpty
     if request.resume && !startsOver {
       let path = try Checkpoint.requireNewestIntact(inDirectory: request.runDirectory)
@@ -78,7 +76,6 @@ public struct DryRun: Sendable {
     } else {
       // What the run's start would refuse: a folder holding another run, a bad init_from.
       if !startsOver { try RunDirectory.requireClaimable(request.runDirectory) }
-      try RunDirectory.requireNotInUse(request.runDirectory)
       if !run.train.initFrom.isEmpty { _ = try InitialWeights.read(run.train.initFrom) }
       resumeFrom = nil
     }
