@@ -55,11 +55,7 @@ extension FileSystem {
   /// - Throws: ``FileError``, e.g. `cannot write "/mnt/ro/run": its folder "/mnt/ro" is not
   ///   writable (Read-only file system)`.
   public static func requireCreatableFolder(_ path: String) throws {
-    // A name longer than the file system takes (NAME_MAX, 255 bytes here) fails at mkdir.
-    if let long = path.split(separator: "/").first(where: { $0.utf8.count > 255 }) {
-      throw FileError(
-        "create", path, reason: "a name in it is \(long.utf8.count) bytes, over the 255 allowed")
-    }
+    try requireNamesFit(path, operation: "create")
     var folder = path.isEmpty ? "." : path
     while existingKind(of: folder) == nil {
       let parent = directoryPart(of: folder)
@@ -70,6 +66,15 @@ extension FileSystem {
       throw FileError("create", path, reason: "\(MessageText.quoted(folder)) is not a directory")
     }
     try requireWritableFolder(folder, for: path)
+  }
+
+  /// Refuses a path with a name longer than the file system takes (NAME_MAX, 255 bytes here),
+  /// which would fail only at the `mkdir` or `open` after the work.
+  static func requireNamesFit(_ path: String, operation: String) throws {
+    if let long = path.split(separator: "/").first(where: { $0.utf8.count > 255 }) {
+      throw FileError(
+        operation, path, reason: "a name in it is \(long.utf8.count) bytes, over the 255 allowed")
+    }
   }
 
   /// `access(2)` for writing, which root passes on permissions but not on a read-only mount.

@@ -36,6 +36,7 @@ public enum FileSystem {
     _ path: String, replacing: Bool, hint: String, folderMustExist: Bool = true
   ) throws {
     guard !path.isEmpty else { throw FileError("write", path, reason: "the path is empty") }
+    try requireNamesFit(path, operation: "write")
     var info = stat()
     let folder = directoryPart(of: path)
     if folderMustExist {

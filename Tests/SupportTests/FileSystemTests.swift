@@ -123,4 +123,24 @@ final class FileSystemTests: XCTestCase {
       [folder + "/a/b/c", folder + "/a/b/c/d"])
     XCTAssertEqual(try FileSystem.createDirectories(folder + "/a/b/c/d"), [])
   }
+
+  /// A name over 255 bytes, in the file or in a folder of its path, is refused before any work,
+  /// as the write or mkdir after it would be.
+  func testNamesTooLongAreRefusedBeforeTheWork() throws {
+    let long = String(repeating: "n", count: 256)
+    for path in [folder + "/" + long, folder + "/" + long + "/x.json", folder + "/a/" + long] {
+      XCTAssertThrowsError(
+        try FileSystem.requireWritableTarget(
+          path, replacing: true, hint: "", folderMustExist: false)
+      ) { error in
+        XCTAssertTrue(
+          "\(error)".hasSuffix("a name in it is 256 bytes, over the 255 allowed"), "\(error)")
+      }
+      XCTAssertThrowsError(try FileSystem.requireCreatableFolder(path))
+    }
+    let fits = String(repeating: "n", count: 255)
+    XCTAssertNoThrow(
+      try FileSystem.requireWritableTarget(folder + "/" + fits, replacing: true, hint: ""))
+    XCTAssertNoThrow(try FileSystem.requireCreatableFolder(folder + "/" + fits))
+  }
 }
