@@ -12,6 +12,11 @@
 /// process ends, however it ends (a crash or `kill -9` leaves no stale lock behind). The
 /// descriptor is close-on-exec, so the jobs a sweep launches do not inherit the hold.
 ///
+/// A dry run only asks (``isHeldElsewhere(_:)``) with a *shared* hold taken and dropped at
+/// once: two askers never see each other (the ranks of a 2-worker dry run ask together), and a
+/// writer that meets an asker's hold tries again for up to ``askerWaitSeconds`` before it
+/// refuses, so only a real writer refuses a writer.
+///
 /// Where the file system does not support `flock` on a folder (`ENOLCK`, `EOPNOTSUPP`, `EBADF`:
 /// some network file systems), there is no hold and ``isHeld`` is false: the folder is used as
 /// before.
@@ -33,9 +38,17 @@ public final class DirectoryLock {
   ///   another process holds it (`holder` says which kind, for the message), or the system's
   ///   reason when the folder cannot be opened.
   public static func take(_ path: String, holder: String) throws -> DirectoryLock {
-    guard let lock = try attempt(path) else { throw inUse(path, holder: holder) }
-    return lock
+    let deadline = monotonicSeconds() + askerWaitSeconds
+    while true {
+      if let lock = try attempt(path, LOCK_EX) { return lock }
+      guard monotonicSeconds() < deadline else { throw inUse(path, holder: holder) }
+      usleep(20_000)
+    }
   }
+
+  /// How long ``take(_:holder:)`` tries again when the folder is held: longer than any
+  /// asker's instant, short against a refusal's one line.
+  static let askerWaitSeconds = 1.0
 
   /// The holder every ddp command names: the refused command cannot tell which of them (a run,
   /// a compare or an experiment) holds the folder.
@@ -47,19 +60,21 @@ public final class DirectoryLock {
     FileError("lock", path, reason: "it is in use by another process (\(holder))")
   }
 
-  /// Whether another process holds `path` now: a dry run's question, which takes and drops
-  /// the hold at once. False when `path` is not a folder that can be opened.
+  /// Whether a writer holds `path` now: a dry run's question, which takes and drops a shared
+  /// hold at once (other askers hold it shared too, so they do not count). False when `path`
+  /// is not a folder that can be opened.
   public static func isHeldElsewhere(_ path: String) -> Bool {
     guard FileSystem.existingKind(of: path) == .directory else { return false }
-    do { return try attempt(path) == nil } catch { return false }
+    do { return try attempt(path, LOCK_SH) == nil } catch { return false }
   }
 
-  /// The hold, or nil when another process has it.
-  private static func attempt(_ path: String) throws -> DirectoryLock? {
+  /// The hold of `kind` (`LOCK_EX` or `LOCK_SH`), or nil when another process's hold excludes
+  /// it.
+  private static func attempt(_ path: String, _ kind: Int32) throws -> DirectoryLock? {
     let descriptor = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
     guard descriptor >= 0 else { throw FileError("lock", path, code: errno) }
     var result: Int32
-    repeat { result = flock(descriptor, LOCK_EX | LOCK_NB) } while result != 0 && errno == EINTR
+    repeat { result = flock(descriptor, kind | LOCK_NB) } while result != 0 && errno == EINTR
     guard result != 0 else {
       return DirectoryLock(path: path, descriptor: descriptor, isHeld: true)
     }

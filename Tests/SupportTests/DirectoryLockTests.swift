@@ -68,6 +68,49 @@ final class DirectoryLockTests: XCTestCase {
     XCTAssertEqual(try DirectoryLock.take(folder, holder: "a test").isHeld, true)
   }
 
+  /// A dry run's question holds the folder shared for an instant: another asker (here util-linux
+  /// `flock --shared`, standing for the second rank of a 2-worker dry run) does not make the
+  /// folder "in use", and a writer that meets an asker's hold waits it out instead of refusing.
+  func testAskersDoNotRefuseEachOtherNorAWriter() throws {
+    let marker = folder + "/asking"
+    let asker = try startSharedHolder(touching: marker, thenSleeping: "60")
+    defer { if asker.isRunning { asker.terminate() } }
+    try waitFor(marker)
+    XCTAssertFalse(DirectoryLock.isHeldElsewhere(folder), "an asker counted as a writer")
+    asker.terminate()
+    asker.waitUntilExit()
+    try FileManager.default.removeItem(atPath: marker)
+
+    // Held shared for 0.3 s, less than the writer's wait (1 s): the writer gets the folder.
+    let briefAsker = try startSharedHolder(touching: marker, thenSleeping: "0.3")
+    defer { if briefAsker.isRunning { briefAsker.terminate() } }
+    try waitFor(marker)
+    XCTAssertEqual(try DirectoryLock.take(folder, holder: "a test").isHeld, true)
+  }
+
+  private func startSharedHolder(touching marker: String, thenSleeping seconds: String) throws
+    -> Process
+  {
+    let holder = Process()
+    holder.executableURL = URL(fileURLWithPath: "/usr/bin/flock")
+    holder.arguments = [
+      "--no-fork", "--shared", folder, "/bin/sh", "-c", "touch \"$1\" && exec sleep $2", "sh",
+      marker, seconds,
+    ]
+    try holder.run()
+    return holder
+  }
+
+  private func waitFor(_ path: String) throws {
+    let started = Date()
+    while !FileManager.default.fileExists(atPath: path) {
+      guard Date().timeIntervalSince(started) < 10 else {
+        throw FileError("start", "flock --shared", reason: "no \(path) after 10 s")
+      }
+      Thread.sleep(forTimeInterval: 0.01)
+    }
+  }
+
   /// A process started while we hold the folder does not hold it after we let go.
   func testLaunchedProcessesDoNotInheritTheHold() throws {
     var lock: DirectoryLock? = try DirectoryLock.take(folder, holder: "a test")
