@@ -81,10 +81,15 @@ public struct JobLauncher {
       process.arguments = ["run", "-np", "\(workers)", "--"] + arguments
     }
     if FileManager.default.isExecutableFile(atPath: Self.orphanGuard) {
-      // If this sweep dies (kill -9), its job gets SIGTERM and stops with a checkpoint instead
-      // of training on unwatched (PR_SET_PDEATHSIG; setpriv then runs the script in its place).
+      // If this sweep dies (kill -9), its job stops with a checkpoint instead of training on
+      // unwatched: the script gets SIGUSR1 (PR_SET_PDEATHSIG; setpriv then runs the script in
+      // its place) and stops the job as SIGTERM does, once. Not TERM itself: the kernel sends
+      // the parent-death signal once for each thread of this dying process that the script is
+      // handed to on the way (prctl(2): the parent is a thread), and a second TERM means "stop
+      // at once, without a checkpoint". Not HUP: `nohup ddp experiment` must not stop its
+      // jobs when the terminal closes.
       process.arguments =
-        ["--pdeathsig", "TERM", "--", process.executableURL!.path] + (process.arguments ?? [])
+        ["--pdeathsig", "USR1", "--", process.executableURL!.path] + (process.arguments ?? [])
       process.executableURL = URL(fileURLWithPath: Self.orphanGuard)
     }
     process.environment = environment

@@ -185,6 +185,61 @@ final class ClusterScriptTests: XCTestCase {
     XCTAssertGreaterThan(try veth0BytesSent() - sentBefore, 4 * 15_000, "bytes through ddpcv0")
   }
 
+  /// Signals to `launch/cluster run ... &` (a script's background job): SIGINT, SIGTERM, and
+  /// three SIGUSR1s (a sweep's death, sent once for each thread of the sweep the script passed
+  /// through) each stop the ranks once, with a checkpoint, and mpirun ends the job, non-zero.
+  /// (mpirun runs in a session of its own now, so SIGINT must reach it through the script.)
+  func testSignalsStopTheJobOnceWithACheckpoint() throws {
+    _ = try requireRootAndIP()
+    _ = try requireDDPAndMPI()
+    let up = try cluster(["up", "2"])
+    XCTAssertEqual(up.status, 0, up.stderr)
+    let work = FileManager.default.temporaryDirectory
+      .appendingPathComponent("ddp-cluster-signals-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: work) }
+    let config = work.appendingPathComponent("long.toml").path
+    try """
+    [model]
+    d_model = 16
+    n_heads = 2
+    n_layers = 1
+    context = 8
+    [train]
+    steps = 1000000
+    batch = 4
+    warmup = 1
+    eval_every = 0
+    eval_batches = 1
+    checkpoint_every = 0
+    """.write(toFile: config, atomically: true, encoding: .utf8)
+    for (name, kill) in [
+      ("INT", "kill -INT $job"), ("TERM", "kill -TERM $job"),
+      ("USR1", "kill -USR1 $job; kill -USR1 $job; kill -USR1 $job"),
+    ] {
+      let out = work.appendingPathComponent(name).path
+      let shell = """
+        /bin/bash '\(script)' run -np 2 -- train --config '\(config)' --out '\(out)' \
+          > '\(out).log' 2>&1 &
+        job=$!
+        while [ ! -s '\(out)/metrics.jsonl' ]; do sleep 0.1; done
+        \(kill)
+        wait $job
+        """
+      let outcome = try runProcess(
+        "/usr/bin/timeout", ["90", "/bin/bash", "-c", shell],
+        environment: ["DDP_EXECUTABLE": ddpExecutable])
+      let log = (try? String(contentsOfFile: out + ".log", encoding: .utf8)) ?? ""
+      XCTAssertFalse(outcome.timedOut, name)
+      XCTAssertNotEqual(outcome.status, 0, "\(name): \(log)")
+      XCTAssertTrue(
+        log.contains("after step") && log.contains("with a checkpoint"), "\(name): \(log)")
+      XCTAssertFalse(log.contains("a second signal"), "\(name): \(log)")
+      let files = try FileManager.default.contentsOfDirectory(atPath: out)
+      XCTAssertTrue(files.contains { $0.hasPrefix("checkpoint-") }, "\(name): \(files)")
+    }
+  }
+
   func testUpCleansAHalfMadeCluster() throws {
     let ip = try requireRootAndIP()
     _ = try cluster(["down"])

@@ -274,6 +274,29 @@ final class FailureTests: XCTestCase {
     XCTAssertFalse(checkpointSteps(out).isEmpty)
   }
 
+  /// A sweep's death reaches its job's `launch/ddp` as SIGUSR1 (`setpriv --pdeathsig USR1`),
+  /// once for each thread of the dying sweep the script is handed to: any number of them stop
+  /// the ranks once, with a checkpoint and exit 75. (As SIGTERM, two of them stopped the ranks
+  /// at once without a checkpoint, in 2 of 4 `kill -9`s of `ddp experiment`.)
+  func testRepeatedParentDeathSignalsStopTheJobOnce() throws {
+    let config = try config(steps: 1_000_000, every: 0)
+    let out = runDirectory("parent-death")
+    let script = """
+      '\(packageRoot.path)/launch/ddp' -np 2 train --config '\(config)' --out '\(out)' \
+        > '\(out).log' 2>&1 &
+      job=$!
+      while [ ! -s '\(out)/metrics.jsonl' ]; do sleep 0.1; done
+      kill -USR1 $job; kill -USR1 $job; kill -USR1 $job
+      wait $job
+      """
+    let outcome = try runProcess("/usr/bin/timeout", ["60", "/bin/bash", "-c", script])
+    let log = (try? String(contentsOfFile: out + ".log", encoding: .utf8)) ?? ""
+    XCTAssertEqual(outcome.status, 75, outcome.stderr + log)
+    XCTAssertTrue(log.contains("stopped by SIGTERM after step"), log)
+    XCTAssertFalse(log.contains("a second signal"), log)
+    XCTAssertFalse(checkpointSteps(out).isEmpty)
+  }
+
   /// `launch/ddp ... | head -1`: at its next line of output (an evaluation's) mpirun aborts on
   /// SIGPIPE with three lines of its own, which the script turns into one; the ranks stop with
   /// a checkpoint the run resumes from.
