@@ -90,6 +90,7 @@ public struct JobLauncher {
       // jobs when the terminal closes.
       process.arguments =
         ["--pdeathsig", "USR1", "--", process.executableURL!.path] + (process.arguments ?? [])
+      environment["DDP_PARENT_DEATH_SIGNAL"] = "USR1"
       process.executableURL = URL(fileURLWithPath: Self.orphanGuard)
     }
     process.environment = environment

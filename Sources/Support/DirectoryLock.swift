@@ -32,7 +32,8 @@ public final class DirectoryLock {
 
   deinit { close(descriptor) }
 
-  /// Takes the hold on the folder `path`, which must exist.
+  /// Takes the hold on the folder `path`, which must exist. A folder held by another process
+  /// is tried again every 20 ms for ``askerWaitSeconds`` before the refusal.
   ///
   /// - Throws: ``FileError`` `cannot lock "PATH": it is in use by another process (...)` when
   ///   another process holds it (`holder` says which kind, for the message), or the system's

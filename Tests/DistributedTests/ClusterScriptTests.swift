@@ -185,10 +185,12 @@ final class ClusterScriptTests: XCTestCase {
     XCTAssertGreaterThan(try veth0BytesSent() - sentBefore, 4 * 15_000, "bytes through ddpcv0")
   }
 
-  /// Signals to `launch/cluster run ... &` (a script's background job): SIGINT, SIGTERM, and
-  /// three SIGUSR1s (a sweep's death, sent once for each thread of the sweep the script passed
-  /// through) each stop the ranks once, with a checkpoint, and mpirun ends the job, non-zero.
-  /// (mpirun runs in a session of its own now, so SIGINT must reach it through the script.)
+  /// Signals to `launch/cluster run ... &` (a script's background job) stop the ranks once,
+  /// with a checkpoint, and mpirun ends the job, non-zero: SIGINT and SIGTERM from a person (the
+  /// script is mpirun), and, under a sweep (`DDP_PARENT_DEATH_SIGNAL=USR1`: mpirun is the
+  /// script's child), three SIGUSR1s (the sweep's death, sent once for each thread of the
+  /// sweep the script passed through) or a SIGTERM and then a SIGUSR1 (the sweep stopping its
+  /// job, then killed). Two signals to mpirun end the ranks at once, without a checkpoint.
   func testSignalsStopTheJobOnceWithACheckpoint() throws {
     _ = try requireRootAndIP()
     _ = try requireDDPAndMPI()
@@ -213,9 +215,10 @@ final class ClusterScriptTests: XCTestCase {
     eval_batches = 1
     checkpoint_every = 0
     """.write(toFile: config, atomically: true, encoding: .utf8)
-    for (name, kill) in [
-      ("INT", "kill -INT $job"), ("TERM", "kill -TERM $job"),
-      ("USR1", "kill -USR1 $job; kill -USR1 $job; kill -USR1 $job"),
+    for (name, kill, underSweep) in [
+      ("INT", "kill -INT $job", false), ("TERM", "kill -TERM $job", false),
+      ("USR1", "kill -USR1 $job; sleep 0.2; kill -USR1 $job; sleep 0.2; kill -USR1 $job", true),
+      ("TERM-USR1", "kill -TERM $job; sleep 0.2; kill -USR1 $job", true),
     ] {
       let out = work.appendingPathComponent(name).path
       let shell = """
@@ -228,7 +231,8 @@ final class ClusterScriptTests: XCTestCase {
         """
       let outcome = try runProcess(
         "/usr/bin/timeout", ["90", "/bin/bash", "-c", shell],
-        environment: ["DDP_EXECUTABLE": ddpExecutable])
+        environment: ["DDP_EXECUTABLE": ddpExecutable]
+          .merging(underSweep ? ["DDP_PARENT_DEATH_SIGNAL": "USR1"] : [:]) { $1 })
       let log = (try? String(contentsOfFile: out + ".log", encoding: .utf8)) ?? ""
       XCTAssertFalse(outcome.timedOut, name)
       XCTAssertNotEqual(outcome.status, 0, "\(name): \(log)")

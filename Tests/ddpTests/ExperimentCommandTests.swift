@@ -119,11 +119,19 @@ final class ExperimentCommandTests: XCTestCase {
         let listing = (try? runProcess("/usr/bin/pgrep", ["-f", out + "/jobs"]))?.stdout ?? ""
         return !listing.isEmpty
       }
-      while !jobsRunning() && Date().timeIntervalSince(started) < 60 {
+      // Training: the job's ranks have their signal handlers (before, a signal ends them).
+      func jobTraining() -> Bool {
+        let jobs = (try? FileManager.default.contentsOfDirectory(atPath: out + "/jobs")) ?? []
+        return jobs.contains { job in
+          let metrics = "\(out)/jobs/\(job)/run/metrics.jsonl"
+          let size = try? FileManager.default.attributesOfItem(atPath: metrics)[.size] as? Int
+          return (size ?? 0) > 0
+        }
+      }
+      while !jobTraining() && Date().timeIntervalSince(started) < 60 {
         Thread.sleep(forTimeInterval: 0.2)
       }
-      XCTAssertTrue(jobsRunning(), "\(name): no job started within 60 s")
-      Thread.sleep(forTimeInterval: 1)
+      XCTAssertTrue(jobTraining(), "\(name): no job trained within 60 s")
       kill(process.processIdentifier, signal)
       let signalled = Date()
       process.waitUntilExit()
