@@ -34,6 +34,12 @@ final class ClusterScriptTests: XCTestCase {
       (["run"], "run needs -np N"),
       (["run", "bench"], "got 'bench'"),
       (["run", "-np", "0", "bench"], "got '0'"),
+      (
+        ["run", "-np", "1", "--", "train"]
+          + Array(repeating: ["--set", "a=" + String(repeating: "x", count: 44_000)], count: 3)
+          .joined(),
+        "the ddp arguments are 132032 bytes together, more than the 131061 mpirun can pass"
+      ),
       (["status", "now"], "status takes no arguments"),
       (["down", "now"], "down takes no arguments"),
     ]

@@ -24,6 +24,41 @@ final class LaunchScriptTests: XCTestCase {
     }
   }
 
+  /// mpirun hands each rank its arguments joined by spaces in one environment variable
+  /// (OMPI_ARGV), which Linux limits to 131072 bytes with its name and NUL: arguments of 131061
+  /// bytes together reach ddp (which refuses them in its own line); one byte more,
+  /// in one long value, in many short ones, or in two-byte characters, is refused by the
+  /// script in one line. (Before, every rank failed to start: "the job ended by signal 3".)
+  func testArgumentsLongerThanMpirunCanPassAreRefused() throws {
+    _ = try requireDDPAndMPI()
+    let fixed = ["train", "--set"]  // "train --set model.note=": 23 bytes before the value
+    let fitting = String(repeating: "x", count: 131_061 - 23)
+    let cases: [(String, [String], Bool)] = [
+      ("131061 bytes", fixed + ["model.note=" + fitting], true),
+      ("131062 bytes", fixed + ["model.note=" + fitting + "x"], false),
+      ("many short arguments", ["train"] + Array(repeating: "--set=a.b=1", count: 11_000), false),
+      (
+        "two-byte characters", fixed + ["model.note=" + String(repeating: "é", count: 65_520)],
+        false
+      ),
+    ]
+    for (name, arguments, fits) in cases {
+      let outcome = try runProcess(
+        "/bin/bash", [script, "-np", "1"] + arguments,
+        environment: ["DDP_EXECUTABLE": ddpExecutable])
+      XCTAssertEqual(outcome.status, 2, name)
+      XCTAssertEqual(outcome.stderr.split(separator: "\n").count, 1, name)
+      if fits {
+        XCTAssertTrue(outcome.stderr.hasPrefix("ddp: "), "\(name): \(outcome.stderr.prefix(300))")
+      } else {
+        XCTAssertTrue(
+          outcome.stderr.hasPrefix("launch/ddp: the ddp arguments are ")
+            && outcome.stderr.contains("more than the 131061 mpirun can pass"),
+          "\(name): \(outcome.stderr.prefix(300))")
+      }
+    }
+  }
+
   func testMissingExecutableIsNamed() throws {
     let outcome = try runProcess(
       "/bin/bash", [script, "-np", "2", "bench"],
