@@ -259,21 +259,29 @@ final class FailureTests: XCTestCase {
   /// background job), which bash cannot trap: the script restores it, so `kill -INT` stops the
   /// job with a checkpoint and exit 75, as in the foreground. It used to train on to the end.
   func testSIGINTReachesABackgroundLaunch() throws {
-    let config = try config(steps: 1_000_000, every: 0)
     let out = runDirectory("background-sigint")
+    let (status, log) = try signalBackgroundLaunch(into: out, kill: "kill -INT $job")
+    XCTAssertEqual(status, 75, log)
+    XCTAssertTrue(log.contains("stopped by SIGINT after step"), log)
+    XCTAssertFalse(checkpointSteps(out).isEmpty)
+  }
+
+  /// Runs `launch/ddp -np 2 train ... &` from a bash script (a non-interactive shell's
+  /// background job), sends it the shell commands `kill` (`$job` is its pid) once it trains,
+  /// and waits for it: its exit status, and its log with the script's own standard error.
+  func signalBackgroundLaunch(into out: String, kill: String) throws -> (Int32, String) {
+    let config = try config(steps: 1_000_000, every: 0)
     let script = """
       '\(packageRoot.path)/launch/ddp' -np 2 train --config '\(config)' --out '\(out)' \
         > '\(out).log' 2>&1 &
       job=$!
       while [ ! -s '\(out)/metrics.jsonl' ]; do sleep 0.1; done
-      kill -INT $job
+      \(kill)
       wait $job
       """
     let outcome = try runProcess("/usr/bin/timeout", ["60", "/bin/bash", "-c", script])
     let log = (try? String(contentsOfFile: out + ".log", encoding: .utf8)) ?? ""
-    XCTAssertEqual(outcome.status, 75, outcome.stderr + log)
-    XCTAssertTrue(log.contains("stopped by SIGINT after step"), log)
-    XCTAssertFalse(checkpointSteps(out).isEmpty)
+    return (outcome.status, outcome.stderr + log)
   }
 
   /// A sweep's death reaches its job's `launch/ddp` as SIGUSR1 (`setpriv --pdeathsig USR1`),
@@ -282,23 +290,13 @@ final class FailureTests: XCTestCase {
   /// stopping its job, then killed). (Apart, so that the kernel does not merge them into one
   /// pending signal.)
   func testRepeatedParentDeathSignalsStopTheJobOnce() throws {
-    let config = try config(steps: 1_000_000, every: 0)
     for (name, kill) in [
       ("USR1", "kill -USR1 $job; sleep 0.2; kill -USR1 $job; sleep 0.2; kill -USR1 $job"),
       ("TERM-USR1", "kill -TERM $job; sleep 0.2; kill -USR1 $job"),
     ] {
       let out = runDirectory("parent-death-\(name)")
-      let script = """
-        '\(packageRoot.path)/launch/ddp' -np 2 train --config '\(config)' --out '\(out)' \
-          > '\(out).log' 2>&1 &
-        job=$!
-        while [ ! -s '\(out)/metrics.jsonl' ]; do sleep 0.1; done
-        \(kill)
-        wait $job
-        """
-      let outcome = try runProcess("/usr/bin/timeout", ["60", "/bin/bash", "-c", script])
-      let log = (try? String(contentsOfFile: out + ".log", encoding: .utf8)) ?? ""
-      XCTAssertEqual(outcome.status, 75, "\(name): " + outcome.stderr + log)
+      let (status, log) = try signalBackgroundLaunch(into: out, kill: kill)
+      XCTAssertEqual(status, 75, "\(name): \(log)")
       XCTAssertTrue(log.contains("stopped by SIGTERM after step"), "\(name): \(log)")
       XCTAssertFalse(log.contains("a second signal"), "\(name): \(log)")
       XCTAssertFalse(checkpointSteps(out).isEmpty, name)
