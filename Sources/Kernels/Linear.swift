@@ -103,3 +103,7 @@ public func addColumnSums(
 
 /// Sets the number of OpenBLAS threads for this process.
 public func setBLASThreads(_ n: Int) { openblas_set_num_threads(Int32(max(1, n))) }
+
+/// The kernels OpenBLAS loaded for this process (`openblas_get_corename`, e.g. "Haswell"):
+/// `OPENBLAS_CORETYPE` when set, else OpenBLAS's pick for the CPU.
+public var blasCoreName: String { String(cString: openblas_get_corename()) }

@@ -8,20 +8,17 @@ import Training
   import Glibc
 #endif
 
-/// Makes sure OpenBLAS runs its kernels for this CPU.
+/// Makes sure OpenBLAS runs its kernels for this CPU (`BLASCoreType` says which and why).
 ///
-/// Debian's OpenBLAS picks its kernels at load time from the CPU model; on virtual machines that
-/// report a generic "Intel Xeon Processor" it falls back to `Prescott` (SSE3), whose sgemm runs
-/// at a fifth of the AVX-512 rate here (34 vs 165 GFLOP/s measured on a 1024³ product). The
-/// choice is made before `main` runs, so when the user has not set `OPENBLAS_CORETYPE` this
-/// reads the CPU's feature flags, sets it, and re-executes the program once with the same
+/// OpenBLAS makes its choice when it is loaded, before `main` runs, so when the user has not
+/// set `OPENBLAS_CORETYPE` this sets it and re-executes the program once with the same
 /// arguments (the process id stays the same, so it is safe under `mpirun`).
 enum BLASEnvironment {
   static func ensureCoreType() {
     guard getenv("OPENBLAS_CORETYPE") == nil, getenv("DDP_BLAS_REEXEC") == nil,
       let coreType = detectedCoreType()
     else { return }
-    setenv("OPENBLAS_CORETYPE", coreType, 1)
+    setenv("OPENBLAS_CORETYPE", coreType.name, 1)
     setenv("DDP_BLAS_REEXEC", "1", 1)
     let args = CommandLine.arguments
     var cArgs = args.map { strdup($0) } + [nil]
@@ -29,22 +26,21 @@ enum BLASEnvironment {
     // execv returns only on failure; carry on with whatever OpenBLAS chose.
   }
 
-  /// The OpenBLAS core type for this CPU's flags (the first `flags` line of /proc/cpuinfo):
-  /// SkylakeX with AVX-512 (F, BW, DQ, VL), Haswell with AVX2 and FMA, otherwise nil (leave
-  /// OpenBLAS's own choice). `launch/test` asks for it with `ddp blas-coretype`.
-  static func detectedCoreType() -> String? {
-    guard let cpuinfo = try? FileSystem.contents(of: "/proc/cpuinfo"),
-      let line = String(decoding: cpuinfo, as: UTF8.self).split(separator: "\n")
-        .first(where: { $0.hasPrefix("flags") })
-    else { return nil }
-    return coreType(
-      flags: Set(line.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)))
+  /// What chose the kernels OpenBLAS runs in this process: ddp's pick (`ensureCoreType`, with
+  /// its reason), the user's `OPENBLAS_CORETYPE`, or OpenBLAS itself (no pick for this CPU).
+  static var coreTypeSource: String {
+    guard let set = getenv("OPENBLAS_CORETYPE") else { return "OpenBLAS's own pick" }
+    guard getenv("DDP_BLAS_REEXEC") != nil, let picked = detectedCoreType(),
+      picked.name == String(cString: set)
+    else { return "OPENBLAS_CORETYPE" }
+    return "picked by ddp for \(picked.reason)"
   }
 
-  static func coreType(flags: Set<String>) -> String? {
-    if flags.isSuperset(of: ["avx512f", "avx512bw", "avx512dq", "avx512vl"]) { return "SkylakeX" }
-    if flags.isSuperset(of: ["avx2", "fma"]) { return "Haswell" }
-    return nil
+  /// The kernels for this machine's /proc/cpuinfo; `launch/test` asks for them with
+  /// `ddp blas-coretype`.
+  static func detectedCoreType() -> BLASCoreType? {
+    guard let cpuinfo = try? FileSystem.contents(of: "/proc/cpuinfo") else { return nil }
+    return BLASCoreType.pick(cpuinfo: String(decoding: cpuinfo, as: UTF8.self))
   }
 }
 
@@ -57,6 +53,6 @@ struct BLASCoreTypeCommand: ParsableCommand {
     shouldDisplay: false)
 
   func run() {
-    print(BLASEnvironment.detectedCoreType() ?? "")
+    print(BLASEnvironment.detectedCoreType()?.name ?? "")
   }
 }

@@ -148,7 +148,8 @@ struct BenchModel: ParsableCommand {
       peakResidentMB: Double(peakResident ?? 0) / 1e6,
       modelStateMB: Double(stateBytes) / 1e6, activationMB: Double(activationBytes) / 1e6,
       loss: Double(loss), threads: blasThreads.count,
-      threadsSource: blasThreads.source.rawValue, forwardMS: phaseMS[0], backwardMS: phaseMS[1],
+      threadsSource: blasThreads.source.rawValue, blasCore: blasCoreName,
+      blasCoreSource: BLASEnvironment.coreTypeSource, forwardMS: phaseMS[0], backwardMS: phaseMS[1],
       optimizerMS: phaseMS[2], floor: floor)
     print(report.table)
     print(

@@ -33,6 +33,9 @@ struct BenchReport: Codable {
   var threads: Int
   /// What set `threads`: --threads, OPENBLAS_NUM_THREADS, or cores / workers on this host.
   var threadsSource: String
+  /// The OpenBLAS kernels this process runs (`blasCoreName`), and what chose them.
+  var blasCore: String
+  var blasCoreSource: String
   /// Mean time per step of each phase; forward includes zeroing the gradients.
   var forwardMS: Double
   var backwardMS: Double
@@ -46,6 +49,7 @@ struct BenchReport: Codable {
     let rows: [(String, String)] =
       [
         ("OpenBLAS threads", "\(threads) (\(threadsSource))"),
+        ("OpenBLAS kernels", "\(blasCore) (\(blasCoreSource))"),
         ("parameters", "\(parameters)"),
         ("tokens/step", "\(tokensPerStep)"),
         ("ms/step (median)", fmt(msPerStep, 1)),
