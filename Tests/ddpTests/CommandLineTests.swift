@@ -32,7 +32,8 @@ final class CommandLineTests: XCTestCase {
     let outcome = try run(["bench", "--config", config, "--steps", "2", "--warmup", "1"])
     XCTAssertEqual(outcome.status, 0, outcome.stderr)
     for line in [
-      "OpenBLAS kernels", "GEMM floor ms/step", "step / floor", "reference: sgemm 1024³ alone GFLOP/s",
+      "OpenBLAS kernels", "GEMM floor ms/step", "step / floor",
+      "reference: sgemm 1024³ alone GFLOP/s",
       "achieved / sgemm 1024³", "where a step goes", "  GEMM ", "  attention ", "  norms ",
       "  elementwise ", "  optimizer ", "  communication ", "  other ", "sgemm M×N×K op β",
       "64×96×32 A·Bᵀ β=1", "replay in step order", "CPU replay/alone",
