@@ -66,7 +66,7 @@ struct BenchModel: ParsableCommand {
       if communicator.size > 1 {
         let bench = DistributedBench(
           run: run, communicator: communicator, steps: steps, warmup: warmup,
-          blasThreads: blasThreads)
+          blasThreads: blasThreads, blasCoreSource: BLASEnvironment.coreTypeSource)
         do { try bench.measure() } catch {
           communicator.abort(message: "ddp: \(error)", code: 2)
         }

@@ -359,4 +359,32 @@ final class CommandLineTests: XCTestCase {
     XCTAssertEqual(try lastJSONLine(given.stdout)["threads"] as? Int, 2)
     XCTAssertEqual(try lastJSONLine(given.stdout)["threads_source"] as? String, "--threads")
   }
+
+  /// `ddp bench` names the OpenBLAS kernels it ran and what chose them: its own pick for this
+  /// CPU (`ddp blas-coretype`) when OPENBLAS_CORETYPE is unset, the variable's when set.
+  func testBenchNamesItsBLASKernels() throws {
+    let config = try writeConfig(tiny)
+    let arguments = ["bench", "--config", config, "--steps", "1", "--warmup", "0"]
+    let unset = ["-u", "OPENBLAS_CORETYPE", "-u", "DDP_BLAS_REEXEC"]
+    let picked = try runProcess("/usr/bin/env", unset + [ddpExecutable, "blas-coretype"])
+    let pick = picked.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+    let own = try runProcess("/usr/bin/env", unset + [ddpExecutable] + arguments)
+    XCTAssertEqual(own.status, 0, own.stderr)
+    let ownFigures = try lastJSONLine(own.stdout)
+    let ownSource = ownFigures["blas_core_source"] as? String ?? ""
+    if pick.isEmpty {
+      XCTAssertEqual(ownSource, "OpenBLAS's own pick")
+    } else {
+      XCTAssertEqual(ownFigures["blas_core"] as? String, pick)
+      XCTAssertTrue(ownSource.hasPrefix("picked by ddp for "), ownSource)
+      XCTAssertTrue(own.stdout.contains("OpenBLAS kernels"), own.stdout)
+    }
+    // Prescott (SSE3) runs on every x86-64 CPU and is no pick of ddp's.
+    let set = try runProcess(
+      "/usr/bin/env", unset + ["OPENBLAS_CORETYPE=Prescott", ddpExecutable] + arguments)
+    XCTAssertEqual(set.status, 0, set.stderr)
+    let setFigures = try lastJSONLine(set.stdout)
+    XCTAssertEqual(setFigures["blas_core"] as? String, "Prescott")
+    XCTAssertEqual(setFigures["blas_core_source"] as? String, "OPENBLAS_CORETYPE")
+  }
 }

@@ -26,6 +26,8 @@ public struct DistributedBench {
   public let warmup: Int
   /// The OpenBLAS threads each rank set (rank 0's), printed first.
   public var blasThreads: BLASThreads?
+  /// What chose the OpenBLAS kernels (`blasCoreName`), printed beside their name.
+  public var blasCoreSource: String?
 
   public func measure() throws {
     let (t, workers) = (run.model.context, communicator.size)
@@ -73,9 +75,12 @@ public struct DistributedBench {
       report["threads"] = blasThreads.count
       report["threads_source"] = blasThreads.source.rawValue
     }
+    report["blas_core"] = blasCoreName
+    if let blasCoreSource { report["blas_core_source"] = blasCoreSource }
     let rows: [(String, String)] =
       [
         ("OpenBLAS threads", blasThreads.map { "\($0.count) (\($0.source.rawValue))" } ?? "-"),
+        ("OpenBLAS kernels", blasCoreName + (blasCoreSource.map { " (\($0))" } ?? "")),
         ("workers", "\(workers)"),
         ("ms/step (median)", fmt(seconds * 1e3, 1)),
         ("tokens/s, all workers", fmt(tokensPerStep / seconds, 0)),
@@ -170,9 +175,11 @@ public struct DistributedBench {
     communicator: any Communicator,
     steps: Int,
     warmup: Int,
-    blasThreads: BLASThreads? = nil
+    blasThreads: BLASThreads? = nil,
+    blasCoreSource: String? = nil
   ) {
     self.blasThreads = blasThreads
+    self.blasCoreSource = blasCoreSource
     self.run = run
     self.communicator = communicator
     self.steps = steps
