@@ -1,7 +1,7 @@
 // How much a cold cache costs each sgemm shape of configs/bench.toml's step (issue 16).
 //
 //   gcc -O2 -o /tmp/sgemm_cold_probe launch/sgemm_cold_probe.c $(pkg-config --cflags --libs openblas)
-//   OPENBLAS_CORETYPE=SkylakeX /tmp/sgemm_cold_probe 20
+//   OPENBLAS_CORETYPE=$(.build/release/ddp blas-coretype) /tmp/sgemm_cold_probe 20
 //
 // One thread, row-major, 2 MB-aligned huge-page operands as the model's (allocateFloats).
 // Per shape, in thread CPU ms, best and mean of R calls after one warm-up:

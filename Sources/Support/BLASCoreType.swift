@@ -12,12 +12,10 @@ import Foundation
 /// AVX2 and FMA                 Haswell    the AVX2 sgemm
 /// otherwise                    nil        OpenBLAS's own choice
 /// ```
-/// Zen 4, measured (2-core AMD EPYC VM, family 25 model 17, 2026-12-05, one thread, six
-/// interleaved rounds of `ddp bench --config configs/bench.toml`): Haswell's kernels ran the
-/// step in 314 ms (median; 308-333), SkylakeX's in 331 (323-349), OpenBLAS's own pick
-/// Cooperlake in 331, Zen in 320; the step's GEMM floor 267 against 283 ms; a 1024³ sgemm
-/// 110 against 105 GFLOP/s. Zen 5 (family 26; full-width 512-bit units on server parts) keeps
-/// SkylakeX: not measured here.
+/// On Zen 4 (the 2-core AMD EPYC VM, family 25 model 17, 2026-12-05) Haswell's kernels ran the
+/// bench step 5% faster than SkylakeX's (median 314 against 331 ms/step, GEMM floor 267 against
+/// 282 ms): README, "OpenBLAS kernels on AMD Zen 4". Zen 5 (family 26; full-width 512-bit units
+/// on server parts) keeps SkylakeX: not measured here.
 public struct BLASCoreType: Sendable, Equatable {
   /// The `OPENBLAS_CORETYPE` value.
   public var name: String

@@ -11,11 +11,12 @@ import Training
 /// Makes sure OpenBLAS runs its kernels for this CPU (`BLASCoreType` says which and why).
 ///
 /// OpenBLAS makes its choice when it is loaded, before `main` runs, so when the user has not
-/// set `OPENBLAS_CORETYPE` this sets it and re-executes the program once with the same
-/// arguments (the process id stays the same, so it is safe under `mpirun`).
+/// set `OPENBLAS_CORETYPE` (or set it empty, as the launch scripts read it) this sets it and
+/// re-executes the program once with the same arguments (the process id stays the same, so it
+/// is safe under `mpirun`).
 enum BLASEnvironment {
   static func ensureCoreType() {
-    guard getenv("OPENBLAS_CORETYPE") == nil, getenv("DDP_BLAS_REEXEC") == nil,
+    guard requestedCoreType == nil, getenv("DDP_BLAS_REEXEC") == nil,
       let coreType = detectedCoreType()
     else { return }
     setenv("OPENBLAS_CORETYPE", coreType.name, 1)
@@ -26,14 +27,32 @@ enum BLASEnvironment {
     // execv returns only on failure; carry on with whatever OpenBLAS chose.
   }
 
-  /// What chose the kernels OpenBLAS runs in this process: ddp's pick (`ensureCoreType`, with
-  /// its reason), the user's `OPENBLAS_CORETYPE`, or OpenBLAS itself (no pick for this CPU).
-  static var coreTypeSource: String {
-    guard let set = getenv("OPENBLAS_CORETYPE") else { return "OpenBLAS's own pick" }
-    guard getenv("DDP_BLAS_REEXEC") != nil, let picked = detectedCoreType(),
-      picked.name == String(cString: set)
-    else { return "OPENBLAS_CORETYPE" }
-    return "picked by ddp for \(picked.reason)"
+  /// `OPENBLAS_CORETYPE`, nil when unset or empty.
+  static var requestedCoreType: String? {
+    guard let value = getenv("OPENBLAS_CORETYPE"), value.pointee != 0 else { return nil }
+    return String(cString: value)
+  }
+
+  /// What chose `loaded`, the kernels OpenBLAS runs in this process (`blasCoreName`):
+  ///
+  /// ```
+  /// picked by ddp for REASON                      ensureCoreType set the variable
+  /// OPENBLAS_CORETYPE, as ddp picks for REASON    set beforehand to ddp's pick (launch/test)
+  /// OPENBLAS_CORETYPE                             set beforehand to another name OpenBLAS took
+  /// OpenBLAS's own pick; OPENBLAS_CORETYPE=X not used     a name OpenBLAS did not take
+  /// OpenBLAS's own pick                           unset: ddp has no pick for this CPU
+  /// ```
+  static func coreTypeSource(loaded: String) -> String {
+    guard let requested = requestedCoreType else { return "OpenBLAS's own pick" }
+    guard requested.lowercased() == loaded.lowercased() else {
+      return "OpenBLAS's own pick; OPENBLAS_CORETYPE=\(requested) not used"
+    }
+    guard let picked = detectedCoreType(), picked.name.lowercased() == loaded.lowercased() else {
+      return "OPENBLAS_CORETYPE"
+    }
+    return getenv("DDP_BLAS_REEXEC") != nil
+      ? "picked by ddp for \(picked.reason)"
+      : "OPENBLAS_CORETYPE, as ddp picks for \(picked.reason)"
   }
 
   /// The kernels for this machine's /proc/cpuinfo; `launch/test` asks for them with

@@ -66,7 +66,8 @@ struct BenchModel: ParsableCommand {
       if communicator.size > 1 {
         let bench = DistributedBench(
           run: run, communicator: communicator, steps: steps, warmup: warmup,
-          blasThreads: blasThreads, blasCoreSource: BLASEnvironment.coreTypeSource)
+          blasThreads: blasThreads,
+          blasCoreSource: BLASEnvironment.coreTypeSource(loaded: blasCoreName))
         do { try bench.measure() } catch {
           communicator.abort(message: "ddp: \(error)", code: 2)
         }
@@ -149,7 +150,8 @@ struct BenchModel: ParsableCommand {
       modelStateMB: Double(stateBytes) / 1e6, activationMB: Double(activationBytes) / 1e6,
       loss: Double(loss), threads: blasThreads.count,
       threadsSource: blasThreads.source.rawValue, blasCore: blasCoreName,
-      blasCoreSource: BLASEnvironment.coreTypeSource, forwardMS: phaseMS[0], backwardMS: phaseMS[1],
+      blasCoreSource: BLASEnvironment.coreTypeSource(loaded: blasCoreName), forwardMS: phaseMS[0],
+      backwardMS: phaseMS[1],
       optimizerMS: phaseMS[2], floor: floor)
     print(report.table)
     print(

@@ -33,8 +33,9 @@ struct BenchReport: Codable {
   var threads: Int
   /// What set `threads`: --threads, OPENBLAS_NUM_THREADS, or cores / workers on this host.
   var threadsSource: String
-  /// The OpenBLAS kernels this process runs (`blasCoreName`), and what chose them.
+  /// The OpenBLAS kernels this process runs (`blasCoreName`).
   var blasCore: String
+  /// What chose them (`BLASEnvironment.coreTypeSource`).
   var blasCoreSource: String
   /// Mean time per step of each phase; forward includes zeroing the gradients.
   var forwardMS: Double

@@ -6,7 +6,8 @@ import XCTest
 final class BLASCoreTypeTests: XCTestCase {
   let avx512 = "fpu sse2 avx fma avx2 avx512f avx512dq avx512bw avx512vl avx512_bf16"
 
-  /// One processor block of /proc/cpuinfo, as Linux writes it (tab before the colon).
+  /// `processors` blocks of /proc/cpuinfo, as Linux writes them (tabs before the colon), each
+  /// ended by a blank line.
   func cpuinfo(vendor: String, family: Int, flags: String, processors: Int = 2) -> String {
     (0..<processors).map { n in
       """
@@ -55,12 +56,22 @@ final class BLASCoreTypeTests: XCTestCase {
     }
   }
 
-  /// Only the first processor counts, a flag must match whole (avx2 is not avx2_vnni), and a
-  /// text without a flags line picks nothing.
+  /// Only the first processor counts (a later block's lines are not read into it), a flag
+  /// must match whole (avx2 is not avx2_vnni), tabs separate flags too, and a text without a
+  /// flags line picks nothing.
   func testReadsTheFirstProcessorsWholeFlags() {
-    let first = cpuinfo(vendor: "GenuineIntel", family: 6, flags: "sse2", processors: 1)
+    let first = "processor\t: 0\nvendor_id\t: AuthenticAMD\n\n"
     let second = cpuinfo(vendor: "GenuineIntel", family: 6, flags: avx512, processors: 1)
-    XCTAssertNil(BLASCoreType.pick(cpuinfo: "\n" + first + "\n" + second))
+    XCTAssertNil(BLASCoreType.pick(cpuinfo: "\n" + first + second))
+    // The first block's own family, not a later one's, decides: AVX-512 without a family line
+    // is SkylakeX, though the second block is a Zen 4.
+    let noFamily = "processor\t: 0\nvendor_id\t: AuthenticAMD\nflags\t\t: \(avx512)\n\n"
+    let zen4 = cpuinfo(vendor: "AuthenticAMD", family: 25, flags: avx512, processors: 1)
+    XCTAssertEqual(BLASCoreType.pick(cpuinfo: noFamily + zen4)?.name, "SkylakeX")
+    XCTAssertEqual(
+      BLASCoreType.pick(
+        cpuinfo: cpuinfo(vendor: "GenuineIntel", family: 6, flags: "sse2\tavx\tfma\tavx2"))?.name,
+      "Haswell")
     XCTAssertNil(
       BLASCoreType.pick(
         cpuinfo: cpuinfo(vendor: "GenuineIntel", family: 6, flags: "avx2_vnni fma4 avx512fp16")))

@@ -16,7 +16,7 @@ final class CommandLineTests: XCTestCase {
     """
 
   /// `launch/test` sets OPENBLAS_CORETYPE from this (ddp's own choice, one place): one of
-  /// the core types ddp picks from /proc/cpuinfo's flags, or nothing.
+  /// the core types ddp picks from /proc/cpuinfo (flags, vendor, family), or nothing.
   func testBLASCoreTypeIsOneOfThePickedOnes() throws {
     let outcome = try run(["blas-coretype"])
     XCTAssertEqual(outcome.status, 0, outcome.stderr)
@@ -367,17 +367,24 @@ final class CommandLineTests: XCTestCase {
     let arguments = ["bench", "--config", config, "--steps", "1", "--warmup", "0"]
     let unset = ["-u", "OPENBLAS_CORETYPE", "-u", "DDP_BLAS_REEXEC"]
     let picked = try runProcess("/usr/bin/env", unset + [ddpExecutable, "blas-coretype"])
+    XCTAssertEqual(picked.status, 0, picked.stderr)
     let pick = picked.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
     let own = try runProcess("/usr/bin/env", unset + [ddpExecutable] + arguments)
     XCTAssertEqual(own.status, 0, own.stderr)
     let ownFigures = try lastJSONLine(own.stdout)
     let ownSource = ownFigures["blas_core_source"] as? String ?? ""
+    XCTAssertTrue(own.stdout.contains("OpenBLAS kernels"), own.stdout)
     if pick.isEmpty {
       XCTAssertEqual(ownSource, "OpenBLAS's own pick")
     } else {
       XCTAssertEqual(ownFigures["blas_core"] as? String, pick)
       XCTAssertTrue(ownSource.hasPrefix("picked by ddp for "), ownSource)
-      XCTAssertTrue(own.stdout.contains("OpenBLAS kernels"), own.stdout)
+      // Set beforehand to the same name, as launch/test does.
+      let same = try runProcess(
+        "/usr/bin/env", unset + ["OPENBLAS_CORETYPE=\(pick)", ddpExecutable] + arguments)
+      XCTAssertEqual(same.status, 0, same.stderr)
+      let sameSource = try lastJSONLine(same.stdout)["blas_core_source"] as? String ?? ""
+      XCTAssertTrue(sameSource.hasPrefix("OPENBLAS_CORETYPE, as ddp picks for "), sameSource)
     }
     // Prescott (SSE3) runs on every x86-64 CPU and is no pick of ddp's.
     let set = try runProcess(
@@ -386,5 +393,14 @@ final class CommandLineTests: XCTestCase {
     let setFigures = try lastJSONLine(set.stdout)
     XCTAssertEqual(setFigures["blas_core"] as? String, "Prescott")
     XCTAssertEqual(setFigures["blas_core_source"] as? String, "OPENBLAS_CORETYPE")
+    // A name OpenBLAS does not know: its own pick runs, and the report says so.
+    let unknown = try runProcess(
+      "/usr/bin/env", unset + ["OPENBLAS_CORETYPE=NoSuchCore", ddpExecutable] + arguments)
+    XCTAssertEqual(unknown.status, 0, unknown.stderr)
+    let unknownFigures = try lastJSONLine(unknown.stdout)
+    XCTAssertNotEqual(unknownFigures["blas_core"] as? String, "NoSuchCore")
+    XCTAssertEqual(
+      unknownFigures["blas_core_source"] as? String,
+      "OpenBLAS's own pick; OPENBLAS_CORETYPE=NoSuchCore not used")
   }
 }
