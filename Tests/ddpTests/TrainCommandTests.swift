@@ -47,9 +47,17 @@ final class TrainCommandTests: XCTestCase {
     let out = work.appendingPathComponent("run").path
     let outcome = try runDDP(["train", "--config", config, "--out", out])
     XCTAssertEqual(outcome.status, 0, outcome.stderr)
-    // The first line names the OpenBLAS threads and their source; the tests' one thread holds.
+    // The first line names the OpenBLAS threads and their source, and the kernels OpenBLAS
+    // loaded (launch/test sets ddp's pick); the tests' one thread holds.
     let firstLine = String(outcome.stdout.split(separator: "\n").first ?? "")
     XCTAssertTrue(firstLine.contains(" per worker ("), firstLine)
+    let requested = ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] ?? ""
+    if !requested.isEmpty {
+      XCTAssertTrue(
+        firstLine.lowercased().contains(", \(requested.lowercased()) kernels, "), firstLine)
+    } else {
+      XCTAssertTrue(firstLine.contains(" kernels, "), firstLine)
+    }
     if ProcessInfo.processInfo.environment["OPENBLAS_NUM_THREADS"] == "1" {
       XCTAssertTrue(
         firstLine.contains("1 worker, 1 BLAS thread per worker (OPENBLAS_NUM_THREADS)"), firstLine)

@@ -27,7 +27,8 @@ public final class TrainingSession {
   public let leastWaits = LeastWaitObserver()
   /// Each step's compute per worker (CPU seconds outside collectives), for metrics.jsonl.
   public let computeTimes = ComputeTimeObserver()
-  /// The OpenBLAS threads per worker the command set (rank 0's), for the run's first line.
+  /// The OpenBLAS threads per worker the command set (rank 0's), for the run's first line
+  /// (with the kernels OpenBLAS loaded, `blasCoreName`).
   public var blasThreads: BLASThreads?
   public var communicator: any Communicator { trainer.communicator }
 
@@ -235,7 +236,8 @@ public final class TrainingSession {
     let start = trainer.step
     let root = communicator.rank == 0
     var progress = ProgressReporter(totalSteps: steps, enabled: root)
-    let threadsNote = blasThreads.map { ", \($0)" } ?? ""
+    // The OpenBLAS threads and kernels, the two settings a slow run is first checked for.
+    let threadsNote = blasThreads.map { ", \($0), \(blasCoreName) kernels" } ?? ""
     progress.note(
       start == 0
         ? "ddp train: \(trainer.model.parameterCount) parameters, about "
