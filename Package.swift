@@ -104,11 +104,13 @@ let package = Package(
       ]),
     .testTarget(
       name: "ExperimentsTests", dependencies: ["Experiments", "Reports", "Datasets", "Support"]),
-    .testTarget(name: "DistributedTests", dependencies: ["Distributed", "Support"]),
+    .testTarget(
+      name: "DistributedTests", dependencies: ["Distributed", "Support", "TestSupport"]),
     .testTarget(
       name: "ddpTests",
       dependencies: [
         "ddp", "Training", "Reports", "Experiments", "Distributed", "Config", "Support",
+        "TestSupport",
       ]),
   ]
 )

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 
 /// `launch/cluster`: the network-namespace cluster's errors, its life cycle (up, status, down,
@@ -156,7 +157,7 @@ final class ClusterScriptTests: XCTestCase {
       .appendingPathComponent("ddp-cluster-train-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: work) }
-    let config = try writeTinyConfig(in: work, steps: 4)
+    let config = try writeTinyRunConfig(in: work, steps: 4)
     let out = work.appendingPathComponent("run").path
     let sentBefore = try veth0BytesSent()
 
@@ -192,7 +193,7 @@ final class ClusterScriptTests: XCTestCase {
       .appendingPathComponent("ddp-cluster-signals-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: work) }
-    let config = try writeTinyConfig(in: work, steps: 1_000_000)
+    let config = try writeTinyRunConfig(in: work, steps: 1_000_000)
     for (name, kill, underSweep) in [
       ("INT", "kill -INT $job", false), ("TERM", "kill -TERM $job", false),
       ("USR1", "kill -USR1 $job; sleep 0.2; kill -USR1 $job; sleep 0.2; kill -USR1 $job", true),
@@ -220,27 +221,6 @@ final class ClusterScriptTests: XCTestCase {
       let files = try FileManager.default.contentsOfDirectory(atPath: out)
       XCTAssertTrue(files.contains { $0.hasPrefix("checkpoint-") }, "\(name): \(files)")
     }
-  }
-
-  /// A one-layer d_model 16 run of `steps` steps with no evaluation and no periodic checkpoint,
-  /// written to `folder/tiny.toml`; returns its path.
-  func writeTinyConfig(in folder: URL, steps: Int) throws -> String {
-    let config = folder.appendingPathComponent("tiny.toml").path
-    try """
-    [model]
-    d_model = 16
-    n_heads = 2
-    n_layers = 1
-    context = 8
-    [train]
-    steps = \(steps)
-    batch = 4
-    warmup = 1
-    eval_every = 0
-    eval_batches = 1
-    checkpoint_every = 0
-    """.write(toFile: config, atomically: true, encoding: .utf8)
-    return config
   }
 
   func testUpCleansAHalfMadeCluster() throws {

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 
 /// Launchers other than OpenMPI's `mpirun`, as real processes. There is no Slurm here, so
@@ -14,26 +15,6 @@ import XCTest
 ///   processes with those variables.
 final class LaunchDetectionTests: MPIJobTestCase {
   override class var workPrefix: String { "ddp-launch" }
-
-  func tinyConfig(steps: Int = 3) throws -> String {
-    let text = """
-      [model]
-      d_model = 16
-      n_heads = 2
-      n_layers = 1
-      context = 8
-      [train]
-      steps = \(steps)
-      batch = 4
-      warmup = 1
-      eval_every = 0
-      eval_batches = 1
-      checkpoint_every = 0
-      """
-    let path = work.appendingPathComponent("tiny.toml").path
-    try text.write(toFile: path, atomically: true, encoding: .utf8)
-    return path
-  }
 
   /// A script that runs its arguments as srun --mpi=pmix would: no OMPI_* variable, Slurm's.
   func srunLikeWrapper() throws -> String {
@@ -53,7 +34,7 @@ final class LaunchDetectionTests: MPIJobTestCase {
   /// Two ranks that see only PMIx and Slurm variables train as one 2-worker job: one run
   /// folder, written by rank 0, whose summary says 2 workers.
   func testPMIxOnlyLaunchIsTwoWorkers() throws {
-    let config = try tinyConfig()
+    let config = try writeTinyRunConfig(in: work, steps: 3)
     let out = work.appendingPathComponent("run").path
     let outcome = try runMPI(
       ["-np", "2", try srunLikeWrapper(), ddpExecutable, "train", "--config", config, "--out", out])
@@ -73,7 +54,7 @@ final class LaunchDetectionTests: MPIJobTestCase {
     guard FileManager.default.isExecutableFile(atPath: "/usr/bin/script") else {
       throw XCTSkip("script (util-linux) is not installed")
     }
-    let config = try tinyConfig(steps: 40)
+    let config = try writeTinyRunConfig(in: work, steps: 40)
     let launcher = packageRoot.appendingPathComponent("launch/ddp").path
     let command = [launcher, "-np", "2", "train", "--config", config, "--out"]
     let redraw = "\r\u{1B}[K"
@@ -96,7 +77,7 @@ final class LaunchDetectionTests: MPIJobTestCase {
   /// Runs ddp train once per task with its variables, all at once, as a launcher starts
   /// them; each is killed after 30 s (exit 124) so a hang fails instead of blocking.
   func launchTasks(_ tasks: [[String: String]]) throws -> [Outcome] {
-    let config = try tinyConfig()
+    let config = try writeTinyRunConfig(in: work, steps: 3)
     let out = work.appendingPathComponent("refused").path
     var running: [(Process, URL)] = []
     for (index, variables) in tasks.enumerated() {
