@@ -89,11 +89,14 @@ public struct GEMMShape: Hashable, Codable, Sendable, CustomStringConvertible {
 
   /// Best wall and thread CPU seconds of one call of this shape alone: `repeats` timed calls
   /// after one warm-up, on fresh buffers from `allocateFloats` (huge pages above 256 KB, as the
-  /// model's tensors), on the calling thread with the current OpenBLAS thread count. Operands
-  /// stay warm in the cache between repeats: the most favourable time, which is what a floor
-  /// needs. `meanCPUSeconds` is the mean thread CPU time of the same repeats, the statistic a
-  /// step's mean compares with on equal terms.
-  public func secondsAlone(repeats: Int) -> (
+  /// model's tensors), on the calling thread with the current OpenBLAS thread count.
+  /// `meanCPUSeconds` is the mean thread CPU time of the same repeats, the statistic a step's
+  /// mean compares with on equal terms.
+  ///
+  /// Without `sweep` the operands stay warm in the cache between repeats: the most favourable
+  /// time. With it, the sweep runs (untimed) before every call, so each call reads A, B and C
+  /// from memory, as the products of a training step do.
+  public func secondsAlone(repeats: Int, sweep: CacheSweep? = nil) -> (
     seconds: Double, cpuSeconds: Double, meanCPUSeconds: Double
   ) {
     let countA = (transposeA ? k : m) * lda
@@ -106,6 +109,7 @@ public struct GEMMShape: Hashable, Codable, Sendable, CustomStringConvertible {
     c.initialize(repeating: 0, count: countC)
     var (best, bestCPU, totalCPU) = (Double.infinity, Double.infinity, 0.0)
     for i in 0...max(repeats, 1) {
+      sweep?.run()
       let (start, cpuStart) = (monotonicSeconds(), threadCPUSeconds())
       blasSgemm(
         transposeA, transposeB, m, n, k, 1, a, lda, b, ldb, accumulates ? 1 : 0, c, ldc)

@@ -11,9 +11,7 @@ public func availableMemoryBytes() -> Int? {
     }
   }
   func number(_ path: String) -> Int? {
-    guard let bytes = try? FileSystem.contents(of: path) else { return nil }
-    return String(decoding: bytes, as: UTF8.self).split(whereSeparator: \.isWhitespace).first
-      .flatMap { Int($0) }
+    kernelFileText(path)?.split(whereSeparator: \.isWhitespace).first.flatMap { Int($0) }
   }
   if let limit = number("/sys/fs/cgroup/memory.max"),
     let used = number("/sys/fs/cgroup/memory.current")

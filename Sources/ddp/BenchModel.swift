@@ -141,6 +141,7 @@ struct BenchModel: ParsableCommand {
       parameters: model.parameterCount, tokensPerStep: n, msPerStep: seconds * 1e3,
       tokensPerSecond: tokensPerStep / seconds, flopsPerStep: flops, gflops: gflops,
       floorMS: floor.floorMS, stepOverFloor: seconds * 1e3 / floor.floorMS,
+      coldFloorMS: floor.coldFloorMS, stepOverColdFloor: seconds * 1e3 / floor.coldFloorMS,
       stepOverAllProductsFloor: floor.attentionProducts.map { _ in
         seconds * 1e3 / floor.allProductsFloorMS
       },

@@ -15,6 +15,10 @@ struct BenchReport: Codable {
   var floorMS: Double
   /// Median step / floor.
   var stepOverFloor: Double
+  /// The floor with every call's operands from memory (`StepFloor.coldFloorMS`), and the
+  /// median step over it.
+  var coldFloorMS: Double
+  var stepOverColdFloor: Double
   /// Median step / (floor + the fused attention products alone); nil without them.
   var stepOverAllProductsFloor: Double?
   /// The fused attention products alone, every layer (`floor.attentionProducts.floorMS`): at
@@ -68,7 +72,7 @@ struct BenchReport: Codable {
           "\(fmt(stepOverFloor, 2))x (thread CPU time, mean: "
             + "\(fmt(floor.stepCPUMS / floor.floorCPUMS, 2))x)"
         ),
-      ] + floor.allProductsRows(stepMS: msPerStep) + [
+      ] + floor.coldFloorRows(stepMS: msPerStep) + floor.allProductsRows(stepMS: msPerStep) + [
         ("tokens/s", fmt(tokensPerSecond, 0)),
         ("model GFLOP/step", fmt(flopsPerStep / 1e9, 2)),
         ("achieved GFLOP/s", fmt(gflops, 1)),

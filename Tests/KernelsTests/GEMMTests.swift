@@ -1,4 +1,5 @@
 import Kernels
+import Support
 import TestSupport
 import XCTest
 
@@ -117,6 +118,20 @@ final class GEMMTests: XCTestCase {
     XCTAssertGreaterThan(smallTime.cpuSeconds, 0)
     XCTAssertGreaterThan(largeTime.seconds, smallTime.seconds)
     XCTAssertGreaterThan(largeTime.cpuSeconds, smallTime.cpuSeconds)
+  }
+
+  /// The cold timing: a sweep twice the last-level cache (32 MB without sysfs) before each
+  /// call; the same positive times, and a sweep of a given size holds that many floats.
+  func testSecondsAloneOnOperandsFromMemory() {
+    let sweep = CacheSweep()
+    XCTAssertEqual(sweep.bytes, 2 * (lastLevelCacheBytes() ?? 32 << 20))
+    XCTAssertEqual(CacheSweep(bytes: 1 << 20).count, 1 << 18)
+    let shape = GEMMShape(
+      transposeA: true, transposeB: false, m: 64, n: 32, k: 128, accumulates: true)
+    let cold = shape.secondsAlone(repeats: 3, sweep: sweep)
+    XCTAssertGreaterThan(cold.seconds, 0)
+    XCTAssertGreaterThan(cold.cpuSeconds, 0)
+    XCTAssertGreaterThanOrEqual(cold.meanCPUSeconds, cold.cpuSeconds)
   }
 
   /// The 1024³ reference goes through `GEMMShape.secondsAlone`: a small square gives a

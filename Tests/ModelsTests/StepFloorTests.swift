@@ -113,6 +113,24 @@ final class StepFloorTests: XCTestCase {
       XCTAssertEqual(
         shape.aloneGflops / shape.inStepGflops, shape.inStepMS / shape.aloneMS, accuracy: 1e-9)
     }
+    // The cold floor sums the same calls timed on operands from memory; its rows say so.
+    XCTAssertEqual(
+      floor.coldFloorMS,
+      floor.shapes.map { Double($0.callsPerStep) * $0.aloneColdMS }.reduce(0, +), accuracy: 1e-9)
+    XCTAssertEqual(
+      floor.coldFloorCPUMS,
+      floor.shapes.map { Double($0.callsPerStep) * $0.aloneColdCPUMS }.reduce(0, +),
+      accuracy: 1e-9)
+    XCTAssertGreaterThan(floor.coldFloorCPUMS, 0)
+    for shape in floor.shapes {
+      XCTAssertEqual(
+        shape.inStepOverAloneCold, shape.aloneColdMS / shape.inStepMS, accuracy: 1e-9, shape.shape)
+    }
+    XCTAssertEqual(floor.sweepMB, Double(CacheSweep().bytes) / Double(1 << 20))
+    let coldRows = floor.coldFloorRows(stepMS: 2 * floor.coldFloorMS)
+    XCTAssertEqual(coldRows.map(\.0), ["GEMM floor, operands cold ms/step", "step / cold floor"])
+    XCTAssertTrue(coldRows[1].1.hasPrefix("2.00x"), "\(coldRows)")
+    XCTAssertTrue(floor.phaseTable.contains("alone, cold"), floor.phaseTable)
     // The replay of one step's calls and the alone means: positive, and a mean is no better
     // than the best.
     XCTAssertGreaterThan(floor.replayCPUMS, 0)

@@ -37,6 +37,7 @@ final class CommandLineTests: XCTestCase {
       "achieved / sgemm 1024³", "where a step goes", "  GEMM ", "  attention ", "  norms ",
       "  elementwise ", "  optimizer ", "  communication ", "  other ", "sgemm M×N×K op β",
       "64×96×32 A·Bᵀ β=1", "replay in step order", "CPU replay/alone",
+      "GEMM floor, operands cold ms/step", "step / cold floor", "alone, cold", "step/cold",
     ] {
       XCTAssertTrue(outcome.stdout.contains(line), "\(line) in\n\(outcome.stdout)")
     }
@@ -60,6 +61,11 @@ final class CommandLineTests: XCTestCase {
     )
     XCTAssertLessThan(floor, step)
     XCTAssertEqual(figures["step_over_floor"] as? Double ?? 0, step / floor, accuracy: 1e-9)
+    // The cold floor: the same shapes on operands from memory, its own ratio.
+    let coldFloor = figures["cold_floor_ms"] as? Double ?? 0
+    XCTAssertGreaterThan(coldFloor, 0)
+    XCTAssertEqual(
+      figures["step_over_cold_floor"] as? Double ?? 0, step / coldFloor, accuracy: 1e-9)
     let shapes = (figures["floor"] as? [String: Any])?["shapes"] as? [[String: Any]] ?? []
     XCTAssertEqual(shapes.compactMap { $0["calls_per_step"] as? Int }.reduce(0, +), 3 * (4 * 2 + 1))
     XCTAssertGreaterThan(figures["peak_resident_mb"] as? Double ?? 0, 0)

@@ -113,7 +113,8 @@ final class DistributedTrainingTests: MPIJobTestCase {
     XCTAssertEqual(report["gradient_bytes_per_step"] as? Int, parameters * 4)
     for key in [
       "tokens_per_second", "single_worker_tokens_per_second", "scaling_efficiency",
-      "allreduce_rate_ratio", "floor_ms", "step_over_floor",
+      "allreduce_rate_ratio", "floor_ms", "step_over_floor", "cold_floor_ms",
+      "step_over_cold_floor",
     ] {
       XCTAssertGreaterThan(report[key] as? Double ?? 0, 0, key)
     }

@@ -64,7 +64,8 @@ public struct DistributedBench {
       "bucketed_allreduce_ms": bucketed * 1e3, "bare_allreduce_ms": bare * 1e3,
       "allreduce_rate_ratio": bare / bucketed, "overlap": run.distributed.overlap,
       "bucket_mb": run.distributed.bucketMB, "floor_ms": floor.floorMS,
-      "step_over_floor": seconds * 1e3 / floor.floorMS, "phase_ms": floor.phaseMS,
+      "step_over_floor": seconds * 1e3 / floor.floorMS, "cold_floor_ms": floor.coldFloorMS,
+      "step_over_cold_floor": seconds * 1e3 / floor.coldFloorMS, "phase_ms": floor.phaseMS,
       "phase_cpums": floor.phaseCPUMS, "other_ms": floor.otherMS,
     ]
     if let products = floor.attentionProducts {
@@ -95,7 +96,7 @@ public struct DistributedBench {
         ("all-reduce rate vs bare MPI_Allreduce", fmt(100 * bare / bucketed, 1) + "%"),
         ("GEMM floor ms/step (rank 0)", fmt(floor.floorMS, 1)),
         ("step / floor", fmt(seconds * 1e3 / floor.floorMS, 2) + "x"),
-      ] + floor.allProductsRows(stepMS: seconds * 1e3)
+      ] + floor.coldFloorRows(stepMS: seconds * 1e3) + floor.allProductsRows(stepMS: seconds * 1e3)
     print(TextTable.keyValue(rows))
     print(
       "\nwhere a step of rank 0 goes (mean of \(counted(steps, "step")); a phase is charged its own time only)"

@@ -48,22 +48,46 @@ extension StepFloor {
     return table.text() + "\n" + gemmBreakdown
   }
 
-  /// The GEMM phase against the floor, in thread CPU ms, with two figures between: the alone
-  /// timings' mean (the statistic of the step) and the replay of the step's calls in order.
+  /// The two summary rows of the cold floor, for a step of `stepMS` (a median; the CPU ratio
+  /// uses the profiled steps' mean).
   ///
   /// ```
-  /// GEMM CPU ms/step: floor (alone, best) 301.3 · alone, mean 309.0 · replay in step order
-  ///   (mean, best) 312.4, 305.1 · in the step 326.8
+  /// GEMM floor, operands cold ms/step        292.2 (each call after a 64 MB cache sweep)
+  /// step / cold floor                        1.12x (thread CPU time, mean: 1.12x)
+  /// ```
+  public func coldFloorRows(stepMS: Double) -> [(String, String)] {
+    [
+      (
+        "GEMM floor, operands cold ms/step",
+        "\(fmt(coldFloorMS, 1)) (each call after a \(fmt(sweepMB, 0)) MB cache sweep)"
+      ),
+      (
+        "step / cold floor",
+        "\(fmt(stepMS / coldFloorMS, 2))x (thread CPU time, mean: "
+          + "\(fmt(stepCPUMS / coldFloorCPUMS, 2))x)"
+      ),
+    ]
+  }
+
+  /// The GEMM phase against the floor, in thread CPU ms, with two figures between: the alone
+  /// timings' mean (the statistic of the step), the cold floor, and the replay of the step's
+  /// calls in order.
+  ///
+  /// ```
+  /// GEMM CPU ms/step: floor (alone, best) 301.3 · alone, mean 309.0 · alone, cold 315.2 ·
+  ///   replay in step order (mean, best) 312.4, 305.1 · in the step 326.8
   /// ```
   public var gemmBreakdown: String {
     "GEMM CPU ms/step: floor (alone, best) \(fmt(floorCPUMS, 1)) · alone, mean "
-      + "\(fmt(aloneMeanCPUMS, 1)) · replay in step order (mean, best) \(fmt(replayCPUMS, 1)), "
+      + "\(fmt(aloneMeanCPUMS, 1)) · alone, cold \(fmt(coldFloorCPUMS, 1))"
+      + " · replay in step order (mean, best) \(fmt(replayCPUMS, 1)), "
       + "\(fmt(replayBestCPUMS, 1)) · in the step \(fmt(phaseCPUMS[StepPhase.gemm.name] ?? 0, 1))"
   }
 
   /// One row per sgemm shape: calls per step, ms of one call alone and in the step, their
   /// rates, the ratio (and in thread CPU time), the best alone CPU time over the mean alone and
-  /// over the mean in the replay (``GEMMReplay``), and the shape's part of the floor.
+  /// over the mean in the replay (``GEMMReplay``), the best alone on operands from memory and
+  /// the step's rate against it, and the shape's part of the floor.
   public var shapeTable: String {
     var table = TextTable([
       .init("sgemm M×N×K op β"), .init("calls", alignment: .right),
@@ -71,6 +95,7 @@ extension StepFloor {
       .init("alone GFLOP/s", alignment: .right), .init("step GFLOP/s", alignment: .right),
       .init("step/alone", alignment: .right), .init("CPU step/alone", alignment: .right),
       .init("CPU alone mean", alignment: .right), .init("CPU replay/alone", alignment: .right),
+      .init("cold ms", alignment: .right), .init("step/cold", alignment: .right),
       .init("floor ms", alignment: .right),
     ])
     for s in shapes {
@@ -79,7 +104,8 @@ extension StepFloor {
         fmt(s.aloneGflops, 1), fmt(s.inStepGflops, 1), fmt(100 * s.inStepOverAlone, 1) + "%",
         fmt(100 * s.inStepOverAloneCPU, 1) + "%",
         fmt(100 * s.aloneCPUMS / s.aloneMeanCPUMS, 1) + "%",
-        fmt(100 * s.aloneCPUMS / s.replayCPUMS, 1) + "%", fmt(s.floorMS, 2),
+        fmt(100 * s.aloneCPUMS / s.replayCPUMS, 1) + "%", fmt(s.aloneColdMS, 3),
+        fmt(100 * s.inStepOverAloneCold, 1) + "%", fmt(s.floorMS, 2),
       ])
     }
     return table.text()

@@ -8,9 +8,13 @@ import Kernels
 /// step / floor     = the bench's median step / floor       (1 would be nothing but GEMMs,
 ///                                                           each as fast as it runs alone)
 /// in step / alone  = (flops / mean seconds in the step) / (flops / best seconds alone)
+/// cold floor       = the same sum, each call timed after a ``CacheSweep``: operands from memory
 /// ```
 /// The floor counts the sgemm calls made through `sgemm` (linear layers and the tied head);
-/// the attention mixer is timed as a whole (phase `attention`) and adds nothing to the floor,
+/// the floor times every shape on warm operands, the cold floor on operands evicted from
+/// every cache level, as they are in a step that streams more than the cache holds (the floor
+/// is the lower bound; the cold floor is the bound of a step whose GEMM operands come from
+/// memory). The attention mixer is timed as a whole (phase `attention`) and adds nothing to the floor,
 /// so the floor is a lower bound on any step of this design that keeps those products. The
 /// fused softmax kernel's own products, which call no sgemm, are timed alone beside it
 /// (``attentionProducts``): `floor + attentionProducts.floorMS` counts every matrix product of
@@ -44,6 +48,12 @@ public struct StepFloor: Codable, Sendable {
     public var aloneMeanCPUMS: Double
     /// Mean thread CPU time of one call in the ``GEMMReplay`` of the step's calls.
     public var replayCPUMS: Double
+    /// Best wall and thread CPU time of one call alone on operands from memory (a
+    /// ``CacheSweep`` before each call).
+    public var aloneColdMS: Double
+    public var aloneColdCPUMS: Double
+    /// In-step rate / cold alone rate.
+    public var inStepOverAloneCold: Double
   }
 
   /// Shapes by their part of the floor, largest first.
@@ -51,6 +61,11 @@ public struct StepFloor: Codable, Sendable {
   public var floorMS: Double
   /// Σ calls · best thread CPU time alone.
   public var floorCPUMS: Double
+  /// Σ calls · best wall and thread CPU time alone on operands from memory.
+  public var coldFloorMS: Double
+  public var coldFloorCPUMS: Double
+  /// The size of the sweep that evicts the operands before each cold call.
+  public var sweepMB: Double
   /// Mean ms per step of each phase, exclusive, by `StepPhase.name`.
   public var phaseMS: [String: Double]
   public var phaseCPUMS: [String: Double]
@@ -74,7 +89,8 @@ public struct StepFloor: Codable, Sendable {
 
   /// Replays the first step's sgemm calls `repeats / 4` times (``GEMMReplay``: this overwrites
   /// the model's activations and adds to its gradients), times each shape the profiler saw
-  /// alone (best of `repeats` on fresh buffers) and sums the floor; `stepSeconds` and
+  /// alone (best of `repeats` on fresh buffers), warm and cold, and sums the floors;
+  /// `stepSeconds` and
   /// `stepCPUSeconds` are the total wall and thread CPU time of the `steps` profiled steps.
   /// `attention`, when given, is one layer's fused attention products timed alone and the
   /// number of layers that run them.
@@ -87,8 +103,11 @@ public struct StepFloor: Codable, Sendable {
     let replay = GEMMReplay(Array(profiler.calls.prefix(stepCalls)), repeats: max(repeats / 4, 1))
     (replayMS, replayCPUMS) = (replay.meanSeconds * 1e3, replay.meanCPUSeconds * 1e3)
     replayBestCPUMS = replay.bestCPUSeconds * 1e3
+    let sweep = CacheSweep()
+    sweepMB = Double(sweep.bytes) / Double(1 << 20)
     shapes = profiler.gemms.map { shape, tally in
       let alone = shape.secondsAlone(repeats: repeats)
+      let cold = shape.secondsAlone(repeats: repeats, sweep: sweep)
       let replayed = replay.shapes[shape] ?? GEMMTally()
       let calls = tally.calls / max(steps, 1)
       let inStep = tally.seconds / Double(max(tally.calls, 1))
@@ -99,9 +118,13 @@ public struct StepFloor: Codable, Sendable {
         aloneGflops: shape.flops / alone.seconds / 1e9, inStepGflops: shape.flops / inStep / 1e9,
         inStepOverAlone: alone.seconds / inStep, inStepOverAloneCPU: alone.cpuSeconds / inStepCPU,
         floorMS: Double(calls) * alone.seconds * 1e3, aloneMeanCPUMS: alone.meanCPUSeconds * 1e3,
-        replayCPUMS: replayed.cpuSeconds / Double(max(replayed.calls, 1)) * 1e3)
+        replayCPUMS: replayed.cpuSeconds / Double(max(replayed.calls, 1)) * 1e3,
+        aloneColdMS: cold.seconds * 1e3, aloneColdCPUMS: cold.cpuSeconds * 1e3,
+        inStepOverAloneCold: cold.seconds / inStep)
     }.sorted { ($0.floorMS, $0.shape) > ($1.floorMS, $1.shape) }
     floorMS = shapes.map(\.floorMS).reduce(0, +)
+    coldFloorMS = shapes.map { Double($0.callsPerStep) * $0.aloneColdMS }.reduce(0, +)
+    coldFloorCPUMS = shapes.map { Double($0.callsPerStep) * $0.aloneColdCPUMS }.reduce(0, +)
     floorCPUMS = shapes.map { Double($0.callsPerStep) * $0.aloneCPUMS }.reduce(0, +)
     aloneMeanCPUMS = shapes.map { Double($0.callsPerStep) * $0.aloneMeanCPUMS }.reduce(0, +)
     func perPhase(_ seconds: [Double]) -> [String: Double] {

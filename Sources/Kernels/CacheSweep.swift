@@ -1,0 +1,31 @@
+import Support
+
+/// A buffer twice the size of the last-level cache, written one float per 64-byte line: after
+/// a sweep nothing that was in L1, L2 or L3 before it is still there, so the next product
+/// reads its operands from memory, as a training step's products do (a step streams its
+/// activations, ~140 MB at `configs/bench.toml`, through a 32 MB L3).
+///
+/// The write (`x += 1`, not a read) leaves the cache full of dirty lines, as a step's activation
+/// writes do: the next product's misses pay their write-backs too. `launch/sgemm_cold_probe.c`
+/// sweeps the same way.
+public final class CacheSweep: @unchecked Sendable {
+  /// Floats in the buffer: 2 × ``lastLevelCacheBytes()`` (32 MB where sysfs has no cache).
+  public let count: Int
+  private let buffer: UnsafeMutablePointer<Float>
+
+  public init(bytes: Int = 2 * (lastLevelCacheBytes() ?? 32 << 20)) {
+    count = max(bytes / MemoryLayout<Float>.stride, 16)
+    buffer = allocateFloats(count)
+    buffer.initialize(repeating: 0, count: count)
+  }
+
+  deinit { deallocateFloats(buffer) }
+
+  /// Bytes the sweep writes through.
+  public var bytes: Int { count * MemoryLayout<Float>.stride }
+
+  /// Touches every 64-byte line of the buffer once.
+  public func run() {
+    for i in stride(from: 0, to: count, by: 16) { buffer[i] += 1 }
+  }
+}
