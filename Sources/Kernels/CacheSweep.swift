@@ -9,11 +9,14 @@ import Support
 /// writes do: the next product's misses pay their write-backs too. `launch/sgemm_cold_probe.c`
 /// sweeps the same way.
 public final class CacheSweep: @unchecked Sendable {
-  /// Floats in the buffer: 2 × ``lastLevelCacheBytes()`` (32 MB where sysfs has no cache).
+  /// Floats in the buffer.
   public let count: Int
   private let buffer: UnsafeMutablePointer<Float>
 
-  public init(bytes: Int = 2 * (lastLevelCacheBytes() ?? 32 << 20)) {
+  /// 2 × ``lastLevelCacheBytes()`` (32 MB where sysfs lists no cache), at most 1 GB.
+  public static var defaultBytes: Int { min(2 * (lastLevelCacheBytes() ?? 32 << 20), 1 << 30) }
+
+  public init(bytes: Int = CacheSweep.defaultBytes) {
     count = max(bytes / MemoryLayout<Float>.stride, 16)
     buffer = allocateFloats(count)
     buffer.initialize(repeating: 0, count: count)
