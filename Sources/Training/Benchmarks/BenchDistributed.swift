@@ -18,7 +18,8 @@ import Support
 /// machine with fewer cores than ranks it is the cleaner of the two. The N-worker steps run
 /// under a `StepProfiler` on every rank; each rank then times its sgemm shapes alone at the same
 /// moment (as the steps ran, side by side), with the fused attention kernel's products where the
-/// model runs it, and rank 0 prints its own floor and phases, the communication phase included.
+/// model runs it, warm and then, after a barrier, cold, and rank 0 prints its own floor and
+/// phases, the communication phase included.
 public struct DistributedBench {
   public let run: RunConfig
   public let communicator: any Communicator
@@ -49,7 +50,8 @@ public struct DistributedBench {
     let floor = StepFloor(
       profiler: profiler, steps: steps, stepSeconds: total, stepCPUSeconds: cpuTotal, repeats: 20,
       attention: StepFloor.AttentionProducts.timedAlone(
-        model: run.model, batch: trainer.model.batch, repeats: 20))
+        model: run.model, batch: trainer.model.batch, repeats: 20),
+      beforeColdTimings: { communicator.barrier(category: .control) })
     communicator.barrier(category: .control)
     guard communicator.rank == 0 else { return }
     let tokensPerStep = Double(run.train.batch * t)

@@ -89,25 +89,33 @@ public struct StepFloor: Codable, Sendable {
 
   /// Replays the first step's sgemm calls `repeats / 4` times (``GEMMReplay``: this overwrites
   /// the model's activations and adds to its gradients), times each shape the profiler saw
-  /// alone (best of `repeats` on fresh buffers), warm and cold, and sums the floors;
-  /// `stepSeconds` and
-  /// `stepCPUSeconds` are the total wall and thread CPU time of the `steps` profiled steps.
-  /// `attention`, when given, is one layer's fused attention products timed alone and the
-  /// number of layers that run them.
+  /// alone (best of `repeats` on fresh buffers), first every shape warm, then every shape cold,
+  /// and sums the floors; `stepSeconds` and `stepCPUSeconds` are the total wall and thread CPU
+  /// time of the `steps` profiled steps. `attention`, when given, is one layer's fused attention
+  /// products timed alone and the number of layers that run them. `beforeColdTimings` runs
+  /// between the warm and the cold timings: ranks timing side by side meet there, so that no
+  /// rank's cache sweeps fall into another's warm timings.
   public init(
     profiler: StepProfiler, steps: Int, stepSeconds: Double, stepCPUSeconds: Double,
-    repeats: Int, attention: (alone: AttentionProductsAlone, layers: Int)? = nil
+    repeats: Int, attention: (alone: AttentionProductsAlone, layers: Int)? = nil,
+    beforeColdTimings: () -> Void = {}
   ) {
     let perStep = 1e3 / Double(max(steps, 1))
     let stepCalls = profiler.gemms.values.map(\.calls).reduce(0, +) / max(steps, 1)
     let replay = GEMMReplay(Array(profiler.calls.prefix(stepCalls)), repeats: max(repeats / 4, 1))
     (replayMS, replayCPUMS) = (replay.meanSeconds * 1e3, replay.meanCPUSeconds * 1e3)
     replayBestCPUMS = replay.bestCPUSeconds * 1e3
+    let warm = profiler.gemms.keys.map { ($0, $0.secondsAlone(repeats: repeats)) }
+    beforeColdTimings()
     let sweep = CacheSweep()
     sweepMB = Double(sweep.bytes) / Double(1 << 20)
-    shapes = profiler.gemms.map { shape, tally in
-      let alone = shape.secondsAlone(repeats: repeats)
-      let cold = shape.secondsAlone(repeats: repeats, sweep: sweep)
+    let cold = Dictionary(
+      uniqueKeysWithValues: profiler.gemms.keys.map {
+        ($0, $0.secondsAlone(repeats: repeats, sweep: sweep))
+      })
+    shapes = warm.map { shape, alone in
+      let tally = profiler.gemms[shape] ?? GEMMTally()
+      let cold = cold[shape]!
       let replayed = replay.shapes[shape] ?? GEMMTally()
       let calls = tally.calls / max(steps, 1)
       let inStep = tally.seconds / Double(max(tally.calls, 1))
