@@ -1,19 +1,23 @@
 import Support
 
 /// A buffer twice the size of the last-level cache, written one float per 64-byte line: after
-/// a sweep nothing that was in L1, L2 or L3 before it is still there, so the next product
-/// reads its operands from memory, as a training step's products do (a step streams its
-/// activations, ~140 MB at `configs/bench.toml`, through a 32 MB L3).
+/// a sweep almost nothing that was in L1, L2 or L3 before it is still there, so the next
+/// product reads its operands from memory, as most of a training step's products do (a step of
+/// `configs/bench.toml` writes ~140 MB of activations and streams 77 MB of parameters,
+/// gradients and AdamW moments through a 32 MB L3).
 ///
 /// The write (`x += 1`, not a read) leaves the cache full of dirty lines, as a step's activation
 /// writes do: the next product's misses pay their write-backs too. `launch/sgemm_cold_probe.c`
 /// sweeps the same way.
-public final class CacheSweep: @unchecked Sendable {
+public final class CacheSweep {
   /// Floats in the buffer.
   public let count: Int
+  /// Sweeps run so far.
+  public private(set) var runs = 0
   private let buffer: UnsafeMutablePointer<Float>
 
-  /// 2 × ``lastLevelCacheBytes()`` (32 MB where sysfs lists no cache), at most 1 GB.
+  /// 2 × ``lastLevelCacheBytes()``, at most 1 GB; where sysfs lists no cache, a 32 MB one is
+  /// assumed (a 64 MB sweep).
   public static var defaultBytes: Int { min(2 * (lastLevelCacheBytes() ?? 32 << 20), 1 << 30) }
 
   public init(bytes: Int = CacheSweep.defaultBytes) {
@@ -30,5 +34,6 @@ public final class CacheSweep: @unchecked Sendable {
   /// Touches every 64-byte line of the buffer once.
   public func run() {
     for i in stride(from: 0, to: count, by: 16) { buffer[i] += 1 }
+    runs += 1
   }
 }

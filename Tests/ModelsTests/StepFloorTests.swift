@@ -92,8 +92,11 @@ final class StepFloorTests: XCTestCase {
     }
     let (elapsed, cpu) = (monotonicSeconds() - start, threadCPUSeconds() - cpuStart)
     stepProfiler = nil
+    var meetings = 0
     let floor = StepFloor(
-      profiler: profiler, steps: steps, stepSeconds: elapsed, stepCPUSeconds: cpu, repeats: 5)
+      profiler: profiler, steps: steps, stepSeconds: elapsed, stepCPUSeconds: cpu, repeats: 5,
+      beforeColdTimings: { meetings += 1 })
+    XCTAssertEqual(meetings, 1, "one meeting between the warm and the cold timings")
     XCTAssertGreaterThan(floor.floorMS, 0)
     XCTAssertLessThan(floor.floorMS, floor.stepMS)
     XCTAssertEqual(floor.callsPerStep, 3 * (4 * layers + 1))

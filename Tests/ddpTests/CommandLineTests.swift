@@ -37,9 +37,13 @@ final class CommandLineTests: XCTestCase {
       "achieved / sgemm 1024³", "where a step goes", "  GEMM ", "  attention ", "  norms ",
       "  elementwise ", "  optimizer ", "  communication ", "  other ", "sgemm M×N×K op β",
       "64×96×32 A·Bᵀ β=1", "replay in step order", "CPU replay/alone",
-      "GEMM floor, operands cold ms/step", "step / cold floor", "alone, cold", "step/cold",
+      "GEMM floor, operands cold ms/step", "step / cold floor", "alone, cold",
     ] {
       XCTAssertTrue(outcome.stdout.contains(line), "\(line) in\n\(outcome.stdout)")
+    }
+    let shapeHeader = outcome.stdout.split(separator: "\n").first { $0.contains("sgemm M×N×K") }
+    for column in ["alone ms", "step ms", "cold ms", "step/cold", "floor ms"] {
+      XCTAssertTrue(shapeHeader?.contains(column) ?? false, "\(column): \(shapeHeader ?? "")")
     }
     XCTAssertFalse(outcome.stdout.contains("between steps"), outcome.stdout)
     // Head size 8 is no shape of the fused attention kernel: no attention products in the floor.

@@ -98,7 +98,8 @@ public struct DistributedBench {
         ("all-reduce rate vs bare MPI_Allreduce", fmt(100 * bare / bucketed, 1) + "%"),
         ("GEMM floor ms/step (rank 0)", fmt(floor.floorMS, 1)),
         ("step / floor", fmt(seconds * 1e3 / floor.floorMS, 2) + "x"),
-      ] + floor.coldFloorRows(stepMS: seconds * 1e3) + floor.allProductsRows(stepMS: seconds * 1e3)
+      ] + floor.coldFloorRows(stepMS: seconds * 1e3, whose: " (rank 0)")
+      + floor.allProductsRows(stepMS: seconds * 1e3)
     print(TextTable.keyValue(rows))
     print(
       "\nwhere a step of rank 0 goes (mean of \(counted(steps, "step")); a phase is charged its own time only)"

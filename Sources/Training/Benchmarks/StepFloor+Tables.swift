@@ -49,16 +49,16 @@ extension StepFloor {
   }
 
   /// The two summary rows of the cold floor, for a step of `stepMS` (a median; the CPU ratio
-  /// uses the profiled steps' mean).
+  /// uses the profiled steps' mean); `whose` follows the first label (" (rank 0)").
   ///
   /// ```
   /// GEMM floor, operands cold ms/step        292.2 (each call after a 64 MB cache sweep)
   /// step / cold floor                        1.12x (thread CPU time, mean: 1.12x)
   /// ```
-  public func coldFloorRows(stepMS: Double) -> [(String, String)] {
+  public func coldFloorRows(stepMS: Double, whose: String = "") -> [(String, String)] {
     [
       (
-        "GEMM floor, operands cold ms/step",
+        "GEMM floor, operands cold ms/step" + whose,
         "\(fmt(coldFloorMS, 1)) (each call after a \(fmt(sweepMB, 0)) MB cache sweep)"
       ),
       (

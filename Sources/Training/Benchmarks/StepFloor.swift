@@ -10,15 +10,15 @@ import Kernels
 /// in step / alone  = (flops / mean seconds in the step) / (flops / best seconds alone)
 /// cold floor       = the same sum, each call timed after a ``CacheSweep``: operands from memory
 /// ```
-/// The floor counts the sgemm calls made through `sgemm` (linear layers and the tied head);
-/// the floor times every shape on warm operands, the cold floor on operands evicted from
-/// every cache level, as they are in a step that streams more than the cache holds (the floor
-/// is the lower bound; the cold floor is the bound of a step whose GEMM operands come from
-/// memory). The attention mixer is timed as a whole (phase `attention`) and adds nothing to the floor,
-/// so the floor is a lower bound on any step of this design that keeps those products. The
-/// fused softmax kernel's own products, which call no sgemm, are timed alone beside it
-/// (``attentionProducts``): `floor + attentionProducts.floorMS` counts every matrix product of
-/// the step.
+/// The floor counts the sgemm calls made through `sgemm` (linear layers and the tied head),
+/// each shape timed on operands left warm in the cache by its previous call: a lower bound on
+/// any step of this design. The cold floor times them after a sweep that evicts them from
+/// every cache level, as most operands are in a step that streams more than the cache holds;
+/// it is no strict bound (a step keeps some small operands cached, and a few shapes run faster
+/// in the step than cold alone). The attention mixer is timed as a whole (phase `attention`)
+/// and adds nothing to either floor. The fused softmax kernel's own products, which call no
+/// sgemm, are timed alone beside it (``attentionProducts``): `floor +
+/// attentionProducts.floorMS` counts every matrix product of the step.
 ///
 /// Every figure comes twice: in wall time, and in the thread CPU time of the thread running
 /// the step (`…CPU…`). With one OpenBLAS thread the second leaves out the waits for a core of
@@ -94,7 +94,8 @@ public struct StepFloor: Codable, Sendable {
   /// time of the `steps` profiled steps. `attention`, when given, is one layer's fused attention
   /// products timed alone and the number of layers that run them. `beforeColdTimings` runs
   /// between the warm and the cold timings: ranks timing side by side meet there, so that no
-  /// rank's cache sweeps fall into another's warm timings.
+  /// rank's cache sweeps fall into another's warm timings (their cold timings still share the
+  /// memory bandwidth, as their steps did).
   public init(
     profiler: StepProfiler, steps: Int, stepSeconds: Double, stepCPUSeconds: Double,
     repeats: Int, attention: (alone: AttentionProductsAlone, layers: Int)? = nil,
@@ -105,17 +106,15 @@ public struct StepFloor: Codable, Sendable {
     let replay = GEMMReplay(Array(profiler.calls.prefix(stepCalls)), repeats: max(repeats / 4, 1))
     (replayMS, replayCPUMS) = (replay.meanSeconds * 1e3, replay.meanCPUSeconds * 1e3)
     replayBestCPUMS = replay.bestCPUSeconds * 1e3
-    let warm = profiler.gemms.keys.map { ($0, $0.secondsAlone(repeats: repeats)) }
+    let timed = Array(profiler.gemms.keys)
+    let warm = timed.map { $0.secondsAlone(repeats: repeats) }
     beforeColdTimings()
     let sweep = CacheSweep()
     sweepMB = Double(sweep.bytes) / Double(1 << 20)
-    let cold = Dictionary(
-      uniqueKeysWithValues: profiler.gemms.keys.map {
-        ($0, $0.secondsAlone(repeats: repeats, sweep: sweep))
-      })
-    shapes = warm.map { shape, alone in
+    let cold = timed.map { $0.secondsAlone(repeats: repeats, sweep: sweep) }
+    shapes = zip(timed, zip(warm, cold)).map { shape, times in
+      let (alone, cold) = times
       let tally = profiler.gemms[shape] ?? GEMMTally()
-      let cold = cold[shape]!
       let replayed = replay.shapes[shape] ?? GEMMTally()
       let calls = tally.calls / max(steps, 1)
       let inStep = tally.seconds / Double(max(tally.calls, 1))
@@ -130,11 +129,14 @@ public struct StepFloor: Codable, Sendable {
         aloneColdMS: cold.seconds * 1e3, aloneColdCPUMS: cold.cpuSeconds * 1e3,
         inStepOverAloneCold: cold.seconds / inStep)
     }.sorted { ($0.floorMS, $0.shape) > ($1.floorMS, $1.shape) }
-    floorMS = shapes.map(\.floorMS).reduce(0, +)
-    coldFloorMS = shapes.map { Double($0.callsPerStep) * $0.aloneColdMS }.reduce(0, +)
-    coldFloorCPUMS = shapes.map { Double($0.callsPerStep) * $0.aloneColdCPUMS }.reduce(0, +)
-    floorCPUMS = shapes.map { Double($0.callsPerStep) * $0.aloneCPUMS }.reduce(0, +)
-    aloneMeanCPUMS = shapes.map { Double($0.callsPerStep) * $0.aloneMeanCPUMS }.reduce(0, +)
+    let rows = self.shapes
+    func perStepSum(_ time: KeyPath<Shape, Double>) -> Double {
+      rows.map { Double($0.callsPerStep) * $0[keyPath: time] }.reduce(0, +)
+    }
+    (floorMS, floorCPUMS, aloneMeanCPUMS) = (
+      perStepSum(\.aloneMS), perStepSum(\.aloneCPUMS), perStepSum(\.aloneMeanCPUMS)
+    )
+    (coldFloorMS, coldFloorCPUMS) = (perStepSum(\.aloneColdMS), perStepSum(\.aloneColdCPUMS))
     func perPhase(_ seconds: [Double]) -> [String: Double] {
       Dictionary(
         uniqueKeysWithValues: StepPhase.allCases.map { ($0.name, seconds[$0.rawValue] * perStep) })
