@@ -136,7 +136,9 @@ final class TrainCommandTests: XCTestCase {
   func testResumeOfAFinishedRunWithoutItsSummaryWritesIt() throws {
     let config = try writeConfig(corpus: try writeCorpus())
     let out = work.appendingPathComponent("no-summary").path
-    try train(config, into: out)
+    // Trained by two workers, the summary rebuilt by one.
+    let trained = try runMPI(["-np", "2", ddpExecutable, "train", "--config", config, "--out", out])
+    XCTAssertEqual(trained.status, 0, trained.stderr)
     let summaryPath = out + "/summary.json"
     func summary() throws -> [String: Any] {
       let data = try Data(contentsOf: URL(fileURLWithPath: summaryPath))
@@ -153,10 +155,28 @@ final class TrainCommandTests: XCTestCase {
     XCTAssertTrue(resumed.stdout.contains("without its summary.json; writing it"), resumed.stdout)
     let written = try summary()
     XCTAssertEqual(written["steps"] as? Int, 12)
-    for key in ["final_train_loss", "final_val_loss"] {
-      let value = try XCTUnwrap(written[key] as? Double, key)
-      XCTAssertEqual(value, try XCTUnwrap(lost[key] as? Double, key), key)
+    // The training loss is the last logged one; the validation loss is evaluated again, by one
+    // worker instead of two: the same sum in another order, to 1e-6.
+    XCTAssertEqual(
+      try XCTUnwrap(written["final_train_loss"] as? Double),
+      try XCTUnwrap(lost["final_train_loss"] as? Double))
+    XCTAssertEqual(
+      try XCTUnwrap(written["final_val_loss"] as? Double),
+      try XCTUnwrap(lost["final_val_loss"] as? Double), accuracy: 1e-6)
+    // The training's workers, from its checkpoint; its time and throughput are unknown (null),
+    // not this session's, which trained nothing.
+    XCTAssertEqual(lost["workers"] as? Int, 2)
+    XCTAssertEqual(written["workers"] as? Int, 2)
+    XCTAssertGreaterThan(lost["tokens_per_s"] as? Double ?? 0, 0)
+    for key in ["tokens_per_s", "wall_seconds"] {
+      XCTAssertTrue(written[key] is NSNull, "\(key): \(written[key] ?? "missing")")
     }
+    // The report reads the nulls: the summary's wall time and tokens/s are shown as "-".
+    let reportPath = work.appendingPathComponent("no-summary.html").path
+    let report = try runDDP(["report", out, "--out", reportPath])
+    XCTAssertEqual(report.status, 0, report.stderr)
+    let html = try String(contentsOfFile: reportPath, encoding: .utf8)
+    XCTAssertTrue(html.contains("<dt>tokens/s</dt><dd>-</dd>"), html)
     XCTAssertEqual(try loggedSteps(out), Array(1...12))
     let again = try runDDP(["train", "--out", out, "--resume"])
     XCTAssertEqual(again.status, 2, again.stderr)

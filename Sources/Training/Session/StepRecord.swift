@@ -153,11 +153,15 @@ public struct RunSummary: Codable, Sendable {
   public var steps: Int
   public var finalTrainLoss: Double
   public var finalValidationLoss: Double
+  /// Wall seconds of the session; NaN (null) when it trained no step (a finished run resumed
+  /// for its lost summary).
   public var wallSeconds: Double
-  /// Tokens per second over all workers and the whole session.
+  /// Tokens per second over all workers and the whole session; NaN (null) when it trained no
+  /// step.
   public var tokensPerSecond: Double
   /// Peak resident memory of rank 0, MB (0 where it cannot be read).
   public var peakMemoryMB: Double
+  /// The session's workers; when it trained no step, those of the checkpoint it resumed from.
   public var workers: Int
   public var parameters: Int
   /// Every collective of the session on rank 0, per category.

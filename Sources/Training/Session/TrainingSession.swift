@@ -30,6 +30,9 @@ public final class TrainingSession {
   /// The OpenBLAS threads per worker the command set (rank 0's), for the run's first line
   /// (with the kernels OpenBLAS loaded, `blasCoreName`).
   public var blasThreads: BLASThreads?
+  /// The workers of the session that wrote the checkpoint this one resumed from; nil for a
+  /// fresh run.
+  public var checkpointWorkers: Int?
   public var communicator: any Communicator { trainer.communicator }
 
   public init(
@@ -51,6 +54,7 @@ public final class TrainingSession {
     let path = request.runDirectory
     var classes: ClassificationCorpus?
     var held: DirectoryLock?
+    var checkpointWorkers: Int?
     let (run, corpus, trainer) = try agree(communicator) {
       () throws -> (RunConfig, Corpus, Trainer) in
       let run = try loadConfig(request)
@@ -83,6 +87,7 @@ public final class TrainingSession {
           }
         }
         let metadata = try CheckpointIO.restore(trainer, from: checkpoint)
+        checkpointWorkers = metadata.workers
         try run.requireResumable(from: RunConfig.load(tomlText: metadata.configTOML))
         try requireSameData(corpus, as: metadata, checkpoint: checkpoint, communicator)
         try requireStepsLeft(after: trainer.step, of: run.train.steps, in: path)
@@ -113,6 +118,7 @@ public final class TrainingSession {
     let session = TrainingSession(
       run: run, corpus: corpus, trainer: trainer, directory: directory, path: path)
     session.blasThreads = request.blasThreads
+    session.checkpointWorkers = checkpointWorkers
     session.classes = classes
     return session
   }
@@ -349,7 +355,7 @@ public final class TrainingSession {
     }
     try finish(
       trainLoss: lastTrainLoss, validationLoss: lastValidationLoss, tokens: tokens,
-      seconds: monotonicSeconds() - began)
+      seconds: monotonicSeconds() - began, trained: trainer.step > start)
     return .finished
   }
 
@@ -369,9 +375,13 @@ public final class TrainingSession {
   }
 
   /// summary.json and the closing lines, with the communication table, on rank 0, after
-  /// checking that every rank holds the same parameters.
-  public func finish(trainLoss: Double, validationLoss: Double, tokens: Int, seconds: Double) throws
-  {
+  /// checking that every rank holds the same parameters. A session that `trained` no step (a
+  /// finished run resumed for its lost summary) knows neither the training's wall time nor its
+  /// throughput: both are written as null, and the workers are those of the session that wrote
+  /// the last checkpoint.
+  public func finish(
+    trainLoss: Double, validationLoss: Double, tokens: Int, seconds: Double, trained: Bool = true
+  ) throws {
     let checksums = trainer.stateChecksums()
     if let odd = checksums.firstIndex(where: { $0 != checksums[0] }) {
       throw AgreedFailure(
@@ -382,8 +392,10 @@ public final class TrainingSession {
     guard let directory else { return }
     let summary = RunSummary(
       steps: trainer.step, finalTrainLoss: trainLoss, finalValidationLoss: validationLoss,
-      wallSeconds: seconds, tokensPerSecond: Double(tokens) / max(seconds, 1e-9),
-      peakMemoryMB: Double(peakResidentBytes() ?? 0) / 1e6, workers: communicator.size,
+      wallSeconds: trained ? seconds : .nan,
+      tokensPerSecond: trained ? Double(tokens) / max(seconds, 1e-9) : .nan,
+      peakMemoryMB: Double(peakResidentBytes() ?? 0) / 1e6,
+      workers: trained ? communicator.size : checkpointWorkers ?? communicator.size,
       parameters: trainer.model.parameterCount, comm: comm, data: corpus.fingerprint)
     try directory.writeSummary(summary)
     print(comm.table())
