@@ -95,7 +95,7 @@ public struct GEMMShape: Hashable, Codable, Sendable, CustomStringConvertible {
   ///
   /// Without `sweep` the operands stay warm in the cache between repeats: the most favourable
   /// time. With it, the sweep runs (untimed) before every call, so each call reads A, B and C
-  /// from memory, as the products of a training step do.
+  /// from memory, as most products of a training step do.
   public func secondsAlone(repeats: Int, sweep: CacheSweep? = nil) -> (
     seconds: Double, cpuSeconds: Double, meanCPUSeconds: Double
   ) {
