@@ -157,7 +157,7 @@ final class ClusterScriptTests: XCTestCase {
       .appendingPathComponent("ddp-cluster-train-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: work) }
-    let config = try writeTinyRunConfig(in: work, steps: 4)
+    let config = try writeSmallestRunConfig(in: work, steps: 4)
     let out = work.appendingPathComponent("run").path
     let sentBefore = try veth0BytesSent()
 
@@ -193,7 +193,7 @@ final class ClusterScriptTests: XCTestCase {
       .appendingPathComponent("ddp-cluster-signals-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: work) }
-    let config = try writeTinyRunConfig(in: work, steps: 1_000_000)
+    let config = try writeSmallestRunConfig(in: work, steps: 1_000_000)
     for (name, kill, underSweep) in [
       ("INT", "kill -INT $job", false), ("TERM", "kill -TERM $job", false),
       ("USR1", "kill -USR1 $job; sleep 0.2; kill -USR1 $job; sleep 0.2; kill -USR1 $job", true),

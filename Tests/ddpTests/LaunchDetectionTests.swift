@@ -34,7 +34,7 @@ final class LaunchDetectionTests: MPIJobTestCase {
   /// Two ranks that see only PMIx and Slurm variables train as one 2-worker job: one run
   /// folder, written by rank 0, whose summary says 2 workers.
   func testPMIxOnlyLaunchIsTwoWorkers() throws {
-    let config = try writeTinyRunConfig(in: work, steps: 3)
+    let config = try writeSmallestRunConfig(in: work, steps: 3)
     let out = work.appendingPathComponent("run").path
     let outcome = try runMPI(
       ["-np", "2", try srunLikeWrapper(), ddpExecutable, "train", "--config", config, "--out", out])
@@ -54,7 +54,7 @@ final class LaunchDetectionTests: MPIJobTestCase {
     guard FileManager.default.isExecutableFile(atPath: "/usr/bin/script") else {
       throw XCTSkip("script (util-linux) is not installed")
     }
-    let config = try writeTinyRunConfig(in: work, steps: 40)
+    let config = try writeSmallestRunConfig(in: work, steps: 40)
     let launcher = packageRoot.appendingPathComponent("launch/ddp").path
     let command = [launcher, "-np", "2", "train", "--config", config, "--out"]
     let redraw = "\r\u{1B}[K"
@@ -77,7 +77,7 @@ final class LaunchDetectionTests: MPIJobTestCase {
   /// Runs ddp train once per task with its variables, all at once, as a launcher starts
   /// them; each is killed after 30 s (exit 124) so a hang fails instead of blocking.
   func launchTasks(_ tasks: [[String: String]]) throws -> [Outcome] {
-    let config = try writeTinyRunConfig(in: work, steps: 3)
+    let config = try writeSmallestRunConfig(in: work, steps: 3)
     let out = work.appendingPathComponent("refused").path
     var running: [(Process, URL)] = []
     for (index, variables) in tasks.enumerated() {

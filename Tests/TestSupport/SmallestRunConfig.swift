@@ -3,7 +3,7 @@ import Foundation
 /// The smallest training run the process tests launch (one layer, d_model 16, 2 heads, context
 /// 8, batch 4, one warm-up step, no evaluation, no periodic checkpoint), `steps` steps long,
 /// written to `folder/tiny.toml`; returns its path.
-public func writeTinyRunConfig(in folder: URL, steps: Int) throws -> String {
+public func writeSmallestRunConfig(in folder: URL, steps: Int) throws -> String {
   let path = folder.appendingPathComponent("tiny.toml").path
   try """
   [model]
