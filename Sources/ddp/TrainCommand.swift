@@ -85,7 +85,11 @@ struct TrainCommand: ParsableCommand {
       // summary.json a full disk cannot take.
       communicator.abort(message: "ddp: \(error)", code: 1)
     }
-    if end == .preempted { PreemptionSignals.ignoreFurtherSignals() }
+    if end == .preempted {
+      PreemptionSignals.ignoreFurtherSignals()
+      // Before finalizing: mpirun, when it was signalled itself, may end a rank inside it.
+      StopRecord.write(rank: communicator.rank)
+    }
     communicator.finalize()
     if end == .preempted { throw ExitStatus(TrainingSession.preemptedExitCode) }
   }

@@ -266,14 +266,33 @@ final class FailureTests: XCTestCase {
     XCTAssertFalse(checkpointSteps(out).isEmpty)
   }
 
+  /// A signal to the whole process group (a terminal's Ctrl-C, a scheduler cancelling a job
+  /// step, `kill -- -PGID`) reaches mpirun too, which then reports 1 whatever its ranks
+  /// returned: the ranks leave word of their checkpointed stop (`StopRecord`) and the script
+  /// exits 75 all the same. It used to exit 1.
+  func testASignalToTheWholeProcessGroupExits75() throws {
+    for signal in ["INT", "TERM"] {
+      let out = runDirectory("group-\(signal)")
+      let (status, log) = try signalBackgroundLaunch(
+        into: out, kill: "kill -\(signal) -- -$job", group: true)
+      XCTAssertEqual(status, 75, "\(signal): \(log)")
+      XCTAssertTrue(log.contains("stopped by SIG\(signal) after step"), "\(signal): \(log)")
+      XCTAssertFalse(log.contains("a second signal"), "\(signal): \(log)")
+      XCTAssertFalse(checkpointSteps(out).isEmpty, signal)
+    }
+  }
+
   /// Runs `launch/ddp -np 2 train ... &` from a bash script (a non-interactive shell's
-  /// background job), sends it the shell commands `kill` (`$job` is its pid) once it trains,
-  /// and waits for it: its exit status, and its log with the script's own standard error.
-  func signalBackgroundLaunch(into out: String, kill: String) throws -> (Int32, String) {
+  /// background job; with `group`, under `setsid`, so `$job` is also its process group), sends
+  /// it the shell commands `kill` (`$job` is its pid) once it trains, and waits for it: its
+  /// exit status, and its log with the script's own standard error.
+  func signalBackgroundLaunch(
+    into out: String, kill: String, group: Bool = false
+  ) throws -> (Int32, String) {
     let config = try config(steps: 1_000_000, every: 0)
     let script = """
-      '\(packageRoot.path)/launch/ddp' -np 2 train --config '\(config)' --out '\(out)' \
-        > '\(out).log' 2>&1 &
+      \(group ? "setsid " : "")'\(packageRoot.path)/launch/ddp' -np 2 train --config '\(config)' \
+        --out '\(out)' > '\(out).log' 2>&1 &
       job=$!
       while [ ! -s '\(out)/metrics.jsonl' ]; do sleep 0.1; done
       \(kill)
