@@ -23,6 +23,20 @@ final class GradualUnfreezingTests: XCTestCase {
     XCTAssertEqual(Unfreezing(kind: .none, every: 3, top: 3).lowestTrained(at: 0), 0)
   }
 
+  /// `unfreeze_every` near 2⁶³ (every group below the top stays frozen for the whole run): the
+  /// first step of a group saturates at `Int.max` instead of overflowing, which crashed `ddp
+  /// train` with a trace.
+  func testHugeIntervalsNeverUnfreezeAndDoNotOverflow() {
+    for (every, top) in [(Int.max, 3), (1 << 62, 3), (Int(1e17), 200), (Int.max / 2 + 1, 2)] {
+      let unfreezing = Unfreezing(kind: .gradual, every: every, top: top)
+      XCTAssertEqual(unfreezing.firstStep(ofGroup: top), 0)
+      XCTAssertEqual(unfreezing.firstStep(ofGroup: 0), Int.max, "every \(every), top \(top)")
+      XCTAssertEqual(unfreezing.lowestTrained(at: 1_000_000), top)
+    }
+    XCTAssertEqual(
+      Unfreezing(kind: .gradual, every: 1 << 61, top: 3).firstStep(ofGroup: 1), 1 << 62)
+  }
+
   /// In each step, every tensor of a frozen group keeps its parameters and both AdamW moments
   /// bit for bit, and every trained group's matrices move.
   func testFrozenGroupsStayBitIdentical() throws {

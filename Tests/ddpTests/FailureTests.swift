@@ -266,6 +266,45 @@ final class FailureTests: XCTestCase {
     XCTAssertFalse(checkpointSteps(out).isEmpty)
   }
 
+  /// Each rank resumes from the run folder where it runs (a copy per host). A copy whose
+  /// newest checkpoint is missing or damaged falls back to an older one, so the ranks would
+  /// train different steps and rank 0 would wait for rank 1 at the end (until
+  /// `distributed.timeout_s`). Refused before any step: one line, exit 2, nothing written.
+  func testRanksResumingFromDifferentStepsAreRefused() throws {
+    let config = try config(steps: 6, every: 1)
+    let hosts = (0..<2).map { runDirectory("per-host-\($0)-\(UUID().uuidString)") }
+    for host in hosts {
+      try FileManager.default.createDirectory(atPath: host, withIntermediateDirectories: false)
+    }
+    let trained = try runWorkers(
+      1, ["train", "--config", config, "--out", "run", "--stop-at", "3"], directories: [hosts[0]]
+    ).0
+    XCTAssertEqual(trained.status, 0, trained.stderr)
+    let newest = "run/checkpoint-00000003.ckpt"
+    for damage in ["deleted", "truncated"] {
+      try? FileManager.default.removeItem(atPath: hosts[1] + "/run")
+      try FileManager.default.copyItem(atPath: hosts[0] + "/run", toPath: hosts[1] + "/run")
+      if damage == "deleted" {
+        try FileManager.default.removeItem(atPath: hosts[1] + "/" + newest)
+      } else {
+        XCTAssertEqual(truncate(hosts[1] + "/" + newest, 1000), 0)
+      }
+      let (outcome, _) = try runWorkers(
+        2, ["train", "--out", "run", "--resume"], directories: hosts)
+      XCTAssertEqual(outcome.status, 2, "\(damage): \(outcome.stderr)")
+      XCTAssertEqual(
+        outcome.stderr.split(separator: "\n"),
+        [
+          "ddp: run: rank 1 resumes from step 2 but rank 0 from step 3: the run folder differs "
+            + "between their hosts (copy rank 0's folder to every host, then --resume)"
+        ], damage)
+      for host in hosts {
+        XCTAssertFalse(
+          FileManager.default.fileExists(atPath: host + "/run/checkpoint-00000004.ckpt"), damage)
+      }
+    }
+  }
+
   /// A signal to the whole process group (a terminal's Ctrl-C, a scheduler cancelling a job
   /// step, `kill -- -PGID`) reaches mpirun too, which then reports 1 whatever its ranks
   /// returned: the ranks leave word of their checkpointed stop (`StopRecord`) and the script

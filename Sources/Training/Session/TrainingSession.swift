@@ -108,6 +108,7 @@ public final class TrainingSession {
     communicator.watchdog.timeoutSeconds = run.distributed.timeoutS
     try agree(communicator) { try checkSameConfig(run, communicator) }
     try agree(communicator) { try checkSameData(corpus, communicator) }
+    try agree(communicator) { try checkSameStep(trainer.step, communicator) }
     trainer.broadcastState()
     let directory = try agree(communicator) { () throws -> RunDirectory? in
       guard communicator.rank == 0 else { return nil }
@@ -163,6 +164,23 @@ public final class TrainingSession {
       throw RunError(
         "rank \(odd) resolved a different config from rank 0 (check --config and --set on "
           + "every rank)")
+    }
+  }
+
+  /// Refuses to start when the ranks resume from different steps. Each rank reads the run
+  /// folder where it runs (a copy per host), and one whose newest checkpoint is damaged or
+  /// missing falls back to an older one. Parameters, buffers and moments are broadcast from
+  /// rank 0, but the step decides the batches and the schedule: ranks a step apart would
+  /// train different data, and one would wait for the other at the end until
+  /// `distributed.timeout_s`. One all-gather of the step.
+  public static func checkSameStep(_ step: Int, _ communicator: any Communicator) throws {
+    guard communicator.size > 1 else { return }
+    let steps = communicator.allGather([UInt64(step)], category: .control)
+    if let odd = steps.firstIndex(where: { $0 != steps[0] }) {
+      throw RunError(
+        "rank \(odd) resumes from step \(steps[odd][0]) but rank 0 from step \(steps[0][0]): the "
+          + "run folder differs between their hosts (copy rank 0's folder to every host, then "
+          + "--resume)")
     }
   }
 

@@ -24,9 +24,12 @@ public struct Unfreezing: Sendable, Equatable {
     (self.kind, self.every, self.top) = (kind, max(1, every), top)
   }
 
-  /// The first step (from 0) in which group `g` trains.
+  /// The first step (from 0) in which group `g` trains: `(top − g) · every`, or `Int.max`
+  /// (never) where that product overflows, as with `unfreeze_every` near 2⁶³.
   public func firstStep(ofGroup g: Int) -> Int {
-    kind == .gradual ? max(0, top - g) * every : 0
+    guard kind == .gradual else { return 0 }
+    let (first, overflow) = max(0, top - g).multipliedReportingOverflow(by: every)
+    return overflow ? Int.max : first
   }
 
   /// The lowest layer group that trains in step `step` (counted from 0).
