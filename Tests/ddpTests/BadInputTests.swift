@@ -258,6 +258,23 @@ final class BadInputTests: XCTestCase {
       arguments: ["eval", "--checkpoint", "$WORK/valid", "--batch", "4611686018427387904"],
       expected: "overflow 64-bit integers"),
     BadInput(
+      name: "eval --episodes 2^63 - 1 (ran for ever)",
+      arguments: ["eval", "--checkpoint", "$WORK/valid", "--episodes", "9223372036854775807"],
+      expected: "--episodes must be between 1 and 10000000, got 9223372036854775807"),
+    BadInput(
+      name: "eval --episodes past the most",
+      arguments: ["eval", "--checkpoint", "$WORK/valid", "--episodes", "10000001"],
+      expected: "--episodes must be between 1 and 10000000"),
+    BadInput(
+      name: "eval --episodes 0",
+      arguments: ["eval", "--checkpoint", "$WORK/valid", "--episodes", "0"],
+      expected: "--episodes must be between 1 and 10000000, got 0"),
+    BadInput(
+      name: "eval --episodes of a language model (was ignored)",
+      arguments: ["eval", "--checkpoint", "$WORK/valid", "--episodes", "5"],
+      expected: "--episodes 5 is for recall runs scored on new episodes (data.recall_pairs > 0, "
+        + "no --data); this run is scored on its validation split"),
+    BadInput(
       name: "eval with a batch of 10^8",
       arguments: ["eval", "--checkpoint", "$WORK/valid", "--batch", "100000000"],
       expected: "GB available"),

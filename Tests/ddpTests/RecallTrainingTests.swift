@@ -45,6 +45,16 @@ final class RecallTrainingTests: MPIJobTestCase {
       let accuracy = try XCTUnwrap(result["accuracy"] as? Double)
       XCTAssertTrue((0...1).contains(accuracy), "\(accuracy)")
       XCTAssertGreaterThan(result["loss"] as? Double ?? 0, 0)
+      // With --data the run is scored on that text, where episodes mean nothing.
+      let text = work.appendingPathComponent("text.txt").path
+      try String(repeating: "some plain text. ", count: 20).write(
+        toFile: text, atomically: true, encoding: .utf8)
+      let scoredOnText = try runDDP([
+        "eval", "--checkpoint", out, "--episodes", "100", "--data", text,
+      ])
+      XCTAssertEqual(scoredOnText.status, 2, scoredOnText.stderr)
+      XCTAssertTrue(
+        scoredOnText.stderr.hasSuffix("this run is scored on --data\n"), scoredOnText.stderr)
     }
   }
 
