@@ -105,7 +105,10 @@ struct BenchContext: ParsableCommand {
     setBLASThreads(blasThreads.count)
     let run = try reportingInputErrors { () throws -> RunConfig in
       // A target the chart cannot replace is refused before minutes of measuring.
-      if let svg { try FileSystem.requireWritableTarget(svg, replacing: true, hint: "") }
+      if let svg {
+        try FileSystem.requireWritableTarget(svg, replacing: true, hint: "")
+        try FileSystem.requireNotAnInput(svg, inputs: [config])
+      }
       return try RunConfig.load(path: config, overrides: overrides)
     }
     let fixed = try Self.integers(contexts, option: "--contexts", allowEmpty: false)

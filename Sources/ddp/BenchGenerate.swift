@@ -109,7 +109,10 @@ struct BenchGenerate: ParsableCommand {
     setBLASThreads(1)
     var run = try reportingInputErrors { () throws -> RunConfig in
       // A target the chart cannot replace is refused before minutes of measuring.
-      if let svg { try FileSystem.requireWritableTarget(svg, replacing: true, hint: "") }
+      if let svg {
+        try FileSystem.requireWritableTarget(svg, replacing: true, hint: "")
+        try FileSystem.requireNotAnInput(svg, inputs: config.map { [$0] } ?? [])
+      }
       return try config.map { try RunConfig.load(path: $0, overrides: overrides) }
         ?? RunConfig.load(tomlText: "", overrides: overrides)
     }

@@ -39,6 +39,7 @@ struct ExportCommand: ParsableCommand {
     try reportingInputErrors {
       do {
         try FileSystem.requireWritableTarget(output, replacing: force, hint: "use --force")
+        try FileSystem.requireNotAnInput(output, inputs: [checkpoint])
       } catch let error as FileError { throw SafeTensorsError(error.description) }
     }
     let loaded = try reportingInputErrors { try CheckpointIO.loadModel(from: checkpoint, batch: 1) }

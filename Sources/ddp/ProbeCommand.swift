@@ -66,6 +66,7 @@ struct ProbeCommand: ParsableCommand {
     if let out {  // before the work, not after it
       try reportingInputErrors {
         try FileSystem.requireWritableTarget(out, replacing: true, hint: "")
+        try FileSystem.requireNotAnInput(out, inputs: [checkpoint, config].compactMap { $0 })
       }
     }
     let communicator = makeWorldCommunicator()

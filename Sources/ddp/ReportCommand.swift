@@ -44,6 +44,7 @@ struct ReportCommand: ParsableCommand {
       let report = try RunReport(directory: directory)
       if let target {
         try FileSystem.requireWritableTarget(target, replacing: true, hint: "")
+        try FileSystem.requireNotAnInput(target, inputs: [])
       }
       return format == .html ? report.html() : RunMetricsCSV.text(report.run.steps)
     }

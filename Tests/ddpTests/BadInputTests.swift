@@ -281,6 +281,29 @@ final class BadInputTests: XCTestCase {
 
     // MARK: Paths that are not what they must be
     BadInput(
+      name: "report over the run's own metrics.jsonl",
+      arguments: ["report", "$WORK/valid", "--out", "$WORK/valid/metrics.jsonl"],
+      expected: "metrics.jsonl is a training run's own file (its folder holds a run)"),
+    BadInput(
+      name: "report as CSV over the run's next checkpoint name",
+      arguments: [
+        "report", "$WORK/valid", "--format", "csv", "--out", "$WORK/valid/checkpoint-00000009.ckpt",
+      ], expected: "checkpoint-00000009.ckpt is a training run's own file"),
+    BadInput(
+      name: "probe over its own config",
+      arguments: ["probe", "--config", "$WORK/good.toml", "--out", "$WORK/./good.toml"],
+      expected: "good.toml\": it is an input of this command; choose another path"),
+    BadInput(
+      name: "export --force over the checkpoint it reads",
+      arguments: [
+        "export", "--checkpoint", "$WORK/valid/checkpoint-00000002.ckpt", "--output",
+        "$WORK/valid/checkpoint-00000002.ckpt", "--force",
+      ], expected: "it is an input of this command"),
+    BadInput(
+      name: "bench generate's chart over a run's config",
+      arguments: ["bench", "generate", "--context", "64", "--svg", "$WORK/valid/config.toml"],
+      expected: "config.toml is a training run's own file"),
+    BadInput(
       name: "--out under a regular file",
       arguments: good([]).map {
         $0 == "$OUT" ? "$WORK/good.toml/run" : $0

@@ -32,6 +32,7 @@ public struct RunDirectory {
         throw RunError("--resume: \"\(path)\" is not a run directory (no config.toml)")
       }
       lock = try held ?? Self.holdForResume(path)
+      try Self.requireRegularRunFiles(path)
       // Half-written checkpoints of a writer that died (never renamed into place).
       for removed in Checkpoint.removeAbandonedTemporaries(inDirectory: path) {
         print("ddp train: removed \(removed), a checkpoint its writer did not finish")
@@ -73,6 +74,30 @@ public struct RunDirectory {
       if start < bytes.count { try FileSystem.truncate(path, toLength: start) }
     } catch let error as FileError {
       throw RunError(error.description)
+    }
+  }
+
+  /// Refuses a run folder where a name the run writes (`config.toml`, `metrics.jsonl`,
+  /// `summary.json`, `checkpoint-N.ckpt`) is taken by anything but a regular file. A symbolic
+  /// `metrics.jsonl` was cut back and appended to through the link (another file); a directory
+  /// or link named `summary.json` or `checkpoint-N.ckpt` was found only after training a step.
+  static func requireRegularRunFiles(_ path: String) throws {
+    let names = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
+    for name in names.sorted()
+    where ["config.toml", "metrics.jsonl", "summary.json"].contains(name)
+      || Checkpoint.step(fromFileName: name) != nil
+    {
+      var info = stat()
+      guard lstat(path + "/" + name, &info) == 0, info.st_mode & S_IFMT != S_IFREG else { continue }
+      let what =
+        switch info.st_mode & S_IFMT {
+        case S_IFLNK: "a symbolic link"
+        case S_IFDIR: "a directory"
+        default: "not a regular file"
+        }
+      throw RunError(
+        "run directory \(MessageText.quoted(path)) holds \(MessageText.quoted(name)), which is "
+          + "\(what); the run writes that name itself as a regular file (move it away)")
     }
   }
 
