@@ -57,6 +57,13 @@ extension RunConfig {
       let line = text[..<nul].reduce(1) { $1 == "\n" ? $0 + 1 : $0 }
       throw ConfigError.syntax(path: path, line: line, column: nil, message: "NUL character")
     }
+    if let escape = nulEscape(in: text) {
+      // toml++ decodes it, and the value reaches Swift cut at the NUL ("layernorm\u0000x"
+      // read as "layernorm"): no config value (a name, a path) may hold one.
+      throw ConfigError.syntax(
+        path: path, line: escape.line, column: nil,
+        message: "\(escape.text) escapes a NUL character, which no config value may hold")
+    }
     if let header = malformedTableHeader(in: text) {
       // An error earlier in the text is toml++'s to report; the lines before this one are safe
       // to hand to it.
@@ -75,6 +82,30 @@ extension RunConfig {
         path: path, line: begin.line > 0 ? begin.line : nil,
         column: begin.column > 0 ? begin.column : nil, message: error.description)
     }
+  }
+
+  /// The first escape of U+0000 (`\u0000` or `\U00000000`) in
+  /// `text`, and its line. A backslash escaped by another (`\\u0000`) starts none.
+  static func nulEscape(in text: String) -> (text: String, line: Int)? {
+    let bytes = Array(text.utf8)
+    var line = 1
+    var index = 0
+    while index < bytes.count {
+      let byte = bytes[index]
+      if byte == UInt8(ascii: "\n") { line += 1 }
+      guard byte == UInt8(ascii: "\\"), index + 1 < bytes.count else {
+        index += 1
+        continue
+      }
+      let kind = bytes[index + 1]
+      let digits = kind == UInt8(ascii: "u") ? 4 : kind == UInt8(ascii: "U") ? 8 : 0
+      let zeros = bytes[(index + 2)...].prefix(digits)
+      if digits > 0, zeros.count == digits, zeros.allSatisfy({ $0 == UInt8(ascii: "0") }) {
+        return (String(decoding: bytes[index..<(index + 2 + digits)], as: UTF8.self), line)
+      }
+      index += 2  // the escaped character is not the start of another escape
+    }
+    return nil
   }
 
   /// Applies every key of a parsed file: the root must hold only the known sections.
