@@ -50,6 +50,10 @@ struct ModelCostCommand: ParsableCommand {
   var betaNs: Double?
 
   static let deepestModel = 10_000
+  /// The largest α (µs) or β (ns per byte) taken, from the flags or a fit.
+  static let largestCost = 1e9
+  /// The most workers predicted for: far past any cluster, where 2⁶³ printed times of 10¹⁵ ms.
+  static let mostWorkers = 10_000_000
 
   func validate() throws {
     _ = try parseWorkerCounts(workers)
@@ -59,7 +63,7 @@ struct ModelCostCommand: ParsableCommand {
     // Bounds far above any network (1000 s of latency, 1 s per byte) keep every predicted
     // time finite.
     for (name, value) in [("--alpha-us", alphaUs), ("--beta-ns", betaNs)] {
-      if let value, !(value >= 0 && value <= 1e9) {
+      if let value, !(value >= 0 && value <= Self.largestCost) {
         throw ValidationError("\(name) must be a number in [0, 1e9], got \(value)")
       }
     }
@@ -140,6 +144,15 @@ struct ModelCostCommand: ParsableCommand {
         throw RunError(
           "--fit: \"\(fit)\" was measured with \(counted(result.workers, "worker")); use 2")
       }
+      // The flags' range (validate()): a negative α or β predicted negative milliseconds, and
+      // 1e308 an infinite time that JSON cannot hold.
+      for (key, value) in [
+        ("alpha_us", result.alphaMicroseconds), ("beta_ns_per_byte", result.betaNanosecondsPerByte),
+      ] where !(value >= 0 && value <= Self.largestCost) {
+        throw RunError(
+          "--fit: \"\(fit)\" holds \(key) = \(value), outside [0, 1e9] (a fit over too few "
+            + "message sizes? measure again with ddp bench allreduce's default sizes)")
+      }
       return (result.costModel, "fit from \(fit)")
     }
     if alphaUs != nil || betaNs != nil {
@@ -160,9 +173,10 @@ struct ModelCostCommand: ParsableCommand {
 func parseWorkerCounts(_ text: String) throws -> [Int] {
   let parts = text.split(separator: ",", omittingEmptySubsequences: false)
   let counts = parts.map { Int($0.trimmingCharacters(in: .whitespaces)) }
-  guard !parts.isEmpty, counts.allSatisfy({ ($0 ?? 0) > 0 }) else {
+  let most = ModelCostCommand.mostWorkers
+  guard !parts.isEmpty, counts.allSatisfy({ (1...most).contains($0 ?? 0) }) else {
     throw ValidationError(
-      "--workers takes positive whole numbers separated by commas, got \"\(text)\"")
+      "--workers takes whole numbers from 1 to \(most) separated by commas, got \"\(text)\"")
   }
   return counts.map { $0! }
 }

@@ -152,6 +152,11 @@ final class CommandLineTests: XCTestCase {
       (["experiment", "depth", "--seeds", "-1"], "--seeds must be in 1...20, got -1"),
       (["experiment", "depth", "--workers", "-2"], "--workers must be in 1...64, got -2"),
       (["model-cost", "--config", config, "--workers", "-2"], "got \"-2\""),
+      (
+        ["model-cost", "--config", config, "--workers", "8,9223372036854775807"],
+        "--workers takes whole numbers from 1 to 10000000 separated by commas"
+      ),
+      (["model-cost", "--config", config, "--workers", "10000001"], "got \"10000001\""),
       (["compare", "--config", config, "--workers", "-1"], "got \"-1\""),
       (["train", "--config", config, "--set", "-x", "--dry-run"], "--set \"-x\" is malformed"),
       (["bench", "norms", "--rows", "--channels", "64"], "the next word is the option --channels"),

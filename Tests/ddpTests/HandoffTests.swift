@@ -128,5 +128,20 @@ final class HandoffTests: XCTestCase {
     XCTAssertTrue(
       failed.stderr.contains(#"--fit: "\#(broken)" line 2: no key "beta_ns_per_byte""#),
       failed.stderr)
+
+    // Values the flags refuse are refused from a file too: a negative α predicted negative
+    // milliseconds, 1e308 an infinite time.
+    for (key, value) in [("alpha_us", "-5"), ("beta_ns_per_byte", "-1"), ("alpha_us", "1e308")] {
+      let odd = work.appendingPathComponent("odd-\(key)\(value).log").path
+      let original = key == "alpha_us" ? #""alpha_us":12.5"# : #""beta_ns_per_byte":0.25"#
+      XCTAssertTrue(line.contains(original), line)
+      let edited = line.replacingOccurrences(of: original, with: "\"\(key)\":\(value)")
+      try (edited + "\n").write(toFile: odd, atomically: true, encoding: .utf8)
+      let refused = try runDDP(["model-cost", "--config", config, "--workers", "2", "--fit", odd])
+      XCTAssertEqual(refused.status, 2, refused.stderr)
+      XCTAssertEqual(refused.stdout, "", "no partial table")
+      XCTAssertTrue(
+        refused.stderr.hasPrefix("ddp: run: --fit: \"\(odd)\" holds \(key) = "), refused.stderr)
+    }
   }
 }
