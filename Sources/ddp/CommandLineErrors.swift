@@ -35,7 +35,8 @@ enum CommandLineErrors {
     } catch {
       let code = root.exitCode(for: error)
       if code == .success {
-        print(root.fullMessage(for: error))
+        // --help and --version: printed once under mpirun, by rank 0.
+        if isLaunchedRankZero { print(root.fullMessage(for: error)) }
         StandardOutput.finishOrExit()
         exit(0)
       }

@@ -138,7 +138,9 @@ struct CompareCommand: ParsableCommand {
     // A signal stops the job under way too (JobLauncher), not only this process.
     PreemptionSignals.install()
     if MPICommunicator.detectMPILaunch() {
-      writeErrorLine("ddp: run ddp compare without mpirun; it launches its own mpirun jobs")
+      if isLaunchedRankZero {
+        writeErrorLine("ddp: run ddp compare without mpirun; it launches its own mpirun jobs")
+      }
       throw ExitStatus(2)
     }
     let counts = try parseWorkerCounts(workers).sorted()

@@ -70,7 +70,9 @@ struct ExperimentCommand: ParsableCommand {
     // A signal stops the job under way too (JobLauncher), not only this process.
     PreemptionSignals.install()
     if MPICommunicator.detectMPILaunch() {
-      writeErrorLine("ddp: run ddp experiment without mpirun; it launches its own mpirun jobs")
+      if isLaunchedRankZero {
+        writeErrorLine("ddp: run ddp experiment without mpirun; it launches its own mpirun jobs")
+      }
       throw ExitStatus(2)
     }
     // attention's and ulmfit's claims are about beating the seed spread: two seeds at least.

@@ -39,6 +39,8 @@ struct ReportCommand: ParsableCommand {
   @Option(parsing: .unconditional, help: "html or csv.") var format = Format.html
 
   func run() throws {
+    // One process's work: under mpirun rank 0 alone does it and prints it once.
+    guard isLaunchedRankZero else { return }
     let target = out ?? (format == .html ? FileSystem.join(directory, "report.html") : nil)
     let text = try reportingInputErrors { () throws -> String in
       let report = try RunReport(directory: directory)

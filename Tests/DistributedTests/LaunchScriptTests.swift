@@ -93,10 +93,17 @@ final class LaunchScriptTests: XCTestCase {
     let many = try runProcess(
       "/bin/bash", [script, "-np", "\(cores + 1)", "bench"], environment: environment)
     XCTAssertEqual(many.status, 0, many.stderr)
-    // Each launch tags its ranks (launch/ddp waits for them by it), then the shared flags.
+    // Each launch tags its ranks (launch/ddp waits for them by it) and names a fresh folder for
+    // their stop records (StopRecord), removed when the script ends; then the shared flags.
     func untagged(_ line: String) -> String {
       XCTAssertNotNil(line.firstMatch(of: #/-x DDP_LAUNCH_TAG=[0-9]+-[0-9]+ /#), line)
+      let record = line.firstMatch(of: #/-x DDP_STOP_RECORD=(\S+) /#)
+      XCTAssertNotNil(record, line)
+      if let folder = record?.1 {
+        XCTAssertFalse(FileManager.default.fileExists(atPath: String(folder)), "left behind")
+      }
       return line.replacing(#/-x DDP_LAUNCH_TAG=[0-9]+-[0-9]+ /#, with: "")
+        .replacing(#/-x DDP_STOP_RECORD=\S+ /#, with: "")
     }
     XCTAssertEqual(
       untagged(many.stdout),

@@ -154,9 +154,9 @@ final class CommandLineTests: XCTestCase {
       (["model-cost", "--config", config, "--workers", "-2"], "got \"-2\""),
       (
         ["model-cost", "--config", config, "--workers", "8,9223372036854775807"],
-        "--workers takes whole numbers from 1 to 10000000 separated by commas"
+        "--workers takes counts up to 10000000 (past any cluster), got 9223372036854775807"
       ),
-      (["model-cost", "--config", config, "--workers", "10000001"], "got \"10000001\""),
+      (["model-cost", "--config", config, "--workers", "10000001"], "got 10000001"),
       (["compare", "--config", config, "--workers", "-1"], "got \"-1\""),
       (["train", "--config", config, "--set", "-x", "--dry-run"], "--set \"-x\" is malformed"),
       (["bench", "norms", "--rows", "--channels", "64"], "the next word is the option --channels"),

@@ -363,7 +363,7 @@ final class FailureTests: XCTestCase {
 
   /// `launch/ddp ... | head -1`: at its next line of output (an evaluation's) mpirun aborts on
   /// SIGPIPE with three lines of its own, which the script turns into one; the ranks stop with
-  /// a checkpoint the run resumes from.
+  /// a checkpoint the run resumes from, and the script exits 75.
   func testClosedStandardOutputUnderTheLaunchScriptIsOneLine() throws {
     let config = try config(steps: 1_000_000, every: 0)
     let out = runDirectory("piped")
@@ -371,9 +371,11 @@ final class FailureTests: XCTestCase {
       "/usr/bin/timeout",
       [
         "60", "/bin/bash", "-c",
-        "'\(packageRoot.path)/launch/ddp' -np 2 train --config '\(config)' --out '\(out)' "
-          + "--set train.eval_every=20 | head -1",
+        "set -o pipefail; '\(packageRoot.path)/launch/ddp' -np 2 train --config '\(config)' "
+          + "--out '\(out)' --set train.eval_every=20 | head -1",
       ])
+    // Every rank stopped with a checkpoint (StopRecord), so 75 although mpirun reports 1.
+    XCTAssertEqual(outcome.status, 75, outcome.stderr)
     XCTAssertEqual(outcome.stdout.split(separator: "\n").count, 1, outcome.stdout)
     XCTAssertEqual(
       outcome.stderr,

@@ -55,13 +55,20 @@ public enum CheckpointIO {
   }
 
   /// The checkpoint file `path` names: itself, or a run directory's newest intact checkpoint.
-  public static func resolve(_ path: String) throws -> String {
+  /// Each newer checkpoint passed over as damaged is named in one line on standard error
+  /// (`skipped`), as `--resume` names it: `eval`, `sample`, `probe` used an older one silently.
+  public static func resolve(
+    _ path: String,
+    skipped: (String) -> Void = {
+      writeErrorLine("ddp: note: skipped a damaged checkpoint, reading an older one: \($0)")
+    }
+  ) throws -> String {
     var isDirectory: ObjCBool = false
     guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
       throw CheckpointError("cannot read \"\(path)\": No such file or directory")
     }
     guard isDirectory.boolValue else { return path }
-    return try Checkpoint.requireNewestIntact(inDirectory: path)
+    return try Checkpoint.requireNewestIntact(inDirectory: path, skipped: skipped)
   }
 
   /// A model for inference from a checkpoint file or run directory, with micro-batch `batch`,

@@ -42,7 +42,12 @@ public struct RunDirectory {
           "ddp train: note: \(MessageText.quoted(metricsPath)) is missing; the new one logs "
             + "from step \(resumedStep + 1) on (the steps up to \(resumedStep) are not in it)")
       }
-      try Self.trimMetrics(metricsPath, toStep: resumedStep)
+      if let damaged = try Self.trimMetrics(metricsPath, toStep: resumedStep) {
+        print(
+          "ddp train: note: \(MessageText.quoted(metricsPath)) line \(damaged.line) does not read "
+            + "as a step record; it and the \(counted(damaged.linesAfter, "line")) after it were "
+            + "dropped with it")
+      }
       // The values a resume changed (train.steps, ...) become the run's own, so the next
       // resume and every reader see what the run used.
       if (try? FileSystem.text(of: configPath)) != configTOML {
@@ -60,18 +65,36 @@ public struct RunDirectory {
   /// Cuts `metrics.jsonl` before its first line that is partial (a crash mid-write), not a
   /// record, or of a step after `step` (lines are in step order), in place with `truncate(2)`:
   /// no second copy of the file is needed on a disk that may just have filled up.
-  static func trimMetrics(_ path: String, toStep step: Int) throws {
-    guard FileSystem.existingKind(of: path) != nil else { return }
+  ///
+  /// - Returns: where a whole line that is no step record (not a partial last line, which a
+  ///   crash leaves) cut the history short: its line number and the lines after it, dropped
+  ///   with it. The file is cut in place, never rewritten, so those are not kept.
+  @discardableResult
+  static func trimMetrics(_ path: String, toStep step: Int) throws -> (
+    line: Int, linesAfter: Int
+  )? {
+    guard FileSystem.existingKind(of: path) != nil else { return nil }
     do {
       let bytes = try FileSystem.contents(of: path)
       var start = 0
-      while let end = bytes[start...].firstIndex(of: UInt8(ascii: "\n")),
-        let record = try? JSONDecoder().decode(StepNumber.self, from: Data(bytes[start..<end])),
-        record.step <= step
-      {
+      var line = 1
+      var damaged = false
+      while let end = bytes[start...].firstIndex(of: UInt8(ascii: "\n")) {
+        guard
+          let record = try? JSONDecoder().decode(StepNumber.self, from: Data(bytes[start..<end]))
+        else {
+          damaged = true
+          break
+        }
+        guard record.step <= step else { break }
         start = end + 1
+        line += 1
       }
-      if start < bytes.count { try FileSystem.truncate(path, toLength: start) }
+      guard start < bytes.count else { return nil }
+      try FileSystem.truncate(path, toLength: start)
+      guard damaged else { return nil }
+      let rest = bytes[start...].split(separator: UInt8(ascii: "\n")).count
+      return (line, rest - 1)
     } catch let error as FileError {
       throw RunError(error.description)
     }
