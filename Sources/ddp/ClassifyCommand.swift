@@ -54,6 +54,8 @@ struct ClassifyCommand: ParsableCommand {
     }
     let probabilities = ClassifierEvaluator.probabilities(
       loaded.model, texts: texts.map { Array($0.utf8) })
+    try NonFiniteOutput.require(
+      probabilities.joined(), "class probabilities", path: loaded.path)
     for (text, p) in zip(texts, probabilities) {
       let best = p.indices.max { p[$0] < p[$1] } ?? 0
       let members = zip(classes, p).map { "\(jsonString($0)): \($1)" }

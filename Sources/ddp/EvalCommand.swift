@@ -77,7 +77,7 @@ struct EvalCommand: ParsableCommand {
       }
     }
     if loaded.run.model.head == .classifier {
-      return try evaluateClassifier(loaded.run, loaded.model)
+      return try evaluateClassifier(loaded.run, loaded.model, path: loaded.path)
     }
     if let split {
       try reportingInputErrors {
@@ -95,6 +95,7 @@ struct EvalCommand: ParsableCommand {
       let result = RecallEvaluator.evaluate(
         loaded.model, episodes: task, count: episodes ?? 1024,
         seed: loaded.run.train.seed ^ 0x5EED_E7A1)
+      try NonFiniteOutput.require([result.loss], "loss values", path: loaded.path)
       let json = try JSONSerialization.data(
         withJSONObject: [
           "accuracy": result.accuracy, "loss": result.loss, "tokens": result.episodes,
@@ -120,13 +121,14 @@ struct EvalCommand: ParsableCommand {
     let windows = ValidationWindows(tokens: tokens, context: context)
     let result = Evaluator.loss(
       of: loaded.model, windows: windows, indices: Array(0..<windows.count))
+    try NonFiniteOutput.require([result.loss], "loss values", path: loaded.path)
     let json = try JSONSerialization.data(
       withJSONObject: ["loss": result.loss, "tokens": result.tokens], options: [.sortedKeys])
     print(String(decoding: json, as: UTF8.self))
   }
 
   /// Loss, accuracy and confusion matrix of a classifier on its validation or test split.
-  func evaluateClassifier(_ run: RunConfig, _ model: Transformer) throws {
+  func evaluateClassifier(_ run: RunConfig, _ model: Transformer, path: String) throws {
     if data != nil {
       try reportingInputErrors {
         throw DataError("--data scores language models; a classifier is scored on --split")
@@ -140,6 +142,7 @@ struct EvalCommand: ParsableCommand {
       }
     }
     let result = ClassifierEvaluator.evaluate(model, documents: documents)
+    try NonFiniteOutput.require([result.loss], "loss values", path: path)
     let json = try JSONSerialization.data(
       withJSONObject: [
         "loss": result.loss, "accuracy": result.accuracy, "documents": result.documents,

@@ -70,17 +70,19 @@ struct ProbeCommand: ParsableCommand {
       }
     }
     let communicator = makeWorldCommunicator()
-    let (run, model, trained) = try reportingInputErrors {
-      () throws -> (RunConfig, Transformer, DataFingerprint?) in
+    // The file the model came from: the checkpoint read, or the config.
+    let (run, model, trained, source) = try reportingInputErrors {
+      () throws -> (RunConfig, Transformer, DataFingerprint?, String) in
       if let checkpoint {
         let loaded = try CheckpointIO.loadModel(from: checkpoint, batch: batch)
         try requireLanguageModel(loaded.run, path: loaded.path, command: "probe")
-        return (loaded.run, loaded.model, loaded.data)
+        return (loaded.run, loaded.model, loaded.data, loaded.path)
       }
       let run = try RunConfig.load(path: config ?? "", overrides: overrides)
       try requireLanguageModel(run, path: config ?? "", command: "probe")
       try MemoryCheck.require(run, microBatch: batch)
-      return (run, try Transformer(config: run.model, batch: batch, seed: run.train.seed), nil)
+      let model = try Transformer(config: run.model, batch: batch, seed: run.train.seed)
+      return (run, model, nil, config ?? "")
     }
     let corpus = try reportingInputErrors { () throws -> Corpus in
       let corpus = try Corpus.load(path: run.data.path, valFraction: run.data.valFraction)
@@ -91,6 +93,11 @@ struct ProbeCommand: ParsableCommand {
     let result = LayerProbe.measure(
       model: model, tokens: corpus.train, seed: seed, steps: batches,
       communicator: communicator)
+    if !result.loss.isFinite {
+      // The loss is the mean over every rank: all of them refuse, rank 0 says so.
+      communicator.finalize()
+      try NonFiniteOutput.require([result.loss], "loss values", path: source)
+    }
     if communicator.rank == 0 {
       let json = try JSONStyle.document(result)
       if let out {

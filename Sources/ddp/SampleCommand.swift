@@ -69,6 +69,12 @@ struct SampleCommand: ParsableCommand {
       for token in text.suffix(keep) { probabilities = generator.step(token: token) }
     }
     refill(keep: context)
+    // Checked once, on the prompt's last position: weights that overflow do so at every token.
+    if let p = probabilities {
+      let vocabulary = loaded.model.config.vocabSize
+      try NonFiniteOutput.require(
+        (0..<vocabulary).map { Double(p[$0]) }, "next-byte probabilities", path: loaded.path)
+    }
     var output = ByteTokenizer.StreamingDecoder()
     try write(prompt)
     for _ in 0..<tokens {

@@ -1,4 +1,6 @@
 import Foundation
+import Models
+import Training
 import XCTest
 
 /// What the adversarial probe of 2026-12-05 found said nothing about: an older checkpoint read
@@ -37,6 +39,43 @@ final class QuietFallbackTests: XCTestCase {
     // A checkpoint file named directly is read or refused, never replaced by another.
     let named = try runDDP(["eval", "--checkpoint", out + "/checkpoint-00000012.ckpt"])
     XCTAssertEqual(named.status, 2, named.stderr)
+  }
+
+  /// A checkpoint whose finite weights are all 3.4e38 (something else wrote it; training saves
+  /// no such state) overflows every forward pass: `eval` and `probe` failed on a NaN in JSON
+  /// with a Foundation message, `sample` printed NUL bytes. One line naming the file, exit 2,
+  /// nothing on standard output.
+  func testAModelWhoseForwardPassOverflowsIsRefused() throws {
+    let out = try trainedRun()
+    let path = out + "/checkpoint-00000012.ckpt"
+    let loaded = try Checkpoint.read(path: path)
+    func flat(_ group: CheckpointTensors, all value: Float? = nil) -> FlatTensors {
+      let tensors = FlatTensors(layout: group.layout)
+      for (index, stored) in group.values.enumerated() { tensors.pointer[index] = value ?? stored }
+      return tensors
+    }
+    try Checkpoint.write(
+      metadata: loaded.metadata, parameters: flat(loaded.parameters, all: 3.4e38),
+      buffers: flat(loaded.buffers), firstMoment: flat(loaded.firstMoment),
+      secondMoment: flat(loaded.secondMoment), to: path)
+    for (arguments, what) in [
+      (["eval", "--checkpoint", out], "loss values"),
+      (
+        ["eval", "--checkpoint", path, "--data", work.appendingPathComponent("corpus.txt").path],
+        "loss values"
+      ),
+      (["sample", "--checkpoint", out, "--tokens", "5"], "next-byte probabilities"),
+      (["probe", "--checkpoint", out, "--batches", "1"], "loss values"),
+    ] {
+      let outcome = try runDDP(arguments)
+      XCTAssertEqual(outcome.status, 2, "\(arguments): \(outcome.stderr)")
+      XCTAssertEqual(
+        outcome.stderr,
+        "ddp: \"\(path)\": the model's \(what) are not finite numbers: its weights overflow "
+          + "32-bit floats in the forward pass (training never saves such a checkpoint)\n",
+        "\(arguments)")
+      XCTAssertEqual(outcome.stdout, "", "\(arguments)")
+    }
   }
 
   /// A whole line of metrics.jsonl that is no step record cuts the history there on
