@@ -57,6 +57,20 @@ public struct JobLauncher {
     case silent
   }
 
+  /// Refuses a launcher whose script is missing (`launch/ddp` above the executable, or the
+  /// cluster script), before a sweep makes its folder: found at the first job, it left the
+  /// folder and a job's config behind.
+  public func requireScript() throws {
+    switch transport {
+    case .shm:
+      if Self.findScript("launch/ddp", from: executable) == nil {
+        throw RunError("launch/ddp not found above \(MessageText.quoted(executable))")
+      }
+    case .cluster:
+      if clusterScript == nil { throw RunError("launch/cluster not found") }
+    }
+  }
+
   /// util-linux's `setpriv`, which sets the parent-death signal of what it runs.
   static let orphanGuard = "/usr/bin/setpriv"
 

@@ -171,6 +171,7 @@ struct CompareCommand: ParsableCommand {
             transport: .cluster, executable: executable, clusterScript: script,
             timeout: timeout))
       }
+      for launcher in transports { try launcher.requireScript() }
       let sweep = CompareSweep(
         run: run, configPath: config, overrides: overrides, workers: counts,
         norms: try parsedNorms(), modes: try parsedModes(), steps: steps, warmup: warmup,

@@ -100,6 +100,7 @@ struct ExperimentCommand: ParsableCommand {
       let launcher = JobLauncher(
         transport: .shm, executable: JobLauncher.currentExecutable, clusterScript: nil,
         timeout: timeout)
+      try launcher.requireScript()
       let runner = ExperimentRunner(experiment: experiment, launcher: launcher, folder: folder)
       return (runner, try runner.prepare())
     }

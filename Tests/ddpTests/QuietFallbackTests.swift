@@ -106,6 +106,27 @@ final class QuietFallbackTests: XCTestCase {
     XCTAssertFalse(again.stdout.contains("does not read as a step record"), again.stdout)
   }
 
+  /// A `ddp` binary outside its package (copied elsewhere) has no `launch/ddp` above it to run
+  /// its jobs with: `compare` and `experiment` say so before they make their folder (they left
+  /// the folder and a job's config behind, exit 1).
+  func testSweepsWithoutTheirLaunchScriptMakeNoFolder() throws {
+    let corpus = work.appendingPathComponent("corpus.txt").path
+    try writeMadeUpCorpus(to: corpus)
+    let config = try writeTinyRunConfig(in: work, corpus: corpus)
+    let copy = work.appendingPathComponent("ddp").path
+    try FileManager.default.copyItem(atPath: ddpExecutable, toPath: copy)
+    for arguments in [
+      ["compare", "--config", config, "--workers", "1"], ["experiment", "depth", "--quick"],
+    ] {
+      let out = work.appendingPathComponent("sweep-\(arguments[0])").path
+      let outcome = try runProcess("/usr/bin/timeout", ["60", copy] + arguments + ["--out", out])
+      XCTAssertEqual(outcome.status, 2, "\(arguments): \(outcome.stderr)")
+      XCTAssertEqual(
+        outcome.stderr, "ddp: run: launch/ddp not found above \"\(copy)\"\n", "\(arguments)")
+      XCTAssertFalse(FileManager.default.fileExists(atPath: out), "\(arguments) made --out")
+    }
+  }
+
   /// `report`, `model-cost`, `--version`, `--help` and the refusals of `compare` and
   /// `experiment` under mpirun: one process's work, printed once (by rank 0).
   func testOneProcessCommandsPrintOnceUnderMPI() throws {
