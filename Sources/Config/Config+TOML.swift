@@ -84,8 +84,8 @@ extension RunConfig {
     }
   }
 
-  /// The first escape of U+0000 (`\u0000` or `\U00000000`) in
-  /// `text`, and its line. A backslash escaped by another (`\\u0000`) starts none.
+  /// The first escape of U+0000 (`\u0000` or `\U00000000`) in `text`, and its line. A
+  /// backslash escaped by another (`\\u0000`) starts none.
   static func nulEscape(in text: String) -> (text: String, line: Int)? {
     let bytes = Array(text.utf8)
     var line = 1
