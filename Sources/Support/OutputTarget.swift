@@ -9,8 +9,10 @@ import Foundation
 /// `ddp export --output RUN/checkpoint-N.ckpt --force` replaced the very file they read or a
 /// file the run needs to resume, and exited 0.
 extension FileSystem {
-  /// The names a run folder (`ddp train --out`) holds for itself.
-  static func isRunFileName(_ name: String) -> Bool {
+  /// The names a run folder (`ddp train --out`) holds for itself: `config.toml`,
+  /// `metrics.jsonl`, `summary.json` and `checkpoint-N.ckpt` (the rule of
+  /// `Checkpoint.step(fromFileName:)`, which Support cannot import).
+  public static func isRunFileName(_ name: String) -> Bool {
     if ["config.toml", "metrics.jsonl", "summary.json"].contains(name) { return true }
     guard name.hasPrefix("checkpoint-"), name.hasSuffix(".ckpt") else { return false }
     let digits = name.dropFirst("checkpoint-".count).dropLast(".ckpt".count)

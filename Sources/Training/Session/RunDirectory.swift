@@ -106,10 +106,7 @@ public struct RunDirectory {
   /// or link named `summary.json` or `checkpoint-N.ckpt` was found only after training a step.
   static func requireRegularRunFiles(_ path: String) throws {
     let names = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
-    for name in names.sorted()
-    where ["config.toml", "metrics.jsonl", "summary.json"].contains(name)
-      || Checkpoint.step(fromFileName: name) != nil
-    {
+    for name in names.sorted() where FileSystem.isRunFileName(name) {
       var info = stat()
       guard lstat(path + "/" + name, &info) == 0, info.st_mode & S_IFMT != S_IFREG else { continue }
       let what =
